@@ -1,0 +1,63 @@
+/** Audio stage: file -> canonical mono float32 PCM at the model's sample rate. */
+import { readFile } from 'node:fs/promises';
+import { decodeWav } from './wav';
+import { resample } from './resample';
+
+export { decodeWav, encodeWav16, type DecodedAudio } from './wav';
+export { resample, DEFAULT_RESAMPLE, type ResampleConfig } from './resample';
+
+/** Audio ready for feature extraction. */
+export interface CanonicalAudio {
+  /** [numSamples] float32 mono in [-1, 1] at sampleRateHz. */
+  samples: Float32Array;
+  /** The model's sample rate, Hz. */
+  sampleRateHz: number;
+  /** The file's own sample rate, Hz (kept as metadata). */
+  sourceRateHz: number;
+  /** The file's channel count before mixdown. */
+  sourceChannels: number;
+  /** Duration, seconds. */
+  durationSec: number;
+}
+
+/**
+ * Read a WAV file, mix it down to mono and resample it to `targetRateHz`.
+ * @param path file path
+ * @param targetRateHz the model's sample rate, Hz
+ * @param segment optional `[offsetSec, durationSec]` to keep only part of the file (NeMo `offset`)
+ * @throws Error naming the file: not found, unreadable, unsupported encoding, empty segment
+ */
+export async function loadAudio(
+  path: string,
+  targetRateHz: number,
+  segment?: { offsetSec?: number; durationSec?: number },
+): Promise<CanonicalAudio> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(`${path}: ${code === 'ENOENT' ? 'file not found' : (err as Error).message}`);
+  }
+  const decoded = decodeWav(bytes, path);
+  let samples = decoded.samples;
+  if (segment && (segment.offsetSec || segment.durationSec)) {
+    const start = Math.round((segment.offsetSec ?? 0) * decoded.sampleRateHz);
+    const end =
+      segment.durationSec !== undefined
+        ? start + Math.round(segment.durationSec * decoded.sampleRateHz)
+        : samples.length;
+    if (start >= samples.length) {
+      throw new Error(`${path}: offset ${segment.offsetSec}s is past the end of the file (${samples.length / decoded.sampleRateHz}s)`);
+    }
+    samples = samples.subarray(start, Math.min(end, samples.length));
+  }
+  const out = resample(samples, decoded.sampleRateHz, targetRateHz);
+  return {
+    samples: out,
+    sampleRateHz: targetRateHz,
+    sourceRateHz: decoded.sampleRateHz,
+    sourceChannels: decoded.numChannels,
+    durationSec: out.length / targetRateHz,
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * WAV decoding: any PCM / float depth, WAVE_FORMAT_EXTENSIBLE, any channel count -> Float32 mono.
+ *
+ * Chunk parsing is wavefile's (a well-kept RIFF reader); the sample conversion is ours, reading the
+ * raw little-endian bytes of the `data` chunk directly, because wavefile's `toBitDepth('32f')` and
+ * `getSamples()` convert one sample at a time through generic unpackers (12-20 s per minute of audio).
+ */
+import * as wavefileNs from 'wavefile';
+
+// wavefile ships CJS (`main`) and ESM (`module`) builds; Node's loader and Vite pick different ones.
+const wavefileExports = wavefileNs as unknown as { WaveFile?: unknown; default?: { WaveFile: unknown } };
+const WaveFile = (wavefileExports.WaveFile ?? wavefileExports.default!.WaveFile) as new (
+  buf?: Uint8Array,
+) => WaveFileLike;
+
+interface WaveFileLike {
+  fmt: {
+    audioFormat: number;
+    numChannels: number;
+    sampleRate: number;
+    bitsPerSample: number;
+    blockAlign: number;
+    subformat: number[];
+  };
+  data: { samples: Uint8Array };
+}
+
+/** Decoded audio, channels already mixed down. */
+export interface DecodedAudio {
+  /** [numSamples] float32 in [-1, 1], the mean of all channels. */
+  samples: Float32Array;
+  /** Sample rate of the file, Hz. */
+  sampleRateHz: number;
+  /** Channel count of the file before mixdown. */
+  numChannels: number;
+  /** Bits per sample of the file (8, 16, 24, 32 or 64). */
+  bitsPerSample: number;
+  /** "pcm" (integer) or "float". */
+  encoding: 'pcm' | 'float';
+}
+
+const WAVE_FORMAT_PCM = 1;
+const WAVE_FORMAT_IEEE_FLOAT = 3;
+const WAVE_FORMAT_EXTENSIBLE = 0xfffe;
+
+/**
+ * Decode a WAV file's bytes to mono float32.
+ *
+ * Supported: integer PCM at 8 bit (unsigned, offset 128), 16, 24 and 32 bit (signed); IEEE float at
+ * 32 and 64 bit; WAVE_FORMAT_EXTENSIBLE whose sub-format is PCM or float; any channel count (mixed
+ * down by averaging). Integer samples are scaled by 1 / 2^(bits-1) so full scale maps to [-1, 1).
+ *
+ * @param bytes the whole file
+ * @param name file name used in error messages
+ * @throws Error `"<name>: not a readable WAV file (<reason>)"` when the RIFF structure is broken,
+ *   `"<name>: unsupported WAV encoding ..."` for compressed formats (A-law, ADPCM, ...),
+ *   `"<name>: data chunk ..."` when the data chunk is empty or not a whole number of frames.
+ */
+export function decodeWav(bytes: Uint8Array, name: string): DecodedAudio {
+  let wav: WaveFileLike;
+  try {
+    wav = new WaveFile(bytes);
+  } catch (err) {
+    throw new Error(`${name}: not a readable WAV file (${(err as Error).message})`);
+  }
+  const { fmt } = wav;
+  let format = fmt.audioFormat;
+  if (format === WAVE_FORMAT_EXTENSIBLE) {
+    if (!fmt.subformat || fmt.subformat.length === 0) {
+      throw new Error(`${name}: WAVE_FORMAT_EXTENSIBLE without a sub-format GUID`);
+    }
+    format = fmt.subformat[0] & 0xffff;
+  }
+  const bits = fmt.bitsPerSample;
+  const channels = fmt.numChannels;
+  if (channels < 1) throw new Error(`${name}: fmt chunk says ${channels} channels`);
+  if (fmt.sampleRate <= 0) throw new Error(`${name}: fmt chunk says sample rate ${fmt.sampleRate}`);
+  let encoding: 'pcm' | 'float';
+  if (format === WAVE_FORMAT_PCM && [8, 16, 24, 32].includes(bits)) encoding = 'pcm';
+  else if (format === WAVE_FORMAT_IEEE_FLOAT && (bits === 32 || bits === 64)) encoding = 'float';
+  else {
+    throw new Error(
+      `${name}: unsupported WAV encoding (format tag ${format}, ${bits} bits); ` +
+        'supported: PCM 8/16/24/32-bit and IEEE float 32/64-bit',
+    );
+  }
+  const raw = wav.data.samples;
+  const bytesPerSample = bits / 8;
+  const frameBytes = bytesPerSample * channels;
+  if (!raw || raw.length === 0) throw new Error(`${name}: data chunk is empty`);
+  const numFrames = Math.floor(raw.length / frameBytes);
+  if (numFrames === 0) throw new Error(`${name}: data chunk holds ${raw.length} bytes, less than one frame`);
+  const view = new DataView(raw.buffer, raw.byteOffset, numFrames * frameBytes);
+  const out = new Float32Array(numFrames);
+  const read = sampleReader(view, bits, encoding);
+  const invChannels = 1 / channels;
+  for (let f = 0, off = 0; f < numFrames; f++) {
+    let acc = 0;
+    for (let c = 0; c < channels; c++, off += bytesPerSample) acc += read(off);
+    out[f] = acc * invChannels;
+  }
+  return { samples: out, sampleRateHz: fmt.sampleRate, numChannels: channels, bitsPerSample: bits, encoding };
+}
+
+function sampleReader(view: DataView, bits: number, encoding: 'pcm' | 'float'): (off: number) => number {
+  if (encoding === 'float') {
+    return bits === 32 ? (o) => view.getFloat32(o, true) : (o) => view.getFloat64(o, true);
+  }
+  switch (bits) {
+    case 8:
+      return (o) => (view.getUint8(o) - 128) / 128;
+    case 16:
+      return (o) => view.getInt16(o, true) / 32768;
+    case 24:
+      return (o) => {
+        const v = view.getUint8(o) | (view.getUint8(o + 1) << 8) | (view.getInt8(o + 2) << 16);
+        return v / 8388608;
+      };
+    default:
+      return (o) => view.getInt32(o, true) / 2147483648;
+  }
+}
+
+/**
+ * Encode mono float32 samples as a 16-bit PCM WAV (used for synthetic test audio and recordings).
+ * Samples are clipped to [-1, 1] and rounded.
+ * @param samples [numSamples] float32
+ * @param sampleRateHz sample rate, Hz
+ * @returns the whole file's bytes
+ */
+export function encodeWav16(samples: Float32Array, sampleRateHz: number): Uint8Array {
+  const int16 = new Int16Array(samples.length);
+  for (let i = 0; i < samples.length; i++) {
+    const v = Math.max(-1, Math.min(1, samples[i]));
+    int16[i] = Math.round(v < 0 ? v * 32768 : v * 32767);
+  }
+  const wav = new (WaveFile as unknown as new () => { fromScratch: (...a: unknown[]) => void; toBuffer: () => Uint8Array })();
+  wav.fromScratch(1, sampleRateHz, '16', int16);
+  return wav.toBuffer();
+}
