@@ -135,7 +135,7 @@ export function ctcLoss(
   if (labels.length !== B || frameLengths.length !== B) {
     throw new Error(`ctcLoss: batch of ${B} but ${labels.length} label sequences and ${frameLengths.length} lengths`);
   }
-  const f = tf.customGrad((x: tf.Tensor) => {
+  const f = tf.customGrad(((x: tf.Tensor) => {
     const lp = tf.tidy(() => tf.logSoftmax(x, -1));
     const lpData = lp.dataSync() as Float32Array;
     lp.dispose();
@@ -156,6 +156,6 @@ export function ctcLoss(
       value,
       gradFunc: (dy: tf.Tensor) => tf.mul(dy, tf.tensor3d(grad, [B, Tmax, V])),
     };
-  });
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(logits) as tf.Scalar;
 }

@@ -17,6 +17,8 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 
 type KernelArgs = { inputs: Record<string, TensorInfo>; attrs?: NamedAttrMap; backend: unknown };
+/** Our kernel functions take fully-present inputs; cast to tfjs's KernelFunc at registration. */
+type Kern = (args: KernelArgs) => TensorInfo | TensorInfo[];
 type Heap = Float32Array | Int32Array | Uint8Array;
 
 const BACKEND = 'wasm';
@@ -68,7 +70,7 @@ function copyBox(src: Heap, shape: number[], begin: number[], size: number[], ds
   }
 }
 
-const slice: KernelFunc = ({ inputs, attrs, backend }: KernelArgs) => {
+const slice: Kern = ({ inputs, attrs, backend }: KernelArgs) => {
   const b = backend as BackendWasm;
   const x = inputs.x;
   const [begin, size] = tf.slice_util.parseSliceParams(
@@ -97,7 +99,7 @@ function splitAlong(b: BackendWasm, x: TensorInfo, axis: number, sizes: number[]
   return outs;
 }
 
-const splitV: KernelFunc = ({ inputs, attrs, backend }: KernelArgs) => {
+const splitV: Kern = ({ inputs, attrs, backend }: KernelArgs) => {
   const x = inputs.x;
   const axis = tf.util.parseAxisParam(attrs!.axis as number, x.shape)[0];
   const sizes = tf.backend_util.prepareSplitSize(
@@ -108,13 +110,13 @@ const splitV: KernelFunc = ({ inputs, attrs, backend }: KernelArgs) => {
   return splitAlong(backend as BackendWasm, x, axis, sizes, false);
 };
 
-const unpack: KernelFunc = ({ inputs, attrs, backend }: KernelArgs) => {
+const unpack: Kern = ({ inputs, attrs, backend }: KernelArgs) => {
   const x = inputs.value;
   const axis = tf.util.parseAxisParam((attrs!.axis as number) ?? 0, x.shape)[0];
   return splitAlong(backend as BackendWasm, x, axis, new Array(x.shape[axis]).fill(1), true);
 };
 
-function makeBatchMatMul(original: KernelFunc, transpose: KernelFunc): KernelFunc {
+function makeBatchMatMul(original: Kern, transpose: Kern): Kern {
   return ({ inputs, attrs, backend }: KernelArgs) => {
     const b = backend as BackendWasm;
     let { a, b: bb } = inputs;
@@ -147,7 +149,7 @@ function makeBatchMatMul(original: KernelFunc, transpose: KernelFunc): KernelFun
  *                                       * dy[n, oh, ow, co]
  * computed as colsT [K = kh*kw*ci, N = n*oh*ow] @ dy [N, co] with the wasm matmul.
  */
-function makeConv2DBackpropFilter(matmul: KernelFunc): KernelFunc {
+function makeConv2DBackpropFilter(matmul: Kern): Kern {
   return ({ inputs, attrs, backend }: KernelArgs) => {
     const b = backend as BackendWasm;
     const { x, dy } = inputs;
@@ -200,7 +202,7 @@ function makeConv2DBackpropFilter(matmul: KernelFunc): KernelFunc {
   };
 }
 
-const unsortedSegmentSum: KernelFunc = ({ inputs, attrs, backend }: KernelArgs) => {
+const unsortedSegmentSum: Kern = ({ inputs, attrs, backend }: KernelArgs) => {
   const b = backend as BackendWasm;
   const { x, segmentIds } = inputs;
   const numSegments = attrs!.numSegments as number;
@@ -222,10 +224,10 @@ const unsortedSegmentSum: KernelFunc = ({ inputs, attrs, backend }: KernelArgs) 
   return out;
 };
 
-function replace(name: string, kernelFunc: KernelFunc, keepSetup = true): void {
+function replace(name: string, kernelFunc: Kern, keepSetup = true): void {
   const existing = tf.getKernel(name, BACKEND);
   if (existing) tf.unregisterKernel(name, BACKEND);
-  const config: KernelConfig = { kernelName: name, backendName: BACKEND, kernelFunc };
+  const config: KernelConfig = { kernelName: name, backendName: BACKEND, kernelFunc: kernelFunc as unknown as KernelFunc };
   if (keepSetup && existing?.setupFunc) config.setupFunc = existing.setupFunc;
   tf.registerKernel(config);
 }
@@ -240,8 +242,8 @@ export function registerWasmKernelFixes(): void {
   const bmm = tf.getKernel('BatchMatMul', BACKEND);
   const transpose = tf.getKernel('Transpose', BACKEND);
   if (!bmm || !transpose) throw new Error('wasm kernels: @tensorflow/tfjs-backend-wasm is not loaded');
-  const plainMatMul = bmm.kernelFunc;
-  replace('BatchMatMul', makeBatchMatMul(plainMatMul, transpose.kernelFunc));
+  const plainMatMul = bmm.kernelFunc as unknown as Kern;
+  replace('BatchMatMul', makeBatchMatMul(plainMatMul, transpose.kernelFunc as unknown as Kern));
   replace('Slice', slice, false);
   replace('SplitV', splitV, false);
   replace('Unpack', unpack, false);

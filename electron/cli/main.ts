@@ -1,0 +1,137 @@
+/**
+ * Command-line entry: parses arguments (commander), calls the engine facade, prints tables.
+ * Exit codes: 0 ok; 1 bad input or failure, with a one-line reason on stderr.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import path from 'node:path';
+import { adapt, evaluate, trainBase, DEFAULT_FINETUNE, DEFAULT_BASE_RECIPE } from '../engine';
+import { stderrProgress } from './progress';
+import { formatReport } from './table';
+
+const DATA = path.resolve(process.cwd(), '..', 'shared', 'data', 'bench');
+
+function int(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be an integer`);
+    return n;
+  };
+}
+function num(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number`);
+    return n;
+  };
+}
+
+async function run(fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    process.stderr.write(`\nerror: ${(err as Error).message.split('\n')[0]}\n`);
+    process.exitCode = 1;
+  }
+}
+
+const program = new Command();
+program
+  .name('accent-studio')
+  .description('Adapt a speech recognizer to an accent and measure WER before and after (offline, CPU).')
+  .showHelpAfterError();
+
+program
+  .command('evaluate')
+  .description('score a model on a test manifest; writes DIR/report.json')
+  .requiredOption('--model <dir>', 'model folder (model.json, weights.bin, card.json)')
+  .requiredOption('--test <manifest>', 'test set, NeMo JSON Lines manifest')
+  .requiredOption('--out <dir>', 'output folder for report.json')
+  .action((o: { model: string; test: string; out: string }) =>
+    run(async () => {
+      const p = stderrProgress();
+      const report = await evaluate({ modelDir: o.model, testManifest: o.test, outDir: o.out, onProgress: p.onProgress });
+      p.stop();
+      process.stdout.write(formatReport(report) + '\n');
+      process.stdout.write(`report: ${path.join(o.out, 'report.json')}\n`);
+    }),
+  );
+
+program
+  .command('adapt')
+  .description('fine-tune a model on an adaptation set; score test (and source test) before and after')
+  .requiredOption('--model <dir>', 'base model folder (never modified)')
+  .requiredOption('--adapt <manifest>', 'adaptation set (labelled), NeMo JSON Lines manifest')
+  .requiredOption('--test <manifest>', 'target test set')
+  .option('--source-test <manifest>', 'source-domain test set, to measure forgetting')
+  .requiredOption('--out <dir>', 'output folder: report.json and the adapted model in model/')
+  .option('--top-layers <n>', `weight layers that train, from the top (default ${DEFAULT_FINETUNE.topLayers})`, int('--top-layers'))
+  .option('--epochs <n>', `maximum epochs (default ${DEFAULT_FINETUNE.epochs})`, int('--epochs'))
+  .option('--lr <x>', `Adam learning rate (default ${DEFAULT_FINETUNE.learningRate})`, num('--lr'))
+  .option('--batch-size <n>', `default ${DEFAULT_FINETUNE.batchSize}`, int('--batch-size'))
+  .option('--seed <n>', `default ${DEFAULT_FINETUNE.seed}`, int('--seed'))
+  .action(
+    (o: {
+      model: string;
+      adapt: string;
+      test: string;
+      sourceTest?: string;
+      out: string;
+      topLayers?: number;
+      epochs?: number;
+      lr?: number;
+      batchSize?: number;
+      seed?: number;
+    }) =>
+      run(async () => {
+        const p = stderrProgress();
+        const finetune = Object.fromEntries(
+          Object.entries({ topLayers: o.topLayers, epochs: o.epochs, learningRate: o.lr, batchSize: o.batchSize, seed: o.seed }).filter(
+            ([, v]) => v !== undefined,
+          ),
+        );
+        const report = await adapt({
+          modelDir: o.model,
+          adaptManifest: o.adapt,
+          testManifest: o.test,
+          sourceTestManifest: o.sourceTest,
+          outDir: o.out,
+          finetune,
+          onProgress: p.onProgress,
+        });
+        p.stop();
+        process.stdout.write(formatReport(report) + '\n');
+        process.stdout.write(`report: ${path.join(o.out, 'report.json')}\nadapted model: ${report.adapted_model!.dir}\n`);
+      }),
+  );
+
+program
+  .command('train-base')
+  .description('train the base digit model from the source-domain manifest (seeded recipe)')
+  .option('--train <manifest>', 'source training manifest', path.join(DATA, 'fsdd-source-train.jsonl'))
+  .option('--test <manifest>', 'source test manifest (scored into the card)', path.join(DATA, 'fsdd-source-test.jsonl'))
+  .option('--out <dir>', 'new model folder', 'models/digits-base')
+  .option('--epochs <n>', `default ${DEFAULT_BASE_RECIPE.epochs}`, int('--epochs'))
+  .option('--strings <n>', `synthetic connected strings (default ${DEFAULT_BASE_RECIPE.numStrings})`, int('--strings'))
+  .option('--seed <n>', `default ${DEFAULT_BASE_RECIPE.seed}`, int('--seed'))
+  .action((o: { train: string; test: string; out: string; epochs?: number; strings?: number; seed?: number }) =>
+    run(async () => {
+      const p = stderrProgress();
+      const card = await trainBase({
+        trainManifest: o.train,
+        testManifest: o.test,
+        outDir: o.out,
+        ...(o.epochs !== undefined ? { epochs: o.epochs } : {}),
+        ...(o.strings !== undefined ? { numStrings: o.strings } : {}),
+        ...(o.seed !== undefined ? { seed: o.seed } : {}),
+        onProgress: p.onProgress,
+      });
+      p.stop();
+      const m = card.metrics[0];
+      process.stdout.write(`saved ${o.out}: source-test WER ${(m.wer * 100).toFixed(2)}% (S ${m.substitutions}, D ${m.deletions}, I ${m.insertions}, N ${m.referenceWords})\n`);
+    }),
+  );
+
+program.parseAsync(process.argv).catch((err: Error) => {
+  process.stderr.write(`error: ${err.message}\n`);
+  process.exitCode = 1;
+});

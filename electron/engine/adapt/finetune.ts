@@ -1,0 +1,44 @@
+/**
+ * Fine-tuning: the top N weight layers train (output layer first, then conv layers from the top
+ * down), everything below stays frozen.
+ */
+import { layerNames } from '../model/acoustic';
+import type { Architecture } from '../model/card';
+
+export interface FinetuneConfig {
+  /** Weight layers that train, counted from the top (1 = output layer only). Default 3. */
+  topLayers: number;
+  /** Maximum epochs. Default 40. */
+  epochs: number;
+  /** Default 8. */
+  batchSize: number;
+  /** Adam learning rate. Default 5e-4. */
+  learningRate: number;
+  /** Early-stopping patience in epochs. Default 6. */
+  patience: number;
+  /** Fraction of the adaptation set held out for early stopping (at least 1 utterance). Default 0.2. */
+  heldOutFraction: number;
+  seed: number;
+}
+
+export const DEFAULT_FINETUNE: FinetuneConfig = {
+  topLayers: 3,
+  epochs: 40,
+  batchSize: 8,
+  learningRate: 5e-4,
+  patience: 6,
+  heldOutFraction: 0.2,
+  seed: 1,
+};
+
+/**
+ * Names of the layers that train for `topLayers`.
+ * @throws Error when topLayers is not in [1, number of weight layers]
+ */
+export function finetuneLayers(arch: Architecture, topLayers: number): string[] {
+  const names = layerNames(arch);
+  if (!Number.isInteger(topLayers) || topLayers < 1 || topLayers > names.length) {
+    throw new Error(`fine-tuning: --top-layers must be between 1 and ${names.length}, got ${topLayers}`);
+  }
+  return names.slice(names.length - topLayers);
+}

@@ -1,0 +1,91 @@
+/**
+ * NeMo-style JSON Lines manifests: one utterance per line with `audio_filepath`, `duration` (s),
+ * `text`, optional `offset` (s) and any metadata (`speaker`, `accent`, ...). A relative
+ * `audio_filepath` is resolved against the manifest's own folder.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+
+/** One utterance of a corpus. */
+export interface Utterance {
+  /** Unique within the manifest: the audio file's base name (plus offset for segments). */
+  id: string;
+  /** Absolute path of the audio file. */
+  audioPath: string;
+  /** Duration, seconds, as the manifest says. */
+  durationSec: number;
+  /** Start within the audio file, seconds (NeMo `offset`). */
+  offsetSec?: number;
+  /** Reference transcript (may be empty for unlabelled audio). */
+  text: string;
+  speaker?: string;
+  accent?: string;
+  /** Every other field of the manifest line, kept as is. */
+  meta: Record<string, unknown>;
+}
+
+const LineSchema = z
+  .object({
+    audio_filepath: z.string().min(1),
+    duration: z.number().nonnegative().optional(),
+    text: z.string().optional(),
+    offset: z.number().nonnegative().optional(),
+    speaker: z.union([z.string(), z.number()]).optional(),
+    accent: z.string().optional(),
+  })
+  .passthrough();
+
+/**
+ * Read and validate a manifest.
+ * @param file manifest path
+ * @throws Error `"<file>:<line>: ..."` for invalid JSON or missing/ill-typed fields; `"<file>: ..."`
+ *   when the file is missing or holds no utterances
+ */
+export async function readManifest(file: string): Promise<Utterance[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(`${file}: ${code === 'ENOENT' ? 'manifest not found' : (err as Error).message}`);
+  }
+  const base = path.dirname(path.resolve(file));
+  const out: Utterance[] = [];
+  const seen = new Map<string, number>();
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (!line) continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch (err) {
+      throw new Error(`${file}:${i + 1}: not valid JSON (${(err as Error).message})`);
+    }
+    const r = LineSchema.safeParse(parsed);
+    if (!r.success) {
+      const msg = r.error.issues.map((is) => `${is.path.join('.') || '(line)'}: ${is.message}`).join('; ');
+      throw new Error(`${file}:${i + 1}: ${msg}`);
+    }
+    const { audio_filepath, duration, text: transcript, offset, speaker, accent, ...meta } = r.data;
+    const audioPath = path.isAbsolute(audio_filepath) ? audio_filepath : path.resolve(base, audio_filepath);
+    let id = path.basename(audio_filepath).replace(/\.[^.]+$/, '');
+    if (offset !== undefined) id += `_${offset.toFixed(2)}`;
+    const n = seen.get(id) ?? 0;
+    seen.set(id, n + 1);
+    if (n > 0) id += `#${n + 1}`;
+    out.push({
+      id,
+      audioPath,
+      durationSec: duration ?? 0,
+      offsetSec: offset,
+      text: (transcript ?? '').trim(),
+      speaker: speaker === undefined ? undefined : String(speaker),
+      accent,
+      meta,
+    });
+  }
+  if (out.length === 0) throw new Error(`${file}: manifest holds no utterances`);
+  return out;
+}

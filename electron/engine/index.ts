@@ -1,0 +1,266 @@
+/**
+ * The engine facade: the only entry the CLI (and later the Electron IPC table and the browser-mode
+ * server) call. Imports nothing from electron.
+ */
+import path from 'node:path';
+import { stat } from 'node:fs/promises';
+import { initBackend, tf, type BackendInfo } from './model/backend';
+import { loadModel, saveModel } from './model/checkpoint';
+import type { ModelCard } from './model/card';
+import { countParams } from './model/acoustic';
+import { seededRandom } from './model/batch';
+import { encodeText } from './model/tokens';
+import { readManifest, type Utterance } from './corpus/manifest';
+import { featurizeCorpus, type FeaturizedUtterance } from './features/corpus';
+import { evaluateFeaturized, type SetResult } from './decode/evaluate';
+import { trainCtc, type TrainExample, type TrainResult } from './adapt/train';
+import { DEFAULT_FINETUNE, finetuneLayers, type FinetuneConfig } from './adapt/finetune';
+import { REPORT_FORMAT, REPORT_VERSION, utteranceRows, type Report } from './score/report';
+import { writeJsonAtomic } from './util/atomic';
+import { noProgress, type ProgressFn } from './jobs/progress';
+import { trainBaseModel, DEFAULT_BASE_RECIPE, type BaseRecipeConfig } from './recipes/base-model';
+
+export type { Report } from './score/report';
+export type { ProgressEvent, ProgressFn } from './jobs/progress';
+export { DEFAULT_FINETUNE, type FinetuneConfig } from './adapt/finetune';
+export { DEFAULT_BASE_RECIPE, type BaseRecipeConfig } from './recipes/base-model';
+
+export interface EvaluateRequest {
+  modelDir: string;
+  testManifest: string;
+  outDir: string;
+  onProgress?: ProgressFn;
+}
+
+export interface AdaptRequest {
+  modelDir: string;
+  adaptManifest: string;
+  testManifest: string;
+  sourceTestManifest?: string;
+  outDir: string;
+  finetune?: Partial<FinetuneConfig>;
+  onProgress?: ProgressFn;
+}
+
+const secondsSince = (t0: number): number => Number(((performance.now() - t0) / 1000).toFixed(3));
+
+async function ensureFreeOutDir(outDir: string): Promise<void> {
+  const exists = await stat(path.join(outDir, 'report.json')).then(
+    () => true,
+    () => false,
+  );
+  if (exists) throw new Error(`${outDir}: already holds a report.json; choose a new --out folder (results are never overwritten)`);
+}
+
+/** Check every transcript can be expressed in the model's tokens. */
+function checkTranscripts(utts: Utterance[], card: ModelCard, manifest: string): void {
+  for (const u of utts) {
+    try {
+      encodeText(u.text, card.tokens);
+    } catch (err) {
+      throw new Error(`${manifest}: utterance ${u.id}: ${(err as Error).message}`);
+    }
+  }
+}
+
+/**
+ * Score a model on a test set and write `outDir/report.json` (`test.before` only).
+ * @throws Error (one line, naming the file) for a missing/invalid model, manifest or audio file
+ */
+export async function evaluate(req: EvaluateRequest): Promise<Report> {
+  const onProgress = req.onProgress ?? noProgress;
+  const t0 = performance.now();
+  await ensureFreeOutDir(req.outDir);
+  const backend = await initBackend();
+  const { model, card } = await loadModel(req.modelDir);
+  try {
+    const utts = await readManifest(req.testManifest);
+    const tf0 = performance.now();
+    const items = await featurizeCorpus(utts, card.features, card.cmvnStats, onProgress, 'test');
+    const features = secondsSince(tf0);
+    const r = await evaluateFeaturized(model, card, items, onProgress, 'test');
+    const report: Report = {
+      format: REPORT_FORMAT,
+      version: REPORT_VERSION,
+      command: 'evaluate',
+      created: new Date().toISOString(),
+      backend: backend.name,
+      model: { dir: path.resolve(req.modelDir), name: card.name },
+      test: { manifest: path.resolve(req.testManifest), before: r.score },
+      utterances: utteranceRows('test', r.utterances),
+      seconds: { features, adaptation: 0, scoring: Number((r.seconds.decode + r.seconds.scoring).toFixed(3)), total: secondsSince(t0) },
+      notes: [`backend: ${backend.detail}`],
+    };
+    await writeJsonAtomic(path.join(req.outDir, 'report.json'), report);
+    return report;
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Split utterance indices into train and held-out, seeded. */
+function splitHeldOut(n: number, fraction: number, seed: number): { train: number[]; heldOut: number[] } {
+  const idx = [...Array(n).keys()];
+  const rand = seededRandom(seed);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [idx[i], idx[j]] = [idx[j], idx[i]];
+  }
+  const k = n < 2 ? 0 : Math.max(1, Math.round(n * fraction));
+  return { heldOut: idx.slice(0, k), train: idx.slice(k) };
+}
+
+/**
+ * Adapt a base model by fine-tuning on an adaptation set; score the test set (and the source test set)
+ * before and after. Writes `outDir/model/` (new model folder with card) and `outDir/report.json`.
+ * The base model folder is only read.
+ * @throws Error (one line) for bad input: missing files, transcripts with words the model lacks, ...
+ */
+export async function adapt(req: AdaptRequest): Promise<Report> {
+  const onProgress = req.onProgress ?? noProgress;
+  const cfg: FinetuneConfig = { ...DEFAULT_FINETUNE, ...req.finetune };
+  const t0 = performance.now();
+  await ensureFreeOutDir(req.outDir);
+  const backend = await initBackend();
+  const { model, card } = await loadModel(req.modelDir);
+  try {
+    const trainable = finetuneLayers(card.architecture, cfg.topLayers);
+    const adaptUtts = await readManifest(req.adaptManifest);
+    checkTranscripts(adaptUtts, card, req.adaptManifest);
+    const testUtts = await readManifest(req.testManifest);
+    const sourceUtts = req.sourceTestManifest ? await readManifest(req.sourceTestManifest) : null;
+
+    const tf0 = performance.now();
+    const adaptItems = await featurizeCorpus(adaptUtts, card.features, card.cmvnStats, onProgress, 'adaptation set');
+    const testItems = await featurizeCorpus(testUtts, card.features, card.cmvnStats, onProgress, 'test');
+    const sourceItems = sourceUtts ? await featurizeCorpus(sourceUtts, card.features, card.cmvnStats, onProgress, 'source test') : null;
+    const features = secondsSince(tf0);
+
+    const score = async (items: FeaturizedUtterance[] | null, label: string): Promise<SetResult | null> =>
+      items ? evaluateFeaturized(model, card, items, onProgress, label) : null;
+    const testBefore = (await score(testItems, 'test (before)'))!;
+    const sourceBefore = await score(sourceItems, 'source (before)');
+
+    const ta0 = performance.now();
+    const examples: TrainExample[] = adaptItems.map((it) => ({ feats: it.feats, labels: encodeText(it.utt.text, card.tokens) }));
+    const split = splitHeldOut(examples.length, cfg.heldOutFraction, cfg.seed);
+    const tensorsBefore = tf.memory().numTensors;
+    const result: TrainResult = await trainCtc(
+      model,
+      card,
+      split.train.map((i) => examples[i]),
+      split.heldOut.map((i) => examples[i]),
+      {
+        epochs: cfg.epochs,
+        batchSize: cfg.batchSize,
+        learningRate: cfg.learningRate,
+        seed: cfg.seed,
+        trainableLayers: trainable,
+        patience: cfg.patience,
+      },
+      onProgress,
+      'fine-tune',
+    );
+    const adaptation = secondsSince(ta0);
+
+    const testAfter = (await score(testItems, 'test (after)'))!;
+    const sourceAfter = await score(sourceItems, 'source (after)');
+
+    const settings = {
+      method: 'finetune',
+      ...cfg,
+      trainableLayers: trainable,
+      trainableParams: countTrainable(model, trainable),
+      adaptationUtterances: split.train.length,
+      heldOutUtterances: split.heldOut.length,
+      heldOutIds: split.heldOut.map((i) => adaptUtts[i].id),
+      initialHeldOutLoss: result.initialHeldOutLoss,
+      bestEpoch: result.bestEpoch,
+      steps: result.steps,
+      epochs: result.epochs,
+      tensorsBeforeTraining: tensorsBefore,
+    };
+    const adaptedCard: ModelCard = {
+      ...card,
+      name: `${card.name}+finetune(${path.basename(req.adaptManifest).replace(/\.jsonl?$/, '')})`,
+      description: `${card.name} fine-tuned (top ${cfg.topLayers} layers) on ${path.basename(req.adaptManifest)}.`,
+      created: new Date().toISOString(),
+      parent: card.name,
+      adaptation: { ...settings, adaptManifest: path.resolve(req.adaptManifest) },
+      trainingData: [
+        ...card.trainingData,
+        { name: path.basename(req.adaptManifest), utterances: adaptUtts.length, licence: 'as the adaptation data', attribution: path.resolve(req.adaptManifest) },
+      ],
+      metrics: [
+        {
+          testSet: path.basename(req.testManifest),
+          utterances: testAfter.score.utterances,
+          wer: testAfter.score.wer ?? 0,
+          substitutions: testAfter.score.substitutions,
+          deletions: testAfter.score.deletions,
+          insertions: testAfter.score.insertions,
+          referenceWords: testAfter.score.reference_words,
+          backend: backend.name,
+        },
+      ],
+    };
+    const modelOut = path.join(req.outDir, 'model');
+    await saveModel(modelOut, model, adaptedCard);
+
+    const report: Report = {
+      format: REPORT_FORMAT,
+      version: REPORT_VERSION,
+      command: 'adapt',
+      created: new Date().toISOString(),
+      backend: backend.name,
+      model: { dir: path.resolve(req.modelDir), name: card.name },
+      adapted_model: { dir: path.resolve(modelOut), name: adaptedCard.name },
+      adaptation: settings,
+      test: { manifest: path.resolve(req.testManifest), before: testBefore.score, after: testAfter.score },
+      ...(sourceBefore && sourceAfter
+        ? { source_test: { manifest: path.resolve(req.sourceTestManifest!), before: sourceBefore.score, after: sourceAfter.score } }
+        : {}),
+      utterances: [
+        ...utteranceRows('test', testBefore.utterances, testAfter.utterances),
+        ...(sourceBefore && sourceAfter ? utteranceRows('source_test', sourceBefore.utterances, sourceAfter.utterances) : []),
+      ],
+      seconds: {
+        features,
+        adaptation,
+        scoring: Number(
+          [testBefore, testAfter, sourceBefore, sourceAfter].reduce((a, r) => a + (r ? r.seconds.decode + r.seconds.scoring : 0), 0).toFixed(3),
+        ),
+        total: secondsSince(t0),
+      },
+      notes: [`backend: ${backend.detail}`],
+    };
+    await writeJsonAtomic(path.join(req.outDir, 'report.json'), report);
+    return report;
+  } finally {
+    model.dispose();
+  }
+}
+
+function countTrainable(model: tf.LayersModel, names: string[]): number {
+  const prev = model.layers.map((l) => l.trainable);
+  model.layers.forEach((l) => (l.trainable = names.includes(l.name)));
+  const n = countParams(model, true);
+  model.layers.forEach((l, i) => (l.trainable = prev[i]));
+  return n;
+}
+
+/**
+ * Train the shipped base model from the source-domain manifest (the recipe in recipes/base-model.ts).
+ * @throws Error when outDir exists or inputs are unreadable
+ */
+export async function trainBase(
+  req: Pick<BaseRecipeConfig, 'trainManifest' | 'testManifest' | 'outDir'> & Partial<BaseRecipeConfig> & { onProgress?: ProgressFn },
+): Promise<ModelCard> {
+  const backend = await initBackend();
+  return trainBaseModel({ ...DEFAULT_BASE_RECIPE, ...req }, req.onProgress ?? noProgress, backend.name);
+}
+
+/** Which backend runs (initialising it if needed). */
+export async function backendInfo(): Promise<BackendInfo> {
+  return initBackend();
+}

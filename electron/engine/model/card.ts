@@ -1,0 +1,106 @@
+/**
+ * The model card: a versioned, validated JSON document stored beside the weights (card.json).
+ * It fixes everything needed to use the weights correctly: features, sample rate, tokens, architecture,
+ * plus provenance (training data, licence) and measured results.
+ */
+import { z } from 'zod';
+import { FeatureConfigSchema } from '../features/config';
+import { TokenConfigSchema } from './tokens';
+
+export const CARD_FORMAT = 'accent-studio-model-card';
+export const CARD_VERSION = 1;
+
+export const ArchitectureSchema = z.object({
+  type: z.literal('conv1d-ctc'),
+  /** Input feature dimension per frame. */
+  inputDim: z.number().int().positive(),
+  /** One entry per conv layer, bottom to top. */
+  convLayers: z.array(
+    z.object({
+      filters: z.number().int().positive(),
+      kernelSize: z.number().int().positive(),
+      stride: z.number().int().positive(),
+    }),
+  ),
+  /** Dropout after each conv layer while training. */
+  dropout: z.number().min(0).max(0.9),
+  /** Output tokens (blank included). */
+  numTokens: z.number().int().min(2),
+  /** Trainable parameters in total. */
+  numParams: z.number().int().nonnegative().optional(),
+});
+export type Architecture = z.infer<typeof ArchitectureSchema>;
+
+const MetricSchema = z.object({
+  testSet: z.string(),
+  utterances: z.number().int(),
+  wer: z.number(),
+  substitutions: z.number().int(),
+  deletions: z.number().int(),
+  insertions: z.number().int(),
+  referenceWords: z.number().int(),
+  backend: z.string().optional(),
+});
+
+export const ModelCardSchema = z.object({
+  format: z.literal(CARD_FORMAT),
+  version: z.number().int().positive(),
+  name: z.string(),
+  description: z.string(),
+  created: z.string(),
+  architecture: ArchitectureSchema,
+  features: FeatureConfigSchema,
+  /** Global CMVN statistics, required when features.cmvn === "global". */
+  cmvnStats: z.object({ mean: z.array(z.number()), std: z.array(z.number()) }).optional(),
+  tokens: TokenConfigSchema,
+  trainingData: z.array(
+    z.object({
+      name: z.string(),
+      utterances: z.number().int().nonnegative(),
+      licence: z.string(),
+      attribution: z.string(),
+    }),
+  ),
+  licence: z.string(),
+  metrics: z.array(MetricSchema),
+  /** Adapted models: the base model's name and the adaptation settings. */
+  parent: z.string().optional(),
+  adaptation: z.record(z.string(), z.unknown()).optional(),
+  /** How the weights were produced (command, seed). */
+  recipe: z.record(z.string(), z.unknown()).optional(),
+});
+export type ModelCard = z.infer<typeof ModelCardSchema>;
+export type Metric = z.infer<typeof MetricSchema>;
+
+/**
+ * Validate a parsed card.
+ * @param raw parsed JSON
+ * @param where file name for messages
+ * @throws Error naming the file: wrong format, newer version than this program reads, or the first
+ *   schema violations with their JSON paths
+ */
+export function parseCard(raw: unknown, where: string): ModelCard {
+  const obj = raw as { format?: unknown; version?: unknown };
+  if (!obj || obj.format !== CARD_FORMAT) {
+    throw new Error(`${where}: not a model card (format is ${JSON.stringify(obj?.format)}, expected "${CARD_FORMAT}")`);
+  }
+  if (typeof obj.version === 'number' && obj.version > CARD_VERSION) {
+    throw new Error(`${where}: model card version ${obj.version} is newer than this program reads (${CARD_VERSION}); update the program`);
+  }
+  const r = ModelCardSchema.safeParse(raw);
+  if (!r.success) {
+    const issues = r.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`${where}: invalid model card: ${issues.join('; ')}`);
+  }
+  const card = r.data;
+  if (card.tokens.blankIndex >= card.tokens.inventory.length) {
+    throw new Error(`${where}: tokens.blankIndex ${card.tokens.blankIndex} is outside the inventory of ${card.tokens.inventory.length}`);
+  }
+  if (card.architecture.numTokens !== card.tokens.inventory.length) {
+    throw new Error(`${where}: architecture has ${card.architecture.numTokens} outputs but the inventory has ${card.tokens.inventory.length} tokens`);
+  }
+  if (card.features.cmvn === 'global' && !card.cmvnStats) {
+    throw new Error(`${where}: features.cmvn is "global" but cmvnStats is missing`);
+  }
+  return card;
+}

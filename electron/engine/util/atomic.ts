@@ -1,0 +1,31 @@
+/** Crash-safe file writes: write a temporary file beside the target, flush it, then rename. */
+import { open, rename, rm, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * Write `data` to `file` atomically: readers see the old file or the whole new one, never a part.
+ * Creates the parent folder if needed.
+ * @throws Error naming the file when the write fails (the temporary file is removed)
+ */
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw new Error(`${file}: could not write (${(err as Error).message})`);
+  }
+}
+
+/** JSON with two-space indentation and a final newline, written atomically. */
+export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+  await writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
+}
