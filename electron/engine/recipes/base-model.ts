@@ -58,7 +58,8 @@ function gaussian(rand: () => number): number {
 
 /** Speed-perturb (resample as if recorded at rate*factor), scale and add white noise at snrDb. */
 function perturb(x: Float32Array, rateHz: number, rand: () => number, snrDb: number): Float32Array {
-  const factor = 0.9 + 0.2 * rand();
+  // Factors on a 0.01 grid keep the resampling ratio a small fraction (fast polyphase table).
+  const factor = 0.9 + Math.round(20 * rand()) / 100;
   const from = Math.round(rateHz * factor);
   const y = resample(x, from, rateHz);
   let power = 0;

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const TSX = path.resolve('node_modules/.bin/tsx');
+const CLI = path.resolve('electron/cli/main.ts');
+
+function cli(args: string[]) {
+  return spawnSync(TSX, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
+}
+
+describe('CLI', () => {
+  it('evaluate prints a WER table and writes report.json with the documented fields', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'cli-'));
+    const bench = path.resolve('../shared/data/bench');
+    const lines = (await readFile(path.join(bench, 'duke-us-control-test.jsonl'), 'utf8')).trim().split('\n');
+    const manifest = path.join(dir, 'm.jsonl');
+    await writeFile(manifest, lines.map((l) => ({ ...JSON.parse(l), audio_filepath: path.resolve(bench, JSON.parse(l).audio_filepath) })).map((o) => JSON.stringify(o)).join('\n'));
+    const r = cli(['evaluate', '--model', 'models/digits-base', '--test', manifest, '--out', path.join(dir, 'out')]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/test before/);
+    const report = JSON.parse(await readFile(path.join(dir, 'out', 'report.json'), 'utf8'));
+    expect(report.backend).toBe('wasm');
+    expect(report.model.name).toBe('digits-base');
+    expect(report.test.before.reference_words).toBe(30);
+    for (const k of ['wer', 'substitutions', 'deletions', 'insertions', 'reference_words']) expect(report.test.before).toHaveProperty(k);
+    expect(report.test.after).toBeUndefined();
+    expect(report.utterances).toHaveLength(3);
+    expect(report.seconds.total).toBeGreaterThan(0);
+    // refuses to overwrite an earlier result
+    const again = cli(['evaluate', '--model', 'models/digits-base', '--test', manifest, '--out', path.join(dir, 'out')]);
+    expect(again.status).not.toBe(0);
+    expect(again.stderr).toMatch(/already holds a report\.json/);
+  });
+
+  it('bad input: non-zero exit and a one-line reason naming the file', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'cli-'));
+    const missing = path.join(dir, 'nope.jsonl');
+    const r = cli(['evaluate', '--model', 'models/digits-base', '--test', missing, '--out', path.join(dir, 'o')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n').pop()).toBe(`error: ${missing}: manifest not found`);
+    const badAudio = path.join(dir, 'bad.jsonl');
+    await writeFile(path.join(dir, 'x.wav'), 'garbage');
+    await writeFile(badAudio, JSON.stringify({ audio_filepath: 'x.wav', duration: 1, text: 'one' }) + '\n');
+    const r2 = cli(['evaluate', '--model', 'models/digits-base', '--test', badAudio, '--out', path.join(dir, 'o2')]);
+    expect(r2.status).toBe(1);
+    expect(r2.stderr).toContain(`${path.join(dir, 'x.wav')}: not a readable WAV file`);
+    const oov = path.join(dir, 'oov.jsonl');
+    await writeFile(oov, JSON.stringify({ audio_filepath: path.resolve('../shared/data/fsdd/recordings/0_yweweler_0.wav'), duration: 1, text: 'zero hundred' }) + '\n');
+    const r3 = cli(['adapt', '--model', 'models/digits-base', '--adapt', oov, '--test', oov, '--out', path.join(dir, 'o3')]);
+    expect(r3.status).toBe(1);
+    expect(r3.stderr).toContain('words not in the model\'s token inventory: "hundred"');
+    const r4 = cli(['evaluate', '--model', path.join(dir, 'no-model'), '--test', oov, '--out', path.join(dir, 'o4')]);
+    expect(r4.status).toBe(1);
+    expect(r4.stderr).toMatch(/not a model folder \(card\.json is missing\)/);
+  });
+});

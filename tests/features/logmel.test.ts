@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { resample } from '../../electron/engine/audio/resample';
+import { applyCmvn, cmvnStats, computeFeatures, DEFAULT_FEATURES, extractFeatures, numFramesFor } from '../../electron/engine/features';
+
+function tone(freqHz: number, rateHz: number, seconds: number, amp = 0.3): Float32Array {
+  const x = new Float32Array(Math.round(rateHz * seconds));
+  for (let i = 0; i < x.length; i++) x[i] = amp * Math.sin((2 * Math.PI * freqHz * i) / rateHz);
+  return x;
+}
+
+const argmax = (a: ArrayLike<number>): number => {
+  let k = 0;
+  for (let i = 1; i < a.length; i++) if (a[i] > a[k]) k = i;
+  return k;
+};
+
+/** Mel band (0-based) whose centre is nearest to f, from the mel formula 1125 ln(1 + f/700), 0 Hz..Nyquist. */
+function nearestMelBand(fHz: number, rateHz: number, bands: number): number {
+  const mel = (f: number) => 1125 * Math.log(1 + f / 700);
+  const step = mel(rateHz / 2) / (bands + 1);
+  let best = 0;
+  for (let j = 0; j < bands; j++) {
+    const c = 700 * (Math.exp(((j + 1) * step) / 1125) - 1);
+    const b = 700 * (Math.exp(((best + 1) * step) / 1125) - 1);
+    if (Math.abs(c - fHz) < Math.abs(b - fHz)) best = j;
+  }
+  return best;
+}
+
+describe('log-mel features (meyda on our framing)', () => {
+  const cfg = { ...DEFAULT_FEATURES, cmvn: 'none' as const };
+
+  it('frame count: 1 + floor((n - 200) / 80) at 8 kHz, 25 ms / 10 ms', () => {
+    expect(numFramesFor(8000, cfg)).toBe(98);
+    expect(numFramesFor(100, cfg)).toBe(1);
+    expect(computeFeatures(new Float32Array(8000), cfg).numFrames).toBe(98);
+  });
+
+  it.each([8000, 16000, 48000])('a 1 kHz tone recorded at %i Hz peaks in the 1 kHz mel band after resampling to 8 kHz', (rate) => {
+    const x = resample(tone(1000, rate, 0.5), rate, 8000);
+    const f = computeFeatures(x, cfg);
+    const expected = nearestMelBand(1000, 8000, cfg.numMelBins);
+    expect(expected).toBe(18);
+    for (const t of [10, 20, 30]) expect(argmax(f.data.subarray(t * f.dim, (t + 1) * f.dim))).toBe(expected);
+  });
+
+  it('a 3 kHz tone peaks in its own band', () => {
+    const f = computeFeatures(tone(3000, 8000, 0.3), cfg);
+    expect(argmax(f.data.subarray(10 * f.dim, 11 * f.dim))).toBe(nearestMelBand(3000, 8000, cfg.numMelBins));
+  });
+
+  it('scaling: doubling the amplitude adds ln 4 to the peak band (ln(1+E) ~ ln E at 16-bit scale)', () => {
+    const a = computeFeatures(tone(1000, 8000, 0.3, 0.1), cfg);
+    const b = computeFeatures(tone(1000, 8000, 0.3, 0.2), cfg);
+    expect(b.data[10 * a.dim + 18] - a.data[10 * a.dim + 18]).toBeCloseTo(Math.log(4), 3);
+  });
+
+  it('digital silence gives 0 (ln 1), not -inf', () => {
+    const f = computeFeatures(new Float32Array(4000), cfg);
+    expect(f.data.every((v) => v === 0)).toBe(true);
+  });
+
+  it('per-utterance CMVN: each bin has mean 0 and standard deviation 1', () => {
+    const x = tone(700, 8000, 0.5);
+    for (let i = 0; i < x.length; i++) x[i] += 0.05 * Math.sin(i * 0.37) * Math.sin(i * 0.001);
+    const raw = cmvnStats([computeFeatures(x, cfg)]);
+    const f = extractFeatures(x, { ...DEFAULT_FEATURES, cmvn: 'utterance' });
+    const s = cmvnStats([f]);
+    let checked = 0;
+    for (let d = 0; d < f.dim; d++) {
+      expect(Math.abs(s.mean[d])).toBeLessThan(1e-4);
+      // bins flatter than the 1e-3 standard-deviation floor are only centred
+      if (raw.std[d] > 1e-2) {
+        expect(s.std[d]).toBeCloseTo(1, 3);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(30);
+    const g = applyCmvn(f, { mean: new Array(f.dim).fill(1), std: new Array(f.dim).fill(2) });
+    expect(g.data[5]).toBeCloseTo((f.data[5] - 1) / 2, 6);
+  });
+
+  it('MFCC option returns numCeps coefficients per frame', () => {
+    const f = computeFeatures(tone(1000, 8000, 0.2), { ...cfg, kind: 'mfcc' });
+    expect(f.dim).toBe(13);
+    expect(Number.isFinite(f.data[0])).toBe(true);
+  });
+});
