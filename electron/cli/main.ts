@@ -4,7 +4,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import path from 'node:path';
-import { adapt, evaluate, trainBase, DEFAULT_FINETUNE, DEFAULT_BASE_RECIPE } from '../engine';
+import { adapt, evaluate, score, trainBase, loadProfile, PROFILES, DEFAULT_FINETUNE, DEFAULT_BASE_RECIPE, type ProfileName } from '../engine';
 import { stderrProgress } from './progress';
 import { formatReport } from './table';
 
@@ -34,30 +34,42 @@ async function run(fn: () => Promise<void>): Promise<void> {
   }
 }
 
+function profileName(v: string): ProfileName {
+  if (!(v in PROFILES)) throw new InvalidArgumentError(`known profiles: ${Object.keys(PROFILES).join(', ')}`);
+  return v as ProfileName;
+}
+
+type ScoringOpts = { normalize: ProfileName; rules?: string };
+const scoringOptions = (c: Command): Command =>
+  c
+    .option('--normalize <profile>', 'text normalisation before scoring: none | basic (lower-case, no punctuation)', profileName, 'basic')
+    .option('--rules <file>', 'word rewrite rules applied to reference and hypothesis, one "from -> to" per line');
+
 const program = new Command();
 program
   .name('accent-studio')
   .description('Adapt a speech recognizer to an accent and measure WER before and after (offline, CPU).')
   .showHelpAfterError();
 
-program
-  .command('evaluate')
+scoringOptions(program
+  .command('evaluate'))
   .description('score a model on a test manifest; writes DIR/report.json')
   .requiredOption('--model <dir>', 'model folder (model.json, weights.bin, card.json)')
   .requiredOption('--test <manifest>', 'test set, NeMo JSON Lines manifest')
   .requiredOption('--out <dir>', 'output folder for report.json')
-  .action((o: { model: string; test: string; out: string }) =>
+  .action((o: { model: string; test: string; out: string } & ScoringOpts) =>
     run(async () => {
       const p = stderrProgress();
-      const report = await evaluate({ modelDir: o.model, testManifest: o.test, outDir: o.out, onProgress: p.onProgress });
+      const normalization = await loadProfile(o.normalize, o.rules);
+      const report = await evaluate({ modelDir: o.model, testManifest: o.test, outDir: o.out, normalization, onProgress: p.onProgress });
       p.stop();
       process.stdout.write(formatReport(report) + '\n');
-      process.stdout.write(`report: ${path.join(o.out, 'report.json')}\n`);
+      process.stdout.write(`report: ${path.join(o.out, 'report.json')} (also report.html, utterances.csv, trn/)\n`);
     }),
   );
 
-program
-  .command('adapt')
+scoringOptions(program
+  .command('adapt'))
   .description('fine-tune a model on an adaptation set; score test (and source test) before and after')
   .requiredOption('--model <dir>', 'base model folder (never modified)')
   .requiredOption('--adapt <manifest>', 'adaptation set (labelled), NeMo JSON Lines manifest')
@@ -81,9 +93,10 @@ program
       lr?: number;
       batchSize?: number;
       seed?: number;
-    }) =>
+    } & ScoringOpts) =>
       run(async () => {
         const p = stderrProgress();
+        const normalization = await loadProfile(o.normalize, o.rules);
         const finetune = Object.fromEntries(
           Object.entries({ topLayers: o.topLayers, epochs: o.epochs, learningRate: o.lr, batchSize: o.batchSize, seed: o.seed }).filter(
             ([, v]) => v !== undefined,
@@ -96,12 +109,30 @@ program
           sourceTestManifest: o.sourceTest,
           outDir: o.out,
           finetune,
+          normalization,
           onProgress: p.onProgress,
         });
         p.stop();
         process.stdout.write(formatReport(report) + '\n');
         process.stdout.write(`report: ${path.join(o.out, 'report.json')}\nadapted model: ${report.adapted_model!.dir}\n`);
       }),
+  );
+
+scoringOptions(program
+  .command('score'))
+  .description('score existing transcripts: hypotheses matched to references by utterance id (no model)')
+  .requiredOption('--ref <file>', 'references: sclite trn, JSON Lines {id, text}, or a NeMo manifest')
+  .requiredOption('--hyp <file>', 'hypotheses (same formats)')
+  .option('--hyp-after <file>', 'hypotheses of a second system: adds the paired bootstrap comparison')
+  .option('--missing-as-empty', 'score references without a hypothesis as empty hypotheses instead of failing')
+  .requiredOption('--out <dir>', 'output folder for report.json, report.html, utterances.csv, trn/')
+  .action((o: { ref: string; hyp: string; hypAfter?: string; missingAsEmpty?: boolean; out: string } & ScoringOpts) =>
+    run(async () => {
+      const normalization = await loadProfile(o.normalize, o.rules);
+      const report = await score({ refFile: o.ref, hypFile: o.hyp, hypAfterFile: o.hypAfter, outDir: o.out, normalization, missingAsEmpty: o.missingAsEmpty });
+      process.stdout.write(formatReport(report) + '\n');
+      process.stdout.write(`report: ${path.join(o.out, 'report.json')} (also report.html, utterances.csv, trn/)\n`);
+    }),
   );
 
 program

@@ -11,20 +11,38 @@ function row(label: string, s: CorpusScore): string[] {
 
 /** Format a report as a table of WER with S/D/I/N, before and after, plus timings. */
 export function formatReport(r: Report): string {
-  const t = new Table({ head: ['set', 'WER', 'S', 'D', 'I', 'N', 'CER', 'utts'], style: { head: [], border: [] } });
+  const t = new Table({
+    head: ['set', 'WER', 'S', 'D', 'I', 'N', 'CER', 'utts'],
+    style: { head: [], border: [] },
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  });
   t.push(row('test before', r.test.before));
   if (r.test.after) t.push(row('test after', r.test.after));
+  const speakers = Object.keys(r.test.by_speaker.before);
+  if (speakers.length > 1 && speakers.length <= 8) {
+    for (const s of speakers) {
+      t.push(row(`  ${s} before`, r.test.by_speaker.before[s]));
+      if (r.test.by_speaker.after) t.push(row(`  ${s} after`, r.test.by_speaker.after[s]));
+    }
+  }
   if (r.source_test) {
     t.push(row('source before', r.source_test.before));
     if (r.source_test.after) t.push(row('source after', r.source_test.after));
   }
-  const lines = [`model: ${r.model.name}   backend: ${r.backend}`, t.toString()];
-  if (r.test.after && r.test.before.wer !== null && r.test.after.wer !== null) {
-    const d = r.test.after.wer - r.test.before.wer;
-    const rel = r.test.before.wer > 0 ? (-d / r.test.before.wer) * 100 : 0;
-    lines.push(`test WER ${pct(r.test.before.wer)} -> ${pct(r.test.after.wer)} (${d <= 0 ? '' : '+'}${(d * 100).toFixed(2)} points, ${rel.toFixed(1)}% relative reduction)`);
+  const lines = [`model: ${r.model.name}${r.adapted_model ? ` -> ${r.adapted_model.name}` : ''}   backend: ${r.backend}`, t.toString()];
+  for (const [name, set] of [['test', r.test], ['source test', r.source_test]] as const) {
+    const c = set?.comparison;
+    if (!set || !c) continue;
+    const rel = c.before.value > 0 ? (-c.change.value / c.before.value) * 100 : 0;
+    lines.push(
+      `${name}: WER ${pct(c.before.value)} [${pct(c.before.lo)}, ${pct(c.before.hi)}] -> ${pct(c.after.value)} [${pct(c.after.lo)}, ${pct(c.after.hi)}]; ` +
+        `change ${c.change.value > 0 ? '+' : ''}${(c.change.value * 100).toFixed(2)} points [${(c.change.lo * 100).toFixed(2)}, ${(c.change.hi * 100).toFixed(2)}] ` +
+        `(${rel.toFixed(1)}% relative), P(adapted better) ${c.prob_after_better.toFixed(3)}: ${c.verdict}`,
+    );
   }
+  if (r.test.comparison) lines.push(`  (95% intervals: paired bootstrap over utterances, ${r.test.comparison.resamples} resamples, seed ${r.test.comparison.seed})`);
+  lines.push(`normalisation: ${r.scoring.normalization.name}${r.scoring.normalization.rules.length ? ` (${r.scoring.normalization.rules.join('; ')})` : ''}`);
   const s = r.seconds;
-  lines.push(`time: features ${s.features.toFixed(1)} s, adaptation ${s.adaptation.toFixed(1)} s, scoring ${s.scoring.toFixed(1)} s, total ${s.total.toFixed(1)} s`);
+  if (r.command !== 'score') lines.push(`time: features ${s.features.toFixed(1)} s, adaptation ${s.adaptation.toFixed(1)} s, scoring ${s.scoring.toFixed(1)} s, total ${s.total.toFixed(1)} s`);
   return lines.join('\n');
 }

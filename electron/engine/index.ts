@@ -15,7 +15,11 @@ import { featurizeCorpus, type FeaturizedUtterance } from './features/corpus';
 import { evaluateFeaturized, type SetResult } from './decode/evaluate';
 import { trainCtc, type TrainExample, type TrainResult } from './adapt/train';
 import { DEFAULT_FINETUNE, finetuneLayers, type FinetuneConfig } from './adapt/finetune';
-import { REPORT_FORMAT, REPORT_VERSION, utteranceRows, type Report } from './score/report';
+import { REPORT_FORMAT, REPORT_VERSION, scoringInfo, setReport, utteranceRows, type Report } from './score/report';
+import { writeReportFiles } from './score/writers';
+import { PROFILES, scoreUtterance, type NormalizationProfile } from './score';
+import { matchById, readTranscripts } from './score/match';
+export { loadProfile, PROFILES, type NormalizationProfile, type ProfileName } from './score';
 import { writeJsonAtomic } from './util/atomic';
 import { noProgress, type ProgressFn } from './jobs/progress';
 import { trainBaseModel, DEFAULT_BASE_RECIPE, type BaseRecipeConfig } from './recipes/base-model';
@@ -29,6 +33,8 @@ export interface EvaluateRequest {
   modelDir: string;
   testManifest: string;
   outDir: string;
+  /** Text normalisation applied to reference and hypothesis before scoring. Default "basic". */
+  normalization?: NormalizationProfile;
   onProgress?: ProgressFn;
 }
 
@@ -39,6 +45,7 @@ export interface AdaptRequest {
   sourceTestManifest?: string;
   outDir: string;
   finetune?: Partial<FinetuneConfig>;
+  normalization?: NormalizationProfile;
   onProgress?: ProgressFn;
 }
 
@@ -78,7 +85,8 @@ export async function evaluate(req: EvaluateRequest): Promise<Report> {
     const tf0 = performance.now();
     const items = await featurizeCorpus(utts, card.features, card.cmvnStats, onProgress, 'test');
     const features = secondsSince(tf0);
-    const r = await evaluateFeaturized(model, card, items, onProgress, 'test');
+    const profile = req.normalization ?? PROFILES.basic;
+    const r = await evaluateFeaturized(model, card, items, onProgress, 'test', profile);
     const report: Report = {
       format: REPORT_FORMAT,
       version: REPORT_VERSION,
@@ -86,12 +94,14 @@ export async function evaluate(req: EvaluateRequest): Promise<Report> {
       created: new Date().toISOString(),
       backend: backend.name,
       model: { dir: path.resolve(req.modelDir), name: card.name },
-      test: { manifest: path.resolve(req.testManifest), before: r.score },
+      scoring: scoringInfo(profile),
+      test: setReport(path.resolve(req.testManifest), r.utterances),
       utterances: utteranceRows('test', r.utterances),
       seconds: { features, adaptation: 0, scoring: Number((r.seconds.decode + r.seconds.scoring).toFixed(3)), total: secondsSince(t0) },
       notes: [`backend: ${backend.detail}`],
     };
     await writeJsonAtomic(path.join(req.outDir, 'report.json'), report);
+    await writeReportFiles(req.outDir, report);
     return report;
   } finally {
     model.dispose();
@@ -136,8 +146,9 @@ export async function adapt(req: AdaptRequest): Promise<Report> {
     const sourceItems = sourceUtts ? await featurizeCorpus(sourceUtts, card.features, card.cmvnStats, onProgress, 'source test') : null;
     const features = secondsSince(tf0);
 
+    const profile = req.normalization ?? PROFILES.basic;
     const score = async (items: FeaturizedUtterance[] | null, label: string): Promise<SetResult | null> =>
-      items ? evaluateFeaturized(model, card, items, onProgress, label) : null;
+      items ? evaluateFeaturized(model, card, items, onProgress, label, profile) : null;
     const testBefore = (await score(testItems, 'test (before)'))!;
     const sourceBefore = await score(sourceItems, 'source (before)');
 
@@ -216,9 +227,10 @@ export async function adapt(req: AdaptRequest): Promise<Report> {
       model: { dir: path.resolve(req.modelDir), name: card.name },
       adapted_model: { dir: path.resolve(modelOut), name: adaptedCard.name },
       adaptation: settings,
-      test: { manifest: path.resolve(req.testManifest), before: testBefore.score, after: testAfter.score },
+      scoring: scoringInfo(profile),
+      test: setReport(path.resolve(req.testManifest), testBefore.utterances, testAfter.utterances),
       ...(sourceBefore && sourceAfter
-        ? { source_test: { manifest: path.resolve(req.sourceTestManifest!), before: sourceBefore.score, after: sourceAfter.score } }
+        ? { source_test: setReport(path.resolve(req.sourceTestManifest!), sourceBefore.utterances, sourceAfter.utterances) }
         : {}),
       utterances: [
         ...utteranceRows('test', testBefore.utterances, testAfter.utterances),
@@ -235,6 +247,7 @@ export async function adapt(req: AdaptRequest): Promise<Report> {
       notes: [`backend: ${backend.detail}`],
     };
     await writeJsonAtomic(path.join(req.outDir, 'report.json'), report);
+    await writeReportFiles(req.outDir, report);
     return report;
   } finally {
     model.dispose();
@@ -258,6 +271,54 @@ export async function trainBase(
 ): Promise<ModelCard> {
   const backend = await initBackend();
   return trainBaseModel({ ...DEFAULT_BASE_RECIPE, ...req }, req.onProgress ?? noProgress, backend.name);
+}
+
+export interface ScoreRequest {
+  /** References: trn, JSON Lines {id, text} or a NeMo manifest. */
+  refFile: string;
+  /** Hypotheses of the base system (same formats). */
+  hypFile: string;
+  /** Hypotheses of a second (adapted) system: adds after, bootstrap and change. */
+  hypAfterFile?: string;
+  outDir: string;
+  normalization?: NormalizationProfile;
+  /** Score references without a hypothesis as empty hypotheses instead of failing. */
+  missingAsEmpty?: boolean;
+}
+
+/**
+ * Score existing transcripts (no model): match hypotheses to references by utterance id, write
+ * report.json and its companions.
+ * @throws Error listing missing or extra ids, or naming a malformed file and line
+ */
+export async function score(req: ScoreRequest): Promise<Report> {
+  const t0 = performance.now();
+  await ensureFreeOutDir(req.outDir);
+  const profile = req.normalization ?? PROFILES.basic;
+  const refs = await readTranscripts(req.refFile);
+  const scoreSide = async (file: string) =>
+    matchById(refs, await readTranscripts(file), file, req.missingAsEmpty).map(({ ref, hyp }) =>
+      scoreUtterance({ id: ref.id, reference: ref.text, hypothesis: hyp, speaker: ref.speaker, accent: ref.accent }, profile),
+    );
+  const before = await scoreSide(req.hypFile);
+  const after = req.hypAfterFile ? await scoreSide(req.hypAfterFile) : undefined;
+  const report: Report = {
+    format: REPORT_FORMAT,
+    version: REPORT_VERSION,
+    command: 'score',
+    created: new Date().toISOString(),
+    backend: 'none',
+    model: { dir: path.resolve(req.hypFile), name: path.basename(req.hypFile) },
+    ...(req.hypAfterFile ? { adapted_model: { dir: path.resolve(req.hypAfterFile), name: path.basename(req.hypAfterFile) } } : {}),
+    scoring: scoringInfo(profile),
+    test: setReport(path.resolve(req.refFile), before, after),
+    utterances: utteranceRows('test', before, after),
+    seconds: { features: 0, adaptation: 0, scoring: secondsSince(t0), total: secondsSince(t0) },
+    notes: [],
+  };
+  await writeJsonAtomic(path.join(req.outDir, 'report.json'), report);
+  await writeReportFiles(req.outDir, report);
+  return report;
 }
 
 /** Which backend runs (initialising it if needed). */

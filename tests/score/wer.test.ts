@@ -33,7 +33,7 @@ describe('alignment and WER (hand-checked cases)', () => {
     expect(errorRate(a)).toBe(3);
   });
 
-  it('among minimum-edit alignments, the one with most hits wins', () => {
+  it("sclite weights: among equal-edit alignments the one with most hits wins", () => {
     // ref "a b", hyp "b a": 2 edits either as S S (0 hits) or I C D (1 hit): the latter is chosen
     const a = align(w('a b'), w('b a'));
     expect(a.substitutions + a.deletions + a.insertions).toBe(2);

@@ -76,14 +76,16 @@ export function resample(
     const s = a === 0 ? 1 : Math.sin(Math.PI * a) / (Math.PI * a);
     return 2 * fc * s * w;
   };
-  // Polyphase table: phase p (fractional position p / L) -> taps coefficients.
-  const useTable = L <= 4096;
-  const table = useTable ? new Float32Array(L * taps) : null;
-  if (table) {
-    for (let p = 0; p < L; p++) {
-      const frac = p / L;
-      for (let k = 0; k < taps; k++) table[p * taps + k] = coef(frac - (k - left));
-    }
+  // Polyphase table: phase p (fractional position p / P) -> taps coefficients. For small L every
+  // exact phase has a row (P = L); otherwise P = 4096 rows (plus one) and coefficients are linearly
+  // interpolated between neighbouring rows, as libsamplerate's sinc converters do.
+  const exact = L <= 4096;
+  const P = exact ? L : 4096;
+  const rows = exact ? P : P + 1;
+  const table = new Float32Array(rows * taps);
+  for (let p = 0; p < rows; p++) {
+    const frac = p / P;
+    for (let k = 0; k < taps; k++) table[p * taps + k] = coef(frac - (k - left));
   }
   const out = new Float32Array(numOut);
   const n = input.length;
@@ -94,11 +96,16 @@ export function resample(
     const p = num - i0 * L;
     let w: Float32Array;
     let base = 0;
-    if (table) {
+    if (exact) {
       w = table;
       base = p * taps;
     } else {
-      for (let k = 0; k < taps; k++) row[k] = coef(p / L - (k - left));
+      const f = (p / L) * P;
+      const r = Math.floor(f);
+      const a = f - r;
+      const r0 = r * taps;
+      const r1 = r0 + taps;
+      for (let k = 0; k < taps; k++) row[k] = table[r0 + k] + a * (table[r1 + k] - table[r0 + k]);
       w = row;
     }
     const start = i0 - left;

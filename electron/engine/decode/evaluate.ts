@@ -3,7 +3,7 @@ import type { tf } from '../model/backend';
 import type { ModelCard } from '../model/card';
 import type { Utterance } from '../corpus/manifest';
 import { featurizeCorpus, type FeaturizedUtterance } from '../features/corpus';
-import { poolScores, scoreUtterance, type CorpusScore, type UtteranceScore } from '../score';
+import { poolScores, scoreUtterance, PROFILES, type CorpusScore, type NormalizationProfile, type UtteranceScore } from '../score';
 import type { ProgressFn } from '../jobs/progress';
 import { recognize } from './recognize';
 
@@ -23,12 +23,13 @@ export async function evaluateFeaturized(
   items: FeaturizedUtterance[],
   onProgress: ProgressFn,
   label: string,
+  profile: NormalizationProfile = PROFILES.basic,
 ): Promise<SetResult> {
   const t0 = performance.now();
   const hyps = await recognize(model, card, items.map((i) => i.feats), onProgress, label);
   const t1 = performance.now();
   const utterances = items.map((it, k) =>
-    scoreUtterance({ id: it.utt.id, reference: it.utt.text, hypothesis: hyps[k], speaker: it.utt.speaker, accent: it.utt.accent }),
+    scoreUtterance({ id: it.utt.id, reference: it.utt.text, hypothesis: hyps[k], speaker: it.utt.speaker, accent: it.utt.accent }, profile),
   );
   const score = poolScores(utterances);
   return { score, utterances, seconds: { decode: (t1 - t0) / 1000, scoring: (performance.now() - t1) / 1000 } };

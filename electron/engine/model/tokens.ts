@@ -1,5 +1,6 @@
 /** Token inventory of a CTC model: words or characters, with the blank's index. */
 import { z } from 'zod';
+import { tokenize } from '../util/text';
 
 export const TokenConfigSchema = z.object({
   /** "word": one token per word; "char": one per character, with " " as the word separator token. */
@@ -12,9 +13,7 @@ export const TokenConfigSchema = z.object({
 export type TokenConfig = z.infer<typeof TokenConfigSchema>;
 
 /** Split a transcript into words on any whitespace (after NFC normalisation). */
-export function words(text: string): string[] {
-  return text.normalize('NFC').trim().split(/\s+/u).filter((w) => w.length > 0);
-}
+export const words = tokenize;
 
 /**
  * Encode a transcript as token ids.

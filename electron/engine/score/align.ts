@@ -1,10 +1,11 @@
 /**
- * Minimum-edit-distance alignment of a reference and a hypothesis token sequence.
- *
- * Cost: substitution, deletion and insertion each count 1 (Levenshtein). Among alignments with the
- * minimum number of edits, the one with the most correct tokens wins; remaining ties are broken
- * deterministically, preferring (at each backtrace step from the end) match/substitution, then
- * deletion, then insertion. The record is computed once; WER and CER are accessors over it.
+ * Minimum-cost alignment of a reference and a hypothesis token sequence, with NIST sclite's weights:
+ * correct 0, substitution 4, deletion 3, insertion 3. These weights make an alignment with more
+ * correct words win over one with the same number of edits and fewer correct words (a swap "a b" ->
+ * "b a" aligns as deletion + correct + insertion), and match sclite's S/D/I counts (tests/score/
+ * sclite-parity.test.ts). Remaining ties are broken deterministically: at each backtrace step from
+ * the end, match/substitution first, then deletion, then insertion.
+ * The record is computed once; WER and CER are accessors over it.
  */
 
 export type AlignOp = 'C' | 'S' | 'D' | 'I';
@@ -42,17 +43,18 @@ export function align(ref: readonly string[], hyp: readonly string[]): Alignment
   const n = ref.length;
   const m = hyp.length;
   const W = m + 1;
-  // cost = edits * BIG - hits: minimising it minimises edits, then maximises hits.
-  const BIG = 1 << 20;
+  const SUB = 4;
+  const DEL = 3;
+  const INS = 3;
   const cost = new Float64Array((n + 1) * W);
-  for (let i = 0; i <= n; i++) cost[i * W] = i * BIG;
-  for (let j = 0; j <= m; j++) cost[j] = j * BIG;
+  for (let i = 0; i <= n; i++) cost[i * W] = i * DEL;
+  for (let j = 0; j <= m; j++) cost[j] = j * INS;
   for (let i = 1; i <= n; i++) {
     for (let j = 1; j <= m; j++) {
       const same = ref[i - 1] === hyp[j - 1];
-      const diag = cost[(i - 1) * W + j - 1] + (same ? -1 : BIG);
-      const del = cost[(i - 1) * W + j] + BIG;
-      const ins = cost[i * W + j - 1] + BIG;
+      const diag = cost[(i - 1) * W + j - 1] + (same ? 0 : SUB);
+      const del = cost[(i - 1) * W + j] + DEL;
+      const ins = cost[i * W + j - 1] + INS;
       cost[i * W + j] = Math.min(diag, del, ins);
     }
   }
@@ -64,7 +66,7 @@ export function align(ref: readonly string[], hyp: readonly string[]): Alignment
     const here = cost[i * W + j];
     if (i > 0 && j > 0) {
       const same = ref[i - 1] === hyp[j - 1];
-      if (here === cost[(i - 1) * W + j - 1] + (same ? -1 : BIG)) {
+      if (here === cost[(i - 1) * W + j - 1] + (same ? 0 : SUB)) {
         pairs.push({ op: same ? 'C' : 'S', ref: ref[i - 1], hyp: hyp[j - 1] });
         if (same) counts.hits++;
         else counts.substitutions++;
@@ -73,7 +75,7 @@ export function align(ref: readonly string[], hyp: readonly string[]): Alignment
         continue;
       }
     }
-    if (i > 0 && here === cost[(i - 1) * W + j] + BIG) {
+    if (i > 0 && here === cost[(i - 1) * W + j] + DEL) {
       pairs.push({ op: 'D', ref: ref[i - 1] });
       counts.deletions++;
       i--;

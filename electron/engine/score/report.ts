@@ -1,13 +1,38 @@
-/** The report written by `evaluate` and `adapt` (report.json), and its console table. */
-import type { CorpusScore, UtteranceScore } from './index';
+/** The report written by `evaluate`, `adapt` and `score` (report.json). */
+import { groupScores, poolScores, type CorpusScore, type UtteranceScore } from './index';
+import { pairedBootstrap, DEFAULT_BOOTSTRAP, type BootstrapConfig, type Comparison } from './bootstrap';
+import { analyzeErrors, type ErrorAnalysis } from './confusions';
+import { describeProfile, type NormalizationProfile } from './normalize';
 
 export const REPORT_FORMAT = 'accent-studio-report';
 export const REPORT_VERSION = 1;
 
+export const ALIGNMENT_NAME = 'minimum-cost alignment, sclite weights (substitution 4, deletion 3, insertion 3)';
+
 export interface SetReport {
   manifest: string;
+  /** Pooled over the set: WER = (S + D + I) / N. */
   before: CorpusScore;
   after?: CorpusScore;
+  /** Paired bootstrap of after vs before (null when the set has no reference words). */
+  comparison?: Comparison | null;
+  by_speaker: { before: Record<string, CorpusScore>; after?: Record<string, CorpusScore> };
+  by_accent: { before: Record<string, CorpusScore>; after?: Record<string, CorpusScore> };
+  errors: {
+    before: ErrorAnalysis;
+    after?: ErrorAnalysis;
+    /** Per speaker, of the latest system (after if there is one). */
+    by_speaker: Record<string, ErrorAnalysis>;
+  };
+}
+
+interface SystemOutput {
+  hypothesis: string;
+  wer: number | null;
+  substitutions: number;
+  deletions: number;
+  insertions: number;
+  alignment: UtteranceScore['alignment'];
 }
 
 /** Per-utterance row: reference, hypotheses before/after, counts. */
@@ -17,19 +42,22 @@ export interface UtteranceRow {
   speaker?: string;
   accent?: string;
   reference: string;
-  before: { hypothesis: string; wer: number | null; substitutions: number; deletions: number; insertions: number; alignment: UtteranceScore['alignment'] };
-  after?: { hypothesis: string; wer: number | null; substitutions: number; deletions: number; insertions: number; alignment: UtteranceScore['alignment'] };
+  /** Reference words after normalisation. */
+  reference_words: number;
+  before: SystemOutput;
+  after?: SystemOutput;
 }
 
 export interface Report {
   format: typeof REPORT_FORMAT;
   version: number;
-  command: 'evaluate' | 'adapt';
+  command: 'evaluate' | 'adapt' | 'score';
   created: string;
   backend: string;
   model: { dir: string; name: string };
   adapted_model?: { dir: string; name: string };
   adaptation?: Record<string, unknown>;
+  scoring: { normalization: ReturnType<typeof describeProfile>; alignment: string; bootstrap: BootstrapConfig };
   test: SetReport;
   source_test?: SetReport;
   utterances: UtteranceRow[];
@@ -37,9 +65,37 @@ export interface Report {
   notes: string[];
 }
 
+/** Scoring settings block of a report. */
+export function scoringInfo(profile: NormalizationProfile, bootstrap: BootstrapConfig = DEFAULT_BOOTSTRAP): Report['scoring'] {
+  return { normalization: describeProfile(profile), alignment: ALIGNMENT_NAME, bootstrap };
+}
+
+/**
+ * Everything a report says about one set, from per-utterance scores of one or two systems.
+ * @param after scores of the adapted system in the same utterance order, if any
+ */
+export function setReport(manifest: string, before: UtteranceScore[], after?: UtteranceScore[], bootstrap: BootstrapConfig = DEFAULT_BOOTSTRAP): SetReport {
+  const latest = after ?? before;
+  const bySpeaker = new Map<string, UtteranceScore[]>();
+  for (const u of latest) bySpeaker.set(u.speaker ?? '(unknown)', [...(bySpeaker.get(u.speaker ?? '(unknown)') ?? []), u]);
+  return {
+    manifest,
+    before: poolScores(before),
+    ...(after ? { after: poolScores(after) } : {}),
+    ...(after ? { comparison: pairedBootstrap(before.map((u) => u.words), after.map((u) => u.words), bootstrap) } : {}),
+    by_speaker: { before: groupScores(before, 'speaker'), ...(after ? { after: groupScores(after, 'speaker') } : {}) },
+    by_accent: { before: groupScores(before, 'accent'), ...(after ? { after: groupScores(after, 'accent') } : {}) },
+    errors: {
+      before: analyzeErrors(before.map((u) => u.alignment)),
+      ...(after ? { after: analyzeErrors(after.map((u) => u.alignment)) } : {}),
+      by_speaker: Object.fromEntries([...bySpeaker.keys()].sort().map((k) => [k, analyzeErrors(bySpeaker.get(k)!.map((u) => u.alignment), 10)])),
+    },
+  };
+}
+
 /** Build per-utterance rows from before (and optionally after) results of one set. */
 export function utteranceRows(set: UtteranceRow['set'], before: UtteranceScore[], after?: UtteranceScore[]): UtteranceRow[] {
-  const pick = (u: UtteranceScore) => ({
+  const pick = (u: UtteranceScore): SystemOutput => ({
     hypothesis: u.hypothesis,
     wer: u.wer,
     substitutions: u.words.substitutions,
@@ -53,6 +109,7 @@ export function utteranceRows(set: UtteranceRow['set'], before: UtteranceScore[]
     speaker: b.speaker,
     accent: b.accent,
     reference: b.reference,
+    reference_words: b.words.referenceWords,
     before: pick(b),
     ...(after ? { after: pick(after[i]) } : {}),
   }));
