@@ -156,22 +156,34 @@ export async function adapt(req: AdaptRequest): Promise<Report> {
     const examples: TrainExample[] = adaptItems.map((it) => ({ feats: it.feats, labels: encodeText(it.utt.text, card.tokens) }));
     const split = splitHeldOut(examples.length, cfg.heldOutFraction, cfg.seed);
     const tensorsBefore = tf.memory().numTensors;
+    const trainCfg = {
+      epochs: cfg.epochs,
+      batchSize: cfg.batchSize,
+      learningRate: cfg.learningRate,
+      seed: cfg.seed,
+      trainableLayers: trainable,
+      patience: cfg.patience,
+    };
+    const baseWeights = cfg.refit ? model.getWeights().map((w) => w.clone()) : [];
+    // Pass 1: train on the split, early-stop on the held-out slice.
     const result: TrainResult = await trainCtc(
       model,
       card,
       split.train.map((i) => examples[i]),
       split.heldOut.map((i) => examples[i]),
-      {
-        epochs: cfg.epochs,
-        batchSize: cfg.batchSize,
-        learningRate: cfg.learningRate,
-        seed: cfg.seed,
-        trainableLayers: trainable,
-        patience: cfg.patience,
-      },
+      trainCfg,
       onProgress,
       'fine-tune',
     );
+    // Pass 2 (refit): from the base weights, the chosen number of epochs on every utterance.
+    let refit: TrainResult | null = null;
+    if (cfg.refit && result.bestEpoch > 0 && split.heldOut.length > 0) {
+      model.setWeights(baseWeights);
+      refit = await trainCtc(model, card, examples, [], { ...trainCfg, epochs: result.bestEpoch }, onProgress, 'refit on all');
+    } else if (cfg.refit && result.bestEpoch === 0) {
+      onProgress({ phase: 'train', label: 'fine-tune', done: 1, total: 1, message: 'no epoch beat the base model on held-out data: the base weights are kept' });
+    }
+    tf.dispose(baseWeights);
     const adaptation = secondsSince(ta0);
 
     const testAfter = (await score(testItems, 'test (after)'))!;
@@ -182,13 +194,14 @@ export async function adapt(req: AdaptRequest): Promise<Report> {
       ...cfg,
       trainableLayers: trainable,
       trainableParams: countTrainable(model, trainable),
-      adaptationUtterances: split.train.length,
+      adaptationUtterances: refit ? examples.length : split.train.length,
       heldOutUtterances: split.heldOut.length,
       heldOutIds: split.heldOut.map((i) => adaptUtts[i].id),
       initialHeldOutLoss: result.initialHeldOutLoss,
       bestEpoch: result.bestEpoch,
       steps: result.steps,
-      epochs: result.epochs,
+      epochLog: result.epochs,
+      refitEpochLog: refit?.epochs ?? null,
       tensorsBeforeTraining: tensorsBefore,
     };
     const adaptedCard: ModelCard = {

@@ -3,14 +3,14 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { align, errorRate } from '../../electron/engine/score/align';
-import { groupScores, poolScores, scoreUtterance, PROFILES } from '../../electron/engine/score';
+import { groupScores, poolScores, scoreUtterance, PROFILES, type NormalizationProfile } from '../../electron/engine/score';
 import { normalizeText, parseRules, loadProfile } from '../../electron/engine/score/normalize';
 import { pairedBootstrap } from '../../electron/engine/score/bootstrap';
 import { analyzeErrors } from '../../electron/engine/score/confusions';
 import { matchById, readTranscripts } from '../../electron/engine/score/match';
 import { score } from '../../electron/engine';
 
-const wer = (ref: string, hyp: string, p = PROFILES.basic) => scoreUtterance({ id: 'u', reference: ref, hypothesis: hyp }, p).wer;
+const wer = (ref: string, hyp: string, p: NormalizationProfile = PROFILES.basic) => scoreUtterance({ id: 'u', reference: ref, hypothesis: hyp }, p).wer;
 
 describe('scoring conventions (hand-checked)', () => {
   it('hello -> "hi world vka" is 300%', () => expect(wer('hello', 'hi world vka')).toBe(3));

@@ -30,6 +30,13 @@ export interface TrainConfig {
   trainableLayers: string[];
   /** Stop after this many epochs without a lower held-out loss (needs held-out examples). */
   patience: number;
+  /**
+   * Reduce-on-plateau: after this many epochs without a lower held-out loss, multiply the learning
+   * rate by lrDecayFactor (and again after as many more). Omit to keep the rate constant.
+   */
+  lrDecayPatience?: number;
+  /** Default 0.5. */
+  lrDecayFactor?: number;
   specAugment?: SpecAugmentConfig;
 }
 
@@ -100,6 +107,8 @@ export async function trainCtc(
   for (const layer of model.layers) layer.trainable = cfg.trainableLayers.includes(layer.name);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const optimizer = tf.train.adam(cfg.learningRate);
+  let learningRate = cfg.learningRate;
+  let lastDecay = 0;
   const rand = seededRandom(cfg.seed);
   const logs: EpochLog[] = [];
   let best = Infinity;
@@ -165,6 +174,12 @@ export async function trainCtc(
       bestWeights = model.getWeights().map((w) => w.clone());
     } else if (epoch - bestEpoch >= cfg.patience) {
       break;
+    } else if (cfg.lrDecayPatience && epoch - Math.max(bestEpoch, lastDecay) >= cfg.lrDecayPatience) {
+      learningRate *= cfg.lrDecayFactor ?? 0.5;
+      // AdamOptimizer reads learningRate on every step; its moment estimates are kept.
+      (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
+      lastDecay = epoch;
+      onProgress({ phase: 'train', label, done: steps, total: totalSteps, message: `learning rate -> ${learningRate.toExponential(2)}` });
     }
   }
   if (bestWeights) {

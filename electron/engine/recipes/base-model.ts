@@ -43,9 +43,9 @@ export interface BaseRecipeConfig {
 
 export const DEFAULT_BASE_RECIPE: Omit<BaseRecipeConfig, 'trainManifest' | 'testManifest' | 'outDir'> = {
   seed: 20261129,
-  numStrings: 1500,
+  numStrings: 2000,
   clipCopies: 2,
-  epochs: 14,
+  epochs: 30,
   batchSize: 16,
   learningRate: 1.5e-3,
   features: DEFAULT_FEATURES,
@@ -196,7 +196,9 @@ export async function trainBaseModel(cfg: BaseRecipeConfig, onProgress: Progress
       learningRate: cfg.learningRate,
       seed: cfg.seed,
       trainableLayers: layerNames(arch),
-      patience: 4,
+      patience: 6,
+      lrDecayPatience: 2,
+      lrDecayFactor: 0.5,
       specAugment: DEFAULT_SPECAUGMENT,
     },
     onProgress,
