@@ -4,7 +4,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import path from 'node:path';
-import { adapt, evaluate, score, trainBase, loadProfile, PROFILES, DEFAULT_FINETUNE, DEFAULT_BASE_RECIPE, type ProfileName } from '../engine';
+import { adapt, evaluate, score, trainBase, buildLm, loadProfile, PROFILES, DEFAULT_FINETUNE, DEFAULT_BASE_RECIPE, type DecoderSpec, type ProfileName } from '../engine';
 import { stderrProgress } from './progress';
 import { formatReport } from './table';
 
@@ -45,31 +45,68 @@ const scoringOptions = (c: Command): Command =>
     .option('--normalize <profile>', 'text normalisation before scoring: none | basic (lower-case, no punctuation)', profileName, 'basic')
     .option('--rules <file>', 'word rewrite rules applied to reference and hypothesis, one "from -> to" per line');
 
+type DecoderOpts = {
+  decoder: 'greedy' | 'beam';
+  beamWidth?: number;
+  lm?: string;
+  lmFromAdapt?: boolean;
+  lmWeight?: number;
+  wordBonus?: number;
+  grammar?: string;
+  lexicon?: string;
+};
+const decoderOptions = (c: Command, adaptOnly: boolean): Command => {
+  c.option('--decoder <kind>', 'greedy | beam (CTC prefix beam search)', (v: string) => {
+    if (v !== 'greedy' && v !== 'beam') throw new InvalidArgumentError('greedy or beam');
+    return v;
+  }, 'greedy')
+    .option('--beam-width <n>', 'beam width (default 16)', int('--beam-width'))
+    .option('--lm <file.arpa>', 'word n-gram LM in ARPA format (KenLM, SRILM or `lm`), shallow fusion')
+    .option('--lm-weight <x>', 'LM weight (default: tuned on the adaptation set in adapt, else 0.5)', num('--lm-weight'))
+    .option('--word-bonus <x>', 'natural-log bonus per word (default: tuned with the weight, else 0)', num('--word-bonus'))
+    .option('--grammar <file>', 'grammar constraint: what may be said, e.g. "$digit{8,10}"')
+    .option('--lexicon <file>', 'word list: character models may only emit these words');
+  if (adaptOnly) c.option('--lm-from-adapt', "train a trigram Kneser-Ney LM from the adaptation set's transcripts");
+  return c;
+};
+function decoderSpec(o: DecoderOpts): DecoderSpec {
+  return {
+    kind: o.decoder,
+    beamWidth: o.beamWidth,
+    lmFile: o.lm,
+    lmFromAdapt: o.lmFromAdapt,
+    lmWeight: o.lmWeight,
+    wordBonus: o.wordBonus,
+    grammarFile: o.grammar,
+    lexiconFile: o.lexicon,
+  };
+}
+
 const program = new Command();
 program
   .name('accent-studio')
   .description('Adapt a speech recognizer to an accent and measure WER before and after (offline, CPU).')
   .showHelpAfterError();
 
-scoringOptions(program
-  .command('evaluate'))
+decoderOptions(scoringOptions(program
+  .command('evaluate')), false)
   .description('score a model on a test manifest; writes DIR/report.json')
   .requiredOption('--model <dir>', 'model folder (model.json, weights.bin, card.json)')
   .requiredOption('--test <manifest>', 'test set, NeMo JSON Lines manifest')
   .requiredOption('--out <dir>', 'output folder for report.json')
-  .action((o: { model: string; test: string; out: string } & ScoringOpts) =>
+  .action((o: { model: string; test: string; out: string } & ScoringOpts & DecoderOpts) =>
     run(async () => {
       const p = stderrProgress();
       const normalization = await loadProfile(o.normalize, o.rules);
-      const report = await evaluate({ modelDir: o.model, testManifest: o.test, outDir: o.out, normalization, onProgress: p.onProgress });
+      const report = await evaluate({ modelDir: o.model, testManifest: o.test, outDir: o.out, normalization, decoder: decoderSpec(o), onProgress: p.onProgress });
       p.stop();
       process.stdout.write(formatReport(report) + '\n');
       process.stdout.write(`report: ${path.join(o.out, 'report.json')} (also report.html, utterances.csv, trn/)\n`);
     }),
   );
 
-scoringOptions(program
-  .command('adapt'))
+decoderOptions(scoringOptions(program
+  .command('adapt')), true)
   .description('fine-tune a model on an adaptation set; score test (and source test) before and after')
   .requiredOption('--model <dir>', 'base model folder (never modified)')
   .requiredOption('--adapt <manifest>', 'adaptation set (labelled), NeMo JSON Lines manifest')
@@ -93,7 +130,7 @@ scoringOptions(program
       lr?: number;
       batchSize?: number;
       seed?: number;
-    } & ScoringOpts) =>
+    } & ScoringOpts & DecoderOpts) =>
       run(async () => {
         const p = stderrProgress();
         const normalization = await loadProfile(o.normalize, o.rules);
@@ -110,6 +147,7 @@ scoringOptions(program
           outDir: o.out,
           finetune,
           normalization,
+          decoder: decoderSpec(o),
           onProgress: p.onProgress,
         });
         p.stop();
@@ -132,6 +170,19 @@ scoringOptions(program
       const report = await score({ refFile: o.ref, hypFile: o.hyp, hypAfterFile: o.hypAfter, outDir: o.out, normalization, missingAsEmpty: o.missingAsEmpty });
       process.stdout.write(formatReport(report) + '\n');
       process.stdout.write(`report: ${path.join(o.out, 'report.json')} (also report.html, utterances.csv, trn/)\n`);
+    }),
+  );
+
+program
+  .command('lm')
+  .description('train a word n-gram LM (interpolated Kneser-Ney) from a text file, one sentence per line; writes ARPA')
+  .requiredOption('--text <file>', 'training text, one sentence per line')
+  .requiredOption('--out <file.arpa>', 'output ARPA file (not overwritten)')
+  .option('--order <n>', 'n-gram order (default 3)', int('--order'), 3)
+  .action((o: { text: string; out: string; order: number }) =>
+    run(async () => {
+      const lm = await buildLm({ textFile: o.text, outFile: o.out, order: o.order });
+      process.stdout.write(`wrote ${o.out}: order ${lm.order}, ${lm.tables.map((t, i) => `${t.size} ${i + 1}-grams`).join(', ')}\n`);
     }),
   );
 

@@ -3,7 +3,7 @@
  * server) call. Imports nothing from electron.
  */
 import path from 'node:path';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { initBackend, tf, type BackendInfo } from './model/backend';
 import { loadModel, saveModel } from './model/checkpoint';
 import type { ModelCard } from './model/card';
@@ -13,6 +13,8 @@ import { encodeText } from './model/tokens';
 import { readManifest, type Utterance } from './corpus/manifest';
 import { featurizeCorpus, type FeaturizedUtterance } from './features/corpus';
 import { evaluateFeaturized, type SetResult } from './decode/evaluate';
+import { buildDecoder, tuneFusion, type DecoderSpec, type FusionTuning } from './decode/options';
+import { computePosteriors, describeDecoder, type DecoderOptions } from './decode/recognize';
 import { trainCtc, type TrainExample, type TrainResult } from './adapt/train';
 import { DEFAULT_FINETUNE, finetuneLayers, type FinetuneConfig } from './adapt/finetune';
 import { REPORT_FORMAT, REPORT_VERSION, scoringInfo, setReport, utteranceRows, type Report } from './score/report';
@@ -20,13 +22,15 @@ import { writeReportFiles } from './score/writers';
 import { PROFILES, scoreUtterance, type NormalizationProfile } from './score';
 import { matchById, readTranscripts } from './score/match';
 export { loadProfile, PROFILES, type NormalizationProfile, type ProfileName } from './score';
-import { writeJsonAtomic } from './util/atomic';
+import { writeFileAtomic, writeJsonAtomic } from './util/atomic';
+import { NgramLM, trainKneserNey } from './decode/ngram';
 import { noProgress, type ProgressFn } from './jobs/progress';
 import { trainBaseModel, DEFAULT_BASE_RECIPE, type BaseRecipeConfig } from './recipes/base-model';
 
 export type { Report } from './score/report';
 export type { ProgressEvent, ProgressFn } from './jobs/progress';
 export { DEFAULT_FINETUNE, type FinetuneConfig } from './adapt/finetune';
+export type { DecoderSpec } from './decode/options';
 export { DEFAULT_BASE_RECIPE, type BaseRecipeConfig } from './recipes/base-model';
 
 export interface EvaluateRequest {
@@ -35,6 +39,8 @@ export interface EvaluateRequest {
   outDir: string;
   /** Text normalisation applied to reference and hypothesis before scoring. Default "basic". */
   normalization?: NormalizationProfile;
+  /** Decoder; default greedy. */
+  decoder?: DecoderSpec;
   onProgress?: ProgressFn;
 }
 
@@ -46,10 +52,15 @@ export interface AdaptRequest {
   outDir: string;
   finetune?: Partial<FinetuneConfig>;
   normalization?: NormalizationProfile;
+  /** Decoder for before and after; an LM weight left unset is tuned on the adaptation set. */
+  decoder?: DecoderSpec;
   onProgress?: ProgressFn;
 }
 
 const secondsSince = (t0: number): number => Number(((performance.now() - t0) / 1000).toFixed(3));
+
+/** Decoding real-time factor of a set: (acoustic model + decoder seconds) / audio seconds. */
+const rtf = (r: SetResult): number => Number(((r.seconds.acoustic + r.seconds.decode) / Math.max(r.audioSeconds, 1e-9)).toFixed(5));
 
 async function ensureFreeOutDir(outDir: string): Promise<void> {
   const exists = await stat(path.join(outDir, 'report.json')).then(
@@ -86,7 +97,8 @@ export async function evaluate(req: EvaluateRequest): Promise<Report> {
     const items = await featurizeCorpus(utts, card.features, card.cmvnStats, onProgress, 'test');
     const features = secondsSince(tf0);
     const profile = req.normalization ?? PROFILES.basic;
-    const r = await evaluateFeaturized(model, card, items, onProgress, 'test', profile);
+    const decoder = await buildDecoder(req.decoder);
+    const r = await evaluateFeaturized(model, card, items, onProgress, 'test', profile, decoder);
     const report: Report = {
       format: REPORT_FORMAT,
       version: REPORT_VERSION,
@@ -94,10 +106,11 @@ export async function evaluate(req: EvaluateRequest): Promise<Report> {
       created: new Date().toISOString(),
       backend: backend.name,
       model: { dir: path.resolve(req.modelDir), name: card.name },
+      decoder: describeDecoder(decoder, { real_time_factor: rtf(r) }),
       scoring: scoringInfo(profile),
       test: setReport(path.resolve(req.testManifest), r.utterances),
-      utterances: utteranceRows('test', r.utterances),
-      seconds: { features, adaptation: 0, scoring: Number((r.seconds.decode + r.seconds.scoring).toFixed(3)), total: secondsSince(t0) },
+      utterances: utteranceRows('test', r.utterances, undefined, { before: r.recognitions }),
+      seconds: { features, adaptation: 0, scoring: Number((r.seconds.acoustic + r.seconds.decode + r.seconds.scoring).toFixed(3)), total: secondsSince(t0) },
       notes: [`backend: ${backend.detail}`],
     };
     await writeJsonAtomic(path.join(req.outDir, 'report.json'), report);
@@ -147,8 +160,16 @@ export async function adapt(req: AdaptRequest): Promise<Report> {
     const features = secondsSince(tf0);
 
     const profile = req.normalization ?? PROFILES.basic;
+    let decoder: DecoderOptions = await buildDecoder(req.decoder, adaptUtts.map((u) => u.text));
+    let tuning: FusionTuning | null = null;
+    if (decoder.kind === 'beam' && decoder.lm && req.decoder?.lmWeight === undefined) {
+      // Tune LM weight and word bonus on the adaptation set, with the base model's posteriors.
+      const posts = await computePosteriors(model, card, adaptItems.map((i) => i.feats), onProgress, 'tune LM weight');
+      tuning = tuneFusion(card, adaptItems, posts, decoder, profile);
+      decoder = { ...decoder, lmWeight: tuning.lmWeight, beam: { ...decoder.beam, wordBonus: tuning.wordBonus } };
+    }
     const score = async (items: FeaturizedUtterance[] | null, label: string): Promise<SetResult | null> =>
-      items ? evaluateFeaturized(model, card, items, onProgress, label, profile) : null;
+      items ? evaluateFeaturized(model, card, items, onProgress, label, profile, decoder) : null;
     const testBefore = (await score(testItems, 'test (before)'))!;
     const sourceBefore = await score(sourceItems, 'source (before)');
 
@@ -240,20 +261,23 @@ export async function adapt(req: AdaptRequest): Promise<Report> {
       model: { dir: path.resolve(req.modelDir), name: card.name },
       adapted_model: { dir: path.resolve(modelOut), name: adaptedCard.name },
       adaptation: settings,
+      decoder: describeDecoder(decoder, { real_time_factor: rtf(testAfter), ...(tuning ? { tuned_on: 'adaptation set (base model)', tuning } : {}) }),
       scoring: scoringInfo(profile),
       test: setReport(path.resolve(req.testManifest), testBefore.utterances, testAfter.utterances),
       ...(sourceBefore && sourceAfter
         ? { source_test: setReport(path.resolve(req.sourceTestManifest!), sourceBefore.utterances, sourceAfter.utterances) }
         : {}),
       utterances: [
-        ...utteranceRows('test', testBefore.utterances, testAfter.utterances),
-        ...(sourceBefore && sourceAfter ? utteranceRows('source_test', sourceBefore.utterances, sourceAfter.utterances) : []),
+        ...utteranceRows('test', testBefore.utterances, testAfter.utterances, { before: testBefore.recognitions, after: testAfter.recognitions }),
+        ...(sourceBefore && sourceAfter
+          ? utteranceRows('source_test', sourceBefore.utterances, sourceAfter.utterances, { before: sourceBefore.recognitions, after: sourceAfter.recognitions })
+          : []),
       ],
       seconds: {
         features,
         adaptation,
         scoring: Number(
-          [testBefore, testAfter, sourceBefore, sourceAfter].reduce((a, r) => a + (r ? r.seconds.decode + r.seconds.scoring : 0), 0).toFixed(3),
+          [testBefore, testAfter, sourceBefore, sourceAfter].reduce((a, r) => a + (r ? r.seconds.acoustic + r.seconds.decode + r.seconds.scoring : 0), 0).toFixed(3),
         ),
         total: secondsSince(t0),
       },
@@ -332,6 +356,24 @@ export async function score(req: ScoreRequest): Promise<Report> {
   await writeJsonAtomic(path.join(req.outDir, 'report.json'), report);
   await writeReportFiles(req.outDir, report);
   return report;
+}
+
+/**
+ * Train a word n-gram LM from a text file (one sentence per line, lower-cased) and write it as ARPA.
+ * @throws Error when the output exists, the text is unreadable or holds no words
+ */
+export async function buildLm(req: { textFile: string; outFile: string; order: number }): Promise<NgramLM> {
+  const exists = await stat(req.outFile).then(
+    () => true,
+    () => false,
+  );
+  if (exists) throw new Error(`${req.outFile}: already exists; choose a new file`);
+  const text = await readFile(req.textFile, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    throw new Error(`${req.textFile}: ${e.code === 'ENOENT' ? 'file not found' : e.message}`);
+  });
+  const lm = trainKneserNey(text.toLowerCase().split(/\r?\n/), { order: req.order });
+  await writeFileAtomic(req.outFile, lm.toArpa());
+  return lm;
 }
 
 /** Which backend runs (initialising it if needed). */

@@ -1,4 +1,7 @@
-/** Recognition: features -> acoustic model -> greedy CTC decoding -> text. */
+/**
+ * Recognition: features -> acoustic model -> log-posteriors -> decoder (greedy or beam, with optional
+ * LM, grammar, lexicon) -> text with word confidences.
+ */
 import { tf } from '../model/backend';
 import { outputFrames } from '../model/acoustic';
 import { lengthBatches, padBatch } from '../model/batch';
@@ -7,41 +10,149 @@ import { decodeTokens } from '../model/tokens';
 import type { FeatureMatrix } from '../features/logmel';
 import type { ProgressFn } from '../jobs/progress';
 import { greedyCollapse } from './greedy';
+import { ctcBeamSearch, DEFAULT_BEAM, type BeamConfig } from './beam';
+import { combineScorers, type WordScorer } from './constraint';
+import { tokenConfidences } from './forced-align';
+import type { Grammar } from './grammar';
+import type { Lexicon } from './lexicon';
+import type { NgramLM } from './ngram';
+
+/** Which decoder runs and with what knowledge. */
+export interface DecoderOptions {
+  kind: 'greedy' | 'beam';
+  beam: BeamConfig;
+  /** Shallow-fusion weight of the LM's natural-log probabilities. */
+  lmWeight: number;
+  lm?: NgramLM;
+  grammar?: Grammar;
+  lexicon?: Lexicon;
+}
+
+export const GREEDY: DecoderOptions = { kind: 'greedy', beam: DEFAULT_BEAM, lmWeight: 0 };
+
+/** Plain-data description for reports. */
+export function describeDecoder(d: DecoderOptions, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  if (d.kind === 'greedy') return { kind: 'greedy', ...extra };
+  return {
+    kind: 'beam',
+    beam_width: d.beam.beamWidth,
+    token_prune_nats: d.beam.tokenPruneNats,
+    word_bonus: d.beam.wordBonus,
+    lm: d.lm ? { order: d.lm.order, weight: d.lmWeight, vocabulary: d.lm.vocabulary.length } : null,
+    grammar: Boolean(d.grammar),
+    lexicon: d.lexicon ? d.lexicon.size : null,
+    ...extra,
+  };
+}
+
+/** Model output of one utterance. */
+export interface Posteriors {
+  /** [numFrames, numTokens] natural-log posteriors (log-softmax), frame-major. */
+  logProbs: Float32Array;
+  numFrames: number;
+}
+
+export interface Recognition {
+  text: string;
+  /** Words with confidence in [0, 1] (mean posterior over the word's aligned frames). */
+  words: { word: string; confidence: number }[];
+}
 
 /**
- * Transcribe feature matrices with greedy CTC decoding.
- * @param model acoustic model (not disposed here)
- * @param mats [numFrames, dim] feature matrices as the card's features describe
- * @returns one transcript per matrix, in input order. Leaves no tensors behind.
+ * Run the acoustic model and keep log-posteriors (for decoding several ways without re-running it).
+ * @returns one entry per matrix, in input order; leaves no tensors behind
  */
-export async function recognize(
+export async function computePosteriors(
   model: tf.LayersModel,
   card: ModelCard,
   mats: FeatureMatrix[],
   onProgress?: ProgressFn,
   label = 'test',
   batchSize = 32,
-): Promise<string[]> {
-  const out = new Array<string>(mats.length);
-  const batches = lengthBatches(
-    mats.map((m) => m.numFrames),
-    batchSize,
-  );
+): Promise<Posteriors[]> {
+  const out = new Array<Posteriors>(mats.length);
+  const V = card.tokens.inventory.length;
   let done = 0;
-  for (const batch of batches) {
+  for (const batch of lengthBatches(mats.map((m) => m.numFrames), batchSize)) {
     const { x, frames } = padBatch(batch.map((i) => mats[i]));
-    const best = tf.tidy(() => tf.argMax(model.predict(x) as tf.Tensor3D, -1));
+    const lp = tf.tidy(() => tf.logSoftmax(model.predict(x) as tf.Tensor3D, -1));
     x.dispose();
-    const ids = (await best.data()) as Int32Array;
-    const T = best.shape[1] as number;
-    best.dispose();
+    const data = (await lp.data()) as Float32Array;
+    const T = lp.shape[1] as number;
+    lp.dispose();
     batch.forEach((item, b) => {
       const n = Math.min(outputFrames(card.architecture, frames[b]), T);
-      const tokens = greedyCollapse(ids.subarray(b * T, b * T + n), card.tokens.blankIndex);
-      out[item] = decodeTokens(tokens, card.tokens);
+      out[item] = { logProbs: data.slice(b * T * V, (b * T + n) * V), numFrames: n };
     });
     done += batch.length;
     onProgress?.({ phase: 'evaluate', label, done, total: mats.length });
   }
   return out;
+}
+
+function scorerFor(d: DecoderOptions): WordScorer | undefined {
+  const parts: { scorer: WordScorer; weight: number }[] = [];
+  if (d.lm && d.lmWeight !== 0) parts.push({ scorer: d.lm as WordScorer, weight: d.lmWeight });
+  if (d.grammar) parts.push({ scorer: d.grammar as WordScorer, weight: 1 });
+  if (parts.length === 0) return undefined;
+  return parts.length === 1 && parts[0].weight === 1 ? parts[0].scorer : (combineScorers(parts) as WordScorer);
+}
+
+/** Decode one utterance's posteriors. */
+export function decodePosteriors(p: Posteriors, card: ModelCard, d: DecoderOptions): Recognition {
+  const V = card.tokens.inventory.length;
+  const blank = card.tokens.blankIndex;
+  let ids: number[];
+  if (d.kind === 'greedy') {
+    const arg = new Int32Array(p.numFrames);
+    for (let t = 0; t < p.numFrames; t++) {
+      let k = 0;
+      for (let j = 1; j < V; j++) if (p.logProbs[t * V + j] > p.logProbs[t * V + k]) k = j;
+      arg[t] = k;
+    }
+    ids = greedyCollapse(arg, blank);
+  } else {
+    ids = ctcBeamSearch(p.logProbs, p.numFrames, card.tokens, d.beam, scorerFor(d), d.lexicon).tokens;
+  }
+  const conf = tokenConfidences(p.logProbs, p.numFrames, V, ids, blank);
+  const text = decodeTokens(ids, card.tokens);
+  let words: Recognition['words'];
+  if (card.tokens.unit === 'word') words = ids.map((id, k) => ({ word: card.tokens.inventory[id], confidence: conf[k] }));
+  else {
+    // character model: a word's confidence is the mean over its characters
+    words = [];
+    let cur = '';
+    let acc: number[] = [];
+    const flush = () => {
+      if (cur) words.push({ word: cur, confidence: acc.reduce((a, b) => a + b, 0) / acc.length });
+      cur = '';
+      acc = [];
+    };
+    ids.forEach((id, k) => {
+      const ch = card.tokens.inventory[id];
+      if (ch === ' ') flush();
+      else {
+        cur += ch;
+        acc.push(conf[k]);
+      }
+    });
+    flush();
+  }
+  return { text, words };
+}
+
+/**
+ * Transcribe feature matrices.
+ * @returns one recognition per matrix, in input order. Leaves no tensors behind.
+ */
+export async function recognize(
+  model: tf.LayersModel,
+  card: ModelCard,
+  mats: FeatureMatrix[],
+  decoder: DecoderOptions = GREEDY,
+  onProgress?: ProgressFn,
+  label = 'test',
+): Promise<Recognition[]> {
+  const post = await computePosteriors(model, card, mats, onProgress, label);
+  return post.map((p) => decodePosteriors(p, card, decoder));
 }

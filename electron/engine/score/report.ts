@@ -33,6 +33,8 @@ interface SystemOutput {
   deletions: number;
   insertions: number;
   alignment: UtteranceScore['alignment'];
+  /** Recognised words with the decoder's confidence in [0, 1], when a model produced them. */
+  words?: { word: string; confidence: number }[];
 }
 
 /** Per-utterance row: reference, hypotheses before/after, counts. */
@@ -57,6 +59,8 @@ export interface Report {
   model: { dir: string; name: string };
   adapted_model?: { dir: string; name: string };
   adaptation?: Record<string, unknown>;
+  /** Which decoder ran, with its settings (and the LM weight tuning grid when tuned). */
+  decoder?: Record<string, unknown>;
   scoring: { normalization: ReturnType<typeof describeProfile>; alignment: string; bootstrap: BootstrapConfig };
   test: SetReport;
   source_test?: SetReport;
@@ -94,14 +98,20 @@ export function setReport(manifest: string, before: UtteranceScore[], after?: Ut
 }
 
 /** Build per-utterance rows from before (and optionally after) results of one set. */
-export function utteranceRows(set: UtteranceRow['set'], before: UtteranceScore[], after?: UtteranceScore[]): UtteranceRow[] {
-  const pick = (u: UtteranceScore): SystemOutput => ({
+export function utteranceRows(
+  set: UtteranceRow['set'],
+  before: UtteranceScore[],
+  after?: UtteranceScore[],
+  words?: { before?: { words: SystemOutput['words'] }[]; after?: { words: SystemOutput['words'] }[] },
+): UtteranceRow[] {
+  const pick = (u: UtteranceScore, w?: { words: SystemOutput['words'] }): SystemOutput => ({
     hypothesis: u.hypothesis,
     wer: u.wer,
     substitutions: u.words.substitutions,
     deletions: u.words.deletions,
     insertions: u.words.insertions,
     alignment: u.alignment,
+    ...(w ? { words: w.words } : {}),
   });
   return before.map((b, i) => ({
     set,
@@ -110,7 +120,7 @@ export function utteranceRows(set: UtteranceRow['set'], before: UtteranceScore[]
     accent: b.accent,
     reference: b.reference,
     reference_words: b.words.referenceWords,
-    before: pick(b),
-    ...(after ? { after: pick(after[i]) } : {}),
+    before: pick(b, words?.before?.[i]),
+    ...(after ? { after: pick(after[i], words?.after?.[i]) } : {}),
   }));
 }
