@@ -3,7 +3,8 @@
  * server) call. Imports nothing from electron.
  */
 import path from 'node:path';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { readText } from './util/files';
 import { initBackend, tf, type BackendInfo } from './model/backend';
 import { loadModel, saveModel } from './model/checkpoint';
 import type { ModelCard } from './model/card';
@@ -17,12 +18,12 @@ import { buildDecoder, tuneFusion, type DecoderSpec, type FusionTuning } from '.
 import { computePosteriors, describeDecoder, type DecoderOptions } from './decode/recognize';
 import { trainCtc, type TrainExample, type TrainResult } from './adapt/train';
 import { DEFAULT_FINETUNE, finetuneLayers, type FinetuneConfig } from './adapt/finetune';
-import { REPORT_FORMAT, REPORT_VERSION, scoringInfo, setReport, utteranceRows, type Report } from './score/report';
-import { writeReportFiles } from './score/writers';
+import { reportHeader, scoringInfo, setReport, utteranceRows, type Report } from './score/report';
+import { writeReport } from './score/writers';
 import { PROFILES, scoreUtterance, type NormalizationProfile } from './score';
 import { matchById, readTranscripts } from './score/match';
 export { loadProfile, PROFILES, type NormalizationProfile, type ProfileName } from './score';
-import { writeFileAtomic, writeJsonAtomic } from './util/atomic';
+import { writeFileAtomic } from './util/atomic';
 import { NgramLM, trainKneserNey } from './decode/ngram';
 import { noProgress, type ProgressFn } from './jobs/progress';
 import { trainBaseModel, DEFAULT_BASE_RECIPE, type BaseRecipeConfig } from './recipes/base-model';
@@ -100,11 +101,7 @@ export async function evaluate(req: EvaluateRequest): Promise<Report> {
     const decoder = await buildDecoder(req.decoder);
     const r = await evaluateFeaturized(model, card, items, onProgress, 'test', profile, decoder);
     const report: Report = {
-      format: REPORT_FORMAT,
-      version: REPORT_VERSION,
-      command: 'evaluate',
-      created: new Date().toISOString(),
-      backend: backend.name,
+      ...reportHeader('evaluate', backend.name),
       model: { dir: path.resolve(req.modelDir), name: card.name },
       decoder: describeDecoder(decoder, { real_time_factor: rtf(r) }),
       scoring: scoringInfo(profile),
@@ -113,8 +110,7 @@ export async function evaluate(req: EvaluateRequest): Promise<Report> {
       seconds: { features, adaptation: 0, scoring: Number((r.seconds.acoustic + r.seconds.decode + r.seconds.scoring).toFixed(3)), total: secondsSince(t0) },
       notes: [`backend: ${backend.detail}`],
     };
-    await writeJsonAtomic(path.join(req.outDir, 'report.json'), report);
-    await writeReportFiles(req.outDir, report);
+    await writeReport(req.outDir, report);
     return report;
   } finally {
     model.dispose();
@@ -147,7 +143,7 @@ export async function adapt(req: AdaptRequest): Promise<Report> {
   const backend = await initBackend();
   const { model, card } = await loadModel(req.modelDir);
   try {
-    const trainable = finetuneLayers(card.architecture, cfg.topLayers);
+    const trainable = finetuneLayers(model, cfg.topLayers);
     const adaptUtts = await readManifest(req.adaptManifest);
     checkTranscripts(adaptUtts, card, req.adaptManifest);
     const testUtts = await readManifest(req.testManifest);
@@ -253,11 +249,7 @@ export async function adapt(req: AdaptRequest): Promise<Report> {
     await saveModel(modelOut, model, adaptedCard);
 
     const report: Report = {
-      format: REPORT_FORMAT,
-      version: REPORT_VERSION,
-      command: 'adapt',
-      created: new Date().toISOString(),
-      backend: backend.name,
+      ...reportHeader('adapt', backend.name),
       model: { dir: path.resolve(req.modelDir), name: card.name },
       adapted_model: { dir: path.resolve(modelOut), name: adaptedCard.name },
       adaptation: settings,
@@ -283,8 +275,7 @@ export async function adapt(req: AdaptRequest): Promise<Report> {
       },
       notes: [`backend: ${backend.detail}`],
     };
-    await writeJsonAtomic(path.join(req.outDir, 'report.json'), report);
-    await writeReportFiles(req.outDir, report);
+    await writeReport(req.outDir, report);
     return report;
   } finally {
     model.dispose();
@@ -340,11 +331,7 @@ export async function score(req: ScoreRequest): Promise<Report> {
   const before = await scoreSide(req.hypFile);
   const after = req.hypAfterFile ? await scoreSide(req.hypAfterFile) : undefined;
   const report: Report = {
-    format: REPORT_FORMAT,
-    version: REPORT_VERSION,
-    command: 'score',
-    created: new Date().toISOString(),
-    backend: 'none',
+    ...reportHeader('score', 'none'),
     model: { dir: path.resolve(req.hypFile), name: path.basename(req.hypFile) },
     ...(req.hypAfterFile ? { adapted_model: { dir: path.resolve(req.hypAfterFile), name: path.basename(req.hypAfterFile) } } : {}),
     scoring: scoringInfo(profile),
@@ -353,8 +340,7 @@ export async function score(req: ScoreRequest): Promise<Report> {
     seconds: { features: 0, adaptation: 0, scoring: secondsSince(t0), total: secondsSince(t0) },
     notes: [],
   };
-  await writeJsonAtomic(path.join(req.outDir, 'report.json'), report);
-  await writeReportFiles(req.outDir, report);
+  await writeReport(req.outDir, report);
   return report;
 }
 
@@ -368,9 +354,7 @@ export async function buildLm(req: { textFile: string; outFile: string; order: n
     () => false,
   );
   if (exists) throw new Error(`${req.outFile}: already exists; choose a new file`);
-  const text = await readFile(req.textFile, 'utf8').catch((e: NodeJS.ErrnoException) => {
-    throw new Error(`${req.textFile}: ${e.code === 'ENOENT' ? 'file not found' : e.message}`);
-  });
+  const text = await readText(req.textFile);
   const lm = trainKneserNey(text.toLowerCase().split(/\r?\n/), { order: req.order });
   await writeFileAtomic(req.outFile, lm.toArpa());
   return lm;

@@ -2,8 +2,8 @@
  * Fine-tuning: the top N weight layers train (output layer first, then conv layers from the top
  * down), everything below stays frozen.
  */
-import { layerNames } from '../model/acoustic';
-import type { Architecture } from '../model/card';
+import { weightLayerNames } from '../model/acoustic';
+import type { tf } from '../model/backend';
 
 export interface FinetuneConfig {
   /** Weight layers that train, counted from the top (1 = output layer only). Default 4. */
@@ -42,8 +42,8 @@ export const DEFAULT_FINETUNE: FinetuneConfig = {
  * Names of the layers that train for `topLayers`.
  * @throws Error when topLayers is not in [1, number of weight layers]
  */
-export function finetuneLayers(arch: Architecture, topLayers: number): string[] {
-  const names = layerNames(arch);
+export function finetuneLayers(model: tf.LayersModel, topLayers: number): string[] {
+  const names = weightLayerNames(model);
   if (!Number.isInteger(topLayers) || topLayers < 1 || topLayers > names.length) {
     throw new Error(`fine-tuning: --top-layers must be between 1 and ${names.length}, got ${topLayers}`);
   }

@@ -13,6 +13,7 @@ import type { TokenConfig } from '../model/tokens';
 import { decodeTokens } from '../model/tokens';
 import type { WordScorer } from './constraint';
 import { Lexicon } from './lexicon';
+import { logAdd } from '../util/logmath';
 
 export interface BeamConfig {
   /** Prefixes kept per frame. Default 16. */
@@ -46,11 +47,6 @@ interface Beam {
 }
 
 const NEG_INF = -Infinity;
-function logAdd(a: number, b: number): number {
-  if (a === NEG_INF) return b;
-  if (b === NEG_INF) return a;
-  return a > b ? a + Math.log1p(Math.exp(b - a)) : b + Math.log1p(Math.exp(a - b));
-}
 
 /**
  * Decode one utterance.

@@ -11,7 +11,7 @@
  * `$name = expr ;` defines a macro (defined before use). Every other statement (ended by `;` or a
  * line break) is an alternative for the whole utterance, so a command list is one command per line.
  */
-import { readFile } from 'node:fs/promises';
+import { readText } from '../util/files';
 import type { WordScorer } from './constraint';
 
 type Node = { kind: 'word'; word: string } | { kind: 'seq'; items: Node[] } | { kind: 'alt'; options: Node[] } | { kind: 'rep'; node: Node; min: number; max: number };
@@ -192,13 +192,7 @@ export class Grammar implements WordScorer<number[]> {
   }
 
   static async fromFile(file: string): Promise<Grammar> {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      throw new Error(`${file}: ${(err as Error).message}`);
-    }
-    return new Grammar(text, file);
+    return new Grammar(await readText(file), file);
   }
 
   private closure(states: number[]): number[] {

@@ -13,7 +13,7 @@
  * Interpolated KN is exactly representable in ARPA backoff form: seen n-grams store the interpolated
  * probability and each context stores gamma as its backoff weight.
  */
-import { readFile } from 'node:fs/promises';
+import { readText } from '../util/files';
 import { tokenize } from '../util/text';
 import type { WordScorer } from './constraint';
 
@@ -152,13 +152,7 @@ export class NgramLM implements WordScorer<string[]> {
   }
 
   static async fromArpaFile(file: string): Promise<NgramLM> {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      throw new Error(`${file}: ${(err as Error).message}`);
-    }
-    return NgramLM.fromArpa(text, file);
+    return NgramLM.fromArpa(await readText(file), file);
   }
 }
 

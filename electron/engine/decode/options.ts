@@ -3,7 +3,7 @@
  * trained from the adaptation transcripts, and the LM weight / word bonus can be tuned on the
  * adaptation set by a small grid search.
  */
-import { readFile } from 'node:fs/promises';
+import { readText } from '../util/files';
 import type { ModelCard } from '../model/card';
 import type { FeaturizedUtterance } from '../features/corpus';
 import type { NormalizationProfile } from '../score';
@@ -55,10 +55,7 @@ export async function buildDecoder(spec: DecoderSpec | undefined, adaptTranscrip
   }
   let lexicon: Lexicon | undefined;
   if (spec.lexiconFile) {
-    const text = await readFile(spec.lexiconFile, 'utf8').catch((e: Error) => {
-      throw new Error(`${spec.lexiconFile}: ${e.message}`);
-    });
-    lexicon = Lexicon.fromText(text);
+    lexicon = Lexicon.fromText(await readText(spec.lexiconFile));
   }
   return {
     kind: 'beam',

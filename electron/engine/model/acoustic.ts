@@ -8,10 +8,10 @@
  * at each strided layer ("same" padding).
  */
 import { tf } from './backend';
-import type { Architecture } from './card';
+import type { Architecture, Conv1dCtcArchitecture } from './card';
 
 /** Default architecture for 8 kHz, 40 log-mel bins, 11 word tokens (~350 k parameters). */
-export function defaultArchitecture(inputDim: number, numTokens: number): Architecture {
+export function defaultArchitecture(inputDim: number, numTokens: number): Conv1dCtcArchitecture {
   return {
     type: 'conv1d-ctc',
     inputDim,
@@ -27,16 +27,16 @@ export function defaultArchitecture(inputDim: number, numTokens: number): Archit
   };
 }
 
-/** Names of the weight-bearing layers, bottom to top: conv1..convN, then "output". */
-export function layerNames(arch: Architecture): string[] {
-  return [...arch.convLayers.map((_, i) => `conv${i + 1}`), 'output'];
+/** Names of the weight-bearing layers of a model, bottom to top (conv1..convN, output for ours). */
+export function weightLayerNames(model: tf.LayersModel): string[] {
+  return model.layers.filter((l) => l.getWeights().length > 0).map((l) => l.name);
 }
 
 /**
  * Build an untrained model (Glorot-uniform weights from the given seed).
  * @returns a tf.LayersModel; the caller owns it and calls dispose()
  */
-export function buildAcousticModel(arch: Architecture, seed = 1): tf.LayersModel {
+export function buildAcousticModel(arch: Conv1dCtcArchitecture, seed = 1): tf.LayersModel {
   const input = tf.input({ shape: [null, arch.inputDim] });
   let x: tf.SymbolicTensor = input;
   arch.convLayers.forEach((c, i) => {
@@ -63,8 +63,9 @@ export function buildAcousticModel(arch: Architecture, seed = 1): tf.LayersModel
   return tf.model({ inputs: input, outputs: out, name: 'acoustic' });
 }
 
-/** Output frames for an input of numFrames frames. */
+/** Output frames for an input of numFrames frames ("same" padding: ceil at each strided layer). */
 export function outputFrames(arch: Architecture, numFrames: number): number {
+  if (arch.type === 'layers-model') return Math.ceil(numFrames / arch.subsampling);
   let n = numFrames;
   for (const c of arch.convLayers) n = Math.ceil(n / c.stride);
   return n;

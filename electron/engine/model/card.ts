@@ -4,13 +4,13 @@
  * plus provenance (training data, licence) and measured results.
  */
 import { z } from 'zod';
-import { FeatureConfigSchema } from '../features/config';
+import { FeatureConfigSchema, featureDim } from '../features/config';
 import { TokenConfigSchema } from './tokens';
 
 export const CARD_FORMAT = 'accent-studio-model-card';
 export const CARD_VERSION = 1;
 
-export const ArchitectureSchema = z.object({
+const Conv1dCtcSchema = z.object({
   type: z.literal('conv1d-ctc'),
   /** Input feature dimension per frame. */
   inputDim: z.number().int().positive(),
@@ -29,7 +29,24 @@ export const ArchitectureSchema = z.object({
   /** Trainable parameters in total. */
   numParams: z.number().int().nonnegative().optional(),
 });
+
+/**
+ * Any TensorFlow.js LayersModel (e.g. a Keras model converted with tensorflowjs_converter) mapping
+ * [batch, frames, inputDim] features to [batch, ceil(frames / subsampling), numTokens] CTC logits.
+ * The card is written by the user who imports the model.
+ */
+const LayersModelSchema = z.object({
+  type: z.literal('layers-model'),
+  inputDim: z.number().int().positive(),
+  numTokens: z.number().int().min(2),
+  /** Time subsampling of the model: output frames = ceil(input frames / subsampling). */
+  subsampling: z.number().int().positive(),
+  numParams: z.number().int().nonnegative().optional(),
+});
+
+export const ArchitectureSchema = z.discriminatedUnion('type', [Conv1dCtcSchema, LayersModelSchema]);
 export type Architecture = z.infer<typeof ArchitectureSchema>;
+export type Conv1dCtcArchitecture = z.infer<typeof Conv1dCtcSchema>;
 
 const MetricSchema = z.object({
   testSet: z.string(),
@@ -98,6 +115,11 @@ export function parseCard(raw: unknown, where: string): ModelCard {
   }
   if (card.architecture.numTokens !== card.tokens.inventory.length) {
     throw new Error(`${where}: architecture has ${card.architecture.numTokens} outputs but the inventory has ${card.tokens.inventory.length} tokens`);
+  }
+  if (card.architecture.inputDim !== featureDim(card.features)) {
+    throw new Error(
+      `${where}: architecture.inputDim is ${card.architecture.inputDim} but the feature settings give ${featureDim(card.features)} values per frame (${card.features.kind}, ${card.features.kind === 'mfcc' ? `numCeps ${card.features.numCeps}` : `numMelBins ${card.features.numMelBins}`})`,
+    );
   }
   if (card.features.cmvn === 'global' && !card.cmvnStats) {
     throw new Error(`${where}: features.cmvn is "global" but cmvnStats is missing`);

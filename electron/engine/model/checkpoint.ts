@@ -69,6 +69,11 @@ export async function loadModel(dir: string, expectFeatures?: FeatureConfig): Pr
   } catch (err) {
     throw new Error(`${modelPath}: could not load weights (${(err as Error).message})`);
   }
+  const inUnits = (model.inputs[0].shape as number[])[2];
+  if (inUnits !== card.architecture.inputDim) {
+    model.dispose();
+    throw new Error(`${dir}: the model takes ${inUnits} features per frame but the card's feature settings give ${card.architecture.inputDim}`);
+  }
   const outUnits = (model.outputs[0].shape as number[])[2];
   if (outUnits !== card.tokens.inventory.length) {
     model.dispose();

@@ -6,6 +6,7 @@
  * against PyTorch's `torch.nn.functional.ctc_loss` (tests/fixtures/ctc-torch.json).
  */
 import { tf } from './backend';
+import { logAdd } from '../util/logmath';
 
 /** Per-utterance result of the forward-backward recursion. */
 export interface CtcResult {
@@ -19,12 +20,6 @@ export interface CtcResult {
 }
 
 const NEG_INF = -Infinity;
-
-function logAdd(a: number, b: number): number {
-  if (a === NEG_INF) return b;
-  if (b === NEG_INF) return a;
-  return a > b ? a + Math.log1p(Math.exp(b - a)) : b + Math.log1p(Math.exp(a - b));
-}
 
 /**
  * CTC loss of one utterance from log-probabilities.

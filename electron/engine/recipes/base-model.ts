@@ -8,7 +8,7 @@
  * 5% of the source clips are held out for early stopping. Training: Adam, SpecAugment, batch 16.
  */
 import { tf } from '../model/backend';
-import { buildAcousticModel, countParams, defaultArchitecture, layerNames } from '../model/acoustic';
+import { buildAcousticModel, countParams, defaultArchitecture, weightLayerNames } from '../model/acoustic';
 import { seededRandom } from '../model/batch';
 import { CARD_FORMAT, CARD_VERSION, type ModelCard } from '../model/card';
 import { saveModel } from '../model/checkpoint';
@@ -195,7 +195,7 @@ export async function trainBaseModel(cfg: BaseRecipeConfig, onProgress: Progress
       batchSize: cfg.batchSize,
       learningRate: cfg.learningRate,
       seed: cfg.seed,
-      trainableLayers: layerNames(arch),
+      trainableLayers: weightLayerNames(model),
       patience: 6,
       lrDecayPatience: 2,
       lrDecayFactor: 0.5,

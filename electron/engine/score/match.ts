@@ -3,7 +3,7 @@
  * (`{"id": ..., "text": ...}`, or a NeMo manifest whose id is the audio file's base name), and the
  * matching of hypotheses to references by utterance id.
  */
-import { readFile } from 'node:fs/promises';
+import { readText } from '../util/files';
 import { readManifest } from '../corpus/manifest';
 
 export interface Transcript {
@@ -21,12 +21,7 @@ export interface Transcript {
 export async function readTranscripts(file: string): Promise<Transcript[]> {
   let out: Transcript[];
   if (/\.trn$/i.test(file)) {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      throw new Error(`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message}`);
-    }
+    const text = await readText(file);
     out = [];
     text.split(/\r?\n/).forEach((line, i) => {
       if (!line.trim()) return;
@@ -37,9 +32,7 @@ export async function readTranscripts(file: string): Promise<Transcript[]> {
       out.push({ id, text: m[1].trim(), ...(dash > 0 ? { speaker: id.slice(0, dash) } : {}) });
     });
   } else {
-    const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
-      throw new Error(`${file}: ${err.code === 'ENOENT' ? 'file not found' : err.message}`);
-    });
+    const text = await readText(file);
     const first = text.split(/\r?\n/).find((l) => l.trim());
     if (first && 'audio_filepath' in JSON.parse(first)) {
       out = (await readManifest(file)).map((u) => ({ id: u.id, text: u.text, speaker: u.speaker, accent: u.accent }));

@@ -10,7 +10,7 @@
  *   `double five -> five five`, in the spirit of sclite's GLM mapping files; longest match first,
  *   left to right, applied once (the output is not rewritten again)
  */
-import { readFile } from 'node:fs/promises';
+import { readText } from '../util/files';
 import { tokenize } from '../util/text';
 
 export { tokenize };
@@ -55,13 +55,7 @@ export async function loadProfile(name: ProfileName, rulesFile?: string): Promis
   const base = PROFILES[name];
   if (!base) throw new Error(`unknown normalisation profile "${name}" (known: ${Object.keys(PROFILES).join(', ')})`);
   if (!rulesFile) return { ...base, rules: [] };
-  let text: string;
-  try {
-    text = await readFile(rulesFile, 'utf8');
-  } catch (err) {
-    throw new Error(`${rulesFile}: ${(err as Error).message}`);
-  }
-  return { ...base, name: `${base.name}+rules`, rules: parseRules(text, rulesFile) };
+  return { ...base, name: `${base.name}+rules`, rules: parseRules(await readText(rulesFile), rulesFile) };
 }
 
 /**

@@ -69,6 +69,11 @@ export interface Report {
   notes: string[];
 }
 
+/** The fields every report starts with. */
+export function reportHeader(command: Report['command'], backend: string): Pick<Report, 'format' | 'version' | 'command' | 'created' | 'backend'> {
+  return { format: REPORT_FORMAT, version: REPORT_VERSION, command, created: new Date().toISOString(), backend };
+}
+
 /** Scoring settings block of a report. */
 export function scoringInfo(profile: NormalizationProfile, bootstrap: BootstrapConfig = DEFAULT_BOOTSTRAP): Report['scoring'] {
   return { normalization: describeProfile(profile), alignment: ALIGNMENT_NAME, bootstrap };

@@ -7,7 +7,7 @@ import { stringify } from 'csv-stringify/sync';
 import path from 'node:path';
 import type { AlignedPair } from './align';
 import type { Report, SetReport, UtteranceRow } from './report';
-import { writeFileAtomic } from '../util/atomic';
+import { writeFileAtomic, writeJsonAtomic } from '../util/atomic';
 
 const fmt = (x: number | null | undefined): string => (x === null || x === undefined ? '' : x.toFixed(4));
 
@@ -133,4 +133,10 @@ export async function writeReportFiles(outDir: string, r: Report): Promise<strin
     if (rows[0].after) await put(`trn/${set}.hyp-after.trn`, trn(rows, 'after'));
   }
   return written;
+}
+
+/** Write report.json and its companions (see writeReportFiles) into outDir. */
+export async function writeReport(outDir: string, r: Report): Promise<void> {
+  await writeJsonAtomic(path.join(outDir, 'report.json'), r);
+  await writeReportFiles(outDir, r);
 }
