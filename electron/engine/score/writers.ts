@@ -73,13 +73,16 @@ function setHtml(title: string, s: SetReport, rows: UtteranceRow[]): string {
        P(adapted better) = ${s.comparison.prob_after_better.toFixed(3)}: <b>${esc(s.comparison.verdict)}</b>
        (paired bootstrap, ${s.comparison.resamples} resamples, seed ${s.comparison.seed})</p>`
     : '';
-  const speakers = Object.entries(s.by_speaker.before)
-    .map(([k, v]) => `<tr><td>${esc(k)}</td><td>${pct(v.wer)}</td><td>${s.by_speaker.after ? pct(s.by_speaker.after[k]?.wer) : ''}</td><td>${v.reference_words}</td></tr>`)
-    .join('');
-  const conf = (s.errors.after ?? s.errors.before).confusions
+  const groupRows = (g: SetReport['by_speaker']) =>
+    Object.entries(g.before)
+      .map(([k, v]) => `<tr><td>${esc(k)}</td><td>${pct(v.wer)}</td><td>${g.after ? pct(g.after[k]?.wer) : ''}</td><td>${v.reference_words}</td></tr>`)
+      .join('');
+  const errs = s.errors.after ?? s.errors.before;
+  const conf = errs.confusions
     .slice(0, 10)
     .map((c) => `<li>${esc(c.reference)} &rarr; ${esc(c.hypothesis)}: ${c.count}</li>`)
     .join('');
+  const list = (xs: { word: string; count: number }[]) => xs.slice(0, 10).map((x) => `<li>${esc(x.word)}: ${x.count}</li>`).join('') || '<li>none</li>';
   const utts = rows
     .map(
       (r) =>
@@ -91,8 +94,10 @@ function setHtml(title: string, s: SetReport, rows: UtteranceRow[]): string {
   return `<h2>${esc(title)}</h2><p class="muted">${esc(s.manifest)}</p>
 <table><thead><tr><th></th><th>WER (pooled)</th><th>S</th><th>D</th><th>I</th><th>N</th><th>mean utt. WER</th><th>median utt. WER</th><th>utts</th></tr></thead>
 <tbody>${line('before', s.before)}${s.after ? line('after', s.after) : ''}</tbody></table>${cmp}
-<h3>Per speaker</h3><table><thead><tr><th>speaker</th><th>WER before</th><th>WER after</th><th>N</th></tr></thead><tbody>${speakers}</tbody></table>
-<h3>Most frequent confusions${s.errors.after ? ' (after)' : ''}</h3><ul>${conf || '<li>none</li>'}</ul>
+<h3>Per speaker</h3><table><thead><tr><th>speaker</th><th>WER before</th><th>WER after</th><th>N</th></tr></thead><tbody>${groupRows(s.by_speaker)}</tbody></table>
+<h3>Per accent</h3><table><thead><tr><th>accent</th><th>WER before</th><th>WER after</th><th>N</th></tr></thead><tbody>${groupRows(s.by_accent)}</tbody></table>
+<h3>Most frequent errors${s.errors.after ? ' (after)' : ''}</h3>
+<div class="cols"><div><b>confusions</b><ul>${conf || '<li>none</li>'}</ul></div><div><b>insertions</b><ul>${list(errs.insertions)}</ul></div><div><b>deletions</b><ul>${list(errs.deletions)}</ul></div></div>
 <h3>Utterances</h3><table class="utts"><thead><tr><th>id</th><th>speaker</th><th>before</th>${rows[0]?.after ? '<th>after</th>' : ''}</tr></thead><tbody>${utts}</tbody></table>`;
 }
 
@@ -103,7 +108,7 @@ export function reportHtml(r: Report): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>WER report: ${esc(r.model.name)}</title>
 <style>
 body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}
-.c{color:#222}.s{background:#fde2a6}.d{background:#f8c4c4;text-decoration:line-through}.i{background:#c9e7c9}.muted{color:#777}.verdict{font-size:1.05rem}
+.c{color:#222}.s{background:#fde2a6}.d{background:#f8c4c4;text-decoration:line-through}.i{background:#c9e7c9}.muted{color:#777}.verdict{font-size:1.05rem}.cols{display:flex;gap:3rem}
 </style></head><body>
 <h1>WER report</h1>
 <p>Model <b>${esc(r.model.name)}</b>${r.adapted_model ? ` adapted to <b>${esc(r.adapted_model.name)}</b>` : ''}; backend ${esc(r.backend)}; normalisation "${esc(r.scoring.normalization.name)}"; ${esc(r.scoring.alignment)}; ${esc(r.created)}.</p>
