@@ -4,7 +4,7 @@
  */
 import { readFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { tf } from './backend';
+import { initBackend, tf } from './backend';
 import { parseCard, type ModelCard } from './card';
 import { diffFeatureConfig, type FeatureConfig } from '../features/config';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic';
@@ -24,6 +24,7 @@ export interface LoadedModel {
  *   differing setting), or weights that do not fit the architecture
  */
 export async function loadModel(dir: string, expectFeatures?: FeatureConfig): Promise<LoadedModel> {
+  await initBackend(); // no-op when a backend already runs
   const cardPath = path.join(dir, 'card.json');
   const modelPath = path.join(dir, 'model.json');
   for (const f of [cardPath, modelPath]) {

@@ -7,7 +7,6 @@
  * leading/trailing silence (so the model handles both isolated digits and phone-number-like strings).
  * 5% of the source clips are held out for early stopping. Training: Adam, SpecAugment, batch 16.
  */
-import { tf } from '../model/backend';
 import { buildAcousticModel, countParams, defaultArchitecture, weightLayerNames } from '../model/acoustic';
 import { seededRandom } from '../model/batch';
 import { CARD_FORMAT, CARD_VERSION, type ModelCard } from '../model/card';
@@ -20,6 +19,9 @@ import { readManifest, type Utterance } from '../corpus/manifest';
 import { trainCtc, type TrainExample } from '../adapt/train';
 import { evaluateSet } from '../decode/evaluate';
 import type { ProgressFn } from '../jobs/progress';
+import { writeFileAtomic } from '../util/atomic';
+import { modelCardMarkdown } from './model-card-md';
+import path from 'node:path';
 
 export const DIGIT_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
 
@@ -225,7 +227,7 @@ export async function trainBaseModel(cfg: BaseRecipeConfig, onProgress: Progress
     backend,
   });
   await saveModel(cfg.outDir, model, card);
+  await writeFileAtomic(path.join(cfg.outDir, 'README.md'), modelCardMarkdown(card));
   model.dispose();
-  void tf;
   return card;
 }
