@@ -77,7 +77,7 @@ describe('wasm kernel fixes agree with the cpu backend', () => {
     expect(grads[0].length).toBe(40);
   });
 
-  it('Conv2DBackpropFilter: conv1d gradients with stride and same/valid padding', async () => {
+  it('Conv2DBackpropFilter and Conv2DBackpropInput: conv1d gradients with stride and same/valid padding', async () => {
     const x = seeded([3, 17, 5], 5);
     const w = seeded([5, 5, 4], 6);
     for (const [stride, pad] of [
