@@ -32,7 +32,11 @@ const targets = [
 
 const backend = await initBackend();
 const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(2)}%`);
-const table = new Table({ head: ['target', 'decoder', 'WER base', 'WER adapted', 'decoder RTF'], style: { head: [], border: [] } });
+const table = new Table({
+  head: ['target', 'decoder', 'WER base', 'WER adapted', 'decoder RTF'],
+  style: { head: [], border: [] },
+  chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+});
 for (const t of targets) {
   const out = path.join(await mkdtemp(path.join(tmpdir(), 'bench-dec-')), 'run');
   await adapt({ modelDir: BASE, adaptManifest: path.join(BENCH, t.adapt), testManifest: path.join(BENCH, t.test), outDir: out });

@@ -42,12 +42,23 @@ for (let i = 0; i < STEPS; i++) await step();
 const tfjsMs = (performance.now() - t0) / STEPS;
 const tensorsAfter = tf.memory().numTensors;
 
-let torch: { ms_per_step: number; torch: string; threads: number; params: number } | null = null;
-if (existsSync('/usr/bin/python3')) {
-  const r = spawnSync('/usr/bin/python3', ['bench/torch_train_step.py', String(BATCH), String(FRAMES), String(STEPS)], { encoding: 'utf8' });
-  if (r.status === 0) torch = JSON.parse(r.stdout.trim().split('\n').pop()!);
-  else process.stderr.write(`PyTorch reference unavailable: ${(r.stderr || '').trim().split('\n').pop()}\n`);
+type TorchResult = { ms_per_step: number; torch: string; threads: number; params: number };
+/** The PyTorch peer, run twice (other load on the machine only ever slows a run): the faster counts. */
+function torchPeer(): TorchResult | null {
+  if (!existsSync('/usr/bin/python3')) return null;
+  let best: TorchResult | null = null;
+  for (let i = 0; i < 2; i++) {
+    const r = spawnSync('/usr/bin/python3', ['bench/torch_train_step.py', String(BATCH), String(FRAMES), String(STEPS)], { encoding: 'utf8' });
+    if (r.status !== 0) {
+      process.stderr.write(`PyTorch reference unavailable: ${(r.stderr || '').trim().split('\n').pop()}\n`);
+      return null;
+    }
+    const t = JSON.parse(r.stdout.trim().split('\n').pop()!) as TorchResult;
+    if (!best || t.ms_per_step < best.ms_per_step) best = t;
+  }
+  return best;
 }
+const torch = torchPeer();
 
 console.log(`training step, batch ${BATCH} x ${FRAMES} frames (${(FRAMES / 100).toFixed(1)} s each), ${countParams(model)} parameters`);
 console.log(`  tfjs (${backend.detail}): ${tfjsMs.toFixed(1)} ms/step`);
