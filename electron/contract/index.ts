@@ -1,31 +1,134 @@
 /**
- * The typed API between the renderer and the engine: one map of operation -> request/response and
- * one map of events. Plain data only (no tensors, no class instances). Imported as types by the
- * preload bridge, the main-process IPC table and the renderer.
+ * The typed API between the renderer and the engine host: one map of operation -> request/response
+ * and one map of events. Plain data only (no tensors, no class instances). Imported as types by the
+ * preload bridge, the main-process IPC table, the browser-mode server and the renderer.
+ *
+ * The runtime validators of every request live in ./schemas.ts (zod); this file has no runtime
+ * dependency so that the sandboxed preload script can import `channel` from it.
  */
-import type { Report, ProgressEvent } from '../engine';
+import type { Report, ProgressEvent, DecoderSpec } from '../engine';
+import type { ModelCard } from '../engine/model/card';
 
-export interface Operations {
-  evaluate: { request: { modelDir: string; testManifest: string; outDir: string }; response: Report };
-  adapt: {
-    request: { modelDir: string; adaptManifest: string; testManifest: string; sourceTestManifest?: string; outDir: string; topLayers?: number };
-    response: Report;
-  };
-  backend: { request: Record<string, never>; response: { name: string; detail: string } };
+export type { Report, ProgressEvent, DecoderSpec, ModelCard };
+
+/**
+ * Names the renderer chooses for a job and for an output folder: letters, digits, `.`, `_`, `-`;
+ * 1-64 characters, not starting with a dot (so a name can never climb out of the runs folder).
+ */
+export const NAME_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/;
+
+/** Fine-tuning settings the UI exposes (see electron/engine/adapt/finetune.ts for the defaults). */
+export interface MethodSettings {
+  /** Weight layers that train, counted from the top. Integer in [1, 20]; default 4. */
+  topLayers?: number;
+  /** Maximum epochs. Integer in [1, 500]; default 40. */
+  epochs?: number;
+  /** Adam learning rate, in (0, 1]; default 1e-3. */
+  learningRate?: number;
 }
 
+/** Decoder settings the UI exposes: a subset of the engine's DecoderSpec. */
+export interface DecoderSettings {
+  kind: 'greedy' | 'beam';
+  /** Beam width, integer in [1, 256]; default 16. Beam only. */
+  beamWidth?: number;
+  /** Grammar file (see electron/engine/decode/grammar.ts). Beam only. */
+  grammarFile?: string;
+  /** Train a trigram LM from the adaptation transcripts (adapt only). Beam only. */
+  lmFromAdapt?: boolean;
+}
+
+export interface EvaluateRequest {
+  /** Client-chosen job id (NAME_PATTERN); progress events and `cancel` refer to it. */
+  jobId: string;
+  modelDir: string;
+  testManifest: string;
+  /** Output folder name (NAME_PATTERN), created inside the runs folder; must not exist yet. */
+  runName: string;
+  decoder?: DecoderSettings;
+}
+
+export interface AdaptRequest {
+  jobId: string;
+  modelDir: string;
+  adaptManifest: string;
+  testManifest: string;
+  sourceTestManifest?: string;
+  /** Output folder name (NAME_PATTERN), created inside the runs folder; must not exist yet. */
+  runName: string;
+  method?: MethodSettings;
+  decoder?: DecoderSettings;
+}
+
+/** A model folder found by listModels. */
+export interface ModelEntry {
+  /** Absolute folder path: what evaluate/adapt take as modelDir. */
+  dir: string;
+  /** "base": a folder under models/; "adapted": `<runs>/<run>/model`. */
+  kind: 'base' | 'adapted';
+  /** Run name for adapted models. */
+  run?: string;
+  /** The parsed card, or null with `error` when card.json is missing or invalid. */
+  card: ModelCard | null;
+  error?: string;
+}
+
+/** A run folder found by listRuns (newest first). */
+export interface RunEntry {
+  name: string;
+  dir: string;
+  command: Report['command'];
+  created: string;
+  modelName: string;
+  adaptedModelName?: string;
+  testWerBefore: number | null;
+  testWerAfter?: number | null;
+}
+
+/** One manifest line as the Data screen shows it. */
+export interface ManifestRow {
+  id: string;
+  text: string;
+  speaker?: string;
+  accent?: string;
+  durationSec: number;
+  audioPath: string;
+}
+
+export interface Operations {
+  backend: { request: Record<string, never>; response: { name: string; detail: string } };
+  /** Runs in a worker; resolves with the report when the job ends, rejects "cancelled" on cancel. */
+  evaluate: { request: EvaluateRequest; response: Report };
+  /** Runs in a worker; resolves with the report when the job ends, rejects "cancelled" on cancel. */
+  adapt: { request: AdaptRequest; response: Report };
+  /** Stop a running job (terminates its worker; a half-written run folder is removed). */
+  cancel: { request: { jobId: string }; response: { cancelled: boolean } };
+  listModels: { request: Record<string, never>; response: ModelEntry[] };
+  listRuns: { request: Record<string, never>; response: RunEntry[] };
+  /** A run folder's report.json, by run name. */
+  readReport: { request: { runName: string }; response: Report };
+  readManifest: { request: { path: string }; response: { path: string; rows: ManifestRow[] } };
+}
+
+/** A progress event of one job. */
+export type JobProgress = ProgressEvent & { jobId: string };
+
 export interface Events {
-  progress: ProgressEvent;
+  progress: JobProgress;
 }
 
 export type OperationName = keyof Operations;
+export type Request<K extends OperationName> = Operations[K]['request'];
+export type Response<K extends OperationName> = Operations[K]['response'];
 
-/** What the preload bridge exposes as `window.studio`. */
+export const OPERATION_NAMES = ['backend', 'evaluate', 'adapt', 'cancel', 'listModels', 'listRuns', 'readReport', 'readManifest'] as const satisfies readonly OperationName[];
+
+/** What the preload bridge exposes as `window.studio`, and what the browser-mode client implements. */
 export type StudioApi = {
-  [K in OperationName]: (req: Operations[K]['request']) => Promise<Operations[K]['response']>;
+  [K in OperationName]: (req: Request<K>) => Promise<Response<K>>;
 } & {
   /** Subscribe to progress events; returns the unsubscribe function. */
-  onProgress: (fn: (e: Events['progress']) => void) => () => void;
+  onProgress: (fn: (e: JobProgress) => void) => () => void;
 };
 
 /** IPC channel of an operation. */

@@ -2,16 +2,20 @@
 import { app, BrowserWindow, ipcMain, session } from 'electron';
 import path from 'node:path';
 import { registerIpc } from './ipc';
+import { Host } from '../host';
+import { CONTENT_SECURITY_POLICY } from '../server/security';
 
 let win: BrowserWindow | null = null;
 
 function createWindow(): void {
   win = new BrowserWindow({
-    width: 1200,
-    height: 800,
+    width: 1280,
+    height: 860,
+    minWidth: 960,
+    minHeight: 640,
     title: 'Accent Studio',
     webPreferences: {
-      preload: path.join(__dirname, '../preload/index.mjs'),
+      preload: path.join(__dirname, '../preload/index.cjs'),
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
@@ -26,9 +30,17 @@ function createWindow(): void {
 app.whenReady().then(() => {
   session.defaultSession.setPermissionRequestHandler((_wc, permission, cb) => cb(permission === 'media'));
   session.defaultSession.webRequest.onHeadersReceived((details, cb) =>
-    cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': ["default-src 'self'; style-src 'self' 'unsafe-inline'"] } }),
+    cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } }),
   );
-  registerIpc(ipcMain, () => win?.webContents ?? null);
+  // Base models ship in the app folder; runs are the user's data.
+  const host = new Host({
+    modelsDir: path.join(app.getAppPath(), 'models'),
+    runsDir: path.join(app.getPath('userData'), 'runs'),
+    // Built by electron-vite next to this file (see electron.vite.config.ts).
+    worker: { file: path.join(__dirname, 'worker.js') },
+  });
+  registerIpc(ipcMain, host, () => win?.webContents ?? null);
+  app.on('before-quit', () => void host.dispose());
   createWindow();
 });
 

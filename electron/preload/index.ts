@@ -1,13 +1,22 @@
-/** Preload bridge: one function per contract operation (never a generic invoke), plus progress. */
+/**
+ * Preload bridge: one function per contract operation (never a generic invoke), plus progress.
+ * Runs sandboxed: it may import only `electron` and plain code (the contract's channel names), and
+ * is built as CommonJS (sandboxed preloads cannot be ES modules).
+ */
 import { contextBridge, ipcRenderer } from 'electron';
-import { channel, PROGRESS_CHANNEL, type StudioApi } from '../contract';
+import { channel, PROGRESS_CHANNEL, type JobProgress, type StudioApi } from '../contract';
 
 const api: StudioApi = {
+  backend: (req) => ipcRenderer.invoke(channel('backend'), req),
   evaluate: (req) => ipcRenderer.invoke(channel('evaluate'), req),
   adapt: (req) => ipcRenderer.invoke(channel('adapt'), req),
-  backend: (req) => ipcRenderer.invoke(channel('backend'), req),
+  cancel: (req) => ipcRenderer.invoke(channel('cancel'), req),
+  listModels: (req) => ipcRenderer.invoke(channel('listModels'), req),
+  listRuns: (req) => ipcRenderer.invoke(channel('listRuns'), req),
+  readReport: (req) => ipcRenderer.invoke(channel('readReport'), req),
+  readManifest: (req) => ipcRenderer.invoke(channel('readManifest'), req),
   onProgress: (fn) => {
-    const listener = (_e: unknown, ev: Parameters<typeof fn>[0]): void => fn(ev);
+    const listener = (_e: unknown, ev: JobProgress): void => fn(ev);
     ipcRenderer.on(PROGRESS_CHANNEL, listener);
     return () => ipcRenderer.removeListener(PROGRESS_CHANNEL, listener);
   },

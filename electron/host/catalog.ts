@@ -1,0 +1,97 @@
+/**
+ * Read-only views of the studio's folders: model folders (base models under the models folder,
+ * adapted models under `<runs>/<run>/model`), run folders and their report.json, and manifests.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { parseCard } from '../engine/model/card';
+import { readManifest as readManifestFile } from '../engine/corpus/manifest';
+import { REPORT_FORMAT, REPORT_VERSION } from '../engine/score/report';
+import type { ManifestRow, ModelEntry, Report, RunEntry } from '../contract';
+
+const isFile = (p: string): Promise<boolean> => stat(p).then((s) => s.isFile(), () => false);
+
+/** Sub-folders of `dir` (none when it does not exist), sorted by name. */
+async function subfolders(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+}
+
+async function modelEntry(dir: string, kind: ModelEntry['kind'], run?: string): Promise<ModelEntry | null> {
+  const cardPath = path.join(dir, 'card.json');
+  if (!(await isFile(cardPath)) && !(await isFile(path.join(dir, 'model.json')))) return null;
+  const base = { dir: path.resolve(dir), kind, ...(run ? { run } : {}) };
+  try {
+    return { ...base, card: parseCard(JSON.parse(await readFile(cardPath, 'utf8')), cardPath) };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return { ...base, card: null, error: e.code === 'ENOENT' ? `${cardPath}: missing` : e.message };
+  }
+}
+
+/** Base models (folders of `modelsDir` holding card.json or model.json), then adapted models of runs. */
+export async function listModels(modelsDir: string, runsDir: string): Promise<ModelEntry[]> {
+  const out: ModelEntry[] = [];
+  for (const name of await subfolders(modelsDir)) {
+    const m = await modelEntry(path.join(modelsDir, name), 'base');
+    if (m) out.push(m);
+  }
+  for (const run of await subfolders(runsDir)) {
+    const m = await modelEntry(path.join(runsDir, run, 'model'), 'adapted', run);
+    if (m) out.push(m);
+  }
+  return out;
+}
+
+/**
+ * Read and check a report.json.
+ * @throws Error naming the file: missing, not JSON, not a report, or a newer version
+ */
+export async function readReportFile(file: string): Promise<Report> {
+  let raw: { format?: unknown; version?: unknown };
+  try {
+    raw = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new Error(`${file}: ${e.code === 'ENOENT' ? 'no report (the run has not finished)' : `not valid JSON (${e.message})`}`);
+  }
+  if (raw?.format !== REPORT_FORMAT) throw new Error(`${file}: not a report (format is ${JSON.stringify(raw?.format)}, expected "${REPORT_FORMAT}")`);
+  if (typeof raw.version !== 'number' || raw.version > REPORT_VERSION) {
+    throw new Error(`${file}: report version ${String(raw.version)} is not one this program reads (up to ${REPORT_VERSION})`);
+  }
+  return raw as unknown as Report;
+}
+
+/** Finished runs (folders of `runsDir` holding report.json), newest first. Unreadable reports are skipped. */
+export async function listRuns(runsDir: string): Promise<RunEntry[]> {
+  const out: RunEntry[] = [];
+  for (const name of await subfolders(runsDir)) {
+    const dir = path.join(runsDir, name);
+    if (!(await isFile(path.join(dir, 'report.json')))) continue;
+    try {
+      const r = await readReportFile(path.join(dir, 'report.json'));
+      out.push({
+        name,
+        dir: path.resolve(dir),
+        command: r.command,
+        created: r.created,
+        modelName: r.model.name,
+        ...(r.adapted_model ? { adaptedModelName: r.adapted_model.name } : {}),
+        testWerBefore: r.test.before.wer,
+        ...(r.test.after ? { testWerAfter: r.test.after.wer } : {}),
+      });
+    } catch {
+      // a damaged report is not a finished run; readReport shows its error when asked directly
+    }
+  }
+  return out.sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
+}
+
+/** A manifest's utterances as table rows. */
+export async function readManifestRows(file: string): Promise<{ path: string; rows: ManifestRow[] }> {
+  const utts = await readManifestFile(file);
+  return {
+    path: path.resolve(file),
+    rows: utts.map((u) => ({ id: u.id, text: u.text, speaker: u.speaker, accent: u.accent, durationSec: u.durationSec, audioPath: u.audioPath })),
+  };
+}

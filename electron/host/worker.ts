@@ -1,0 +1,25 @@
+/**
+ * Worker-thread entry of one engine job (evaluate or adapt). The parent (jobs.ts) passes the engine
+ * request as `workerData`; this thread posts progress events and finally the report or the error.
+ * Cancelling = the parent terminating this thread; the engine writes models and reports atomically
+ * at the very end, so a terminated job leaves no half-written model behind.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { adapt, evaluate, type ProgressEvent } from '../engine';
+import type { WorkerJob, WorkerMessage } from './jobs';
+
+const port = parentPort;
+if (!port) throw new Error('electron/host/worker.ts: must run in a worker thread');
+const post = (m: WorkerMessage): void => port.postMessage(m);
+
+async function run(job: WorkerJob): Promise<void> {
+  const onProgress = (e: ProgressEvent): void => post({ type: 'progress', event: e });
+  try {
+    const report = job.op === 'adapt' ? await adapt({ ...job.request, onProgress }) : await evaluate({ ...job.request, onProgress });
+    post({ type: 'done', report });
+  } catch (err) {
+    post({ type: 'error', message: (err as Error).message ?? String(err) });
+  }
+}
+
+void run(workerData as WorkerJob);

@@ -1,0 +1,87 @@
+/**
+ * State of the adaptation job started from the Adapt screen: progress, ETA of the current step,
+ * training-loss points and the log. Lives in App (not in the screen) so that moving to another
+ * screen while a job runs loses nothing.
+ */
+import type { AdaptRequest, JobProgress, Report, StudioApi } from '../../../electron/contract';
+import { StudioError } from './api';
+
+export type JobStatus = 'idle' | 'running' | 'done' | 'failed' | 'cancelled';
+
+/** One point of the loss chart: per-step loss, or an epoch's mean (events carrying a message). */
+export interface LossPoint {
+  /** Training stage, e.g. "fine-tune" or "refit on all". */
+  label: string;
+  step: number;
+  loss: number;
+  epochMean: boolean;
+}
+
+export class AdaptJob {
+  status = $state<JobStatus>('idle');
+  jobId = $state('');
+  runName = $state('');
+  progress = $state<JobProgress | null>(null);
+  /** Seconds left in the current step, estimated from its rate so far (null until measurable). */
+  etaSec = $state<number | null>(null);
+  elapsedSec = $state(0);
+  losses = $state<LossPoint[]>([]);
+  log = $state<string[]>([]);
+  report = $state.raw<Report | null>(null);
+  error = $state('');
+
+  private stepKey = '';
+  private stepStart = { time: 0, done: 0 };
+  private startedAt = 0;
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(private readonly api: StudioApi) {}
+
+  get running(): boolean {
+    return this.status === 'running';
+  }
+
+  /** Start a job; resolves when it has ended (successfully or not). */
+  async start(req: Omit<AdaptRequest, 'jobId'>): Promise<void> {
+    if (this.running) return;
+    const jobId = `job-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
+    Object.assign(this, { status: 'running', jobId, runName: req.runName, progress: null, etaSec: null, elapsedSec: 0, losses: [], log: [], report: null, error: '' });
+    this.stepKey = '';
+    this.startedAt = performance.now();
+    this.timer = setInterval(() => (this.elapsedSec = (performance.now() - this.startedAt) / 1000), 500);
+    const unsubscribe = this.api.onProgress((e) => e.jobId === jobId && this.onProgress(e));
+    try {
+      this.report = await this.api.adapt({ ...req, jobId });
+      this.status = 'done';
+      this.log.push(`finished: report written to run "${req.runName}"`);
+    } catch (err) {
+      const cancelled = err instanceof StudioError && err.cancelled;
+      this.status = cancelled ? 'cancelled' : 'failed';
+      this.error = cancelled ? 'Cancelled. The base model is unchanged and the unfinished run folder was removed.' : (err as Error).message;
+    } finally {
+      unsubscribe();
+      clearInterval(this.timer);
+      this.elapsedSec = (performance.now() - this.startedAt) / 1000;
+    }
+  }
+
+  async cancel(): Promise<void> {
+    if (this.running) await this.api.cancel({ jobId: this.jobId });
+  }
+
+  private onProgress(e: JobProgress): void {
+    const key = `${e.phase}\u0000${e.label}`;
+    const now = performance.now();
+    if (key !== this.stepKey) {
+      this.stepKey = key;
+      this.stepStart = { time: now, done: e.done };
+      this.etaSec = null;
+    } else if (e.done > this.stepStart.done && now - this.stepStart.time > 300) {
+      const perItem = (now - this.stepStart.time) / 1000 / (e.done - this.stepStart.done);
+      this.etaSec = perItem * Math.max(0, e.total - e.done);
+    }
+    this.progress = e;
+    if (e.loss !== undefined && e.phase === 'train') this.losses.push({ label: e.label, step: e.done, loss: e.loss, epochMean: Boolean(e.message) });
+    if (e.message) this.log.push(`${e.label}: ${e.message}`);
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * End-to-end test of the studio in browser mode, in real Chromium: the server starts with a fresh
+ * token, the renderer runs a short adaptation through the Adapt screen, and Compare must show the
+ * run's report.json numbers exactly. Screenshots of every screen go to test-results/ui/.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { startServer, type StudioServer } from '../../electron/server';
+import { ensureRendererBuilt, RENDERER_DIR } from '../../electron/server/main';
+import type { Report } from '../../electron/contract';
+import { pct } from '../../renderer/src/lib/format';
+import { baseModel, benchSlice } from './fixtures';
+import { hasChromium, launchChromium, requireChromium } from './browser';
+
+requireChromium();
+
+const SHOTS = path.resolve('test-results/ui');
+
+async function folderHash(dir: string): Promise<string> {
+  const h = createHash('sha256');
+  for (const f of (await readdir(dir)).sort()) h.update(f).update(await readFile(path.join(dir, f)));
+  return h.digest('hex');
+}
+
+describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
+  let tmp: string;
+  let server: StudioServer;
+  let browser: Browser;
+  let page: Page;
+  let modelDir: string;
+  let runsDir: string;
+  let adaptManifest: string;
+  let testManifest: string;
+  let fullTestManifest: string;
+  const runName = 'ui-e2e';
+
+  beforeAll(async () => {
+    ensureRendererBuilt();
+    tmp = await mkdtemp(path.join(tmpdir(), 'studio-ui-'));
+    const base = await baseModel(tmp);
+    modelDir = base.modelDir;
+    if (base.standIn) console.warn('[tests/ui] models/digits-base not found: using an untrained stand-in model');
+    runsDir = path.join(tmp, 'runs');
+    adaptManifest = await benchSlice('fsdd-german-adapt.jsonl', 10, tmp);
+    testManifest = await benchSlice('fsdd-german-test.jsonl', 20, tmp);
+    await mkdir(path.join(tmp, 'full'));
+    fullTestManifest = await benchSlice('fsdd-german-test.jsonl', 450, path.join(tmp, 'full'));
+    await mkdir(SHOTS, { recursive: true });
+    server = await startServer({ rendererDir: RENDERER_DIR, modelsDir: base.modelsDir, runsDir });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    page.on('pageerror', (err) => console.error('[browser]', err.message));
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('rejects API calls without the token (403) and invalid payloads with a clear 400', async () => {
+    const api = `http://127.0.0.1:${server.port}/api`;
+    const json = { 'Content-Type': 'application/json' };
+    expect((await fetch(`${api}/listModels`, { method: 'POST', headers: json, body: '{}' })).status).toBe(403);
+    expect((await fetch(`${api}/listModels`, { method: 'POST', headers: { ...json, 'X-Studio-Token': 'wrong' }, body: '{}' })).status).toBe(403);
+    expect((await fetch(`${api}/events`)).status).toBe(403);
+    const auth = { ...json, 'X-Studio-Token': server.token };
+    const bad = await fetch(`${api}/adapt`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ jobId: 'x', modelDir, adaptManifest, testManifest, runName: '../escape', method: { epochs: 0 } }),
+    });
+    expect(bad.status).toBe(400);
+    const { error } = (await bad.json()) as { error: string };
+    expect(error).toMatch(/^adapt: invalid request: /);
+    expect(error).toContain('runName: runName may hold only letters, digits');
+    expect(error).toMatch(/method\.epochs: .*>=1/);
+    expect((await fetch(`${api}/adapt`, { method: 'POST', headers: auth, body: '{not json' })).status).toBe(400);
+    expect((await fetch(`${api}/nope`, { method: 'POST', headers: auth, body: '{}' })).status).toBe(404);
+    const ok = await fetch(`${api}/listModels`, { method: 'POST', headers: auth, body: '{}' });
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { dir: string }[]).map((m) => m.dir)).toContain(modelDir);
+  });
+
+  it('adapts through the Adapt screen, then Compare shows exactly the report numbers', async () => {
+    await page.goto(server.url);
+    await page.getByRole('heading', { name: 'Adapt' }).waitFor();
+    await expect.poll(() => page.getByTestId('model').inputValue()).toBe(modelDir);
+    await page.getByTestId('adaptManifest').fill(adaptManifest);
+    await page.getByTestId('testManifest').fill(testManifest);
+    await page.getByTestId('runName').fill(runName);
+    await page.getByTestId('epochs').fill('2');
+    await page.getByTestId('topLayers').click(); // blur: the manifest fields show what they hold
+    await page.getByText('20 utterances').waitFor();
+    await page.screenshot({ path: path.join(SHOTS, 'adapt-form.png'), fullPage: true });
+
+    await page.getByTestId('start').click();
+    await page.locator('[data-testid="job"][data-status="done"]').waitFor({ timeout: 240_000 });
+    expect(Number(await page.getByTestId('loss-chart').getAttribute('data-points'))).toBeGreaterThan(0);
+    await page.screenshot({ path: path.join(SHOTS, 'adapt-done.png'), fullPage: true });
+
+    const report = JSON.parse(await readFile(path.join(runsDir, runName, 'report.json'), 'utf8')) as Report;
+    await expect.poll(() => page.getByTestId('summary').textContent()).toContain(`${pct(report.test.before.wer)} → ${pct(report.test.after!.wer)}`);
+
+    await page.getByTestId('open-compare').click();
+    await page.getByTestId('scores').waitFor();
+    const cell = (id: string) => page.getByTestId(id).textContent();
+    for (const [key, s] of [['test-before', report.test.before], ['test-after', report.test.after!]] as const) {
+      expect(await cell(`wer-${key}`)).toBe(pct(s.wer));
+      expect(await cell(`s-${key}`)).toBe(String(s.substitutions));
+      expect(await cell(`d-${key}`)).toBe(String(s.deletions));
+      expect(await cell(`i-${key}`)).toBe(String(s.insertions));
+      expect(await cell(`n-${key}`)).toBe(String(s.reference_words));
+    }
+    expect(await page.getByTestId('run').inputValue()).toBe(runName);
+    expect(await page.locator('[data-testid="utterances"] tbody tr').count()).toBe(report.utterances.length);
+    if (report.test.comparison) {
+      const verdict = await page.locator('[data-testid="bootstrap-test"] [data-testid="verdict"]').textContent();
+      expect(verdict?.toLowerCase()).toContain(report.test.comparison.verdict === 'not distinguishable at this test-set size' ? 'not distinguishable' : report.test.comparison.verdict);
+    }
+    await page.screenshot({ path: path.join(SHOTS, 'compare.png'), fullPage: true });
+    await page.screenshot({ path: path.join(SHOTS, 'compare-top.png') });
+    await page.getByTestId('utterances').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SHOTS, 'compare-utterances.png') });
+  }, 300_000);
+
+  it('lists base and adapted models with their cards', async () => {
+    await page.locator('nav [data-screen="models"]').click();
+    await page.getByTestId('models-adapted').getByTestId('model-card').first().waitFor();
+    expect(await page.getByTestId('models-base').getByTestId('model-card').count()).toBeGreaterThanOrEqual(1);
+    await expect.poll(() => page.getByTestId('models-adapted').textContent()).toContain('digits-base+finetune(fsdd-german-adapt)');
+    await page.screenshot({ path: path.join(SHOTS, 'models.png'), fullPage: true });
+  });
+
+  it('shows a manifest in the Data screen', async () => {
+    await page.locator('nav [data-screen="data"]').click();
+    await page.getByTestId('data-path').fill(testManifest);
+    await page.getByTestId('data-load').click();
+    await page.getByTestId('data-table').waitFor();
+    expect(await page.locator('[data-testid="data-table"] tbody tr').count()).toBe(20);
+    expect(await page.getByTestId('data-summary').textContent()).toContain('20 of 20 utterances');
+    await page.screenshot({ path: path.join(SHOTS, 'data.png'), fullPage: true });
+  });
+
+  it('cancels a running job: the base model is untouched and no run folder is left', async () => {
+    const hash = await folderHash(modelDir);
+    await page.locator('nav [data-screen="adapt"]').click();
+    await page.getByTestId('adaptManifest').fill(adaptManifest);
+    await page.getByTestId('testManifest').fill(fullTestManifest);
+    await page.getByTestId('runName').fill('ui-cancelled');
+    await page.getByTestId('start').click();
+    await page.getByTestId('progress').getByText(/Features|Scoring|Training/).waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: path.join(SHOTS, 'adapt-running.png'), fullPage: true });
+    await page.getByTestId('cancel').click();
+    await page.locator('[data-testid="job"][data-status="cancelled"]').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('job-error').textContent()).toContain('Cancelled');
+    expect(existsSync(path.join(runsDir, 'ui-cancelled'))).toBe(false);
+    expect(await folderHash(modelDir)).toBe(hash);
+  }, 120_000);
+});
