@@ -4,7 +4,23 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import path from 'node:path';
-import { adapt, evaluate, score, trainBase, buildLm, loadProfile, PROFILES, DEFAULT_FINETUNE, DEFAULT_BASE_RECIPE, type DecoderSpec, type ProfileName } from '../engine';
+import {
+  adapt,
+  evaluate,
+  score,
+  trainBase,
+  buildLm,
+  loadProfile,
+  PROFILES,
+  DEFAULT_ADAPT,
+  DEFAULT_BASE_RECIPE,
+  METHODS,
+  METHOD_NAMES,
+  type AdaptConfig,
+  type DecoderSpec,
+  type MethodName,
+  type ProfileName,
+} from '../engine';
 import { stderrProgress } from './progress';
 import { formatReport } from './table';
 
@@ -105,55 +121,97 @@ decoderOptions(scoringOptions(program
     }),
   );
 
+type AdaptOpts = {
+  model: string;
+  adapt?: string;
+  unlabelled?: string;
+  test: string;
+  sourceTest?: string;
+  out: string;
+  method: MethodName;
+  topLayers?: number;
+  bottleneck?: number;
+  epochs?: number;
+  lr?: number;
+  batchSize?: number;
+  seed?: number;
+  klWeight?: number;
+  specAugment?: boolean;
+  speedPerturb?: boolean;
+  noiseSnr?: number;
+  pseudoRounds?: number;
+  pseudoThreshold?: number;
+  refit: boolean;
+};
+
+/** AdaptConfig fields from the flags that were given (the rest keep DEFAULT_ADAPT). */
+function adaptSettings(o: AdaptOpts): Partial<AdaptConfig> {
+  const given: Partial<AdaptConfig> = {
+    method: o.method,
+    topLayers: o.topLayers,
+    bottleneck: o.bottleneck,
+    epochs: o.epochs,
+    learningRate: o.lr,
+    batchSize: o.batchSize,
+    seed: o.seed,
+    klWeight: o.klWeight,
+    specAugment: o.specAugment,
+    speedPerturb: o.speedPerturb,
+    noiseSnrDb: o.noiseSnr,
+    pseudoRounds: o.pseudoRounds,
+    pseudoThreshold: o.pseudoThreshold,
+    refit: o.refit,
+  };
+  return Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<AdaptConfig>;
+}
+
+const D = DEFAULT_ADAPT;
 decoderOptions(scoringOptions(program
   .command('adapt')), true)
-  .description('fine-tune a model on an adaptation set; score test (and source test) before and after')
+  .description('adapt a model to an accent; score the test set (and the source test set) before and after')
   .requiredOption('--model <dir>', 'base model folder (never modified)')
-  .requiredOption('--adapt <manifest>', 'adaptation set (labelled), NeMo JSON Lines manifest')
+  .option('--adapt <manifest>', 'adaptation set (labelled), NeMo JSON Lines manifest')
+  .option('--unlabelled <manifest>', 'unlabelled target audio for pseudo-label self-training (transcripts ignored)')
   .requiredOption('--test <manifest>', 'target test set')
   .option('--source-test <manifest>', 'source-domain test set, to measure forgetting')
   .requiredOption('--out <dir>', 'output folder: report.json and the adapted model in model/')
-  .option('--top-layers <n>', `weight layers that train, from the top (default ${DEFAULT_FINETUNE.topLayers})`, int('--top-layers'))
-  .option('--epochs <n>', `maximum epochs (default ${DEFAULT_FINETUNE.epochs})`, int('--epochs'))
-  .option('--lr <x>', `Adam learning rate (default ${DEFAULT_FINETUNE.learningRate})`, num('--lr'))
-  .option('--batch-size <n>', `default ${DEFAULT_FINETUNE.batchSize}`, int('--batch-size'))
-  .option('--seed <n>', `default ${DEFAULT_FINETUNE.seed}`, int('--seed'))
-  .action(
-    (o: {
-      model: string;
-      adapt: string;
-      test: string;
-      sourceTest?: string;
-      out: string;
-      topLayers?: number;
-      epochs?: number;
-      lr?: number;
-      batchSize?: number;
-      seed?: number;
-    } & ScoringOpts & DecoderOpts) =>
-      run(async () => {
-        const p = stderrProgress();
-        const normalization = await loadProfile(o.normalize, o.rules);
-        const finetune = Object.fromEntries(
-          Object.entries({ topLayers: o.topLayers, epochs: o.epochs, learningRate: o.lr, batchSize: o.batchSize, seed: o.seed }).filter(
-            ([, v]) => v !== undefined,
-          ),
-        );
-        const report = await adapt({
-          modelDir: o.model,
-          adaptManifest: o.adapt,
-          testManifest: o.test,
-          sourceTestManifest: o.sourceTest,
-          outDir: o.out,
-          finetune,
-          normalization,
-          decoder: decoderSpec(o),
-          onProgress: p.onProgress,
-        });
-        p.stop();
-        process.stdout.write(formatReport(report) + '\n');
-        process.stdout.write(`report: ${path.join(o.out, 'report.json')}\nadapted model: ${report.adapted_model!.dir}\n`);
-      }),
+  .option('--method <name>', `${METHOD_NAMES.map((m) => `${m}: ${METHODS[m].summary}`).join('; ')}`, (v: string) => {
+    if (!(METHOD_NAMES as string[]).includes(v)) throw new InvalidArgumentError(`one of ${METHOD_NAMES.join(', ')}`);
+    return v as MethodName;
+  }, D.method)
+  .option('--top-layers <n>', `finetune: weight layers that train, from the top (default ${D.topLayers})`, int('--top-layers'))
+  .option('--bottleneck <n>', `adapters: bottleneck width (default ${D.bottleneck})`, int('--bottleneck'))
+  .option('--epochs <n>', `maximum epochs (default ${D.epochs})`, int('--epochs'))
+  .option('--lr <x>', 'Adam learning rate (default: the method\'s)', num('--lr'))
+  .option('--batch-size <n>', `default ${D.batchSize}`, int('--batch-size'))
+  .option('--seed <n>', `default ${D.seed}`, int('--seed'))
+  .option('--kl-weight <x>', 'conservative training: weight of KL(base || adapted) against forgetting (default 0 = off)', num('--kl-weight'))
+  .option('--spec-augment', 'SpecAugment time and frequency masks while training')
+  .option('--speed-perturb', 'add speed-perturbed copies (0.9, 1.1) of the adaptation audio')
+  .option('--noise-snr <dB>', 'add a noisy copy of the adaptation audio at this SNR', num('--noise-snr'))
+  .option('--pseudo-rounds <n>', `pseudo-labelling rounds with --unlabelled (default ${D.pseudoRounds})`, int('--pseudo-rounds'))
+  .option('--pseudo-threshold <x>', `keep pseudo-labels whose every word has this confidence (default ${D.pseudoThreshold})`, num('--pseudo-threshold'))
+  .option('--no-refit', 'keep the early-stopped weights instead of retraining on the whole adaptation set')
+  .action((o: AdaptOpts & ScoringOpts & DecoderOpts) =>
+    run(async () => {
+      const p = stderrProgress();
+      const normalization = await loadProfile(o.normalize, o.rules);
+      const report = await adapt({
+        modelDir: o.model,
+        adaptManifest: o.adapt,
+        unlabelledManifest: o.unlabelled,
+        testManifest: o.test,
+        sourceTestManifest: o.sourceTest,
+        outDir: o.out,
+        settings: adaptSettings(o),
+        normalization,
+        decoder: decoderSpec(o),
+        onProgress: p.onProgress,
+      });
+      p.stop();
+      process.stdout.write(formatReport(report) + '\n');
+      process.stdout.write(`report: ${path.join(o.out, 'report.json')}\nadapted model: ${report.adapted_model!.dir}\n`);
+    }),
   );
 
 scoringOptions(program

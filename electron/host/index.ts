@@ -52,7 +52,7 @@ export class Host {
             testManifest: req.testManifest,
             sourceTestManifest: req.sourceTestManifest,
             outDir: this.runDir(req.runName),
-            finetune: req.method ? { ...req.method } : undefined,
+            settings: req.method ? { ...req.method } : undefined,
             decoder: decoderSpec(req.decoder),
           },
         }),

@@ -69,7 +69,7 @@ describe('model exchange', () => {
       adaptManifest: await pick('fsdd-german-adapt.jsonl', 10),
       testManifest: await pick('fsdd-german-test.jsonl', 10),
       outDir: path.join(work, 'run'),
-      finetune: { topLayers: 2, epochs: 2 },
+      settings: { topLayers: 2, epochs: 2 },
     });
     expect(report.adaptation!.trainableLayers).toEqual(['conv1d_Conv1D2', 'dense_Dense1'].map((n) => expect.stringMatching(new RegExp(n.replace(/\d+$/, '\\d+')))));
     const exported = JSON.parse(await readFile(path.join(work, 'run', 'model', 'model.json'), 'utf8'));

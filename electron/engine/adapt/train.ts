@@ -38,6 +38,12 @@ export interface TrainConfig {
   /** Default 0.5. */
   lrDecayFactor?: number;
   specAugment?: SpecAugmentConfig;
+  /**
+   * Conservative training (Yu et al. 2013, KL-divergence regularised adaptation): add
+   * weight * KL(p_reference || p_model) per valid frame, averaged, to the CTC loss, keeping the
+   * outputs near the base model's to limit forgetting. `reference` is a frozen copy of the base model.
+   */
+  regularizer?: { weight: number; reference: tf.LayersModel };
 }
 
 /** One epoch's record. */
@@ -59,6 +65,13 @@ export interface TrainResult {
   /** Epoch whose weights were kept (1-based; 0 = the starting weights). */
   bestEpoch: number;
   steps: number;
+}
+
+/** [batch, maxFrames] float32: 1 on each utterance's valid output frames, 0 on padding. */
+function frameMask(outLens: number[], maxFrames: number): tf.Tensor2D {
+  const m = new Float32Array(outLens.length * maxFrames);
+  outLens.forEach((n, b) => m.fill(1, b * maxFrames, b * maxFrames + Math.min(n, maxFrames)));
+  return tf.tensor2d(m, [outLens.length, maxFrames]);
 }
 
 /**
@@ -88,7 +101,7 @@ export async function heldOutLoss(model: tf.LayersModel, card: ModelCard, exampl
 }
 
 /**
- * Train `model` in place.
+ * Train `model` in place, repeatably for a given seed.
  * @param train training examples
  * @param heldOut held-out examples for early stopping (may be empty: then all epochs run)
  * @throws Error when a trainable layer name does not exist
@@ -101,6 +114,26 @@ export async function trainCtc(
   cfg: TrainConfig,
   onProgress: ProgressFn,
   label = 'adapt',
+): Promise<TrainResult> {
+  // tfjs draws dropout masks from seeds taken from Math.random; a seeded Math.random for the duration
+  // of training makes runs repeatable (the global is restored even when training throws).
+  const mathRandom = Math.random;
+  Math.random = seededRandom(cfg.seed * 7919 + 17);
+  try {
+    return await trainLoop(model, card, train, heldOut, cfg, onProgress, label);
+  } finally {
+    Math.random = mathRandom;
+  }
+}
+
+async function trainLoop(
+  model: tf.LayersModel,
+  card: ModelCard,
+  train: TrainExample[],
+  heldOut: TrainExample[],
+  cfg: TrainConfig,
+  onProgress: ProgressFn,
+  label: string,
 ): Promise<TrainResult> {
   const names = new Set(model.layers.map((l) => l.name));
   for (const n of cfg.trainableLayers) if (!names.has(n)) throw new Error(`train: no layer named "${n}" (layers: ${[...names].join(', ')})`);
@@ -132,12 +165,23 @@ export async function trainCtc(
       const { x, frames } = padBatch(mats);
       const labels = batch.map((i) => train[i].labels);
       const outLens = frames.map((f) => outputFrames(card.architecture, f));
+      const reg = cfg.regularizer;
+      // Reference log-posteriors and the valid-frame mask are constants of the step.
+      const ref = reg ? tf.tidy(() => tf.logSoftmax(reg.reference.predict(x) as tf.Tensor3D, -1)) : null;
+      const mask = ref ? frameMask(outLens, ref.shape[1]) : null;
       const cost = optimizer.minimize(
-        () => ctcLoss(model.apply(x, { training: true }) as tf.Tensor3D, labels, outLens, { blank: card.tokens.blankIndex, reduction: 'mean' }),
+        () => {
+          const logits = model.apply(x, { training: true }) as tf.Tensor3D;
+          const ctc = ctcLoss(logits, labels, outLens, { blank: card.tokens.blankIndex, reduction: 'mean' });
+          if (!ref || !mask || !reg) return ctc;
+          const kl = tf.sum(tf.mul(tf.exp(ref), tf.sub(ref, tf.logSoftmax(logits, -1))), -1); // [B, T]
+          const klMean = tf.div(tf.sum(tf.mul(kl, mask)), tf.sum(mask));
+          return tf.add(ctc, tf.mul(reg.weight, klMean)) as tf.Scalar;
+        },
         true,
         vars,
       );
-      x.dispose();
+      tf.dispose([x, ...(ref ? [ref] : []), ...(mask ? [mask] : [])]);
       const v = (await cost!.data())[0];
       cost!.dispose();
       lossSum += v;

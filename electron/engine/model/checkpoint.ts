@@ -6,6 +6,7 @@ import { readFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { initBackend, tf } from './backend';
 import { parseCard, type ModelCard } from './card';
+import './layers'; // registers the adaptation layers so adapted models load
 import { diffFeatureConfig, type FeatureConfig } from '../features/config';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic';
 

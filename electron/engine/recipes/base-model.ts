@@ -14,7 +14,8 @@ import { saveModel } from '../model/checkpoint';
 import { encodeText, type TokenConfig } from '../model/tokens';
 import { DEFAULT_FEATURES, extractFeatures, featureDim, type FeatureConfig } from '../features';
 import { DEFAULT_SPECAUGMENT } from '../features/augment';
-import { loadAudio, resample } from '../audio';
+import { loadAudio } from '../audio';
+import { addNoise, gaussian, speedPerturb } from '../audio/perturb';
 import { readManifest, type Utterance } from '../corpus/manifest';
 import { trainCtc, type TrainExample } from '../adapt/train';
 import { evaluateSet } from '../decode/evaluate';
@@ -53,25 +54,13 @@ export const DEFAULT_BASE_RECIPE: Omit<BaseRecipeConfig, 'trainManifest' | 'test
   features: DEFAULT_FEATURES,
 };
 
-function gaussian(rand: () => number): number {
-  const u = Math.max(rand(), 1e-12);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
-}
-
-/** Speed-perturb (resample as if recorded at rate*factor), scale and add white noise at snrDb. */
+/** Speed-perturb (0.9-1.1 on a 0.01 grid, so the resampling ratio stays a small fraction), gain, noise. */
 function perturb(x: Float32Array, rateHz: number, rand: () => number, snrDb: number): Float32Array {
-  // Factors on a 0.01 grid keep the resampling ratio a small fraction (fast polyphase table).
   const factor = 0.9 + Math.round(20 * rand()) / 100;
-  const from = Math.round(rateHz * factor);
-  const y = resample(x, from, rateHz);
-  let power = 0;
-  for (let i = 0; i < y.length; i++) power += y[i] * y[i];
-  power /= Math.max(1, y.length);
-  const noiseStd = Math.sqrt(power / 10 ** (snrDb / 10));
   const gain = 10 ** ((rand() * 12 - 6) / 20);
-  const out = new Float32Array(y.length);
-  for (let i = 0; i < y.length; i++) out[i] = gain * (y[i] + noiseStd * gaussian(rand));
-  return out;
+  const y = addNoise(speedPerturb(x, rateHz, factor), snrDb, rand);
+  for (let i = 0; i < y.length; i++) y[i] *= gain;
+  return y;
 }
 
 function silence(numSamples: number, level: number, rand: () => number): Float32Array {

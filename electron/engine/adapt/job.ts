@@ -1,0 +1,345 @@
+/**
+ * The adaptation job: score the test set (and the source test set) with the base model, adapt with
+ * the chosen method on the adaptation set (plus optional augmentation, conservative-training KL term
+ * and pseudo-labelled unlabelled audio), score again, save the adapted model and the report.
+ */
+import path from 'node:path';
+import { tf } from '../model/backend';
+import { loadModel, saveModel } from '../model/checkpoint';
+import type { ModelCard } from '../model/card';
+import { countParams } from '../model/acoustic';
+import { seededRandom } from '../model/batch';
+import { encodeText } from '../model/tokens';
+import { readManifest, type Utterance } from '../corpus/manifest';
+import { featurizeAugmented, featurizeCorpus, type FeaturizedUtterance } from '../features/corpus';
+import { DEFAULT_SPECAUGMENT } from '../features/augment';
+import { evaluateFeaturized, type SetResult } from '../decode/evaluate';
+import { buildDecoder, tuneFusion, type DecoderSpec, type FusionTuning } from '../decode/options';
+import { computePosteriors, decodePosteriors, describeDecoder, GREEDY, type DecoderOptions } from '../decode/recognize';
+import { PROFILES, type NormalizationProfile } from '../score';
+import { reportHeader, scoringInfo, setReport, utteranceRows, type Report } from '../score/report';
+import { writeReport } from '../score/writers';
+import type { BackendInfo } from '../model/backend';
+import type { ProgressFn } from '../jobs/progress';
+import { trainCtc, type TrainConfig, type TrainExample, type TrainResult } from './train';
+import { METHODS, type MethodName } from './methods';
+
+/** Every setting of an adaptation run. */
+export interface AdaptConfig {
+  /** Adaptation method (see adapt/methods). Default "finetune". */
+  method: MethodName;
+  /** finetune: weight layers that train, from the top. Default 4. */
+  topLayers: number;
+  /** adapters: bottleneck width. Default 8. */
+  bottleneck: number;
+  /** Maximum epochs. Default 40. */
+  epochs: number;
+  /** Default 8. */
+  batchSize: number;
+  /** Adam learning rate; null = the method's own default. */
+  learningRate: number | null;
+  /** Early-stopping patience, epochs. Default 6. */
+  patience: number;
+  /** Fraction of the labelled adaptation set held out for early stopping (>= 1 utterance). Default 0.2. */
+  heldOutFraction: number;
+  /**
+   * After early stopping has chosen the number of epochs, restart from the starting weights and train
+   * that many epochs on the whole adaptation set. Default true (8-50 utterances are too few to leave
+   * a fifth out of the final model).
+   */
+  refit: boolean;
+  seed: number;
+  /** Conservative training: weight of KL(base || adapted) per frame; 0 = off. Default 0. */
+  klWeight: number;
+  /** SpecAugment time and frequency masks while training. Default false. */
+  specAugment: boolean;
+  /** Speed-perturbed copies (0.9 and 1.1) of the adaptation audio. Default false. */
+  speedPerturb: boolean;
+  /** A noisy copy of the adaptation audio at this SNR (dB); null = none. Default null. */
+  noiseSnrDb: number | null;
+  /** Pseudo-labelling rounds on the unlabelled set (when one is given). Default 2. */
+  pseudoRounds: number;
+  /** Keep a pseudo-labelled utterance when every word's confidence is at least this. Default 0.9. */
+  pseudoThreshold: number;
+}
+
+export const DEFAULT_ADAPT: AdaptConfig = {
+  method: 'finetune',
+  topLayers: 4,
+  bottleneck: 8,
+  epochs: 40,
+  batchSize: 8,
+  learningRate: null,
+  patience: 6,
+  heldOutFraction: 0.2,
+  refit: true,
+  seed: 1,
+  klWeight: 0,
+  specAugment: false,
+  speedPerturb: false,
+  noiseSnrDb: null,
+  pseudoRounds: 2,
+  pseudoThreshold: 0.9,
+};
+
+export interface AdaptJobRequest {
+  modelDir: string;
+  /** Labelled adaptation set; may be omitted when `unlabelledManifest` is given (pseudo-labels only). */
+  adaptManifest?: string;
+  /** Unlabelled target audio (transcripts ignored) for pseudo-label self-training. */
+  unlabelledManifest?: string;
+  testManifest: string;
+  sourceTestManifest?: string;
+  outDir: string;
+  settings?: Partial<AdaptConfig>;
+  normalization?: NormalizationProfile;
+  decoder?: DecoderSpec;
+  onProgress: ProgressFn;
+}
+
+const secondsSince = (t0: number): number => Number(((performance.now() - t0) / 1000).toFixed(3));
+const rtf = (r: SetResult): number => Number(((r.seconds.acoustic + r.seconds.decode) / Math.max(r.audioSeconds, 1e-9)).toFixed(5));
+
+/** Split indices into train and held-out, seeded; at least one held out when n >= 2. */
+function splitHeldOut(n: number, fraction: number, seed: number): { train: number[]; heldOut: number[] } {
+  const idx = [...Array(n).keys()];
+  const rand = seededRandom(seed);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [idx[i], idx[j]] = [idx[j], idx[i]];
+  }
+  const k = n < 2 ? 0 : Math.max(1, Math.round(n * fraction));
+  return { heldOut: idx.slice(0, k), train: idx.slice(k) };
+}
+
+function countTrainable(model: tf.LayersModel, names: string[]): number {
+  const prev = model.layers.map((l) => l.trainable);
+  model.layers.forEach((l) => (l.trainable = names.includes(l.name)));
+  const n = countParams(model, true);
+  model.layers.forEach((l, i) => (l.trainable = prev[i]));
+  return n;
+}
+
+/**
+ * Run an adaptation job (see the module comment). The base model folder is only read.
+ * @throws Error (one line, naming the file) for bad input: missing files, transcripts with words the
+ *   model lacks (except with the new-head method), an unknown method, no adaptation data at all
+ */
+export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo): Promise<Report> {
+  const onProgress = req.onProgress;
+  const cfg: AdaptConfig = { ...DEFAULT_ADAPT, ...req.settings };
+  const method = METHODS[cfg.method];
+  if (!method) throw new Error(`unknown adaptation method "${cfg.method}" (known: ${Object.keys(METHODS).join(', ')})`);
+  if (!req.adaptManifest && !req.unlabelledManifest) throw new Error('adapt: give an adaptation set (--adapt) and/or unlabelled audio (--unlabelled)');
+  const t0 = performance.now();
+  const { model: base, card } = await loadModel(req.modelDir);
+  const disposables: tf.LayersModel[] = [base];
+  try {
+    const adaptUtts: Utterance[] = req.adaptManifest ? await readManifest(req.adaptManifest) : [];
+    const unlabelledUtts: Utterance[] = req.unlabelledManifest ? await readManifest(req.unlabelledManifest) : [];
+    const testUtts = await readManifest(req.testManifest);
+    const sourceUtts = req.sourceTestManifest ? await readManifest(req.sourceTestManifest) : null;
+    const texts = adaptUtts.map((u) => u.text);
+    const methodConfig = cfg.method === 'finetune' ? { topLayers: cfg.topLayers } : cfg.method === 'adapters' ? { bottleneck: cfg.bottleneck } : {};
+    const prepared = (method.prepare as (b: tf.LayersModel, c: ModelCard, m: object, t: string[]) => ReturnType<typeof method.prepare>)(base, card, methodConfig, texts);
+    const model = prepared.model;
+    if (model !== base) disposables.push(model);
+    const newCard = prepared.card;
+    for (const u of adaptUtts) {
+      try {
+        encodeText(u.text, newCard.tokens);
+      } catch (err) {
+        throw new Error(`${req.adaptManifest}: utterance ${u.id}: ${(err as Error).message}${cfg.method === 'new-head' ? '' : ' (the new-head method can add words)'}`);
+      }
+    }
+
+    const tf0 = performance.now();
+    const feats = (utts: Utterance[], label: string) => featurizeCorpus(utts, card.features, card.cmvnStats, onProgress, label);
+    const adaptItems = await feats(adaptUtts, 'adaptation set');
+    const unlabelledItems = unlabelledUtts.length ? await feats(unlabelledUtts, 'unlabelled') : [];
+    const testItems = await feats(testUtts, 'test');
+    const sourceItems = sourceUtts ? await feats(sourceUtts, 'source test') : null;
+    const features = secondsSince(tf0);
+
+    const profile = req.normalization ?? PROFILES.basic;
+    let decoder: DecoderOptions = await buildDecoder(req.decoder, texts);
+    let tuning: FusionTuning | null = null;
+    if (decoder.kind === 'beam' && decoder.lm && req.decoder?.lmWeight === undefined && adaptItems.length) {
+      // Tune LM weight and word bonus on the adaptation set, with the base model's posteriors.
+      const posts = await computePosteriors(base, card, adaptItems.map((i) => i.feats), onProgress, 'tune LM weight');
+      tuning = tuneFusion(card, adaptItems, posts, decoder, profile);
+      decoder = { ...decoder, lmWeight: tuning.lmWeight, beam: { ...decoder.beam, wordBonus: tuning.wordBonus } };
+    }
+    const score = async (m: tf.LayersModel, c: ModelCard, items: FeaturizedUtterance[] | null, label: string): Promise<SetResult | null> =>
+      items ? evaluateFeaturized(m, c, items, onProgress, label, profile, decoder) : null;
+    const testBefore = (await score(base, card, testItems, 'test (before)'))!;
+    const sourceBefore = await score(base, card, sourceItems, 'source (before)');
+
+    // ---- adaptation ----
+    const ta0 = performance.now();
+    const toExample = (it: FeaturizedUtterance, text = it.utt.text): TrainExample => ({ feats: it.feats, labels: encodeText(text, newCard.tokens) });
+    const labelled = adaptItems.map((it) => toExample(it));
+    const split = splitHeldOut(labelled.length, cfg.heldOutFraction, cfg.seed);
+    let augmented: TrainExample[] = [];
+    if (cfg.speedPerturb || cfg.noiseSnrDb !== null) {
+      const trainUtts = split.train.map((i) => adaptUtts[i]);
+      const allUtts = cfg.refit ? adaptUtts : trainUtts;
+      const aug = await featurizeAugmented(allUtts, card.features, card.cmvnStats, { speeds: cfg.speedPerturb ? [0.9, 1.1] : [], noiseSnrDb: cfg.noiseSnrDb }, cfg.seed, onProgress);
+      augmented = aug.map((it) => toExample(it));
+    }
+    const isTrainAug = (ex: TrainExample, i: number): boolean => {
+      // augmented copies of held-out utterances must not train pass 1
+      if (!cfg.refit) return true;
+      const perUtt = augmented.length / Math.max(1, adaptUtts.length);
+      return !split.heldOut.includes(Math.floor(i / perUtt));
+    };
+    let reference: tf.LayersModel | null = null;
+    if (cfg.klWeight > 0) {
+      reference = (await loadModel(req.modelDir)).model;
+      disposables.push(reference);
+    }
+    const trainCfg: TrainConfig = {
+      epochs: cfg.epochs,
+      batchSize: cfg.batchSize,
+      learningRate: cfg.learningRate ?? method.learningRate,
+      seed: cfg.seed,
+      trainableLayers: prepared.trainable,
+      patience: cfg.patience,
+      ...(cfg.specAugment ? { specAugment: DEFAULT_SPECAUGMENT } : {}),
+      ...(reference ? { regularizer: { weight: cfg.klWeight, reference } } : {}),
+    };
+    const startWeights = model.getWeights().map((w) => w.clone());
+    const tensorsBefore = tf.memory().numTensors;
+    const rounds = unlabelledItems.length ? Math.max(1, cfg.pseudoRounds) : 1;
+    let pseudo: TrainExample[] = [];
+    let pseudoLog: { round: number; kept: number; of: number }[] = [];
+    let result: TrainResult | null = null;
+    let refit: TrainResult | null = null;
+    for (let round = 1; round <= rounds; round++) {
+      if (unlabelledItems.length) {
+        // Pseudo-labels from the current model (the base model in round 1), kept when confident.
+        const posts = await computePosteriors(model, newCard, unlabelledItems.map((i) => i.feats), onProgress, `pseudo-label round ${round}`);
+        pseudo = [];
+        posts.forEach((p, i) => {
+          const r = decodePosteriors(p, newCard, GREEDY);
+          if (r.words.length && r.words.every((w) => w.confidence >= cfg.pseudoThreshold)) pseudo.push(toExample(unlabelledItems[i], r.text));
+        });
+        pseudoLog.push({ round, kept: pseudo.length, of: unlabelledItems.length });
+        onProgress({ phase: 'train', label: 'pseudo-labels', done: round, total: rounds, message: `pseudo-label round ${round}: kept ${pseudo.length} of ${unlabelledItems.length} unlabelled utterances` });
+        if (round > 1) model.setWeights(startWeights);
+      }
+      // Held-out for early stopping: labelled if any, else a slice of the pseudo-labelled set.
+      let trainSet = [...split.train.map((i) => labelled[i]), ...augmented.filter(isTrainAug), ...pseudo];
+      let heldOut = split.heldOut.map((i) => labelled[i]);
+      if (!labelled.length && pseudo.length >= 2) {
+        const ps = splitHeldOut(pseudo.length, cfg.heldOutFraction, cfg.seed);
+        trainSet = ps.train.map((i) => pseudo[i]);
+        heldOut = ps.heldOut.map((i) => pseudo[i]);
+      }
+      if (trainSet.length === 0) {
+        onProgress({ phase: 'train', label: 'adapt', done: 1, total: 1, message: 'nothing to train on (no labelled data and no confident pseudo-labels): the base weights are kept' });
+        break;
+      }
+      result = await trainCtc(model, newCard, trainSet, heldOut, trainCfg, onProgress, cfg.method);
+      refit = null;
+      if (cfg.refit && result.bestEpoch > 0 && heldOut.length > 0 && labelled.length > 0) {
+        // Pass 2: from the starting weights, the chosen number of epochs on every utterance.
+        model.setWeights(startWeights);
+        refit = await trainCtc(model, newCard, [...labelled, ...augmented, ...pseudo], [], { ...trainCfg, epochs: result.bestEpoch }, onProgress, 'refit on all');
+      } else if (result.bestEpoch === 0) {
+        onProgress({ phase: 'train', label: cfg.method, done: 1, total: 1, message: 'no epoch beat the starting model on held-out data: the base weights are kept' });
+      }
+    }
+    tf.dispose(startWeights);
+    const adaptation = secondsSince(ta0);
+
+    const testAfter = (await score(model, newCard, testItems, 'test (after)'))!;
+    const sourceAfter = await score(model, newCard, sourceItems, 'source (after)');
+
+    const { ...cfgForReport } = cfg;
+    const settings = {
+      ...cfgForReport,
+      learningRate: trainCfg.learningRate,
+      methodSummary: method.summary,
+      trainableLayers: prepared.trainable,
+      trainableParams: countTrainable(model, prepared.trainable),
+      totalParams: countParams(model),
+      labelledUtterances: labelled.length,
+      adaptationUtterances: refit ? labelled.length : split.train.length,
+      augmentedCopies: augmented.length,
+      pseudoLabels: pseudoLog,
+      heldOutUtterances: split.heldOut.length,
+      heldOutIds: split.heldOut.map((i) => adaptUtts[i].id),
+      addedTokens: newCard.tokens.inventory.slice(card.tokens.inventory.length),
+      initialHeldOutLoss: result?.initialHeldOutLoss ?? null,
+      bestEpoch: result?.bestEpoch ?? 0,
+      steps: (result?.steps ?? 0) + (refit?.steps ?? 0),
+      epochLog: result?.epochs ?? [],
+      refitEpochLog: refit?.epochs ?? null,
+      tensorsBeforeTraining: tensorsBefore,
+    };
+    const setName = path.basename(req.adaptManifest ?? req.unlabelledManifest!).replace(/\.jsonl?$/, '');
+    const adaptedCard: ModelCard = {
+      ...newCard,
+      name: `${card.name}+${cfg.method}(${setName})`,
+      description: `${card.name} adapted with ${cfg.method} (${method.summary}) on ${setName}.`,
+      created: new Date().toISOString(),
+      parent: card.name,
+      adaptation: { ...settings, adaptManifest: req.adaptManifest ? path.resolve(req.adaptManifest) : null },
+      trainingData: [
+        ...card.trainingData,
+        ...(req.adaptManifest ? [{ name: path.basename(req.adaptManifest), utterances: adaptUtts.length, licence: 'as the adaptation data', attribution: path.resolve(req.adaptManifest) }] : []),
+        ...(req.unlabelledManifest ? [{ name: `${path.basename(req.unlabelledManifest)} (unlabelled, pseudo-labels)`, utterances: unlabelledUtts.length, licence: 'as the data', attribution: path.resolve(req.unlabelledManifest) }] : []),
+      ],
+      metrics: [
+        {
+          testSet: path.basename(req.testManifest),
+          utterances: testAfter.score.utterances,
+          wer: testAfter.score.wer ?? 0,
+          substitutions: testAfter.score.substitutions,
+          deletions: testAfter.score.deletions,
+          insertions: testAfter.score.insertions,
+          referenceWords: testAfter.score.reference_words,
+          backend: backend.name,
+        },
+      ],
+    };
+    const modelOut = path.join(req.outDir, 'model');
+    await saveModel(modelOut, model, adaptedCard);
+
+    const report: Report = {
+      ...reportHeader('adapt', backend.name),
+      model: { dir: path.resolve(req.modelDir), name: card.name },
+      adapted_model: { dir: path.resolve(modelOut), name: adaptedCard.name },
+      adaptation: settings,
+      decoder: describeDecoder(decoder, { real_time_factor: rtf(testAfter), ...(tuning ? { tuned_on: 'adaptation set (base model)', tuning } : {}) }),
+      scoring: scoringInfo(profile),
+      test: setReport(path.resolve(req.testManifest), testBefore.utterances, testAfter.utterances),
+      ...(sourceBefore && sourceAfter ? { source_test: setReport(path.resolve(req.sourceTestManifest!), sourceBefore.utterances, sourceAfter.utterances) } : {}),
+      utterances: [
+        ...utteranceRows('test', testBefore.utterances, testAfter.utterances, { before: testBefore.recognitions, after: testAfter.recognitions }),
+        ...(sourceBefore && sourceAfter
+          ? utteranceRows('source_test', sourceBefore.utterances, sourceAfter.utterances, { before: sourceBefore.recognitions, after: sourceAfter.recognitions })
+          : []),
+      ],
+      seconds: {
+        features,
+        adaptation,
+        scoring: Number([testBefore, testAfter, sourceBefore, sourceAfter].reduce((a, r) => a + (r ? r.seconds.acoustic + r.seconds.decode + r.seconds.scoring : 0), 0).toFixed(3)),
+        total: secondsSince(t0),
+      },
+      notes: [`backend: ${backend.detail}`],
+    };
+    await writeReport(req.outDir, report);
+    return report;
+  } finally {
+    // Models that share layers: dispose the derived one first; a second dispose of shared layers is a no-op error.
+    for (const m of disposables.reverse()) {
+      try {
+        m.dispose();
+      } catch {
+        /* already disposed through a model sharing its layers */
+      }
+    }
+  }
+}

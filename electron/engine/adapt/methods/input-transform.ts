@@ -1,0 +1,16 @@
+/**
+ * Input transform: a learned affine map of the input features (identity at start), in the spirit of
+ * fMLLR / MLLR: the cheapest method, for a handful of utterances. Only the transform trains.
+ */
+import { FeatureAffine } from '../../model/layers';
+import { rebuildChain, type AdaptMethod } from './types';
+
+export const inputTransform: AdaptMethod<Record<string, never>> = {
+  summary: 'affine transform of the input features (identity at start), like fMLLR',
+  defaults: {},
+  learningRate: 2e-3,
+  prepare(base, card) {
+    const model = rebuildChain(base, { before: () => new FeatureAffine({ name: 'input_transform' }) });
+    return { model, card, trainable: ['input_transform'] };
+  },
+};

@@ -1,0 +1,20 @@
+/** LHUC: a learned per-unit scale after each inner weight layer (identity at start); only scales train. */
+import { Lhuc } from '../../model/layers';
+import { rebuildChain, type AdaptMethod } from './types';
+
+export const lhuc: AdaptMethod<Record<string, never>> = {
+  summary: 'learning hidden unit contributions: per-unit scales 2*sigmoid(r), r = 0 at start',
+  defaults: {},
+  learningRate: 5e-3,
+  prepare(base, card) {
+    const names: string[] = [];
+    const model = rebuildChain(base, {
+      afterInner: (layer) => {
+        const name = `lhuc_${layer}`;
+        names.push(name);
+        return new Lhuc({ name });
+      },
+    });
+    return { model, card, trainable: names };
+  },
+};

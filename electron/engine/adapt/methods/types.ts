@@ -1,0 +1,64 @@
+/** What every adaptation method provides: a model ready to train and the names of what trains. */
+import { tf } from '../../model/backend';
+import type { ModelCard } from '../../model/card';
+
+/** A model prepared for adaptation. `model` may share layers with the base model it came from. */
+export interface PreparedModel {
+  model: tf.LayersModel;
+  /** The card of the adapted model (tokens may differ from the base: new-head). */
+  card: ModelCard;
+  /** Layer names whose weights train. */
+  trainable: string[];
+}
+
+export interface AdaptMethod<C extends object> {
+  /** One line for the CLI help and the UI's method picker. */
+  summary: string;
+  defaults: C;
+  /** Adam learning rate that suits the method (the user may override it). */
+  learningRate: number;
+  /**
+   * @param base the loaded base model (never saved over; may be reused as shared layers)
+   * @param texts the adaptation transcripts (new-head reads its new words from them)
+   * @throws Error naming the problem when the method cannot apply to this model
+   */
+  prepare(base: tf.LayersModel, card: ModelCard, config: C, texts: string[]): PreparedModel;
+}
+
+/**
+ * Rebuild a chain model (input -> layer -> layer -> ... -> output) reusing the base model's layer
+ * objects (so their weights are shared), optionally with a new layer before the first layer and a
+ * new layer after each inner weight layer (all but the output layer).
+ * @throws Error when the base model is not a single chain
+ */
+export function rebuildChain(
+  base: tf.LayersModel,
+  opts: {
+    before?: () => tf.layers.Layer;
+    afterInner?: (layerName: string) => tf.layers.Layer | null;
+    /** Used in place of the base model's output layer. */
+    replaceOutput?: tf.layers.Layer;
+  },
+): tf.LayersModel {
+  const layers = base.layers.filter((l) => l.getClassName() !== 'InputLayer');
+  const weightLayers = layers.filter((l) => l.getWeights().length > 0);
+  const outputLayer = weightLayers[weightLayers.length - 1];
+  for (let i = 1; i < layers.length; i++) {
+    const inbound = layers[i].inboundNodes.flatMap((n) => n.inboundLayers.map((l) => l.name));
+    if (inbound.length !== 1 || inbound[0] !== layers[i - 1].name) {
+      throw new Error(`this method needs a chain model (each layer fed by the one before); "${layers[i].name}" is not`);
+    }
+  }
+  const inputShape = base.inputs[0].shape.slice(1) as number[];
+  const input = tf.input({ shape: inputShape });
+  let x: tf.SymbolicTensor = input;
+  if (opts.before) x = opts.before().apply(x) as tf.SymbolicTensor;
+  for (const layer of layers) {
+    x = (layer === outputLayer && opts.replaceOutput ? opts.replaceOutput : layer).apply(x) as tf.SymbolicTensor;
+    if (opts.afterInner && layer !== outputLayer && layer.getWeights().length > 0) {
+      const extra = opts.afterInner(layer.name);
+      if (extra) x = extra.apply(x) as tf.SymbolicTensor;
+    }
+  }
+  return tf.model({ inputs: input, outputs: x, name: `${base.name}_adapted` });
+}

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { tf } from '../../electron/engine/model/backend';
+import { loadModel } from '../../electron/engine/model/checkpoint';
+import { countParams } from '../../electron/engine/model/acoustic';
+import { padBatch } from '../../electron/engine/model/batch';
+import { readManifest } from '../../electron/engine/corpus/manifest';
+import { featurizeCorpus } from '../../electron/engine/features/corpus';
+import { noProgress } from '../../electron/engine/jobs/progress';
+import { METHODS } from '../../electron/engine/adapt/methods';
+import { adapt, evaluate } from '../../electron/engine';
+
+const BENCH = path.resolve('../shared/data/bench');
+const BASE = path.resolve('models/digits-base');
+
+async function realBatch() {
+  const { card } = await loadModel(BASE).then((m) => (m.model.dispose(), m));
+  const utts = (await readManifest(path.join(BENCH, 'fsdd-german-adapt.jsonl'))).slice(0, 6);
+  const items = await featurizeCorpus(utts, card.features, card.cmvnStats, noProgress, 'x');
+  return padBatch(items.map((i) => i.feats)).x;
+}
+
+async function subset(name: string, n: number, dir: string, edit: (o: { text: string }) => void = () => {}): Promise<string> {
+  const lines = (await readFile(path.join(BENCH, name), 'utf8')).trim().split('\n');
+  const step = Math.max(1, Math.floor(lines.length / n));
+  const out = lines
+    .filter((_, i) => i % step === 0)
+    .slice(0, n)
+    .map((l) => {
+      const o = JSON.parse(l);
+      o.audio_filepath = path.resolve(BENCH, o.audio_filepath);
+      edit(o);
+      return JSON.stringify(o);
+    });
+  const file = path.join(dir, name);
+  await writeFile(file, out.join('\n') + '\n');
+  return file;
+}
+
+describe('adaptation methods', () => {
+  it.each(['adapters', 'lhuc', 'input-transform'] as const)('%s starts as the identity: outputs equal the base model, few parameters train', async (name) => {
+    const x = await realBatch();
+    const { model: base, card } = await loadModel(BASE);
+    const method = METHODS[name] as (typeof METHODS)['adapters'];
+    const prepared = method.prepare(base, card, method.defaults, []);
+    const y0 = tf.tidy(() => base.predict(x) as tf.Tensor);
+    const y1 = tf.tidy(() => prepared.model.predict(x) as tf.Tensor);
+    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(y0, y1))).dataSync()[0]);
+    expect(diff).toBeLessThan(1e-4);
+    prepared.model.layers.forEach((l) => (l.trainable = prepared.trainable.includes(l.name)));
+    const trainable = countParams(prepared.model, true);
+    expect(trainable).toBeGreaterThan(0);
+    expect(trainable / countParams(prepared.model)).toBeLessThan(0.05);
+    tf.dispose([x, y0, y1]);
+    prepared.model.dispose();
+  });
+
+  it('new-head adds the words of the adaptation transcripts as tokens; old tokens keep their scores', async () => {
+    const x = await realBatch();
+    const { model: base, card } = await loadModel(BASE);
+    const prepared = METHODS['new-head'].prepare(base, card, {}, ['oh five', 'double five']);
+    expect(prepared.card.tokens.inventory).toEqual([...card.tokens.inventory, 'double', 'oh']);
+    const y0 = tf.tidy(() => base.predict(x) as tf.Tensor3D);
+    const y1 = tf.tidy(() => (prepared.model.predict(x) as tf.Tensor3D).slice([0, 0, 0], y0.shape));
+    expect(tf.tidy(() => tf.max(tf.abs(tf.sub(y0, y1))).dataSync()[0])).toBeLessThan(1e-4);
+    expect(prepared.trainable).toEqual(['new_output']);
+    tf.dispose([x, y0, y1]);
+    prepared.model.dispose();
+  });
+
+  it('new-head learns "oh" for zero; the saved model reloads with 12 tokens and reproduces its WER', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'newhead-'));
+    const toOh = (o: { text: string }) => (o.text = o.text.replace(/\bzero\b/g, 'oh'));
+    const adaptM = await subset('fsdd-german-adapt.jsonl', 50, dir, toOh);
+    const testM = await subset('fsdd-german-test.jsonl', 60, dir, toOh);
+    await expect(adapt({ modelDir: BASE, adaptManifest: adaptM, testManifest: testM, outDir: path.join(dir, 'ft') })).rejects.toThrow(
+      /words not in the model's token inventory: "oh" \(the new-head method can add words\)/,
+    );
+    const r = await adapt({ modelDir: BASE, adaptManifest: adaptM, testManifest: testM, outDir: path.join(dir, 'run'), settings: { method: 'new-head' } });
+    expect(r.adaptation!.addedTokens).toEqual(['oh']);
+    const ohRows = r.utterances.filter((u) => u.reference === 'oh');
+    expect(ohRows.length).toBeGreaterThan(0);
+    expect(ohRows.every((u) => u.before.hypothesis !== 'oh')).toBe(true); // the base model cannot say it
+    expect(ohRows.some((u) => u.after!.hypothesis === 'oh')).toBe(true);
+    expect(r.test.after!.wer!).toBeLessThan(r.test.before.wer!);
+    const again = await evaluate({ modelDir: path.join(dir, 'run', 'model'), testManifest: testM, outDir: path.join(dir, 'eval') });
+    expect(again.test.before.wer).toBeCloseTo(r.test.after!.wer!, 12);
+  });
+
+  it('adapters: an adapted model with custom layers saves, reloads and scores the same; runs repeat exactly', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'adapters-'));
+    const adaptM = await subset('fsdd-german-adapt.jsonl', 20, dir);
+    const testM = await subset('fsdd-german-test.jsonl', 40, dir);
+    const run = (out: string) => adapt({ modelDir: BASE, adaptManifest: adaptM, testManifest: testM, outDir: path.join(dir, out), settings: { method: 'adapters', epochs: 8 } });
+    const a = await run('a');
+    const b = await run('b');
+    expect(b.test.after!.wer).toBe(a.test.after!.wer);
+    expect(b.adaptation!.epochLog).toEqual(expect.any(Array));
+    const again = await evaluate({ modelDir: path.join(dir, 'a', 'model'), testManifest: testM, outDir: path.join(dir, 'eval') });
+    expect(again.test.before.wer).toBeCloseTo(a.test.after!.wer!, 12);
+    expect(a.adaptation!.trainableParams).toBeLessThan(0.05 * (a.adaptation!.totalParams as number));
+  });
+
+  it('pseudo-labels from unlabelled audio alone: confident utterances are kept and trained on', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'pseudo-'));
+    const unl = await subset('fsdd-german-adapt.jsonl', 50, dir, (o) => (o.text = ''));
+    const testM = await subset('fsdd-german-test.jsonl', 30, dir);
+    const r = await adapt({ modelDir: BASE, unlabelledManifest: unl, testManifest: testM, outDir: path.join(dir, 'run'), settings: { pseudoRounds: 1, epochs: 5 } });
+    const log = r.adaptation!.pseudoLabels as { kept: number; of: number }[];
+    expect(log[0].of).toBe(50);
+    expect(log[0].kept).toBeGreaterThan(10);
+    expect(log[0].kept).toBeLessThan(50);
+    expect(r.adaptation!.labelledUtterances).toBe(0);
+  });
+});
