@@ -40,8 +40,16 @@ export interface AdaptConfig {
   learningRate: number | null;
   /** Early-stopping patience, epochs. Default 6. */
   patience: number;
-  /** Fraction of the labelled adaptation set held out for early stopping (>= 1 utterance). Default 0.2. */
+  /** Fraction of the labelled adaptation set held out for early stopping. Default 0.2. */
   heldOutFraction: number;
+  /**
+   * Early stopping needs at least this many held-out utterances (a loss on 1-4 utterances is too
+   * noisy to choose epochs by); with fewer, nothing is held out and `fixedEpochs` epochs train on the
+   * whole set. Default 5.
+   */
+  minHeldOut: number;
+  /** Epochs when the set is too small for early stopping. Default 15. */
+  fixedEpochs: number;
   /**
    * After early stopping has chosen the number of epochs, restart from the starting weights and train
    * that many epochs on the whole adaptation set. Default true (8-50 utterances are too few to leave
@@ -72,6 +80,8 @@ export const DEFAULT_ADAPT: AdaptConfig = {
   learningRate: null,
   patience: 6,
   heldOutFraction: 0.2,
+  minHeldOut: 5,
+  fixedEpochs: 15,
   refit: true,
   seed: 1,
   klWeight: 0,
@@ -179,7 +189,11 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
     const ta0 = performance.now();
     const toExample = (it: FeaturizedUtterance, text = it.utt.text): TrainExample => ({ feats: it.feats, labels: encodeText(text, newCard.tokens) });
     const labelled = adaptItems.map((it) => toExample(it));
-    const split = splitHeldOut(labelled.length, cfg.heldOutFraction, cfg.seed);
+    const tooSmall = Math.round(labelled.length * cfg.heldOutFraction) < cfg.minHeldOut;
+    const split = tooSmall ? { train: labelled.map((_, i) => i), heldOut: [] as number[] } : splitHeldOut(labelled.length, cfg.heldOutFraction, cfg.seed);
+    if (tooSmall && labelled.length) {
+      onProgress({ phase: 'train', label: cfg.method, done: 0, total: 1, message: `${labelled.length} labelled utterances: too few to hold ${cfg.minHeldOut} out for early stopping; training ${cfg.fixedEpochs} epochs on all` });
+    }
     let augmented: TrainExample[] = [];
     if (cfg.speedPerturb || cfg.noiseSnrDb !== null) {
       const trainUtts = split.train.map((i) => adaptUtts[i]);
@@ -187,7 +201,7 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
       const aug = await featurizeAugmented(allUtts, card.features, card.cmvnStats, { speeds: cfg.speedPerturb ? [0.9, 1.1] : [], noiseSnrDb: cfg.noiseSnrDb }, cfg.seed, onProgress);
       augmented = aug.map((it) => toExample(it));
     }
-    const isTrainAug = (ex: TrainExample, i: number): boolean => {
+    const isTrainAug = (_ex: TrainExample, i: number): boolean => {
       // augmented copies of held-out utterances must not train pass 1
       if (!cfg.refit) return true;
       const perUtt = augmented.length / Math.max(1, adaptUtts.length);
@@ -199,7 +213,7 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
       disposables.push(reference);
     }
     const trainCfg: TrainConfig = {
-      epochs: cfg.epochs,
+      epochs: tooSmall && labelled.length ? cfg.fixedEpochs : cfg.epochs,
       batchSize: cfg.batchSize,
       learningRate: cfg.learningRate ?? method.learningRate,
       seed: cfg.seed,

@@ -1,0 +1,108 @@
+/**
+ * Benchmark (not a test): every adaptation method on each visible target, side by side, with the
+ * source test set for forgetting; then a learning curve of the default method.
+ *
+ * Table: method, trainable parameters, adaptation utterances used, test WER before -> after with the
+ * 95% bootstrap interval of the change, source-test WER before -> after, wall time.
+ * Usage: npm run bench:methods [-- --markdown]
+ */
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Table from 'cli-table3';
+import { adapt, type AdaptConfig } from '../electron/engine';
+import { initBackend } from '../electron/engine/model/backend';
+
+const BENCH = path.resolve('../shared/data/bench');
+const BASE = path.resolve('models/digits-base');
+const SOURCE = path.join(BENCH, 'fsdd-source-test.jsonl');
+const markdown = process.argv.includes('--markdown');
+
+const targets = [
+  { name: 'FSDD German', adapt: 'fsdd-german-adapt.jsonl', test: 'fsdd-german-test.jsonl' },
+  { name: 'Duke India', adapt: 'duke-india-adapt.jsonl', test: 'duke-india-test.jsonl' },
+];
+
+type Variant = { name: string; settings: Partial<AdaptConfig>; unlabelledIsTest?: boolean };
+const variants: Variant[] = [
+  { name: 'finetune (top 4)', settings: { method: 'finetune' } },
+  { name: 'finetune (top 4) + KL 1', settings: { method: 'finetune', klWeight: 1 } },
+  { name: 'finetune (all 6)', settings: { method: 'finetune', topLayers: 6 } },
+  { name: 'finetune + speed perturb + SpecAugment', settings: { method: 'finetune', speedPerturb: true, specAugment: true } },
+  { name: 'new head', settings: { method: 'new-head' } },
+  { name: 'adapters (bottleneck 8)', settings: { method: 'adapters' } },
+  { name: 'LHUC', settings: { method: 'lhuc' } },
+  { name: 'input transform', settings: { method: 'input-transform' } },
+  { name: 'finetune + pseudo-labels (test audio, transductive)', settings: { method: 'finetune' }, unlabelledIsTest: true },
+];
+
+const pct = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : `${(x * 100).toFixed(2)}%`);
+const pts = (x: number) => `${x > 0 ? '+' : ''}${(x * 100).toFixed(2)}`;
+
+const backend = await initBackend();
+const work = await mkdtemp(path.join(tmpdir(), 'bench-methods-'));
+let runNo = 0;
+type Row = string[];
+const head = ['target', 'method', 'trainable params', 'adapt utts', 'test WER before -> after', 'change [95% CI]', 'source WER before -> after', 'wall s'];
+const rows: Row[] = [];
+for (const t of targets) {
+  for (const v of variants) {
+    const t0 = performance.now();
+    const r = await adapt({
+      modelDir: BASE,
+      adaptManifest: path.join(BENCH, t.adapt),
+      ...(v.unlabelledIsTest ? { unlabelledManifest: path.join(BENCH, t.test) } : {}),
+      testManifest: path.join(BENCH, t.test),
+      sourceTestManifest: SOURCE,
+      outDir: path.join(work, `run${++runNo}`),
+      settings: v.settings,
+    });
+    const c = r.test.comparison!;
+    const a = r.adaptation as Record<string, number>;
+    rows.push([
+      t.name,
+      v.name,
+      String(a.trainableParams),
+      String(a.adaptationUtterances) + (a.augmentedCopies ? ` (+${a.augmentedCopies} aug.)` : ''),
+      `${pct(r.test.before.wer)} -> ${pct(r.test.after!.wer)}`,
+      `${pts(c.change.value)} [${pts(c.change.lo)}, ${pts(c.change.hi)}]`,
+      `${pct(r.source_test!.before.wer)} -> ${pct(r.source_test!.after!.wer)}`,
+      ((performance.now() - t0) / 1000).toFixed(1),
+    ]);
+    process.stderr.write(`${t.name} / ${v.name}: done\n`);
+  }
+}
+
+// Learning curve of the default method on the German target: k utterances spread over the digits.
+const curve: Row[] = [];
+const lines = (await readFile(path.join(BENCH, 'fsdd-german-adapt.jsonl'), 'utf8')).trim().split('\n');
+for (const k of [5, 10, 20, 50]) {
+  const picked = Array.from({ length: k }, (_, i) => lines[Math.floor((i * lines.length) / k)]).map((l) => {
+    const o = JSON.parse(l);
+    o.audio_filepath = path.resolve(BENCH, o.audio_filepath);
+    return JSON.stringify(o);
+  });
+  const file = path.join(work, `german-adapt-${k}.jsonl`);
+  await writeFile(file, picked.join('\n') + '\n');
+  const r = await adapt({ modelDir: BASE, adaptManifest: file, testManifest: path.join(BENCH, 'fsdd-german-test.jsonl'), sourceTestManifest: SOURCE, outDir: path.join(work, `curve${k}`) });
+  const c = r.test.comparison!;
+  curve.push([String(k), pct(r.test.before.wer), pct(r.test.after!.wer), `${pts(c.change.value)} [${pts(c.change.lo)}, ${pts(c.change.hi)}]`, pct(r.source_test!.after!.wer)]);
+}
+const curveHead = ['adaptation utterances', 'test WER before', 'test WER after', 'change [95% CI]', 'source WER after'];
+
+if (markdown) {
+  const md = (h: string[], rs: Row[]) => [`| ${h.join(' | ')} |`, `| ${h.map(() => '---').join(' | ')} |`, ...rs.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  console.log(md(head, rows));
+  console.log('\nLearning curve, default method (fine-tuning, top 4 layers), FSDD German:\n');
+  console.log(md(curveHead, curve));
+} else {
+  const tbl = (h: string[], rs: Row[]) => {
+    const t = new Table({ head: h, style: { head: [], border: [] }, chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' } });
+    t.push(...rs);
+    return t.toString();
+  };
+  console.log(`adaptation methods (${backend.detail}); changes in WER points`);
+  console.log(tbl(head, rows));
+  console.log('learning curve, default method, FSDD German');
+  console.log(tbl(curveHead, curve));
+}
