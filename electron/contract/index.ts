@@ -8,6 +8,7 @@
  */
 import type { Report, ProgressEvent, DecoderSpec } from '../engine';
 import type { ModelCard } from '../engine/model/card';
+import type { MethodName } from '../engine/adapt/methods';
 
 export type { Report, ProgressEvent, DecoderSpec, ModelCard };
 
@@ -17,14 +18,53 @@ export type { Report, ProgressEvent, DecoderSpec, ModelCard };
  */
 export const NAME_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/;
 
-/** Fine-tuning settings the UI exposes (see electron/engine/adapt/finetune.ts for the defaults). */
+/**
+ * The adaptation methods of the engine's registry (electron/engine/adapt/methods), by name. Kept here
+ * as plain data so that the schemas and the renderer need no engine code; a compile-time check below
+ * and a test keep it equal to the registry.
+ */
+export const ADAPT_METHOD_NAMES = ['finetune', 'new-head', 'adapters', 'lhuc', 'input-transform'] as const satisfies readonly MethodName[];
+export type AdaptMethodName = (typeof ADAPT_METHOD_NAMES)[number];
+type MustBeTrue<T extends true> = T;
+/** Compile-time check: every registry method is listed (fails to compile when the registry gains one). */
+export type EveryMethodListed = MustBeTrue<[Exclude<MethodName, AdaptMethodName>] extends [never] ? true : false>;
+
+/** One adaptation method as the method picker shows it (operation `methods`). */
+export interface MethodInfo {
+  name: AdaptMethodName;
+  /** One line from the registry. */
+  summary: string;
+  /** The Adam learning rate the method uses when none is given. */
+  defaultLearningRate: number;
+}
+
+/**
+ * Adaptation settings the UI exposes; the host maps them onto the engine's AdaptConfig
+ * (electron/engine/adapt/job.ts, DEFAULT_ADAPT). Absent fields take the engine's defaults.
+ */
 export interface MethodSettings {
-  /** Weight layers that train, counted from the top. Integer in [1, 20]; default 4. */
+  /** Adaptation method; default "finetune". */
+  method?: AdaptMethodName;
+  /** finetune only: weight layers that train, counted from the top. Integer in [1, 20]; default 4. */
   topLayers?: number;
+  /** adapters only: bottleneck width. Integer in [1, 256]; default 8. */
+  bottleneck?: number;
   /** Maximum epochs. Integer in [1, 500]; default 40. */
   epochs?: number;
-  /** Adam learning rate, in (0, 1]; default 1e-3. */
+  /** Adam learning rate, in (0, 1]; absent = the method's own default (see MethodInfo). */
   learningRate?: number;
+  /** Against forgetting: weight of KL(base || adapted) per frame, in [0, 100]; 0 (default) = off. */
+  klWeight?: number;
+  /** SpecAugment time and frequency masks while training. Default false. */
+  specAugment?: boolean;
+  /** Speed-perturbed copies (0.9 and 1.1) of the adaptation audio. Default false. */
+  speedPerturb?: boolean;
+  /** A noisy copy of the adaptation audio at this SNR in dB, in [-10, 60]; absent = none. */
+  noiseSnrDb?: number;
+  /** Pseudo-labelling rounds on `unlabelledManifest`. Integer in [1, 10]; default 2. Needs it. */
+  pseudoRounds?: number;
+  /** Keep a pseudo-labelled utterance when every word's confidence is at least this, in [0, 1]; default 0.9. Needs it. */
+  pseudoThreshold?: number;
 }
 
 /** Decoder settings the UI exposes: a subset of the engine's DecoderSpec. */
@@ -54,6 +94,8 @@ export interface AdaptRequest {
   adaptManifest: string;
   testManifest: string;
   sourceTestManifest?: string;
+  /** Unlabelled audio of the target accent (transcripts ignored): pseudo-label self-training. */
+  unlabelledManifest?: string;
   /** Output folder name (NAME_PATTERN), created inside the runs folder; must not exist yet. */
   runName: string;
   method?: MethodSettings;
@@ -97,6 +139,8 @@ export interface ManifestRow {
 
 export interface Operations {
   backend: { request: Record<string, never>; response: { name: string; detail: string } };
+  /** The adaptation methods of the engine's registry, in registry order. */
+  methods: { request: Record<string, never>; response: MethodInfo[] };
   /** Runs in a worker; resolves with the report when the job ends, rejects "cancelled" on cancel. */
   evaluate: { request: EvaluateRequest; response: Report };
   /** Runs in a worker; resolves with the report when the job ends, rejects "cancelled" on cancel. */
@@ -121,7 +165,7 @@ export type OperationName = keyof Operations;
 export type Request<K extends OperationName> = Operations[K]['request'];
 export type Response<K extends OperationName> = Operations[K]['response'];
 
-export const OPERATION_NAMES = ['backend', 'evaluate', 'adapt', 'cancel', 'listModels', 'listRuns', 'readReport', 'readManifest'] as const satisfies readonly OperationName[];
+export const OPERATION_NAMES = ['backend', 'methods', 'evaluate', 'adapt', 'cancel', 'listModels', 'listRuns', 'readReport', 'readManifest'] as const satisfies readonly OperationName[];
 
 /** What the preload bridge exposes as `window.studio`, and what the browser-mode client implements. */
 export type StudioApi = {

@@ -4,19 +4,34 @@
  * Objects are strict: an unknown field is an error, not silently dropped.
  */
 import { z } from 'zod';
-import { NAME_PATTERN, type OperationName, type Request } from './index';
+import { ADAPT_METHOD_NAMES, NAME_PATTERN, type OperationName, type Request } from './index';
 
 const filePath = z.string().min(1, 'must not be empty').max(4096);
 const name = (what: string) => z.string().regex(NAME_PATTERN, `${what} may hold only letters, digits, ".", "_" and "-" (1-64 characters, no leading dot)`);
 const empty = z.object({}).strict();
 
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+
 export const MethodSettingsSchema = z
   .object({
+    method: z.enum(ADAPT_METHOD_NAMES, { error: `must be one of ${ADAPT_METHOD_NAMES.map((m) => `"${m}"`).join(', ')}` }).optional(),
     topLayers: z.number().int().min(1).max(20).optional(),
+    bottleneck: z.number().int().min(1).max(256).optional(),
     epochs: z.number().int().min(1).max(500).optional(),
     learningRate: z.number().positive().max(1).optional(),
+    klWeight: z.number().min(0).max(100).optional(),
+    specAugment: z.boolean().optional(),
+    speedPerturb: z.boolean().optional(),
+    noiseSnrDb: finite.min(-10).max(60).optional(),
+    pseudoRounds: z.number().int().min(1).max(10).optional(),
+    pseudoThreshold: z.number().min(0).max(1).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((m, ctx) => {
+    const method = m.method ?? 'finetune';
+    if (m.topLayers !== undefined && method !== 'finetune') ctx.addIssue({ code: 'custom', path: ['topLayers'], message: `applies to method "finetune" only, not "${method}"` });
+    if (m.bottleneck !== undefined && method !== 'adapters') ctx.addIssue({ code: 'custom', path: ['bottleneck'], message: `applies to method "adapters" only, not "${method}"` });
+  });
 
 export const DecoderSettingsSchema = z
   .object({
@@ -32,6 +47,7 @@ export const DecoderSettingsSchema = z
 
 const schemas = {
   backend: empty,
+  methods: empty,
   evaluate: z
     .object({ jobId: name('jobId'), modelDir: filePath, testManifest: filePath, runName: name('runName'), decoder: DecoderSettingsSchema.optional() })
     .strict()
@@ -43,11 +59,17 @@ const schemas = {
       adaptManifest: filePath,
       testManifest: filePath,
       sourceTestManifest: filePath.optional(),
+      unlabelledManifest: filePath.optional(),
       runName: name('runName'),
       method: MethodSettingsSchema.optional(),
       decoder: DecoderSettingsSchema.optional(),
     })
-    .strict(),
+    .strict()
+    .superRefine((r, ctx) => {
+      for (const k of ['pseudoRounds', 'pseudoThreshold'] as const) {
+        if (r.method?.[k] !== undefined && !r.unlabelledManifest) ctx.addIssue({ code: 'custom', path: ['method', k], message: 'needs unlabelledManifest (unlabelled audio to pseudo-label)' });
+      }
+    }),
   cancel: z.object({ jobId: name('jobId') }).strict(),
   listModels: empty,
   listRuns: empty,

@@ -7,8 +7,9 @@ import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { backendInfo } from '../engine';
 import { parseRequest } from '../contract/schemas';
-import type { AdaptRequest, DecoderSettings, EvaluateRequest, JobProgress, OperationName, Request, Response } from '../contract';
-import type { DecoderSpec } from '../engine';
+import type { AdaptRequest, DecoderSettings, EvaluateRequest, JobProgress, MethodInfo, MethodSettings, OperationName, Request, Response } from '../contract';
+import type { AdaptConfig, DecoderSpec } from '../engine';
+import { METHODS, METHOD_NAMES } from '../engine/adapt/methods';
 import { JobRunner, type WorkerEntry, type WorkerJob } from './jobs';
 import { listModels, listRuns, readManifestRows, readReportFile } from './catalog';
 
@@ -30,6 +31,32 @@ const exists = (p: string): Promise<boolean> => stat(p).then(() => true, () => f
 
 const decoderSpec = (d: DecoderSettings | undefined): DecoderSpec | undefined => (d ? { ...d } : undefined);
 
+/** The registry as the method picker shows it (no engine code reaches the renderer). */
+export const methodInfos = (): MethodInfo[] => METHOD_NAMES.map((name) => ({ name, summary: METHODS[name].summary, defaultLearningRate: METHODS[name].learningRate }));
+
+/**
+ * The UI's adaptation settings as the engine's AdaptConfig fields. Only given fields are set, so
+ * the rest keep DEFAULT_ADAPT (an absent learning rate = the method's own default).
+ */
+export function adaptSettings(m: MethodSettings | undefined): Partial<AdaptConfig> | undefined {
+  if (!m) return undefined;
+  const out: Partial<AdaptConfig> = {
+    method: m.method,
+    topLayers: m.topLayers,
+    bottleneck: m.bottleneck,
+    epochs: m.epochs,
+    learningRate: m.learningRate,
+    klWeight: m.klWeight,
+    specAugment: m.specAugment,
+    speedPerturb: m.speedPerturb,
+    noiseSnrDb: m.noiseSnrDb,
+    pseudoRounds: m.pseudoRounds,
+    pseudoThreshold: m.pseudoThreshold,
+  };
+  // `{...DEFAULT_ADAPT, ...settings}` would let an undefined field override a default: drop them.
+  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)) as Partial<AdaptConfig>;
+}
+
 export class Host {
   private readonly jobs: JobRunner;
   private readonly listeners = new Set<(e: JobProgress) => void>();
@@ -42,6 +69,7 @@ export class Host {
         const b = await backendInfo();
         return { name: b.name, detail: b.detail };
       },
+      methods: async () => methodInfos(),
       evaluate: (req) => this.runJob(req, { op: 'evaluate', request: { modelDir: req.modelDir, testManifest: req.testManifest, outDir: this.runDir(req.runName), decoder: decoderSpec(req.decoder) } }),
       adapt: (req) =>
         this.runJob(req, {
@@ -51,8 +79,9 @@ export class Host {
             adaptManifest: req.adaptManifest,
             testManifest: req.testManifest,
             sourceTestManifest: req.sourceTestManifest,
+            unlabelledManifest: req.unlabelledManifest,
             outDir: this.runDir(req.runName),
-            settings: req.method ? { ...req.method } : undefined,
+            settings: adaptSettings(req.method),
             decoder: decoderSpec(req.decoder),
           },
         }),

@@ -8,6 +8,7 @@ import { channel, PROGRESS_CHANNEL, type JobProgress, type StudioApi } from '../
 
 const api: StudioApi = {
   backend: (req) => ipcRenderer.invoke(channel('backend'), req),
+  methods: (req) => ipcRenderer.invoke(channel('methods'), req),
   evaluate: (req) => ipcRenderer.invoke(channel('evaluate'), req),
   adapt: (req) => ipcRenderer.invoke(channel('adapt'), req),
   cancel: (req) => ipcRenderer.invoke(channel('cancel'), req),

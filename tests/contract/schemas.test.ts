@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidRequestError, parseRequest } from '../../electron/contract/schemas';
-import { OPERATION_NAMES } from '../../electron/contract';
+import { ADAPT_METHOD_NAMES, OPERATION_NAMES } from '../../electron/contract';
+import { METHOD_NAMES } from '../../electron/engine/adapt/methods';
 
 const adapt = { jobId: 'job-1', modelDir: '/m', adaptManifest: '/a.jsonl', testManifest: '/t.jsonl', runName: 'run-1' };
 
@@ -40,5 +41,67 @@ describe('contract request schemas (shared by IPC and browser mode)', () => {
     for (const op of OPERATION_NAMES) expect(() => parseRequest(op, {})).not.toThrow(/no schema/);
     expect(parseRequest('listModels', undefined)).toEqual({});
     expect(() => parseRequest('listRuns', { x: 1 })).toThrow(/listRuns: invalid request: .*"x"/);
+  });
+
+  describe('adaptation method settings', () => {
+    const messageOf = (payload: unknown): string => {
+      try {
+        parseRequest('adapt', payload);
+      } catch (err) {
+        expect(err).toBeInstanceOf(InvalidRequestError);
+        return (err as Error).message;
+      }
+      throw new Error('expected the request to be refused');
+    };
+
+    it('lists exactly the methods of the engine registry, in its order', () => {
+      expect([...ADAPT_METHOD_NAMES]).toEqual(METHOD_NAMES);
+    });
+
+    it('accepts every method with the settings that apply, and returns them unchanged', () => {
+      const common = { epochs: 2, learningRate: 0.003, klWeight: 0.5, specAugment: true, speedPerturb: false, noiseSnrDb: 15 };
+      for (const method of ADAPT_METHOD_NAMES) {
+        const req = { ...adapt, method: { method, ...common } };
+        expect(parseRequest('adapt', req)).toEqual(req);
+      }
+      const full = {
+        ...adapt,
+        unlabelledManifest: '/u.jsonl',
+        method: { method: 'adapters' as const, bottleneck: 16, ...common, pseudoRounds: 3, pseudoThreshold: 0.8 },
+      };
+      expect(parseRequest('adapt', full)).toEqual(full);
+      expect(parseRequest('adapt', { ...adapt, method: { method: 'finetune', topLayers: 3, klWeight: 0, noiseSnrDb: -5 } })).toBeTruthy();
+      expect(parseRequest('adapt', { ...adapt, method: { topLayers: 3 } })).toBeTruthy(); // no method = finetune
+      expect(parseRequest('methods', {})).toEqual({});
+    });
+
+    it('refuses an unknown method, naming the field and the choices', () => {
+      const m = messageOf({ ...adapt, method: { method: 'lora' } });
+      expect(m).toMatch(/^adapt: invalid request: method\.method: must be one of "finetune", "new-head", "adapters", "lhuc", "input-transform"$/);
+    });
+
+    it('refuses out-of-range and mistyped values, naming each field', () => {
+      const m = messageOf({
+        ...adapt,
+        method: { method: 'adapters', bottleneck: 0, learningRate: 0, klWeight: -1, specAugment: 'yes', speedPerturb: 1, noiseSnrDb: 99 },
+      });
+      expect(m).toMatch(/method\.bottleneck: .*>=1/);
+      expect(m).toMatch(/method\.learningRate: .*>0/);
+      expect(m).toMatch(/method\.klWeight: .*>=0/);
+      expect(m).toMatch(/method\.specAugment: .*expected boolean/);
+      expect(m).toMatch(/method\.speedPerturb: .*expected boolean/);
+      expect(m).toMatch(/method\.noiseSnrDb: .*<=60/);
+      expect(messageOf({ ...adapt, method: { noiseSnrDb: Number.NaN } })).toMatch(/method\.noiseSnrDb: /);
+      expect(messageOf({ ...adapt, unlabelledManifest: '/u.jsonl', method: { pseudoRounds: 0, pseudoThreshold: 1.5 } })).toMatch(
+        /method\.pseudoRounds: .*>=1.*; method\.pseudoThreshold: .*<=1/,
+      );
+      expect(messageOf({ ...adapt, unlabelledManifest: '' })).toMatch(/unlabelledManifest: must not be empty/);
+    });
+
+    it('refuses settings of another method and pseudo-label settings without unlabelled audio', () => {
+      expect(messageOf({ ...adapt, method: { method: 'adapters', topLayers: 2 } })).toMatch(/method\.topLayers: applies to method "finetune" only, not "adapters"/);
+      expect(messageOf({ ...adapt, method: { bottleneck: 8 } })).toMatch(/method\.bottleneck: applies to method "adapters" only, not "finetune"/);
+      expect(messageOf({ ...adapt, method: { pseudoRounds: 2 } })).toMatch(/method\.pseudoRounds: needs unlabelledManifest/);
+    });
   });
 });

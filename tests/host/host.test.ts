@@ -6,10 +6,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Host, InvalidRequestError, JobCancelledError } from '../../electron/host';
+import { adaptSettings, Host, InvalidRequestError, JobCancelledError } from '../../electron/host';
+import { METHOD_NAMES, METHODS } from '../../electron/engine/adapt/methods';
+import { DEFAULT_ADAPT } from '../../electron/engine';
 import type { JobProgress } from '../../electron/contract';
 import { baseModel, benchSlice } from '../ui/fixtures';
 
@@ -96,5 +98,62 @@ describe('engine host', () => {
     expect(adapted?.run).toBe('adapt-1');
     expect(adapted?.card?.parent).toBe('digits-base');
     expect(adapted?.dir).toBe(path.join(runsDir, 'adapt-1', 'model'));
+  });
+
+  it('lists the registry\'s methods for the picker', async () => {
+    const methods = await host.call('methods', {});
+    expect(methods.map((m) => m.name)).toEqual(METHOD_NAMES);
+    for (const m of methods) {
+      expect(m.summary).toBe(METHODS[m.name].summary);
+      expect(m.defaultLearningRate).toBe(METHODS[m.name].learningRate);
+    }
+  });
+
+  it('maps the UI settings onto AdaptConfig fields, leaving out what was not given', () => {
+    expect(adaptSettings(undefined)).toBeUndefined();
+    expect(adaptSettings({ method: 'lhuc', epochs: 3 })).toEqual({ method: 'lhuc', epochs: 3 });
+    const all = adaptSettings({
+      method: 'adapters',
+      bottleneck: 4,
+      epochs: 5,
+      learningRate: 0.01,
+      klWeight: 0.2,
+      specAugment: true,
+      speedPerturb: true,
+      noiseSnrDb: 10,
+      pseudoRounds: 3,
+      pseudoThreshold: 0.7,
+    });
+    expect(all).toEqual({ method: 'adapters', bottleneck: 4, epochs: 5, learningRate: 0.01, klWeight: 0.2, specAugment: true, speedPerturb: true, noiseSnrDb: 10, pseudoRounds: 3, pseudoThreshold: 0.7 });
+    for (const k of Object.keys(all!)) expect(Object.hasOwn(DEFAULT_ADAPT, k)).toBe(true);
+  });
+
+  it('runs a small adapters adaptation: only the adapters train (< 5% of the weights)', async () => {
+    await mkdir(path.join(tmp, 'ten'), { recursive: true });
+    const test10 = await benchSlice('fsdd-german-test.jsonl', 10, path.join(tmp, 'ten'));
+    const report = await host.call('adapt', {
+      jobId: 'ad-3',
+      modelDir,
+      adaptManifest: adaptM,
+      testManifest: test10,
+      runName: 'adapt-adapters',
+      method: { method: 'adapters', bottleneck: 4, epochs: 2, klWeight: 0.1, specAugment: true },
+    });
+    const a = report.adaptation as Record<string, unknown>;
+    expect(a.method).toBe('adapters');
+    expect(a.bottleneck).toBe(4);
+    expect(a.epochs).toBe(2);
+    expect(a.klWeight).toBe(0.1);
+    expect(a.specAugment).toBe(true);
+    expect(a.learningRate).toBe(METHODS.adapters.learningRate); // none given: the method's default
+    expect(a.noiseSnrDb).toBeNull();
+    const trainable = a.trainableParams as number;
+    const total = a.totalParams as number;
+    expect(trainable).toBeGreaterThan(0);
+    expect(trainable / total).toBeLessThan(0.05);
+    expect(report.test.before.utterances).toBe(10);
+    expect(report.adapted_model?.name).toContain('+adapters(');
+    const onDisk = await host.call('readReport', { runName: 'adapt-adapters' });
+    expect(onDisk.adaptation).toEqual(report.adaptation);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * End-to-end test of the studio in browser mode, in real Chromium: the server starts with a fresh
- * token, the renderer runs a short adaptation through the Adapt screen, and Compare must show the
- * run's report.json numbers exactly. Screenshots of every screen go to test-results/ui/.
+ * token, the renderer runs a short adaptation (residual adapters) through the Adapt screen, and Compare
+ * must show the run's report.json numbers exactly, its adaptation settings included. Screenshots of
+ * every screen go to test-results/ui/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
@@ -13,7 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startServer, type StudioServer } from '../../electron/server';
 import { ensureRendererBuilt, RENDERER_DIR } from '../../electron/server/main';
 import type { Report } from '../../electron/contract';
-import { pct } from '../../renderer/src/lib/format';
+import { count, pct } from '../../renderer/src/lib/format';
 import { baseModel, benchSlice } from './fixtures';
 import { hasChromium, launchChromium, requireChromium } from './browser';
 
@@ -94,10 +95,29 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
     await page.getByTestId('adaptManifest').fill(adaptManifest);
     await page.getByTestId('testManifest').fill(testManifest);
     await page.getByTestId('runName').fill(runName);
+    // The method picker lists the registry's methods with their summaries; finetune is the default.
+    await page.getByTestId('method-adapters').waitFor();
+    expect(await page.getByTestId('method-finetune').isChecked()).toBe(true);
+    expect(await page.getByRole('radiogroup', { name: 'Adaptation method' }).getByRole('radio').count()).toBe(5);
+    expect(await page.getByTestId('topLayers').isVisible()).toBe(true);
+    await page.getByTestId('method-adapters').check();
+    // Method-specific fields follow the choice; the learning rate shows the method's default.
+    await expect.poll(() => page.getByTestId('topLayers').count()).toBe(0);
+    await page.getByTestId('bottleneck').fill('4');
+    expect(await page.getByTestId('learningRate').getAttribute('placeholder')).toBe('0.003 (default)');
     await page.getByTestId('epochs').fill('2');
-    await page.getByTestId('topLayers').click(); // blur: the manifest fields show what they hold
+    await page.getByTestId('specAugment').check();
+    await page.getByTestId('bottleneck').click(); // blur: the manifest fields show what they hold
     await page.getByText('20 utterances').waitFor();
     await page.screenshot({ path: path.join(SHOTS, 'adapt-form.png'), fullPage: true });
+    await page.getByRole('form', { name: 'Adaptation settings' }).screenshot({ path: path.join(SHOTS, 'adapt-methods.png') });
+    // Pseudo-label settings appear only with an unlabelled manifest (left empty for this run).
+    expect(await page.getByTestId('pseudoRounds').count()).toBe(0);
+    await page.getByTestId('unlabelledManifest').fill(testManifest);
+    await page.getByTestId('pseudoThreshold').waitFor();
+    expect(await page.getByTestId('pseudoRounds').inputValue()).toBe('2');
+    await page.getByTestId('unlabelledManifest').fill('');
+    await expect.poll(() => page.getByTestId('pseudoRounds').count()).toBe(0);
 
     await page.getByTestId('start').click();
     await page.locator('[data-testid="job"][data-status="done"]').waitFor({ timeout: 240_000 });
@@ -118,6 +138,18 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
       expect(await cell(`n-${key}`)).toBe(String(s.reference_words));
     }
     expect(await page.getByTestId('run').inputValue()).toBe(runName);
+    // What ran: the adapters method and its numbers, exactly as in report.json.
+    const a = report.adaptation as Record<string, number | string>;
+    expect(a.method).toBe('adapters');
+    expect(a.bottleneck).toBe(4);
+    expect(a.specAugment).toBe(true);
+    expect(await cell('adapt-method')).toBe('adapters');
+    expect(await cell('adapt-trainable')).toBe(count(a.trainableParams as number));
+    expect(await cell('adapt-total')).toBe(count(a.totalParams as number));
+    expect(await cell('adapt-utterances')).toBe(count(a.adaptationUtterances as number));
+    expect(await cell('adapt-epochs')).toBe(count((report.adaptation!.epochLog as unknown[]).length));
+    expect(await cell('adapt-best-epoch')).toBe(count(a.bestEpoch as number));
+    expect(await cell('adapt-extras')).toContain('SpecAugment');
     expect(await page.locator('[data-testid="utterances"] tbody tr').count()).toBe(report.utterances.length);
     if (report.test.comparison) {
       const verdict = await page.locator('[data-testid="bootstrap-test"] [data-testid="verdict"]').textContent();
@@ -133,7 +165,7 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
     await page.locator('nav [data-screen="models"]').click();
     await page.getByTestId('models-adapted').getByTestId('model-card').first().waitFor();
     expect(await page.getByTestId('models-base').getByTestId('model-card').count()).toBeGreaterThanOrEqual(1);
-    await expect.poll(() => page.getByTestId('models-adapted').textContent()).toContain('digits-base+finetune(fsdd-german-adapt)');
+    await expect.poll(() => page.getByTestId('models-adapted').textContent()).toContain('digits-base+adapters(fsdd-german-adapt)');
     await page.screenshot({ path: path.join(SHOTS, 'models.png'), fullPage: true });
   });
 

@@ -48,7 +48,7 @@ export interface AdaptConfig {
    * whole set. Default 5.
    */
   minHeldOut: number;
-  /** Epochs when the set is too small for early stopping. Default 15. */
+  /** Epochs when the set is too small for early stopping (at most `epochs`). Default 15. */
   fixedEpochs: number;
   /**
    * After early stopping has chosen the number of epochs, restart from the starting weights and train
@@ -192,7 +192,7 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
     const tooSmall = Math.round(labelled.length * cfg.heldOutFraction) < cfg.minHeldOut;
     const split = tooSmall ? { train: labelled.map((_, i) => i), heldOut: [] as number[] } : splitHeldOut(labelled.length, cfg.heldOutFraction, cfg.seed);
     if (tooSmall && labelled.length) {
-      onProgress({ phase: 'train', label: cfg.method, done: 0, total: 1, message: `${labelled.length} labelled utterances: too few to hold ${cfg.minHeldOut} out for early stopping; training ${cfg.fixedEpochs} epochs on all` });
+      onProgress({ phase: 'train', label: cfg.method, done: 0, total: 1, message: `${labelled.length} labelled utterances: too few to hold ${cfg.minHeldOut} out for early stopping; training ${Math.min(cfg.fixedEpochs, cfg.epochs)} epochs on all` });
     }
     let augmented: TrainExample[] = [];
     if (cfg.speedPerturb || cfg.noiseSnrDb !== null) {
@@ -213,7 +213,7 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
       disposables.push(reference);
     }
     const trainCfg: TrainConfig = {
-      epochs: tooSmall && labelled.length ? cfg.fixedEpochs : cfg.epochs,
+      epochs: tooSmall && labelled.length ? Math.min(cfg.fixedEpochs, cfg.epochs) : cfg.epochs,
       batchSize: cfg.batchSize,
       learningRate: cfg.learningRate ?? method.learningRate,
       seed: cfg.seed,

@@ -58,8 +58,59 @@ export interface Recognition {
   words: { word: string; confidence: number }[];
 }
 
+/** Input frames per chunk when long audio is split (20 s at a 10 ms hop). */
+export const CHUNK_FRAMES = 2000;
+/** Input frames of context on each side of a chunk (more than the model's receptive field). */
+export const CONTEXT_FRAMES = 96;
+
+/** A piece of one utterance's features run through the model: [inStart, inEnd) with context. */
+interface Piece {
+  item: number;
+  mat: FeatureMatrix;
+  /** Output frames of this piece to keep: [keepFrom, keepTo), written at outOffset of the utterance. */
+  keepFrom: number;
+  keepTo: number;
+  outOffset: number;
+}
+
+/** Time subsampling of an architecture (input frames per output frame). */
+function subsampling(card: ModelCard): number {
+  const a = card.architecture;
+  return a.type === 'layers-model' ? a.subsampling : a.convLayers.reduce((p, c) => p * c.stride, 1);
+}
+
+/**
+ * Split utterances longer than CHUNK_FRAMES into chunks with CONTEXT_FRAMES of context on each side
+ * (chunk boundaries on multiples of the subsampling factor, so output frames line up exactly).
+ */
+function piecesOf(mats: FeatureMatrix[], card: ModelCard): Piece[] {
+  const s = subsampling(card);
+  const chunk = Math.ceil(CHUNK_FRAMES / s) * s;
+  const ctx = Math.ceil(CONTEXT_FRAMES / s) * s;
+  const pieces: Piece[] = [];
+  mats.forEach((m, item) => {
+    const total = outputFrames(card.architecture, m.numFrames);
+    if (m.numFrames <= chunk + 2 * ctx) {
+      pieces.push({ item, mat: m, keepFrom: 0, keepTo: total, outOffset: 0 });
+      return;
+    }
+    for (let start = 0; start < m.numFrames; start += chunk) {
+      const inStart = Math.max(0, start - ctx);
+      const inEnd = Math.min(m.numFrames, start + chunk + ctx);
+      const sub: FeatureMatrix = { data: m.data.subarray(inStart * m.dim, inEnd * m.dim), numFrames: inEnd - inStart, dim: m.dim };
+      const keepFrom = (start - inStart) / s;
+      const outOffset = start / s;
+      const keepTo = keepFrom + Math.min(chunk / s, total - outOffset);
+      pieces.push({ item, mat: sub, keepFrom, keepTo, outOffset });
+    }
+  });
+  return pieces;
+}
+
 /**
  * Run the acoustic model and keep log-posteriors (for decoding several ways without re-running it).
+ * Long utterances are processed as batched chunks with context (see CHUNK_FRAMES), so memory stays
+ * bounded for hour-long audio.
  * @returns one entry per matrix, in input order; leaves no tensors behind
  */
 export async function computePosteriors(
@@ -70,22 +121,27 @@ export async function computePosteriors(
   label = 'test',
   batchSize = 32,
 ): Promise<Posteriors[]> {
-  const out = new Array<Posteriors>(mats.length);
   const V = card.tokens.inventory.length;
+  const out: Posteriors[] = mats.map((m) => {
+    const n = outputFrames(card.architecture, m.numFrames);
+    return { logProbs: new Float32Array(n * V), numFrames: n };
+  });
+  const pieces = piecesOf(mats, card);
   let done = 0;
-  for (const batch of lengthBatches(mats.map((m) => m.numFrames), batchSize)) {
-    const { x, frames } = padBatch(batch.map((i) => mats[i]));
+  for (const batch of lengthBatches(pieces.map((p) => p.mat.numFrames), batchSize)) {
+    const { x } = padBatch(batch.map((i) => pieces[i].mat), subsampling(card));
     const lp = tf.tidy(() => tf.logSoftmax(model.predict(x) as tf.Tensor3D, -1));
     x.dispose();
     const data = (await lp.data()) as Float32Array;
     const T = lp.shape[1] as number;
     lp.dispose();
-    batch.forEach((item, b) => {
-      const n = Math.min(outputFrames(card.architecture, frames[b]), T);
-      out[item] = { logProbs: data.slice(b * T * V, (b * T + n) * V), numFrames: n };
+    batch.forEach((pi, b) => {
+      const p = pieces[pi];
+      const keepTo = Math.min(p.keepTo, T);
+      out[p.item].logProbs.set(data.subarray((b * T + p.keepFrom) * V, (b * T + keepTo) * V), p.outOffset * V);
     });
     done += batch.length;
-    onProgress?.({ phase: 'evaluate', label, done, total: mats.length });
+    onProgress?.({ phase: 'evaluate', label, done, total: pieces.length });
   }
   return out;
 }

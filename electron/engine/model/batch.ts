@@ -5,11 +5,15 @@ import type { FeatureMatrix } from '../features/logmel';
 /**
  * Stack feature matrices into one zero-padded tensor.
  * @param mats all with the same dim
- * @returns x [batch, maxFrames, dim] float32 (caller disposes) and each item's frame count
+ * @param multipleOf pad the frame count up to a multiple of this. With "same" padding, where a
+ *   strided convolution's output frames fall depends on whether its input length is even; padding
+ *   every batch to a multiple of the model's subsampling makes an utterance's outputs independent of
+ *   the other utterances in its batch (and of chunking)
+ * @returns x [batch, paddedFrames, dim] float32 (caller disposes) and each item's frame count
  */
-export function padBatch(mats: FeatureMatrix[]): { x: tf.Tensor3D; frames: number[] } {
+export function padBatch(mats: FeatureMatrix[], multipleOf = 1): { x: tf.Tensor3D; frames: number[] } {
   const dim = mats[0].dim;
-  const maxFrames = Math.max(...mats.map((m) => m.numFrames));
+  const maxFrames = Math.ceil(Math.max(...mats.map((m) => m.numFrames)) / multipleOf) * multipleOf;
   const buf = new Float32Array(mats.length * maxFrames * dim);
   mats.forEach((m, b) => buf.set(m.data.subarray(0, m.numFrames * dim), b * maxFrames * dim));
   return { x: tf.tensor3d(buf, [mats.length, maxFrames, dim]), frames: mats.map((m) => m.numFrames) };
