@@ -1,4 +1,6 @@
 import { defineConfig } from 'vitest/config';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 export default defineConfig({
   test: {
@@ -7,5 +9,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // tfjs keeps one global engine per process; files run in separate forked processes.
     pool: 'forks',
+    // A fresh feature cache per run: tests never read features cached by an earlier version.
+    env: { ACCENT_STUDIO_CACHE: path.join(tmpdir(), `accent-studio-test-cache-${process.pid}`) },
   },
 });

@@ -10,6 +10,7 @@ import { loadModel } from './model/checkpoint';
 import type { ModelCard } from './model/card';
 import { readManifest } from './corpus/manifest';
 import { featurizeCorpus } from './features/corpus';
+import { defaultFeatureCache } from './features/cache';
 import { evaluateFeaturized, type SetResult } from './decode/evaluate';
 import { buildDecoder, type DecoderSpec } from './decode/options';
 import { describeDecoder } from './decode/recognize';
@@ -71,7 +72,7 @@ export async function evaluate(req: EvaluateRequest): Promise<Report> {
   try {
     const utts = await readManifest(req.testManifest);
     const tf0 = performance.now();
-    const items = await featurizeCorpus(utts, card.features, card.cmvnStats, onProgress, 'test');
+    const items = await featurizeCorpus(utts, card.features, card.cmvnStats, onProgress, 'test', defaultFeatureCache());
     const features = secondsSince(tf0);
     const profile = req.normalization ?? PROFILES.basic;
     const decoder = await buildDecoder(req.decoder);

@@ -46,7 +46,7 @@ describe('CLI', () => {
     await writeFile(badAudio, JSON.stringify({ audio_filepath: 'x.wav', duration: 1, text: 'one' }) + '\n');
     const r2 = cli(['evaluate', '--model', 'models/digits-base', '--test', badAudio, '--out', path.join(dir, 'o2')]);
     expect(r2.status).toBe(1);
-    expect(r2.stderr).toContain(`${path.join(dir, 'x.wav')}: not a readable WAV file`);
+    expect(r2.stderr).toContain(`${path.join(dir, 'x.wav')}: unknown audio format`);
     const oov = path.join(dir, 'oov.jsonl');
     await writeFile(oov, JSON.stringify({ audio_filepath: path.resolve('../shared/data/fsdd/recordings/0_yweweler_0.wav'), duration: 1, text: 'zero hundred' }) + '\n');
     const r3 = cli(['adapt', '--model', 'models/digits-base', '--adapt', oov, '--test', oov, '--out', path.join(dir, 'o3')]);

@@ -13,6 +13,7 @@ import { encodeText } from '../model/tokens';
 import { readManifest, type Utterance } from '../corpus/manifest';
 import { featurizeAugmented, featurizeCorpus, type FeaturizedUtterance } from '../features/corpus';
 import { DEFAULT_SPECAUGMENT } from '../features/augment';
+import { defaultFeatureCache } from '../features/cache';
 import { evaluateFeaturized, type SetResult } from '../decode/evaluate';
 import { buildDecoder, tuneFusion, type DecoderSpec, type FusionTuning } from '../decode/options';
 import { computePosteriors, decodePosteriors, describeDecoder, GREEDY, type DecoderOptions } from '../decode/recognize';
@@ -164,7 +165,8 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
     }
 
     const tf0 = performance.now();
-    const feats = (utts: Utterance[], label: string) => featurizeCorpus(utts, card.features, card.cmvnStats, onProgress, label);
+    const cache = defaultFeatureCache();
+    const feats = (utts: Utterance[], label: string) => featurizeCorpus(utts, card.features, card.cmvnStats, onProgress, label, cache);
     const adaptItems = await feats(adaptUtts, 'adaptation set');
     const unlabelledItems = unlabelledUtts.length ? await feats(unlabelledUtts, 'unlabelled') : [];
     const testItems = await feats(testUtts, 'test');

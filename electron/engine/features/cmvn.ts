@@ -4,6 +4,7 @@
  * a corpus (stored in the model card). Source: Viikki & Laurila (1998), Kaldi's apply-cmvn.
  */
 import type { FeatureMatrix } from './logmel';
+import type { FeatureConfig } from './config';
 
 /** Mean and standard deviation per bin. */
 export interface CmvnStats {
@@ -53,4 +54,16 @@ export function applyCmvn(m: FeatureMatrix, stats: CmvnStats): FeatureMatrix {
     }
   }
   return { data: out, numFrames: m.numFrames, dim: m.dim };
+}
+
+/**
+ * Apply the CMVN a feature config asks for to raw features.
+ * @param globalStats required when config.cmvn === "global"
+ * @throws Error when global CMVN is configured without statistics
+ */
+export function normalizeFeatures(raw: FeatureMatrix, config: FeatureConfig, globalStats?: CmvnStats): FeatureMatrix {
+  if (config.cmvn === 'none') return raw;
+  if (config.cmvn === 'utterance') return applyCmvn(raw, cmvnStats([raw]));
+  if (!globalStats) throw new Error('features: cmvn is "global" but the model card has no CMVN statistics');
+  return applyCmvn(raw, globalStats);
 }

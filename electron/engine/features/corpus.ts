@@ -7,19 +7,22 @@ import type { ProgressFn } from '../jobs/progress';
 import type { CmvnStats } from './cmvn';
 import type { FeatureConfig } from './config';
 import { extractFeatures } from './index';
-import type { FeatureMatrix } from './logmel';
+import { computeFeatures, type FeatureMatrix } from './logmel';
+import { normalizeFeatures } from './cmvn';
+import { FeatureCache } from './cache';
+import { readFile } from 'node:fs/promises';
 
 /** An utterance with its model-ready features. */
 export interface FeaturizedUtterance {
   utt: Utterance;
   feats: FeatureMatrix;
-  /** The file's own sample rate, Hz. */
-  sourceRateHz: number;
 }
 
 /**
- * Load, resample and featurise every utterance.
- * @throws Error naming the audio file that failed (and the manifest utterance id)
+ * Load, resample and featurise every utterance; raw features come from `cache` when it holds them
+ * (see features/cache.ts) and are stored there otherwise.
+ * @param cache null or omitted: no cache
+ * @throws Error naming the audio file that failed
  */
 export async function featurizeCorpus(
   utts: Utterance[],
@@ -27,12 +30,27 @@ export async function featurizeCorpus(
   globalStats: CmvnStats | undefined,
   onProgress: ProgressFn,
   label: string,
+  cache?: FeatureCache | null,
 ): Promise<FeaturizedUtterance[]> {
   const out: FeaturizedUtterance[] = [];
   for (let i = 0; i < utts.length; i++) {
     const u = utts[i];
-    const audio = await loadAudio(u.audioPath, config.sampleRateHz, { offsetSec: u.offsetSec, durationSec: u.offsetSec !== undefined ? u.durationSec : undefined });
-    out.push({ utt: u, feats: extractFeatures(audio.samples, config, globalStats), sourceRateHz: audio.sourceRateHz });
+    const segment = { offsetSec: u.offsetSec, durationSec: u.offsetSec !== undefined ? u.durationSec : undefined };
+    let raw: FeatureMatrix | null = null;
+    let key = '';
+    if (cache) {
+      const bytes = await readFile(u.audioPath).catch(() => null); // a missing file fails in loadAudio, with its message
+      if (bytes) {
+        key = FeatureCache.key(bytes, config, segment);
+        raw = await cache.get(key);
+      }
+    }
+    if (!raw) {
+      const audio = await loadAudio(u.audioPath, config.sampleRateHz, segment);
+      raw = computeFeatures(audio.samples, config);
+      if (cache && key) await cache.put(key, raw);
+    }
+    out.push({ utt: u, feats: normalizeFeatures(raw, config, globalStats) });
     onProgress({ phase: 'features', label, done: i + 1, total: utts.length });
   }
   return out;
@@ -66,7 +84,7 @@ export async function featurizeAugmented(
     const variants: [string, Float32Array][] = aug.speeds.filter((f) => f !== 1).map((f) => [`sp${f}`, speedPerturb(audio.samples, config.sampleRateHz, f)]);
     if (aug.noiseSnrDb !== null) variants.push([`snr${aug.noiseSnrDb}`, addNoise(audio.samples, aug.noiseSnrDb, rand)]);
     for (const [tag, samples] of variants) {
-      out.push({ utt: { ...u, id: `${u.id}~${tag}` }, feats: extractFeatures(samples, config, globalStats), sourceRateHz: audio.sourceRateHz });
+      out.push({ utt: { ...u, id: `${u.id}~${tag}` }, feats: extractFeatures(samples, config, globalStats) });
     }
     onProgress({ phase: 'features', label: 'augmentation', done: i + 1, total: utts.length });
   }
