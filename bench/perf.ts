@@ -1,0 +1,186 @@
+/**
+ * Performance benchmark (not a test): `npm run bench`. Prints each figure next to its reference and
+ * goal, measured in the same run:
+ *   1. training step of the shipped model at batch 16 vs the identical model in PyTorch (2 threads),
+ *      and the tfjs tensor count before and after 50 steps;
+ *   2. log-mel extraction vs torchaudio's Kaldi-compatible fbank on the same 60 s of audio;
+ *   3. decoding real-time factor on 60 s of connected speech (chunked, greedy);
+ *   4. the whole German adapt job: wall time, peak RSS, tensor counts per epoch;
+ *   5. scaling of adaptation time (10, 50, 200, 1000 utterances) and evaluation time (100, 1000,
+ *      10,000 utterances).
+ * PyTorch figures need Debian's python3-torch / python3-torchaudio (skipped with a notice otherwise).
+ * Options: --quick (smaller scaling runs), --steps N (training steps, default 50).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Table from 'cli-table3';
+import { adapt, evaluate } from '../electron/engine';
+import { initBackend, tf } from '../electron/engine/model/backend';
+import { buildAcousticModel, countParams, defaultArchitecture, outputFrames } from '../electron/engine/model/acoustic';
+import { ctcLoss } from '../electron/engine/model/ctc';
+import { loadModel } from '../electron/engine/model/checkpoint';
+import { loadAudio } from '../electron/engine/audio';
+import { computeFeatures, DEFAULT_FEATURES, extractFeatures } from '../electron/engine/features';
+import { computePosteriors, decodePosteriors, GREEDY } from '../electron/engine/decode/recognize';
+
+const BENCH = path.resolve('../shared/data/bench');
+const arg = (name: string, def: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : def;
+};
+const quick = process.argv.includes('--quick');
+const STEPS = arg('steps', 50);
+const PY = '/usr/bin/python3';
+process.env.ACCENT_STUDIO_CACHE = 'off'; // measure real work, not cache hits
+
+const backend = await initBackend();
+const rows: string[][] = [];
+const row = (figure: string, ours: string, reference: string, ratio: string, goal: string) => rows.push([figure, ours, reference, ratio, goal]);
+const python = (args: string[]): Record<string, number | string> | null => {
+  if (!existsSync(PY)) return null;
+  const r = spawnSync(PY, args, { encoding: 'utf8' });
+  if (r.status !== 0) {
+    process.stderr.write(`python peer failed: ${(r.stderr || '').trim().split('\n').pop()}\n`);
+    return null;
+  }
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+};
+
+// 1. Training step.
+{
+  const arch = defaultArchitecture(40, 11);
+  const model = buildAcousticModel(arch, 1);
+  const x = tf.randomNormal([16, 300, 40], 0, 1, 'float32', 1) as tf.Tensor3D;
+  const labels = Array.from({ length: 16 }, (_, b) => [1 + (b % 10), 2, 3, 4, 5]);
+  const outLens = new Array(16).fill(outputFrames(arch, 300));
+  const optimizer = tf.train.adam(1e-3);
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const step = async () => {
+    const cost = optimizer.minimize(() => ctcLoss(model.apply(x, { training: true }) as tf.Tensor3D, labels, outLens), true, vars);
+    await cost!.data();
+    cost!.dispose();
+  };
+  for (let i = 0; i < 5; i++) await step();
+  const before = tf.memory().numTensors;
+  const t0 = performance.now();
+  for (let i = 0; i < STEPS; i++) await step();
+  const ms = (performance.now() - t0) / STEPS;
+  const after = tf.memory().numTensors;
+  let torchMs: number | null = null;
+  for (let i = 0; i < 2; i++) {
+    const r = python(['bench/torch_train_step.py', '16', '300', String(STEPS)]);
+    if (r) torchMs = Math.min(torchMs ?? Infinity, r.ms_per_step as number);
+  }
+  row(`training step, batch 16 x 3 s, ${countParams(model)} params`, `${ms.toFixed(1)} ms`, torchMs ? `${torchMs.toFixed(1)} ms (PyTorch, 2 threads)` : 'n/a', torchMs ? `${(ms / torchMs).toFixed(2)}x` : '', '<= 1.0x');
+  row(`tfjs tensors before / after ${STEPS} steps`, `${before} / ${after}`, '', before === after ? 'equal' : 'LEAK', 'equal');
+  tf.dispose([x]);
+  optimizer.dispose();
+  model.dispose();
+}
+
+// 60 s of real audio: Duke recordings back to back, resampled to 8 kHz.
+const duke = (await readFile(path.join(BENCH, 'duke-india-test.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+const parts: Float32Array[] = [];
+let total = 0;
+for (const d of duke) {
+  if (total >= 60 * 8000) break;
+  const a = await loadAudio(path.resolve(BENCH, d.audio_filepath), 8000);
+  parts.push(a.samples);
+  total += a.samples.length;
+}
+const minute = new Float32Array(60 * 8000);
+let off = 0;
+for (const p of parts) {
+  const n = Math.min(p.length, minute.length - off);
+  minute.set(p.subarray(0, n), off);
+  off += n;
+}
+
+// 2. Log-mel extraction.
+{
+  computeFeatures(minute.subarray(0, 8000), DEFAULT_FEATURES);
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    computeFeatures(minute, DEFAULT_FEATURES);
+    best = Math.min(best, (performance.now() - t0) / 1000);
+  }
+  const f32 = path.join(await mkdtemp(path.join(tmpdir(), 'bench-')), 'minute.f32');
+  await writeFile(f32, new Uint8Array(minute.buffer));
+  const r = python(['bench/torch_fbank.py', f32, '8000', '3']);
+  const ref = r ? (r.seconds as number) : null;
+  row('log-mel, 60 s of audio (40 bins, 25/10 ms)', `${best.toFixed(3)} s (meyda on our framing)`, ref ? `${ref.toFixed(3)} s (torchaudio kaldi.fbank)` : 'n/a', ref ? `${(best / ref).toFixed(2)}x` : '', '<= 2x');
+}
+
+// 3. Decoding real-time factor, 60 s of connected speech as one recording (chunked).
+{
+  const { model, card } = await loadModel(path.resolve('models/digits-base'));
+  const feats = extractFeatures(minute, card.features);
+  await computePosteriors(model, card, [feats]); // warm-up
+  const t0 = performance.now();
+  const [post] = await computePosteriors(model, card, [feats]);
+  decodePosteriors(post, card, GREEDY);
+  const sec = (performance.now() - t0) / 1000;
+  row('recognition of 60 s (acoustic model + greedy), RTF', `${(sec / 60).toFixed(4)} (${sec.toFixed(2)} s)`, '', '', '<= 0.01');
+  model.dispose();
+}
+
+// 4. The whole German adapt job.
+const work = await mkdtemp(path.join(tmpdir(), 'bench-perf-'));
+{
+  const rssBefore = process.resourceUsage().maxRSS;
+  const t0 = performance.now();
+  const r = await adapt({
+    modelDir: path.resolve('models/digits-base'),
+    adaptManifest: path.join(BENCH, 'fsdd-german-adapt.jsonl'),
+    testManifest: path.join(BENCH, 'fsdd-german-test.jsonl'),
+    sourceTestManifest: path.join(BENCH, 'fsdd-source-test.jsonl'),
+    outDir: path.join(work, 'german'),
+  });
+  const wall = (performance.now() - t0) / 1000;
+  const peakMb = process.resourceUsage().maxRSS / 1024;
+  row('German adapt job (50 adapt, 450 + 200 test), wall', `${wall.toFixed(1)} s`, '', '', '<= 60 s');
+  row('peak RSS of this process so far', `${peakMb.toFixed(0)} MB (before the job: ${(rssBefore / 1024).toFixed(0)} MB)`, '', '', '<= 1.5 GB');
+  const epochs = (r.adaptation!.epochLog as { numTensors: number }[]).map((e) => e.numTensors);
+  const constant = new Set(epochs).size === 1;
+  row('tfjs tensors after each epoch', constant ? `${epochs[0]} after each of ${epochs.length} epochs` : epochs.join(' '), '', constant ? 'constant' : 'GROWS', 'constant');
+}
+
+// 5. Scaling.
+const source = (await readFile(path.join(BENCH, 'fsdd-source-train.jsonl'), 'utf8')).trim().split('\n');
+async function manifestOf(n: number, name: string): Promise<string> {
+  const lines = Array.from({ length: n }, (_, i) => {
+    const o = JSON.parse(source[i % source.length]);
+    o.audio_filepath = path.resolve(BENCH, o.audio_filepath);
+    return JSON.stringify(o);
+  });
+  const file = path.join(work, `${name}-${n}.jsonl`);
+  await writeFile(file, lines.join('\n') + '\n');
+  return file;
+}
+const scaling: string[][] = [];
+const small = await manifestOf(50, 'test');
+for (const n of quick ? [10, 50, 200] : [10, 50, 200, 1000]) {
+  const m = await manifestOf(n, 'adapt');
+  const r = await adapt({ modelDir: path.resolve('models/digits-base'), adaptManifest: m, testManifest: small, outDir: path.join(work, `scale-adapt-${n}`), settings: { epochs: 3, fixedEpochs: 3, minHeldOut: 1_000_000 } });
+  scaling.push([`adapt, ${n} utterances, 3 epochs`, `${r.seconds.adaptation.toFixed(2)} s`, `${((r.seconds.adaptation / n) * 1000).toFixed(1)} ms per utterance`]);
+}
+for (const n of quick ? [100, 1000] : [100, 1000, 10000]) {
+  const m = await manifestOf(n, 'eval');
+  const r = await evaluate({ modelDir: path.resolve('models/digits-base'), testManifest: m, outDir: path.join(work, `scale-eval-${n}`) });
+  const sec = r.seconds.total;
+  scaling.push([`evaluate, ${n} utterances`, `${sec.toFixed(2)} s (features ${r.seconds.features.toFixed(2)} s)`, `${((sec / n) * 1000).toFixed(1)} ms per utterance`]);
+}
+
+const table = (head: string[], body: string[][]) => {
+  const t = new Table({ head, style: { head: [], border: [] }, chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' } });
+  t.push(...body);
+  return t.toString();
+};
+console.log(`performance (${backend.detail}; ${process.platform}, Node ${process.version})`);
+console.log(table(['figure', 'ours', 'reference', 'ratio', 'goal'], rows));
+console.log('scaling (growth per utterance should stay flat)');
+console.log(table(['run', 'time', 'per utterance'], scaling));
