@@ -151,6 +151,13 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
     expect(await cell('adapt-best-epoch')).toBe(count(a.bestEpoch as number));
     expect(await cell('adapt-extras')).toContain('SpecAugment');
     expect(await page.locator('[data-testid="utterances"] tbody tr').count()).toBe(report.utterances.length);
+    // Low-confidence words (< 0.6) are marked: as many marks as such words in the report, before and after.
+    const lowWords = report.utterances.reduce(
+      (n, u) => n + [u.before, u.after].reduce((m, s) => m + (s?.words ?? []).filter((w) => w.confidence < 0.6).length, 0),
+      0,
+    );
+    expect(lowWords).toBeGreaterThan(0);
+    expect(await page.locator('[data-testid="utterances"] .low').count()).toBe(lowWords);
     if (report.test.comparison) {
       const verdict = await page.locator('[data-testid="bootstrap-test"] [data-testid="verdict"]').textContent();
       expect(verdict?.toLowerCase()).toContain(report.test.comparison.verdict === 'not distinguishable at this test-set size' ? 'not distinguishable' : report.test.comparison.verdict);
