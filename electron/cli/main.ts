@@ -21,6 +21,8 @@ import {
   type MethodName,
   type ProfileName,
 } from '../engine';
+import { FORMATS, FORMAT_NAMES, isFormatName, formatImportSummary, type FormatName } from '../engine/corpus';
+import { importIntoProject, exportProject } from '../engine/corpus/project';
 import { stderrProgress } from './progress';
 import { formatReport } from './table';
 
@@ -268,6 +270,44 @@ program
       p.stop();
       const m = card.metrics[0];
       process.stdout.write(`saved ${o.out}: source-test WER ${(m.wer * 100).toFixed(2)}% (S ${m.substitutions}, D ${m.deletions}, I ${m.insertions}, N ${m.referenceWords})\n`);
+    }),
+  );
+
+function formatName(v: string): FormatName {
+  if (!isFormatName(v)) throw new InvalidArgumentError(`one of ${FORMAT_NAMES.join(', ')}`);
+  return v;
+}
+
+program
+  .command('import')
+  .description('import a corpus into a project folder (created if new); prints how many were imported and why others were skipped')
+  .requiredOption('--format <name>', FORMAT_NAMES.map((f) => `${f}: ${FORMATS[f].summary}`).join('; '), formatName)
+  .requiredOption('--source <path>', 'manifest file or folder to import (see --format)')
+  .requiredOption('--project <dir>', 'project folder (new, empty, or an existing project)')
+  .option('--allow-outside', 'accept audio paths that leave the imported folder (.., absolute paths, links)')
+  .option('--allow-empty-text', 'keep utterances without a transcript (unlabelled audio)')
+  .action((o: { format: FormatName; source: string; project: string; allowOutside?: boolean; allowEmptyText?: boolean }) =>
+    run(async () => {
+      const r = await importIntoProject(o.project, o.format, o.source, { allowOutside: o.allowOutside, allowEmptyText: o.allowEmptyText }, (done, total) => {
+        if (done === total || done % 100 === 0) process.stderr.write(`checking audio ${done}/${total}\r`);
+      });
+      process.stderr.write('\n');
+      process.stdout.write(formatImportSummary({ utterances: r.utterances, skipped: r.skipped, warnings: r.warnings }) + '\n');
+      process.stdout.write(`project: ${path.resolve(o.project)}\n`);
+    }),
+  );
+
+program
+  .command('export')
+  .description('export a project to a corpus format in a new folder')
+  .requiredOption('--project <dir>', 'project folder')
+  .requiredOption('--format <name>', FORMAT_NAMES.join(' | '), formatName)
+  .requiredOption('--out <dir>', 'new or empty output folder')
+  .action((o: { project: string; format: FormatName; out: string }) =>
+    run(async () => {
+      const r = await exportProject(o.project, o.format, o.out);
+      process.stdout.write(`exported ${r.exported} utterances to ${r.outDir} (${o.format}), skipped ${r.skipped.length}\n`);
+      for (const s of r.skipped) process.stdout.write(`  skipped ${s.file}: ${s.reason}\n`);
     }),
   );
 

@@ -1,9 +1,12 @@
 /** Audio stage: file -> canonical mono float32 PCM at the model's sample rate. */
 import { readFile } from 'node:fs/promises';
-import { decodeWav } from './wav';
+import { decodeAudio } from './decode';
 import { resample } from './resample';
 
 export { decodeWav, encodeWav16, type DecodedAudio } from './wav';
+export { decodeAudio, sniffAudio, type AudioContainer, type DecodedFile } from './decode';
+export { openWavBlocks, readWavLayout, measureLongWavRead, DEFAULT_BLOCK_FRAMES, type WavLayout, type WavBlockReader, type LongReadMeasurement } from './wav-stream';
+export { splitAtSilences, splitWavFile, DEFAULT_SILENCE_SPLIT, type SilenceSplitConfig, type AudioSegment } from './split';
 export { resample, DEFAULT_RESAMPLE, type ResampleConfig } from './resample';
 
 /** Audio ready for feature extraction. */
@@ -21,11 +24,12 @@ export interface CanonicalAudio {
 }
 
 /**
- * Read a WAV file, mix it down to mono and resample it to `targetRateHz`.
+ * Read an audio file (WAV, FLAC, MP3 or Ogg Vorbis, recognised by content), mix it down to mono and resample it to `targetRateHz`.
  * @param path file path
  * @param targetRateHz the model's sample rate, Hz
  * @param segment optional `[offsetSec, durationSec]` to keep only part of the file (NeMo `offset`)
- * @throws Error naming the file: not found, unreadable, unsupported encoding, empty segment
+ * @throws Error naming the file: not found, unreadable, unknown format, unsupported encoding,
+ *   truncated, non-finite samples (see decodeWav / decodeAudio), empty segment
  */
 export async function loadAudio(
   path: string,
@@ -39,7 +43,7 @@ export async function loadAudio(
     const code = (err as NodeJS.ErrnoException).code;
     throw new Error(`${path}: ${code === 'ENOENT' ? 'file not found' : (err as Error).message}`);
   }
-  const decoded = decodeWav(bytes, path);
+  const decoded = await decodeAudio(bytes, path);
   let samples = decoded.samples;
   if (segment && (segment.offsetSec || segment.durationSec)) {
     const start = Math.round((segment.offsetSec ?? 0) * decoded.sampleRateHz);

@@ -52,9 +52,18 @@ const WAVE_FORMAT_EXTENSIBLE = 0xfffe;
  *
  * @param bytes the whole file
  * @param name file name used in error messages
+ * Bad input is refused, never repaired (so an import reports it instead of training on it):
+ * - truncated file (the data chunk's declared size is larger than the bytes present):
+ *   `"<name>: data chunk says <n> bytes, file has <m>"`;
+ * - zero-length data: `"<name>: data chunk is empty"`; fewer bytes than one frame:
+ *   `"<name>: data chunk holds <n> bytes, less than one frame"` (a 1-sample file is valid audio);
+ * - NaN or infinite float samples: `"<name>: sample <i> of frame <f> is NaN"` (or `Infinity`);
+ * - odd-sized chunks with their pad byte, LIST/INFO and LIST/adtl chunks before or after the data,
+ *   and fmt chunks longer than 40 bytes are read normally (wavefile's chunk walker).
+ *
  * @throws Error `"<name>: not a readable WAV file (<reason>)"` when the RIFF structure is broken,
  *   `"<name>: unsupported WAV encoding ..."` for compressed formats (A-law, ADPCM, ...),
- *   `"<name>: data chunk ..."` when the data chunk is empty or not a whole number of frames.
+ *   `"<name>: data chunk ..."` as above.
  */
 export function decodeWav(bytes: Uint8Array, name: string): DecodedAudio {
   let wav: WaveFileLike;
@@ -64,27 +73,17 @@ export function decodeWav(bytes: Uint8Array, name: string): DecodedAudio {
     throw new Error(`${name}: not a readable WAV file (${(err as Error).message})`);
   }
   const { fmt } = wav;
-  let format = fmt.audioFormat;
-  if (format === WAVE_FORMAT_EXTENSIBLE) {
-    if (!fmt.subformat || fmt.subformat.length === 0) {
-      throw new Error(`${name}: WAVE_FORMAT_EXTENSIBLE without a sub-format GUID`);
-    }
-    format = fmt.subformat[0] & 0xffff;
+  const { encoding, bits, channels } = resolveWavEncoding(
+    { audioFormat: fmt.audioFormat, subformat: fmt.subformat, bitsPerSample: fmt.bitsPerSample, numChannels: fmt.numChannels, sampleRate: fmt.sampleRate },
+    name,
+  );
+  const all = wav.data.samples;
+  const declared = (wav.data as { chunkSize?: number }).chunkSize ?? all?.length ?? 0;
+  if (all && declared > all.length) {
+    throw new Error(`${name}: data chunk says ${declared} bytes, file has ${all.length}`);
   }
-  const bits = fmt.bitsPerSample;
-  const channels = fmt.numChannels;
-  if (channels < 1) throw new Error(`${name}: fmt chunk says ${channels} channels`);
-  if (fmt.sampleRate <= 0) throw new Error(`${name}: fmt chunk says sample rate ${fmt.sampleRate}`);
-  let encoding: 'pcm' | 'float';
-  if (format === WAVE_FORMAT_PCM && [8, 16, 24, 32].includes(bits)) encoding = 'pcm';
-  else if (format === WAVE_FORMAT_IEEE_FLOAT && (bits === 32 || bits === 64)) encoding = 'float';
-  else {
-    throw new Error(
-      `${name}: unsupported WAV encoding (format tag ${format}, ${bits} bits); ` +
-        'supported: PCM 8/16/24/32-bit and IEEE float 32/64-bit',
-    );
-  }
-  const raw = wav.data.samples;
+  // wavefile keeps the pad byte of an odd-sized data chunk in `samples`: cut to the declared size.
+  const raw = all?.subarray(0, declared);
   const bytesPerSample = bits / 8;
   const frameBytes = bytesPerSample * channels;
   if (!raw || raw.length === 0) throw new Error(`${name}: data chunk is empty`);
@@ -97,12 +96,65 @@ export function decodeWav(bytes: Uint8Array, name: string): DecodedAudio {
   for (let f = 0, off = 0; f < numFrames; f++) {
     let acc = 0;
     for (let c = 0; c < channels; c++, off += bytesPerSample) acc += read(off);
+    // NaN and +-Infinity survive the sum (Inf - Inf is NaN), so one test per frame catches them all.
+    if (encoding === 'float' && !Number.isFinite(acc)) throw nonFiniteError(view, f, channels, bits, name);
     out[f] = acc * invChannels;
   }
   return { samples: out, sampleRateHz: fmt.sampleRate, numChannels: channels, bitsPerSample: bits, encoding };
 }
 
-function sampleReader(view: DataView, bits: number, encoding: 'pcm' | 'float'): (off: number) => number {
+/** The error for the first non-finite sample of frame `f`. */
+export function nonFiniteError(view: DataView, f: number, channels: number, bits: number, name: string, frameOffset = 0): Error {
+  const bps = bits / 8;
+  for (let c = 0; c < channels; c++) {
+    const o = (f * channels + c) * bps;
+    const v = bits === 32 ? view.getFloat32(o, true) : view.getFloat64(o, true);
+    if (!Number.isFinite(v)) return new Error(`${name}: sample ${c} of frame ${f + frameOffset} is ${v}`);
+  }
+  return new Error(`${name}: frame ${f + frameOffset} is not finite`);
+}
+
+/** The fmt chunk fields the decoders need (wavefile's names). */
+export interface WavFmtFields {
+  audioFormat: number;
+  subformat?: number[];
+  bitsPerSample: number;
+  numChannels: number;
+  sampleRate: number;
+}
+
+/**
+ * Check a fmt chunk and name its sample encoding.
+ * @throws Error `"<name>: unsupported WAV encoding (format tag <t>, <b> bits); ..."`,
+ *   `"<name>: fmt chunk says <n> channels"`, `"<name>: fmt chunk says sample rate <r>"`,
+ *   `"<name>: WAVE_FORMAT_EXTENSIBLE without a sub-format GUID"`
+ */
+export function resolveWavEncoding(fmt: WavFmtFields, name: string): { encoding: 'pcm' | 'float'; bits: number; channels: number } {
+  let format = fmt.audioFormat;
+  if (format === WAVE_FORMAT_EXTENSIBLE) {
+    if (!fmt.subformat || fmt.subformat.length === 0) {
+      throw new Error(`${name}: WAVE_FORMAT_EXTENSIBLE without a sub-format GUID`);
+    }
+    format = fmt.subformat[0] & 0xffff;
+  }
+  const bits = fmt.bitsPerSample;
+  const channels = fmt.numChannels;
+  if (channels < 1) throw new Error(`${name}: fmt chunk says ${channels} channels`);
+  if (!(fmt.sampleRate > 0)) throw new Error(`${name}: fmt chunk says sample rate ${fmt.sampleRate}`);
+  let encoding: 'pcm' | 'float';
+  if (format === WAVE_FORMAT_PCM && [8, 16, 24, 32].includes(bits)) encoding = 'pcm';
+  else if (format === WAVE_FORMAT_IEEE_FLOAT && (bits === 32 || bits === 64)) encoding = 'float';
+  else {
+    throw new Error(
+      `${name}: unsupported WAV encoding (format tag ${format}, ${bits} bits); ` +
+        'supported: PCM 8/16/24/32-bit and IEEE float 32/64-bit',
+    );
+  }
+  return { encoding, bits, channels };
+}
+
+/** A reader of one little-endian sample at a byte offset, scaled to [-1, 1) for integers. */
+export function sampleReader(view: DataView, bits: number, encoding: 'pcm' | 'float'): (off: number) => number {
   if (encoding === 'float') {
     return bits === 32 ? (o) => view.getFloat32(o, true) : (o) => view.getFloat64(o, true);
   }

@@ -25,7 +25,7 @@ export interface Utterance {
   meta: Record<string, unknown>;
 }
 
-const LineSchema = z
+export const LineSchema = z
   .object({
     audio_filepath: z.string().min(1),
     duration: z.number().nonnegative().optional(),

@@ -1,0 +1,205 @@
+/**
+ * Block-wise WAV reading for long recordings: the heap holds one block, never the whole file.
+ *
+ * A 1-hour 48 kHz stereo 16-bit WAV is about 650 MB; `decodeWav` would need the file plus a mono
+ * float copy in memory. Here the RIFF chunks are walked with positioned reads (only chunk headers
+ * and the fmt chunk are read), then the data chunk is read `blockFrames` frames at a time and mixed
+ * down to mono float32, with the same conversions and checks as `decodeWav`.
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import { nonFiniteError, resolveWavEncoding, sampleReader } from './wav';
+
+/** Where the samples of a WAV file are and how they are encoded. */
+export interface WavLayout {
+  /** Sample rate of the file, Hz. */
+  sampleRateHz: number;
+  /** Channel count before mixdown. */
+  numChannels: number;
+  /** Bits per sample: 8, 16, 24, 32 or 64. */
+  bitsPerSample: number;
+  encoding: 'pcm' | 'float';
+  /** Byte offset of the first sample in the file. */
+  dataOffset: number;
+  /** Size of the data chunk in bytes (whole frames only). */
+  dataBytes: number;
+  /** Number of frames (samples per channel). */
+  numFrames: number;
+  /** numFrames / sampleRateHz, seconds. */
+  durationSec: number;
+}
+
+const MAX_FMT_BYTES = 1 << 16;
+
+/**
+ * Walk the RIFF chunks of an open WAV file with positioned reads (odd-sized chunks are followed by
+ * a pad byte; LIST and other chunks before or after the data are skipped; fmt may be longer than
+ * 40 bytes).
+ * @param fileBytes size of the file, bytes
+ * @param name file name for error messages
+ * @throws Error `"<name>: not a readable WAV file (<reason>)"`, `"<name>: data chunk says <n> bytes,
+ *   file has <m>"` (truncated), `"<name>: data chunk is empty"`, or resolveWavEncoding's errors
+ */
+export async function readWavLayout(fh: FileHandle, fileBytes: number, name: string): Promise<WavLayout> {
+  const head = Buffer.alloc(12);
+  const got = (await fh.read(head, 0, 12, 0)).bytesRead;
+  if (got < 12 || head.toString('latin1', 0, 4) !== 'RIFF' || head.toString('latin1', 8, 12) !== 'WAVE') {
+    throw new Error(`${name}: not a readable WAV file (no RIFF/WAVE header)`);
+  }
+  let pos = 12;
+  let fmt: Buffer | undefined;
+  let data: { offset: number; declared: number } | undefined;
+  const hdr = Buffer.alloc(8);
+  while (pos + 8 <= fileBytes && !(fmt && data)) {
+    await fh.read(hdr, 0, 8, pos);
+    const id = hdr.toString('latin1', 0, 4);
+    const size = hdr.readUInt32LE(4);
+    if (id === 'fmt ') {
+      if (size < 16 || size > MAX_FMT_BYTES) throw new Error(`${name}: not a readable WAV file (fmt chunk of ${size} bytes)`);
+      fmt = Buffer.alloc(size);
+      const n = (await fh.read(fmt, 0, size, pos + 8)).bytesRead;
+      if (n < size) throw new Error(`${name}: not a readable WAV file (fmt chunk cut short)`);
+    } else if (id === 'data') {
+      data = { offset: pos + 8, declared: size };
+    }
+    pos += 8 + size + (size & 1);
+  }
+  if (!fmt) throw new Error(`${name}: not a readable WAV file (no fmt chunk)`);
+  if (!data) throw new Error(`${name}: not a readable WAV file (no data chunk)`);
+  const audioFormat = fmt.readUInt16LE(0);
+  const subformat = audioFormat === 0xfffe && fmt.length >= 26 ? [fmt.readUInt16LE(24)] : [];
+  const { encoding, bits, channels } = resolveWavEncoding(
+    { audioFormat, subformat, numChannels: fmt.readUInt16LE(2), sampleRate: fmt.readUInt32LE(4), bitsPerSample: fmt.readUInt16LE(14) },
+    name,
+  );
+  const present = Math.max(0, fileBytes - data.offset);
+  if (data.declared > present) throw new Error(`${name}: data chunk says ${data.declared} bytes, file has ${present}`);
+  if (data.declared === 0) throw new Error(`${name}: data chunk is empty`);
+  const frameBytes = (bits / 8) * channels;
+  const numFrames = Math.floor(data.declared / frameBytes);
+  if (numFrames === 0) throw new Error(`${name}: data chunk holds ${data.declared} bytes, less than one frame`);
+  const sampleRateHz = fmt.readUInt32LE(4);
+  return {
+    sampleRateHz,
+    numChannels: channels,
+    bitsPerSample: bits,
+    encoding,
+    dataOffset: data.offset,
+    dataBytes: numFrames * frameBytes,
+    numFrames,
+    durationSec: numFrames / sampleRateHz,
+  };
+}
+
+/** An open WAV file read block by block. Call close() when done (blocks() closes nothing). */
+export interface WavBlockReader {
+  layout: WavLayout;
+  /**
+   * Mono float32 blocks of at most `blockFrames` frames, in order, from `startFrame` (default 0) up
+   * to `endFrame` (exclusive, default numFrames). Each yielded array is new (the caller may keep it).
+   * @throws Error `"<name>: sample <c> of frame <f> is NaN"` for non-finite float samples
+   */
+  blocks(blockFrames?: number, startFrame?: number, endFrame?: number): AsyncGenerator<Float32Array>;
+  close(): Promise<void>;
+}
+
+/** Default block: 2^16 frames (1.4 s at 48 kHz; 384 KB of raw bytes for 48 kHz stereo 24-bit). */
+export const DEFAULT_BLOCK_FRAMES = 65536;
+
+/**
+ * Open a WAV file for block-wise reading.
+ * @param file path
+ * @throws Error `"<file>: file not found"` or readWavLayout's errors
+ */
+export async function openWavBlocks(file: string): Promise<WavBlockReader> {
+  let fh: FileHandle;
+  try {
+    fh = await open(file, 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(`${file}: ${code === 'ENOENT' ? 'file not found' : (err as Error).message}`);
+  }
+  try {
+    const { size } = await fh.stat();
+    const layout = await readWavLayout(fh, size, file);
+    return { layout, blocks: (b, s, e) => readBlocks(fh, layout, file, b, s, e), close: () => fh.close() };
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
+}
+
+async function* readBlocks(
+  fh: FileHandle,
+  layout: WavLayout,
+  name: string,
+  blockFrames = DEFAULT_BLOCK_FRAMES,
+  startFrame = 0,
+  endFrame = layout.numFrames,
+): AsyncGenerator<Float32Array> {
+  const channels = layout.numChannels;
+  const bps = layout.bitsPerSample / 8;
+  const frameBytes = bps * channels;
+  const buf = Buffer.alloc(Math.max(1, blockFrames) * frameBytes);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+  const read = sampleReader(view, layout.bitsPerSample, layout.encoding);
+  const inv = 1 / channels;
+  const end = Math.min(endFrame, layout.numFrames);
+  for (let f0 = Math.max(0, startFrame); f0 < end; f0 += blockFrames) {
+    const n = Math.min(blockFrames, end - f0);
+    const { bytesRead } = await fh.read(buf, 0, n * frameBytes, layout.dataOffset + f0 * frameBytes);
+    if (bytesRead < n * frameBytes) throw new Error(`${name}: file shrank while reading (frame ${f0})`);
+    const out = new Float32Array(n);
+    for (let f = 0, off = 0; f < n; f++) {
+      let acc = 0;
+      for (let c = 0; c < channels; c++, off += bps) acc += read(off);
+      if (layout.encoding === 'float' && !Number.isFinite(acc)) throw nonFiniteError(view, f, channels, layout.bitsPerSample, name, f0);
+      out[f] = acc * inv;
+    }
+    yield out;
+  }
+}
+
+/** What `measureLongWavRead` saw. */
+export interface LongReadMeasurement {
+  numFrames: number;
+  durationSec: number;
+  /** Wall time of the whole read, seconds. */
+  seconds: number;
+  /** Largest `process.memoryUsage().heapUsed` minus the value before the read, bytes. */
+  peakHeapGrowthBytes: number;
+  /** Largest `arrayBuffers` growth (Buffers live outside the JS heap), bytes. */
+  peakArrayBufferGrowthBytes: number;
+}
+
+/**
+ * Read a (long) WAV file through completely, block by block, and report time and memory: the
+ * measurement for the issue's "1-hour 48 kHz stereo WAV imports without exhausting memory". Meant
+ * to be called from a benchmark script on a real long file; the test suite calls it on a 60 s file.
+ * @param file path of a WAV file
+ * @param blockFrames frames per block (default DEFAULT_BLOCK_FRAMES)
+ */
+export async function measureLongWavRead(file: string, blockFrames = DEFAULT_BLOCK_FRAMES): Promise<LongReadMeasurement> {
+  const t0 = performance.now();
+  const before = process.memoryUsage();
+  let peakHeap = 0;
+  let peakAb = 0;
+  const reader = await openWavBlocks(file);
+  let frames = 0;
+  try {
+    for await (const block of reader.blocks(blockFrames)) {
+      frames += block.length;
+      const m = process.memoryUsage();
+      peakHeap = Math.max(peakHeap, m.heapUsed - before.heapUsed);
+      peakAb = Math.max(peakAb, m.arrayBuffers - before.arrayBuffers);
+    }
+  } finally {
+    await reader.close();
+  }
+  return {
+    numFrames: frames,
+    durationSec: frames / reader.layout.sampleRateHz,
+    seconds: (performance.now() - t0) / 1000,
+    peakHeapGrowthBytes: peakHeap,
+    peakArrayBufferGrowthBytes: peakAb,
+  };
+}
