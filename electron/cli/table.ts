@@ -37,7 +37,7 @@ export function formatReport(r: Report): string {
     lines.push(
       `${name}: WER ${pct(c.before.value)} [${pct(c.before.lo)}, ${pct(c.before.hi)}] -> ${pct(c.after.value)} [${pct(c.after.lo)}, ${pct(c.after.hi)}]; ` +
         `change ${c.change.value > 0 ? '+' : ''}${(c.change.value * 100).toFixed(2)} points [${(c.change.lo * 100).toFixed(2)}, ${(c.change.hi * 100).toFixed(2)}] ` +
-        `(${rel.toFixed(1)}% relative), P(adapted better) ${c.prob_after_better.toFixed(3)}: ${c.verdict}`,
+        `${c.before.value > 0 ? `(${rel.toFixed(1)}% relative), ` : ''}P(adapted better) ${c.prob_after_better.toFixed(3)}: ${c.verdict}`,
     );
   }
   if (r.test.comparison) lines.push(`  (95% intervals: paired bootstrap over utterances, ${r.test.comparison.resamples} resamples, seed ${r.test.comparison.seed})`);
