@@ -143,6 +143,8 @@ type AdaptOpts = {
   noiseSnr?: number;
   pseudoRounds?: number;
   pseudoThreshold?: number;
+  sourceMix?: string;
+  sourceMixCount?: number;
   refit: boolean;
 };
 
@@ -162,6 +164,7 @@ function adaptSettings(o: AdaptOpts): Partial<AdaptConfig> {
     noiseSnrDb: o.noiseSnr,
     pseudoRounds: o.pseudoRounds,
     pseudoThreshold: o.pseudoThreshold,
+    sourceMixCount: o.sourceMixCount,
     refit: o.refit,
   };
   return Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<AdaptConfig>;
@@ -188,6 +191,8 @@ decoderOptions(scoringOptions(program
   .option('--batch-size <n>', `default ${D.batchSize}`, int('--batch-size'))
   .option('--seed <n>', `default ${D.seed}`, int('--seed'))
   .option('--kl-weight <x>', 'conservative training: weight of KL(base || adapted) against forgetting (default 0 = off)', num('--kl-weight'))
+  .option('--source-mix <manifest>', 'labelled source-domain data mixed into training against forgetting')
+  .option('--source-mix-count <n>', `utterances of --source-mix used (default ${D.sourceMixCount})`, int('--source-mix-count'))
   .option('--spec-augment', 'SpecAugment time and frequency masks while training')
   .option('--speed-perturb', 'add speed-perturbed copies (0.9, 1.1) of the adaptation audio')
   .option('--noise-snr <dB>', 'add a noisy copy of the adaptation audio at this SNR', num('--noise-snr'))
@@ -202,6 +207,7 @@ decoderOptions(scoringOptions(program
         modelDir: o.model,
         adaptManifest: o.adapt,
         unlabelledManifest: o.unlabelled,
+        sourceMixManifest: o.sourceMix,
         testManifest: o.test,
         sourceTestManifest: o.sourceTest,
         outDir: o.out,

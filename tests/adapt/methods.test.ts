@@ -103,6 +103,22 @@ describe('adaptation methods', () => {
     expect(a.adaptation!.trainableParams).toBeLessThan(0.05 * (a.adaptation!.totalParams as number));
   });
 
+  it('source mixing trains a spread of labelled source utterances alongside the adaptation set', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'mix-'));
+    const adaptM = await subset('fsdd-german-adapt.jsonl', 10, dir);
+    const testM = await subset('fsdd-german-test.jsonl', 10, dir);
+    const r = await adapt({
+      modelDir: BASE,
+      adaptManifest: adaptM,
+      sourceMixManifest: path.join(BENCH, 'fsdd-source-train.jsonl'),
+      testManifest: testM,
+      outDir: path.join(dir, 'run'),
+      settings: { sourceMixCount: 20, epochs: 2 },
+    });
+    expect(r.adaptation!.sourceMixUtterances).toBe(20);
+    expect(r.adaptation!.labelledUtterances).toBe(10);
+  });
+
   it('pseudo-labels from unlabelled audio alone: confident utterances are kept and trained on', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'pseudo-'));
     const unl = await subset('fsdd-german-adapt.jsonl', 50, dir, (o) => (o.text = ''));

@@ -66,6 +66,12 @@ export interface AdaptConfig {
   speedPerturb: boolean;
   /** A noisy copy of the adaptation audio at this SNR (dB); null = none. Default null. */
   noiseSnrDb: number | null;
+  /**
+   * Against forgetting: this many utterances of the source-mix manifest (labelled source-domain
+   * data, e.g. the base model's training set) train alongside the adaptation set. Default 50 (used
+   * only when a source-mix manifest is given).
+   */
+  sourceMixCount: number;
   /** Pseudo-labelling rounds on the unlabelled set (when one is given). Default 2. */
   pseudoRounds: number;
   /** Keep a pseudo-labelled utterance when every word's confidence is at least this. Default 0.9. */
@@ -89,6 +95,7 @@ export const DEFAULT_ADAPT: AdaptConfig = {
   specAugment: false,
   speedPerturb: false,
   noiseSnrDb: null,
+  sourceMixCount: 50,
   pseudoRounds: 2,
   pseudoThreshold: 0.9,
 };
@@ -99,6 +106,8 @@ export interface AdaptJobRequest {
   adaptManifest?: string;
   /** Unlabelled target audio (transcripts ignored) for pseudo-label self-training. */
   unlabelledManifest?: string;
+  /** Labelled source-domain data mixed into training against forgetting (see sourceMixCount). */
+  sourceMixManifest?: string;
   testManifest: string;
   sourceTestManifest?: string;
   outDir: string;
@@ -148,6 +157,10 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
   try {
     const adaptUtts: Utterance[] = req.adaptManifest ? await readManifest(req.adaptManifest) : [];
     const unlabelledUtts: Utterance[] = req.unlabelledManifest ? await readManifest(req.unlabelledManifest) : [];
+    // An even spread of the source-mix manifest (seeded order would also do; spread keeps every class).
+    const sourceMixAll: Utterance[] = req.sourceMixManifest ? await readManifest(req.sourceMixManifest) : [];
+    const mixCount = Math.min(cfg.sourceMixCount, sourceMixAll.length);
+    const sourceMixUtts = Array.from({ length: mixCount }, (_, i) => sourceMixAll[Math.floor((i * sourceMixAll.length) / Math.max(1, mixCount))]);
     const testUtts = await readManifest(req.testManifest);
     const sourceUtts = req.sourceTestManifest ? await readManifest(req.sourceTestManifest) : null;
     const texts = adaptUtts.map((u) => u.text);
@@ -169,6 +182,7 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
     const feats = (utts: Utterance[], label: string) => featurizeCorpus(utts, card.features, card.cmvnStats, onProgress, label, cache);
     const adaptItems = await feats(adaptUtts, 'adaptation set');
     const unlabelledItems = unlabelledUtts.length ? await feats(unlabelledUtts, 'unlabelled') : [];
+    const sourceMixItems = sourceMixUtts.length ? await feats(sourceMixUtts, 'source mix') : [];
     const testItems = await feats(testUtts, 'test');
     const sourceItems = sourceUtts ? await feats(sourceUtts, 'source test') : null;
     const features = secondsSince(tf0);
@@ -191,6 +205,7 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
     const ta0 = performance.now();
     const toExample = (it: FeaturizedUtterance, text = it.utt.text): TrainExample => ({ feats: it.feats, labels: encodeText(text, newCard.tokens) });
     const labelled = adaptItems.map((it) => toExample(it));
+    const sourceMix = sourceMixItems.map((it) => toExample(it));
     const tooSmall = Math.round(labelled.length * cfg.heldOutFraction) < cfg.minHeldOut;
     const split = tooSmall ? { train: labelled.map((_, i) => i), heldOut: [] as number[] } : splitHeldOut(labelled.length, cfg.heldOutFraction, cfg.seed);
     if (tooSmall && labelled.length) {
@@ -245,11 +260,11 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
         if (round > 1) model.setWeights(startWeights);
       }
       // Held-out for early stopping: labelled if any, else a slice of the pseudo-labelled set.
-      let trainSet = [...split.train.map((i) => labelled[i]), ...augmented.filter(isTrainAug), ...pseudo];
+      let trainSet = [...split.train.map((i) => labelled[i]), ...augmented.filter(isTrainAug), ...pseudo, ...sourceMix];
       let heldOut = split.heldOut.map((i) => labelled[i]);
       if (!labelled.length && pseudo.length >= 2) {
         const ps = splitHeldOut(pseudo.length, cfg.heldOutFraction, cfg.seed);
-        trainSet = ps.train.map((i) => pseudo[i]);
+        trainSet = [...ps.train.map((i) => pseudo[i]), ...sourceMix];
         heldOut = ps.heldOut.map((i) => pseudo[i]);
       }
       if (trainSet.length === 0) {
@@ -261,7 +276,7 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
       if (cfg.refit && result.bestEpoch > 0 && heldOut.length > 0 && labelled.length > 0) {
         // Pass 2: from the starting weights, the chosen number of epochs on every utterance.
         model.setWeights(startWeights);
-        refit = await trainCtc(model, newCard, [...labelled, ...augmented, ...pseudo], [], { ...trainCfg, epochs: result.bestEpoch }, onProgress, 'refit on all');
+        refit = await trainCtc(model, newCard, [...labelled, ...augmented, ...pseudo, ...sourceMix], [], { ...trainCfg, epochs: result.bestEpoch }, onProgress, 'refit on all');
       } else if (result.bestEpoch === 0) {
         onProgress({ phase: 'train', label: cfg.method, done: 1, total: 1, message: 'no epoch beat the starting model on held-out data: the base weights are kept' });
       }
@@ -283,6 +298,7 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
       labelledUtterances: labelled.length,
       adaptationUtterances: refit ? labelled.length : split.train.length,
       augmentedCopies: augmented.length,
+      sourceMixUtterances: sourceMix.length,
       pseudoLabels: pseudoLog,
       heldOutUtterances: split.heldOut.length,
       heldOutIds: split.heldOut.map((i) => adaptUtts[i].id),
