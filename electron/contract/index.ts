@@ -9,6 +9,7 @@
 import type { Report, ProgressEvent, DecoderSpec } from '../engine';
 import type { ModelCard } from '../engine/model/card';
 import type { MethodName } from '../engine/adapt/methods';
+import type { FormatName } from '../engine/corpus';
 
 export type { Report, ProgressEvent, DecoderSpec, ModelCard };
 
@@ -137,6 +138,115 @@ export interface ManifestRow {
   audioPath: string;
 }
 
+/**
+ * Corpus formats `importIntoProject` reads (electron/engine/corpus FORMATS), as plain data; a
+ * compile-time check keeps the list equal to the engine's.
+ */
+export const IMPORT_FORMAT_NAMES = ['nemo', 'hf-audiofolder', 'common-voice', 'kaldi', 'plain-folder'] as const satisfies readonly FormatName[];
+export type ImportFormatName = (typeof IMPORT_FORMAT_NAMES)[number];
+/** Compile-time check: every engine format is listed. */
+export type EveryFormatListed = MustBeTrue<[Exclude<FormatName, ImportFormatName>] extends [never] ? true : false>;
+
+/** Recording limits of `saveTake` (checked by its schema). */
+export const TAKE_LIMITS = {
+  minSampleRateHz: 8000,
+  maxSampleRateHz: 96000,
+  /** Longest take, seconds. */
+  maxSeconds: 60,
+  /** Longest prompt text, characters. */
+  maxPromptChars: 500,
+} as const;
+
+/** A problem openProject found (engine ProjectProblem). */
+export interface ProjectProblemInfo {
+  file: string;
+  problem: 'missing' | 'changed' | 'unrecorded' | 'unreadable';
+  detail: string;
+}
+
+/** An opened project as the Project and Record screens show it. */
+export interface ProjectInfo {
+  /** Folder name inside the projects root (NAME_PATTERN). */
+  name: string;
+  /** Absolute folder path. */
+  dir: string;
+  /** The canonical manifest (absolute path), e.g. for the Data and Adapt screens. */
+  manifestPath: string;
+  created: string;
+  utterances: number;
+  /** Sum of the utterances' durations, seconds. */
+  totalSec: number;
+  speakers: number;
+  /** True when the audio was re-hashed for this answer (openProject, importIntoProject); saveTake does not. */
+  verified: boolean;
+  /** Changed, missing or unrecorded audio (when verified) and unreadable manifest lines; empty when all is well. */
+  problems: ProjectProblemInfo[];
+  imports: { format: string; source: string; date: string; imported: number; skipped: number }[];
+}
+
+/** A recently opened project (listProjects). */
+export interface RecentProject {
+  name: string;
+  dir: string;
+  /** ISO time it was last created or opened. */
+  opened: string;
+  /** False when the folder (or its project.json) is gone. */
+  exists: boolean;
+}
+
+export interface ImportFormatInfo {
+  name: ImportFormatName;
+  summary: string;
+  /** What the source path names ("a .jsonl manifest file", "the dataset folder", ...). */
+  source: string;
+}
+
+export interface ImportIntoProjectRequest {
+  /** Project name (NAME_PATTERN) inside the projects root. */
+  project: string;
+  format: ImportFormatName;
+  /** Manifest file or corpus folder to import from (read only). */
+  source: string;
+}
+
+export interface ImportSummaryInfo {
+  imported: number;
+  skipped: { file: string; reason: string }[];
+  warnings: { file: string; reason: string }[];
+  /** The project after the import. */
+  project: ProjectInfo;
+}
+
+export interface SaveTakeRequest {
+  /** Project name (NAME_PATTERN) inside the projects root. */
+  project: string;
+  /** The prompt read aloud: the utterance's transcript. */
+  promptText: string;
+  /** Speaker label; empty = none. */
+  speaker: string;
+  /** Accent label; empty = none. */
+  accent: string;
+  /** The capture device's rate, Hz (integer, TAKE_LIMITS). The WAV is written at this rate. */
+  sampleRateHz: number;
+  /** Mono samples: base64 of Float32 little-endian, at most TAKE_LIMITS.maxSeconds long. */
+  samples: string;
+}
+
+export interface SavedTake {
+  /** Utterance id (also the file's base name), e.g. "take-0003". */
+  id: string;
+  /** Absolute path of the written WAV. */
+  audioPath: string;
+  /** Path relative to the project ("audio/take-0003.wav"). */
+  relPath: string;
+  durationSec: number;
+  sampleRateHz: number;
+  /** Peak level of the take, dBFS (-Infinity is sent as null for silence). */
+  peakDbfs: number | null;
+  /** The project after the take. */
+  project: ProjectInfo;
+}
+
 export interface Operations {
   backend: { request: Record<string, never>; response: { name: string; detail: string } };
   /** The adaptation methods of the engine's registry, in registry order. */
@@ -152,6 +262,16 @@ export interface Operations {
   /** A run folder's report.json, by run name. */
   readReport: { request: { runName: string }; response: Report };
   readManifest: { request: { path: string }; response: { path: string; rows: ManifestRow[] } };
+  /** The projects root, recently opened projects (newest first) and the formats import reads. */
+  listProjects: { request: Record<string, never>; response: { root: string; recent: RecentProject[]; formats: ImportFormatInfo[] } };
+  /** Create an empty project folder `<projects root>/<name>` (refused when it exists and is not empty). */
+  createProject: { request: { name: string }; response: ProjectInfo };
+  /** Open a project: re-hashes its audio and reports changed or missing files. */
+  openProject: { request: { name: string }; response: ProjectInfo };
+  /** Import a corpus into a project; bad items are skipped with their reasons. */
+  importIntoProject: { request: ImportIntoProjectRequest; response: ImportSummaryInfo };
+  /** Write a recorded take as a 16-bit WAV at the device rate into audio/ and append it to the manifest. */
+  saveTake: { request: SaveTakeRequest; response: SavedTake };
 }
 
 /** A progress event of one job. */
@@ -165,7 +285,22 @@ export type OperationName = keyof Operations;
 export type Request<K extends OperationName> = Operations[K]['request'];
 export type Response<K extends OperationName> = Operations[K]['response'];
 
-export const OPERATION_NAMES = ['backend', 'methods', 'evaluate', 'adapt', 'cancel', 'listModels', 'listRuns', 'readReport', 'readManifest'] as const satisfies readonly OperationName[];
+export const OPERATION_NAMES = [
+  'backend',
+  'methods',
+  'evaluate',
+  'adapt',
+  'cancel',
+  'listModels',
+  'listRuns',
+  'readReport',
+  'readManifest',
+  'listProjects',
+  'createProject',
+  'openProject',
+  'importIntoProject',
+  'saveTake',
+] as const satisfies readonly OperationName[];
 
 /** What the preload bridge exposes as `window.studio`, and what the browser-mode client implements. */
 export type StudioApi = {

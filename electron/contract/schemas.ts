@@ -4,7 +4,7 @@
  * Objects are strict: an unknown field is an error, not silently dropped.
  */
 import { z } from 'zod';
-import { ADAPT_METHOD_NAMES, NAME_PATTERN, type OperationName, type Request } from './index';
+import { ADAPT_METHOD_NAMES, IMPORT_FORMAT_NAMES, NAME_PATTERN, TAKE_LIMITS, type OperationName, type Request } from './index';
 
 const filePath = z.string().min(1, 'must not be empty').max(4096);
 const name = (what: string) => z.string().regex(NAME_PATTERN, `${what} may hold only letters, digits, ".", "_" and "-" (1-64 characters, no leading dot)`);
@@ -45,6 +45,51 @@ export const DecoderSettingsSchema = z
     message: 'beamWidth, grammarFile and lmFromAdapt need kind "beam"',
   });
 
+/** A short label (speaker, accent): no control characters, at most 64 characters; may be empty. */
+const label = z
+  .string()
+  .max(64, 'must be at most 64 characters')
+  .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), 'must not contain control characters (tabs, new lines)');
+
+/** Largest base64 text of a take: TAKE_LIMITS.maxSeconds at the highest rate, 4 bytes a sample. */
+export const MAX_TAKE_BASE64_CHARS = Math.ceil((TAKE_LIMITS.maxSeconds * TAKE_LIMITS.maxSampleRateHz * 4) / 3) * 4;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Bytes a base64 text decodes to (the text already checked against BASE64). */
+export const base64Bytes = (b64: string): number => (b64.length / 4) * 3 - (b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0);
+
+export const SaveTakeSchema = z
+  .object({
+    project: name('project'),
+    promptText: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty (the prompt is the transcript of the take)')
+      .max(TAKE_LIMITS.maxPromptChars, `must be at most ${TAKE_LIMITS.maxPromptChars} characters`)
+      .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), 'must be one line without control characters'),
+    speaker: label.transform((v) => v.trim()),
+    accent: label.transform((v) => v.trim()),
+    sampleRateHz: z
+      .number()
+      .int('must be a whole number of Hz')
+      .min(TAKE_LIMITS.minSampleRateHz, `must be at least ${TAKE_LIMITS.minSampleRateHz} Hz`)
+      .max(TAKE_LIMITS.maxSampleRateHz, `must be at most ${TAKE_LIMITS.maxSampleRateHz} Hz`),
+    samples: z
+      .string()
+      .min(1, 'must not be empty (an empty take)')
+      .max(MAX_TAKE_BASE64_CHARS, `is too large (at most ${TAKE_LIMITS.maxSeconds} s of audio)`)
+      .refine((v) => v.length % 4 === 0 && BASE64.test(v), 'must be base64 (of Float32 little-endian samples)'),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.samples.length % 4 !== 0 || !BASE64.test(r.samples) || r.samples.length > MAX_TAKE_BASE64_CHARS) return;
+    const bytes = base64Bytes(r.samples);
+    if (bytes % 4 !== 0) ctx.addIssue({ code: 'custom', path: ['samples'], message: `holds ${bytes} bytes, not a whole number of Float32 samples (4 bytes each)` });
+    else if (bytes / 4 > r.sampleRateHz * TAKE_LIMITS.maxSeconds) {
+      ctx.addIssue({ code: 'custom', path: ['samples'], message: `is ${(bytes / 4 / r.sampleRateHz).toFixed(1)} s long at ${r.sampleRateHz} Hz; a take may be at most ${TAKE_LIMITS.maxSeconds} s` });
+    }
+  });
+
 const schemas = {
   backend: empty,
   methods: empty,
@@ -75,6 +120,17 @@ const schemas = {
   listRuns: empty,
   readReport: z.object({ runName: name('runName') }).strict(),
   readManifest: z.object({ path: filePath }).strict(),
+  listProjects: empty,
+  createProject: z.object({ name: name('name') }).strict(),
+  openProject: z.object({ name: name('name') }).strict(),
+  importIntoProject: z
+    .object({
+      project: name('project'),
+      format: z.enum(IMPORT_FORMAT_NAMES, { error: `must be one of ${IMPORT_FORMAT_NAMES.map((f) => `"${f}"`).join(', ')}` }),
+      source: filePath,
+    })
+    .strict(),
+  saveTake: SaveTakeSchema,
 } satisfies { [K in OperationName]: z.ZodType<Request<K>> };
 
 /** Thrown for a payload that does not match its operation's schema (HTTP 400 in browser mode). */

@@ -12,6 +12,7 @@ import type { AdaptConfig, DecoderSpec } from '../engine';
 import { METHODS, METHOD_NAMES } from '../engine/adapt/methods';
 import { JobRunner, type WorkerEntry, type WorkerJob } from './jobs';
 import { listModels, listRuns, readManifestRows, readReportFile } from './catalog';
+import { ProjectStore } from './projects';
 
 export { JobCancelledError } from './jobs';
 export { InvalidRequestError } from '../contract/schemas';
@@ -21,6 +22,8 @@ export interface HostConfig {
   modelsDir: string;
   /** Folder where runs (report + adapted model) are written, one folder per run name. */
   runsDir: string;
+  /** Folder holding the project folders (one per project name); default: `projects/` beside runsDir. */
+  projectsDir?: string;
   /** Built worker script; default: worker.ts run with tsx (development, browser mode, tests). */
   worker?: WorkerEntry;
 }
@@ -61,9 +64,11 @@ export class Host {
   private readonly jobs: JobRunner;
   private readonly listeners = new Set<(e: JobProgress) => void>();
   private readonly handlers: Handlers;
+  readonly projects: ProjectStore;
 
   constructor(readonly config: HostConfig) {
     this.jobs = new JobRunner(config.worker);
+    this.projects = new ProjectStore(path.resolve(config.projectsDir ?? path.join(path.dirname(path.resolve(config.runsDir)), 'projects')));
     this.handlers = {
       backend: async () => {
         const b = await backendInfo();
@@ -90,6 +95,11 @@ export class Host {
       listRuns: () => listRuns(config.runsDir),
       readReport: (req) => readReportFile(path.join(this.runDir(req.runName), 'report.json')),
       readManifest: (req) => readManifestRows(req.path),
+      listProjects: () => this.projects.list(),
+      createProject: (req) => this.projects.create(req.name),
+      openProject: (req) => this.projects.open(req.name),
+      importIntoProject: (req) => this.projects.importInto(req),
+      saveTake: (req) => this.projects.saveTake(req),
     };
   }
 

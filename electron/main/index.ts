@@ -36,6 +36,7 @@ app.whenReady().then(() => {
   const host = new Host({
     modelsDir: path.join(app.getAppPath(), 'models'),
     runsDir: path.join(app.getPath('userData'), 'runs'),
+    projectsDir: path.join(app.getPath('userData'), 'projects'),
     // Built by electron-vite next to this file (see electron.vite.config.ts).
     worker: { file: path.join(__dirname, 'worker.js') },
   });

@@ -16,6 +16,11 @@ const api: StudioApi = {
   listRuns: (req) => ipcRenderer.invoke(channel('listRuns'), req),
   readReport: (req) => ipcRenderer.invoke(channel('readReport'), req),
   readManifest: (req) => ipcRenderer.invoke(channel('readManifest'), req),
+  listProjects: (req) => ipcRenderer.invoke(channel('listProjects'), req),
+  createProject: (req) => ipcRenderer.invoke(channel('createProject'), req),
+  openProject: (req) => ipcRenderer.invoke(channel('openProject'), req),
+  importIntoProject: (req) => ipcRenderer.invoke(channel('importIntoProject'), req),
+  saveTake: (req) => ipcRenderer.invoke(channel('saveTake'), req),
   onProgress: (fn) => {
     const listener = (_e: unknown, ev: JobProgress): void => fn(ev);
     ipcRenderer.on(PROGRESS_CHANNEL, listener);

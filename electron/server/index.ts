@@ -19,7 +19,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Host, InvalidRequestError, JobCancelledError, type HostConfig } from '../host';
-import { isOperation } from '../contract/schemas';
+import { isOperation, MAX_TAKE_BASE64_CHARS } from '../contract/schemas';
 import { CONTENT_SECURITY_POLICY } from './security';
 
 export interface ServerConfig extends HostConfig {
@@ -27,7 +27,7 @@ export interface ServerConfig extends HostConfig {
   rendererDir: string;
   /** Default 0: a random free port. */
   port?: number;
-  /** Largest accepted request body, bytes. Default 1 MiB. */
+  /** Largest accepted request body, bytes. Default 1 MiB (saveTake: large enough for its schema's longest take). */
   maxBodyBytes?: number;
 }
 
@@ -163,7 +163,8 @@ export async function startServer(config: ServerConfig): Promise<StudioServer> {
     if (!isOperation(op)) throw new HttpError(404, `unknown operation "${op}"`);
     if (req.method !== 'POST') throw new HttpError(405, `use POST for /api/${op}`);
     if (!(req.headers['content-type'] ?? '').startsWith('application/json')) throw new HttpError(415, 'send the request as application/json');
-    const text = await readBody(req, limit);
+    // A recorded take is sent as base64 samples: its own, larger limit (the schema bounds it exactly).
+    const text = await readBody(req, op === 'saveTake' ? Math.max(limit, MAX_TAKE_BASE64_CHARS + 4096) : limit);
     let payload: unknown;
     try {
       payload = text.trim() ? JSON.parse(text) : {};

@@ -16,10 +16,11 @@ export function requireChromium(): void {
   console.warn(`\n[tests/ui] SKIPPED: ${CHROMIUM} not found. Install it with "apt-get install -y chromium" to run the browser tests.\n`);
 }
 
-export function launchChromium(): Promise<Browser> {
+/** @param extraArgs more Chromium switches (e.g. the fake microphone of the Record test) */
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
   });
 }

@@ -1,0 +1,204 @@
+/**
+ * The studio's project folders: `<projects root>/<name>/` (names are NAME_PATTERN, checked by the
+ * contract's schemas, so nothing leaves the root), the recently opened list
+ * (`<projects root>/recent-projects.json`, written atomically), imports through the engine's project
+ * store, and recorded takes.
+ *
+ * A take is written as `audio/take-NNNN.wav` (16-bit PCM at the device rate, numbers only increase:
+ * never an existing name), its sha256 recorded in project.json, and one line appended to
+ * manifest.jsonl in the engine's NeMo line format (the previous manifest kept as manifest.jsonl.bak).
+ * The engine has no "append utterance" function, so the append is here, with the same atomic writes
+ * and the same order as an import (audio, then project.json, then the manifest). Every change to
+ * one project runs under a per-project lock, so two takes never race for a name.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { encodeWav16 } from '../engine/audio/wav';
+import { FORMATS } from '../engine/corpus';
+import { nemoLine } from '../engine/corpus/nemo';
+import { createProject, importIntoProject, MANIFEST_FILE, openProject, PROJECT_FILE, type OpenProject, type ProjectFile } from '../engine/corpus/project';
+import type { Utterance } from '../engine/corpus/manifest';
+import { writeFileAtomic, writeJsonAtomic } from '../engine/util/atomic';
+import { IMPORT_FORMAT_NAMES, NAME_PATTERN, type ImportFormatInfo, type ImportIntoProjectRequest, type ImportSummaryInfo, type ProjectInfo, type RecentProject, type SavedTake, type SaveTakeRequest } from '../contract';
+
+export const RECENT_FILE = 'recent-projects.json';
+const RECENT_FORMAT = 'accent-studio-recent-projects';
+const RECENT_MAX = 12;
+const TAKE_PATTERN = /^take-(\d+)(?:\.[A-Za-z0-9]+)?$/;
+
+const isFile = (p: string): Promise<boolean> => stat(p).then((s) => s.isFile(), () => false);
+
+/** A take's samples from base64 of Float32 little-endian. @throws Error on a non-finite sample */
+export function decodeTakeSamples(b64: string): Float32Array {
+  const buf = Buffer.from(b64, 'base64');
+  if (buf.length % 4 !== 0 || buf.length === 0) throw new Error(`samples: ${buf.length} bytes is not a whole number of Float32 samples`);
+  const out = new Float32Array(buf.length / 4);
+  for (let i = 0; i < out.length; i++) {
+    const v = buf.readFloatLE(i * 4);
+    if (!Number.isFinite(v)) throw new Error(`samples: sample ${i} is ${v} (expected finite values in [-1, 1])`);
+    out[i] = v;
+  }
+  return out;
+}
+
+/** Peak level in dBFS; null for all-zero samples. */
+export function peakDbfs(samples: Float32Array): number | null {
+  let peak = 0;
+  for (let i = 0; i < samples.length; i++) peak = Math.max(peak, Math.abs(samples[i]));
+  return peak > 0 ? 20 * Math.log10(peak) : null;
+}
+
+export class ProjectStore {
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(readonly root: string) {}
+
+  /** Folder of a project name (already NAME_PATTERN-checked by the schema; checked again here). */
+  dirOf(name: string): string {
+    if (!NAME_PATTERN.test(name)) throw new Error(`project name "${name}" may hold only letters, digits, ".", "_" and "-"`);
+    const dir = path.resolve(this.root, name);
+    if (path.dirname(dir) !== path.resolve(this.root)) throw new Error(`project name "${name}" leaves the projects folder`);
+    return dir;
+  }
+
+  /** Run `fn` after every earlier change of the same key (a project name, or the recent list). */
+  private locked<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(key) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    this.locks.set(key, tail);
+    void tail.then(() => {
+      if (this.locks.get(key) === tail) this.locks.delete(key);
+    });
+    return next;
+  }
+
+  private async requireProject(name: string): Promise<string> {
+    const dir = this.dirOf(name);
+    if (!(await isFile(path.join(dir, PROJECT_FILE)))) throw new Error(`${dir}: no project named "${name}" (project.json not found); create it first`);
+    return dir;
+  }
+
+  private info(name: string, opened: OpenProject, verified: boolean): ProjectInfo {
+    return {
+      name,
+      dir: opened.dir,
+      manifestPath: path.join(opened.dir, MANIFEST_FILE),
+      created: opened.project.created,
+      utterances: opened.utterances.length,
+      totalSec: opened.utterances.reduce((a, u) => a + u.durationSec, 0),
+      speakers: new Set(opened.utterances.map((u) => u.speaker).filter(Boolean)).size,
+      verified,
+      problems: opened.problems.map((p) => ({ file: p.file, problem: p.problem, detail: p.detail })),
+      imports: opened.project.imports,
+    };
+  }
+
+  private async readRecent(): Promise<{ name: string; opened: string }[]> {
+    try {
+      const raw = JSON.parse(await readFile(path.join(this.root, RECENT_FILE), 'utf8')) as { format?: string; projects?: unknown };
+      if (raw?.format !== RECENT_FORMAT || !Array.isArray(raw.projects)) return [];
+      return raw.projects.filter(
+        (p): p is { name: string; opened: string } => typeof p?.name === 'string' && NAME_PATTERN.test(p.name) && typeof p.opened === 'string',
+      );
+    } catch {
+      return []; // missing or damaged: start a new list
+    }
+  }
+
+  private touchRecent(name: string): Promise<void> {
+    return this.locked(`\0recent`, async () => {
+      const list = [{ name, opened: new Date().toISOString() }, ...(await this.readRecent()).filter((p) => p.name !== name)].slice(0, RECENT_MAX);
+      await writeJsonAtomic(path.join(this.root, RECENT_FILE), { format: RECENT_FORMAT, version: 1, projects: list });
+    });
+  }
+
+  async list(): Promise<{ root: string; recent: RecentProject[]; formats: ImportFormatInfo[] }> {
+    const recent: RecentProject[] = [];
+    for (const p of await this.readRecent()) {
+      const dir = this.dirOf(p.name);
+      recent.push({ name: p.name, dir, opened: p.opened, exists: await isFile(path.join(dir, PROJECT_FILE)) });
+    }
+    const formats = IMPORT_FORMAT_NAMES.map((f) => ({ name: f, summary: FORMATS[f].summary, source: FORMATS[f].source }));
+    return { root: path.resolve(this.root), recent, formats };
+  }
+
+  create(name: string): Promise<ProjectInfo> {
+    return this.locked(name, async () => {
+      const dir = this.dirOf(name);
+      if (await isFile(path.join(dir, PROJECT_FILE))) throw new Error(`${dir}: a project named "${name}" already exists; open it instead`);
+      await createProject(dir, name);
+      await this.touchRecent(name);
+      return this.info(name, await openProject(dir), true);
+    });
+  }
+
+  open(name: string): Promise<ProjectInfo> {
+    return this.locked(name, async () => {
+      const dir = await this.requireProject(name);
+      const opened = await openProject(dir);
+      await this.touchRecent(name);
+      return this.info(name, opened, true);
+    });
+  }
+
+  importInto(req: ImportIntoProjectRequest): Promise<ImportSummaryInfo> {
+    return this.locked(req.project, async () => {
+      const dir = await this.requireProject(req.project);
+      const r = await importIntoProject(dir, req.format, req.source);
+      return { imported: r.imported, skipped: r.skipped, warnings: r.warnings, project: this.info(req.project, await openProject(dir), true) };
+    });
+  }
+
+  saveTake(req: SaveTakeRequest): Promise<SavedTake> {
+    return this.locked(req.project, async () => {
+      const samples = decodeTakeSamples(req.samples);
+      const dir = await this.requireProject(req.project);
+      const opened = await openProject(dir, { verify: false });
+      const manifestFile = path.join(dir, MANIFEST_FILE);
+      const oldManifest = await readFile(manifestFile, 'utf8').catch(() => '');
+      // The next take number: above every take- name already used in audio/, project.json or the manifest.
+      const audioDir = path.join(dir, 'audio');
+      await mkdir(audioDir, { recursive: true });
+      const names = [...(await readdir(audioDir)), ...Object.keys(opened.project.audio).map((k) => path.basename(k)), ...opened.utterances.map((u) => u.id)];
+      const ids = new Set(opened.utterances.map((u) => u.id));
+      let n = names.reduce((m, f) => Math.max(m, Number(TAKE_PATTERN.exec(f)?.[1] ?? 0)), 0) + 1;
+      let id = `take-${String(n).padStart(4, '0')}`;
+      while (ids.has(id) || (await stat(path.join(audioDir, `${id}.wav`)).then(() => true, () => false))) id = `take-${String(++n).padStart(4, '0')}`;
+      const rel = `audio/${id}.wav`;
+      const file = path.join(dir, rel);
+      const wav = encodeWav16(samples, req.sampleRateHz);
+      await writeFileAtomic(file, wav);
+      const durationSec = samples.length / req.sampleRateHz;
+      const utt: Utterance = {
+        id,
+        audioPath: file,
+        durationSec,
+        text: req.promptText,
+        ...(req.speaker ? { speaker: req.speaker } : {}),
+        ...(req.accent ? { accent: req.accent } : {}),
+        meta: { sample_rate_hz: req.sampleRateHz, channels: 1, recorded: new Date().toISOString() },
+      };
+      let projectWritten = false;
+      try {
+        const project: ProjectFile = {
+          ...opened.project,
+          audio: { ...opened.project.audio, [rel]: { sha256: createHash('sha256').update(wav).digest('hex'), bytes: wav.length, source: 'recorded in Accent Studio' } },
+        };
+        await writeJsonAtomic(path.join(dir, PROJECT_FILE), project);
+        projectWritten = true;
+        await writeFileAtomic(`${manifestFile}.bak`, oldManifest);
+        const head = oldManifest && !oldManifest.endsWith('\n') ? `${oldManifest}\n` : oldManifest;
+        await writeFileAtomic(manifestFile, `${head}${nemoLine(utt, rel)}\n`);
+      } catch (err) {
+        // Leave the project as it was: no file, no record of it.
+        if (projectWritten) await writeJsonAtomic(path.join(dir, PROJECT_FILE), opened.project).catch(() => undefined);
+        await rm(file, { force: true });
+        throw err;
+      }
+      const after = await openProject(dir, { verify: false });
+      return { id, audioPath: file, relPath: rel, durationSec, sampleRateHz: req.sampleRateHz, peakDbfs: peakDbfs(samples), project: this.info(req.project, after, false) };
+    });
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * Project and Record screens in real Chromium with a fake microphone: Chromium plays a generated WAV
+ * (1 s of 440 Hz at 48 kHz, looped) as the capture device. The test creates a project in the UI,
+ * records two prompts with the Space key, and checks the takes on disk (16-bit WAV at the device
+ * rate, about as long as the recording, holding the tone: 440 Hz dominates) and the manifest; then imports the German
+ * FSDD adaptation set through the UI and checks the summary. Screenshots go to test-results/ui/.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { startServer, type StudioServer } from '../../electron/server';
+import { ensureRendererBuilt, RENDERER_DIR } from '../../electron/server/main';
+import { decodeWav, encodeWav16 } from '../../electron/engine/audio/wav';
+import { BENCH } from './fixtures';
+import { hasChromium, launchChromium, requireChromium } from './browser';
+
+requireChromium();
+
+const SHOTS = path.resolve('test-results/ui');
+const TONE_HZ = 440;
+const FILE_RATE = 48000;
+
+/** Dominant frequency (Hz) of a signal by counting rising zero crossings with hysteresis. */
+function zeroCrossingHz(x: Float32Array, rate: number): number {
+  let crossings = 0;
+  let first = -1;
+  let last = -1;
+  let armed = false;
+  for (let i = 0; i < x.length; i++) {
+    if (x[i] < -0.05) armed = true;
+    else if (armed && x[i] > 0.05) {
+      armed = false;
+      if (first < 0) first = i;
+      else crossings++;
+      last = i;
+    }
+  }
+  return crossings > 0 ? (crossings * rate) / (last - first) : 0;
+}
+
+/** Share of the signal's energy at `hz` (projection on sin and cos at that frequency). */
+function toneShare(x: Float32Array, rate: number, hz: number): number {
+  let s = 0;
+  let c = 0;
+  let e = 0;
+  for (let i = 0; i < x.length; i++) {
+    s += x[i] * Math.sin((2 * Math.PI * hz * i) / rate);
+    c += x[i] * Math.cos((2 * Math.PI * hz * i) / rate);
+    e += x[i] * x[i];
+  }
+  return e > 0 ? (2 * (s * s + c * c)) / (x.length * e) : 0;
+}
+
+/** The frequency (200-1000 Hz, 2 Hz steps) holding the largest share of a window's energy. */
+function dominant(x: Float32Array, rate: number): { hz: number; share: number } {
+  let best = { hz: 0, share: -1 };
+  for (let hz = 200; hz <= 1000; hz += 2) {
+    const share = toneShare(x, rate, hz);
+    if (share > best.share) best = { hz, share };
+  }
+  return best;
+}
+
+describe.skipIf(!hasChromium)('Project and Record screens (Chromium, fake microphone)', () => {
+  let tmp: string;
+  let projectsDir: string;
+  let server: StudioServer;
+  let browser: Browser;
+  let page: Page;
+  const project = 'ui-recordings';
+  const prompts = ['one two three', 'four five six'];
+  const heldMs: number[] = [];
+
+  beforeAll(async () => {
+    ensureRendererBuilt();
+    tmp = await mkdtemp(path.join(tmpdir(), 'studio-record-'));
+    projectsDir = path.join(tmp, 'projects');
+    const wav = path.join(tmp, 'tone-440.wav');
+    await writeFile(wav, encodeWav16(Float32Array.from({ length: FILE_RATE }, (_, i) => 0.5 * Math.sin((2 * Math.PI * TONE_HZ * i) / FILE_RATE)), FILE_RATE));
+    await mkdir(SHOTS, { recursive: true });
+    server = await startServer({ rendererDir: RENDERER_DIR, modelsDir: path.resolve('models'), runsDir: path.join(tmp, 'runs'), projectsDir });
+    browser = await launchChromium(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${wav}`]);
+    page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    page.on('pageerror', (err) => console.error('[browser]', err.message));
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('creates a project in the Project screen and lists it as recent', async () => {
+    await page.goto(server.url);
+    await page.locator('nav [data-screen="project"]').click();
+    await page.getByRole('heading', { name: 'Project', exact: true }).waitFor();
+    expect(await page.getByTestId('projects-root').textContent()).toBe(projectsDir);
+    await page.getByTestId('new-project-name').fill('../escape');
+    expect(await page.getByTestId('create-project').isDisabled()).toBe(true);
+    await page.getByTestId('new-project-name').fill(project);
+    await page.getByTestId('create-project').click();
+    await page.getByTestId('project-current').waitFor();
+    expect(await page.getByTestId('project-utterances').textContent()).toBe('0');
+    expect(await page.getByTestId('nav-project').textContent()).toContain(project);
+    await page.getByTestId(`recent-${project}`).waitFor();
+    const recent = JSON.parse(await readFile(path.join(projectsDir, 'recent-projects.json'), 'utf8')) as { projects: { name: string }[] };
+    expect(recent.projects.map((p) => p.name)).toEqual([project]);
+  });
+
+  it('records two prompts with the Space key into the project', async () => {
+    await page.locator('nav [data-screen="record"]').click();
+    await page.getByTestId('prompts-input').fill(prompts.join('\n'));
+    await page.getByTestId('speaker').fill('spk-ui');
+    await page.getByTestId('accent').fill('test-tone');
+    await page.locator('[data-testid="record-button"][data-status="ready"]').waitFor({ timeout: 30_000 });
+    // Keys act when the focus is not in a text field.
+    await page.getByRole('heading', { name: 'Record', exact: true }).click();
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => page.getByTestId('prompt-1').getAttribute('class')).toContain('current');
+    await page.keyboard.press('ArrowUp');
+    await expect.poll(() => page.getByTestId('prompt-0').getAttribute('class')).toContain('current');
+    for (let k = 0; k < prompts.length; k++) {
+      expect(await page.getByTestId('current-prompt').textContent()).toBe(prompts[k]);
+      const t0 = Date.now();
+      await page.keyboard.press('Space');
+      await page.locator('[data-testid="record-button"][data-status="recording"]').waitFor();
+      await page.waitForTimeout(1500);
+      if (k === 0) {
+        // The meter shows the tone (about -6 dBFS): no too-quiet and no clipping warning.
+        expect(Number(await page.getByTestId('meter').getAttribute('data-dbfs'))).toBeGreaterThan(-20);
+        expect(await page.getByTestId('warn-quiet').count()).toBe(0);
+        expect(await page.getByTestId('warn-clip').count()).toBe(0);
+        await page.screenshot({ path: path.join(SHOTS, 'record-recording.png'), fullPage: true });
+      }
+      await page.keyboard.press('Space');
+      heldMs.push(Date.now() - t0);
+      await expect.poll(() => page.getByTestId('record-count').textContent(), { timeout: 20_000 }).toBe(String(k + 1));
+    }
+    await page.getByTestId('last-take').waitFor();
+    expect(await page.getByTestId('last-take').textContent()).toContain('audio/take-0002.wav');
+    expect(await page.getByTestId('record-error').count()).toBe(0);
+    await page.screenshot({ path: path.join(SHOTS, 'record.png'), fullPage: true });
+
+    const dir = path.join(projectsDir, project);
+    const rate = Number(await page.getByTestId('sample-rate').textContent());
+    expect([44100, 48000]).toContain(rate);
+    expect((await readdir(path.join(dir, 'audio'))).sort()).toEqual(['take-0001.wav', 'take-0002.wav']);
+    const lines = (await readFile(path.join(dir, 'manifest.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toHaveLength(2);
+    expect(lines.map((l) => l.text)).toEqual(prompts);
+    expect(lines.map((l) => l.audio_filepath)).toEqual(['audio/take-0001.wav', 'audio/take-0002.wav']);
+    for (const [k, line] of lines.entries()) {
+      expect(line).toMatchObject({ speaker: 'spk-ui', accent: 'test-tone', sample_rate_hz: rate, channels: 1 });
+      const file = path.join(dir, line.audio_filepath as string);
+      const wav = decodeWav(await readFile(file), file);
+      expect(wav).toMatchObject({ sampleRateHz: rate, bitsPerSample: 16, encoding: 'pcm', numChannels: 1 });
+      const sec = wav.samples.length / rate;
+      expect(line.duration as number).toBeCloseTo(sec, 3);
+      // About as long as the key was held (the capture starts and stops within a few hundred ms of the keys).
+      expect(sec).toBeGreaterThan(heldMs[k] / 1000 - 0.6);
+      expect(sec).toBeLessThan(heldMs[k] / 1000 + 0.3);
+      // The tone: 440 Hz dominates the middle of the take.
+      const mid = wav.samples.subarray(Math.floor(wav.samples.length / 4), Math.floor((wav.samples.length * 3) / 4));
+      expect(Math.abs(zeroCrossingHz(mid, rate) - TONE_HZ)).toBeLessThan(5);
+      // Chromium loops the file (resampled to the device rate), with a phase jump at each loop: check
+      // 0.1 s windows. In nearly all of them the dominant frequency is 440 Hz and holds the energy.
+      const win = Math.round(rate / 10);
+      const found: { hz: number; share: number }[] = [];
+      for (let o = 0; o + win <= mid.length; o += win) found.push(dominant(mid.subarray(o, o + win), rate));
+      expect(found.length).toBeGreaterThanOrEqual(3);
+      const good = found.filter((f) => Math.abs(f.hz - TONE_HZ) <= 4 && f.share > 0.9);
+      expect(good.length / found.length).toBeGreaterThanOrEqual(0.7);
+      expect(toneShare(mid.subarray(0, win), rate, 600)).toBeLessThan(0.05);
+    }
+    expect((await readFile(path.join(dir, 'manifest.jsonl.bak'), 'utf8')).trim().split('\n')).toHaveLength(1);
+  }, 120_000);
+
+  it('imports the German FSDD adaptation set into the project and shows the summary', async () => {
+    await page.locator('nav [data-screen="project"]').click();
+    await page.getByTestId('project-current').waitFor();
+    expect(await page.getByTestId('project-utterances').textContent()).toBe('2');
+    await page.getByTestId('import-format').selectOption('nemo');
+    await page.getByTestId('import-source').fill(path.join(BENCH, 'fsdd-german-adapt.jsonl'));
+    await page.getByTestId('import-start').click();
+    await page.getByTestId('import-summary').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('import-imported').textContent()).toBe('50 imported');
+    expect(await page.getByTestId('import-skipped').textContent()).toBe('0 skipped');
+    expect(await page.getByTestId('project-utterances').textContent()).toBe('52');
+    expect(await page.getByTestId('project-ok').count()).toBe(1);
+    const lines = (await readFile(path.join(projectsDir, project, 'manifest.jsonl'), 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(52);
+    await page.screenshot({ path: path.join(SHOTS, 'project.png'), fullPage: true });
+    // A second import of the same set: every item skipped as a duplicate, each with its reason.
+    await page.getByTestId('import-start').click();
+    await expect.poll(() => page.getByTestId('import-skipped').textContent(), { timeout: 60_000 }).toBe('50 skipped');
+    expect(await page.getByTestId('import-imported').textContent()).toBe('0 imported');
+    expect(await page.locator('[data-testid="import-skipped-table"] tbody tr').count()).toBe(50);
+    expect(await page.getByTestId('import-skipped-table').textContent()).toContain('duplicate utterance id');
+    await page.screenshot({ path: path.join(SHOTS, 'project-import-skipped.png') });
+  }, 120_000);
+});
