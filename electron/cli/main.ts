@@ -23,6 +23,7 @@ import {
 } from '../engine';
 import { FORMATS, FORMAT_NAMES, isFormatName, formatImportSummary, type FormatName } from '../engine/corpus';
 import { importIntoProject, exportProject } from '../engine/corpus/project';
+import { DEFAULT_SILENCE_SPLIT } from '../engine/audio/split';
 import { stderrProgress } from './progress';
 import { formatReport } from './table';
 
@@ -284,6 +285,17 @@ function formatName(v: string): FormatName {
   return v;
 }
 
+type ImportCliOpts = {
+  format: FormatName;
+  source: string;
+  project: string;
+  allowOutside?: boolean;
+  allowEmptyText?: boolean;
+  splitSilences?: boolean;
+  minSilenceMs?: number;
+  thresholdDb?: number;
+};
+
 program
   .command('import')
   .description('import a corpus into a project folder (created if new); prints how many were imported and why others were skipped')
@@ -292,9 +304,20 @@ program
   .requiredOption('--project <dir>', 'project folder (new, empty, or an existing project)')
   .option('--allow-outside', 'accept audio paths that leave the imported folder (.., absolute paths, links)')
   .option('--allow-empty-text', 'keep utterances without a transcript (unlabelled audio)')
-  .action((o: { format: FormatName; source: string; project: string; allowOutside?: boolean; allowEmptyText?: boolean }) =>
+  .option('--split-silences', 'split each long recording at silences into utterances (segments of the file with empty transcripts, to transcribe later)')
+  .option('--min-silence-ms <n>', `with --split-silences: silences at least this long separate utterances, ms (default ${DEFAULT_SILENCE_SPLIT.minSilenceMs})`, int('--min-silence-ms'))
+  .option('--threshold-db <x>', `with --split-silences: frames quieter than this are silence, dBFS (default ${DEFAULT_SILENCE_SPLIT.thresholdDb})`, num('--threshold-db'))
+  .action((o: ImportCliOpts) =>
     run(async () => {
-      const r = await importIntoProject(o.project, o.format, o.source, { allowOutside: o.allowOutside, allowEmptyText: o.allowEmptyText }, (done, total) => {
+      if (!o.splitSilences && (o.minSilenceMs !== undefined || o.thresholdDb !== undefined)) {
+        throw new Error('--min-silence-ms and --threshold-db need --split-silences');
+      }
+      if (o.minSilenceMs !== undefined && o.minSilenceMs <= 0) throw new Error('--min-silence-ms must be positive');
+      const split = o.splitSilences
+        ? { ...(o.minSilenceMs !== undefined && { minSilenceMs: o.minSilenceMs }), ...(o.thresholdDb !== undefined && { thresholdDb: o.thresholdDb }) }
+        : undefined;
+      const options = { allowOutside: o.allowOutside, allowEmptyText: o.allowEmptyText, splitSilences: split };
+      const r = await importIntoProject(o.project, o.format, o.source, options, (done, total) => {
         if (done === total || done % 100 === 0) process.stderr.write(`checking audio ${done}/${total}\r`);
       });
       process.stderr.write('\n');

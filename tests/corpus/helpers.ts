@@ -31,3 +31,25 @@ export const ITEMS = [
   { id: 'utt_b', text: 'für élan naïve', speaker: 'spk1', accent: 'IN' },
   { id: 'utt_c', text: 'nine "quoted", comma', speaker: 'spk2', accent: 'DE' },
 ];
+
+/** Tone bursts of a long-recording test, seconds: two 0.2 s-apart bursts, a lone burst, a 50 ms click. */
+export const BURSTS: [number, number][] = [
+  [1.0, 2.0],
+  [3.0, 4.5],
+  [4.7, 5.5],
+  [8.0, 9.0],
+  [10.5, 10.55],
+];
+
+/** A 12 s 16 kHz mono recording: 440 Hz bursts at 0.3 amplitude (BURSTS) over -60 dBFS noise. */
+export function burstsWav(rateHz = 16000): Uint8Array {
+  const x = new Float32Array(rateHz * 12);
+  let seed = 1;
+  for (let i = 0; i < x.length; i++) {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    const t = i / rateHz;
+    const loud = BURSTS.some(([a, b]) => t >= a && t < b);
+    x[i] = (loud ? 0.3 * Math.sin(2 * Math.PI * 440 * t) : 0) + 0.001 * (seed / 2147483648 - 0.5);
+  }
+  return encodeWav16(x, rateHz);
+}

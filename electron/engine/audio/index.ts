@@ -1,13 +1,15 @@
 /** Audio stage: file -> canonical mono float32 PCM at the model's sample rate. */
-import { readFile } from 'node:fs/promises';
-import { decodeAudio } from './decode';
+import { open, readFile } from 'node:fs/promises';
+import { decodeAudio, sniffAudio } from './decode';
 import { resample } from './resample';
+import { loadWavBlockwise, STREAM_WAV_MIN_BYTES } from './stream-load';
 
 export { decodeWav, encodeWav16, type DecodedAudio } from './wav';
 export { decodeAudio, sniffAudio, type AudioContainer, type DecodedFile } from './decode';
 export { openWavBlocks, readWavLayout, measureLongWavRead, DEFAULT_BLOCK_FRAMES, type WavLayout, type WavBlockReader, type LongReadMeasurement } from './wav-stream';
 export { splitAtSilences, splitWavFile, DEFAULT_SILENCE_SPLIT, type SilenceSplitConfig, type AudioSegment } from './split';
-export { resample, DEFAULT_RESAMPLE, type ResampleConfig } from './resample';
+export { resample, resampledLength, StreamingResampler, DEFAULT_RESAMPLE, type ResampleConfig } from './resample';
+export { loadWavBlockwise, STREAM_WAV_MIN_BYTES, type BlockwiseLoad } from './stream-load';
 
 /** Audio ready for feature extraction. */
 export interface CanonicalAudio {
@@ -25,6 +27,12 @@ export interface CanonicalAudio {
 
 /**
  * Read an audio file (WAV, FLAC, MP3 or Ogg Vorbis, recognised by content), mix it down to mono and resample it to `targetRateHz`.
+ *
+ * Memory: a WAV file larger than STREAM_WAV_MIN_BYTES (64 MiB), or any WAV file when a segment is
+ * asked for, is read block by block (loadWavBlockwise: only the segment's blocks, mixed down and
+ * resampled as they arrive), so the only large allocation is the result at `targetRateHz`
+ * (8 kHz: 115 MB per hour); the samples are the same as the in-memory path's. Other files are
+ * read and decoded whole.
  * @param path file path
  * @param targetRateHz the model's sample rate, Hz
  * @param segment optional `[offsetSec, durationSec]` to keep only part of the file (NeMo `offset`)
@@ -36,6 +44,11 @@ export async function loadAudio(
   targetRateHz: number,
   segment?: { offsetSec?: number; durationSec?: number },
 ): Promise<CanonicalAudio> {
+  const wantSegment = !!segment && !!(segment.offsetSec || segment.durationSec);
+  const probe = await probeHead(path);
+  if (probe && probe.container === 'wav' && (wantSegment || probe.bytes > STREAM_WAV_MIN_BYTES)) {
+    return loadWavBlockwise(path, targetRateHz, segment);
+  }
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
@@ -64,4 +77,23 @@ export async function loadAudio(
     sourceChannels: decoded.numChannels,
     durationSec: out.length / targetRateHz,
   };
+}
+
+/** Size and container of a file from its first bytes; undefined when it cannot be opened (readFile reports why). */
+async function probeHead(path: string): Promise<{ bytes: number; container: ReturnType<typeof sniffAudio> } | undefined> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) return undefined;
+    const head = Buffer.alloc(16);
+    const { bytesRead } = await fh.read(head, 0, 16, 0);
+    return { bytes: st.size, container: sniffAudio(head.subarray(0, bytesRead)) };
+  } finally {
+    await fh.close();
+  }
 }

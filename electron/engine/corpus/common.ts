@@ -5,6 +5,7 @@
 import { copyFile, mkdir, open, readdir, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Utterance } from './manifest';
+import type { SilenceSplitConfig } from '../audio/split';
 import { writeFileAtomic } from '../util/atomic';
 
 /** An item an import or export left out, and why, in plain words. */
@@ -35,6 +36,13 @@ export interface ImportOptions {
   containAudio?: boolean;
   /** Keep utterances whose transcript is empty (unlabelled audio). Default false: skipped. */
   allowEmptyText?: boolean;
+  /**
+   * Split each whole recording at silences into utterances: NeMo segments (`offset` / `duration`,
+   * seconds) of the original file with empty transcripts, to be transcribed later (see
+   * splitRecordings). `true` uses DEFAULT_SILENCE_SPLIT; an object overrides its fields
+   * (`minSilenceMs` in ms, `thresholdDb` in dBFS, ...). Implies allowEmptyText. Default: off.
+   */
+  splitSilences?: boolean | Partial<SilenceSplitConfig>;
 }
 
 /** What an exporter wrote. */

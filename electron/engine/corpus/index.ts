@@ -8,10 +8,12 @@ import { importCommonVoice, exportCommonVoice } from './common-voice';
 import { importKaldi, exportKaldi } from './kaldi';
 import { importPlainFolder, exportPlainFolder } from './plain-folder';
 import { checkAudio } from './audio-check';
+import { splitRecordings } from './split-import';
 import type { Exporter, Importer, ImportOptions, ImportResult } from './common';
 
 export type { ImportResult, ImportOptions, ExportResult, SkippedItem } from './common';
 export { probeAudio, checkAudio, type AudioInfo } from './audio-check';
+export { splitRecordings } from './split-import';
 
 /** One corpus format. */
 export interface FormatEntry {
@@ -66,12 +68,15 @@ export function isFormatName(v: string): v is FormatName {
 
 /**
  * Read a corpus in any format and check its audio (see checkAudio): the whole import except the
- * copy into a project.
+ * copy into a project. With `options.splitSilences`, whole recordings are then split into
+ * utterances at silences (see splitRecordings).
  * @throws Error only when the source itself is missing or unreadable (naming it); bad items are skipped
  */
 export async function importCorpus(format: FormatName, source: string, options: ImportOptions = {}, onProgress?: (done: number, total: number) => void): Promise<ImportResult> {
-  const read = await FORMATS[format].importer(source, options);
-  return checkAudio(read, onProgress);
+  const split = options.splitSilences;
+  const read = await FORMATS[format].importer(source, split ? { ...options, allowEmptyText: true } : options);
+  const checked = await checkAudio(read, onProgress);
+  return split ? splitRecordings(checked, split === true ? {} : split) : checked;
 }
 
 /** Plain-words summary of an import: counts, then one line per skipped item and warning. */

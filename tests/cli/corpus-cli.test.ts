@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { access, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { burstsWav } from '../corpus/helpers';
+
+const TSX = path.resolve('node_modules/.bin/tsx');
+const CLI = path.resolve('electron/cli/main.ts');
+const ADAPT = path.resolve('../shared/data/bench/duke-india-adapt.jsonl');
+
+function cli(args: string[]) {
+  return spawnSync(TSX, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
+}
+
+/** id -> text of a project's canonical manifest. */
+async function transcripts(project: string): Promise<Map<string, string>> {
+  const lines = (await readFile(path.join(project, 'manifest.jsonl'), 'utf8')).trim().split('\n');
+  return new Map(lines.map((l) => JSON.parse(l)).map((o) => [o.id as string, o.text as string]));
+}
+
+describe('CLI import / export', () => {
+  it('imports the Duke India adaptation set, exports it to Kaldi, re-imports the Kaldi folder with the same transcripts', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'corpus-cli-'));
+    const p1 = path.join(dir, 'p1');
+    const r1 = cli(['import', '--format', 'nemo', '--source', ADAPT, '--project', p1]);
+    expect(r1.status, r1.stderr).toBe(0);
+    expect(r1.stdout).toMatch(/^imported 8 utterances, skipped 0$/m);
+    expect(r1.stdout).toContain(`project: ${p1}`);
+    const t1 = await transcripts(p1);
+    expect(t1.size).toBe(8);
+    const source = (await readFile(ADAPT, 'utf8')).trim().split('\n').map((l) => JSON.parse(l).text as string);
+    expect([...t1.values()].sort()).toEqual(source.sort());
+
+    const kaldi = path.join(dir, 'kaldi');
+    const e = cli(['export', '--project', p1, '--format', 'kaldi', '--out', kaldi]);
+    expect(e.status, e.stderr).toBe(0);
+    expect(e.stdout).toMatch(/^exported 8 utterances to .*kaldi \(kaldi\), skipped 0$/m);
+    for (const f of ['wav.scp', 'text', 'utt2spk', 'spk2utt', 'utt2accent']) await access(path.join(kaldi, f));
+
+    const p2 = path.join(dir, 'p2');
+    const r2 = cli(['import', '--format', 'kaldi', '--source', kaldi, '--project', p2]);
+    expect(r2.status, r2.stderr).toBe(0);
+    expect(r2.stdout).toMatch(/^imported 8 utterances, skipped 0$/m);
+    expect(await transcripts(p2)).toEqual(t1);
+    // exporting into a non-empty folder is refused
+    const again = cli(['export', '--project', p1, '--format', 'kaldi', '--out', kaldi]);
+    expect(again.status).toBe(1);
+    expect(again.stderr.trim().split('\n').pop()).toBe(`error: ${kaldi}: export folder is not empty; choose a new folder`);
+  });
+
+  it('a missing source folder: exit 1, a one-line reason naming it, no project created', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'corpus-cli-'));
+    const missing = path.join(dir, 'no-such-folder');
+    const project = path.join(dir, 'p');
+    const r = cli(['import', '--format', 'kaldi', '--source', missing, '--project', project]);
+    expect(r.status).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines.pop()).toBe(`error: ${missing}: folder not found`);
+    await expect(access(project)).rejects.toThrow();
+    const r2 = cli(['import', '--format', 'plain-folder', '--source', missing, '--project', project, '--threshold-db', '-30']);
+    expect(r2.status).toBe(1);
+    expect(r2.stderr.trim().split('\n').pop()).toBe('error: --min-silence-ms and --threshold-db need --split-silences');
+  });
+
+  it('import --split-silences turns a long recording into segments with empty transcripts', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'corpus-cli-'));
+    const src = path.join(dir, 'recordings');
+    await import('node:fs/promises').then((fs) => fs.mkdir(src));
+    await writeFile(path.join(src, 'session1.wav'), burstsWav());
+    const project = path.join(dir, 'p');
+    const r = cli(['import', '--format', 'plain-folder', '--source', src, '--project', project, '--split-silences', '--min-silence-ms', '100', '--threshold-db', '-30']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^imported 4 utterances, skipped 0$/m);
+    const lines = (await readFile(path.join(project, 'manifest.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.id, l.offset, l.duration, l.text])).toEqual([
+      ['session1_0.90', 0.9, 1.2, ''],
+      ['session1_2.90', 2.9, 1.7, ''],
+      ['session1_4.60', 4.6, 1, ''],
+      ['session1_7.90', 7.9, 1.2, ''],
+    ]);
+    expect(new Set(lines.map((l) => l.audio_filepath))).toEqual(new Set(['audio/session1.wav']));
+  });
+});
