@@ -29,17 +29,21 @@ import { formatReport } from './table';
 
 const DATA = path.resolve(process.cwd(), '..', 'shared', 'data', 'bench');
 
-function int(name: string) {
+/** Integer option parser; `min` is the smallest accepted value (default 1). */
+function int(name: string, min = 1) {
   return (v: string): number => {
     const n = Number(v);
-    if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be an integer`);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
     return n;
   };
 }
-function num(name: string) {
+/** Number option parser; `min` (inclusive) or `above` (exclusive) bound it from below. */
+function num(name: string, bound: { min?: number; above?: number } = {}) {
   return (v: string): number => {
     const n = Number(v);
     if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number`);
+    if (bound.min !== undefined && n < bound.min) throw new InvalidArgumentError(`${name} must be >= ${bound.min}`);
+    if (bound.above !== undefined && n <= bound.above) throw new InvalidArgumentError(`${name} must be > ${bound.above}`);
     return n;
   };
 }
@@ -105,7 +109,7 @@ const program = new Command();
 program
   .name('accent-studio')
   .description('Adapt a speech recognizer to an accent and measure WER before and after (offline, CPU).')
-  .showHelpAfterError();
+  .showHelpAfterError('(add --help for usage)');
 
 decoderOptions(scoringOptions(program
   .command('evaluate')), false)
@@ -188,17 +192,17 @@ decoderOptions(scoringOptions(program
   .option('--top-layers <n>', `finetune: weight layers that train, from the top (default ${D.topLayers})`, int('--top-layers'))
   .option('--bottleneck <n>', `adapters: bottleneck width (default ${D.bottleneck})`, int('--bottleneck'))
   .option('--epochs <n>', `maximum epochs (default ${D.epochs})`, int('--epochs'))
-  .option('--lr <x>', 'Adam learning rate (default: the method\'s)', num('--lr'))
+  .option('--lr <x>', 'Adam learning rate (default: the method\'s)', num('--lr', { above: 0 }))
   .option('--batch-size <n>', `default ${D.batchSize}`, int('--batch-size'))
-  .option('--seed <n>', `default ${D.seed}`, int('--seed'))
-  .option('--kl-weight <x>', 'conservative training: weight of KL(base || adapted) against forgetting (default 0 = off)', num('--kl-weight'))
+  .option('--seed <n>', `default ${D.seed}`, int('--seed', 0))
+  .option('--kl-weight <x>', 'conservative training: weight of KL(base || adapted) against forgetting (default 0 = off)', num('--kl-weight', { min: 0 }))
   .option('--source-mix <manifest>', 'labelled source-domain data mixed into training against forgetting')
   .option('--source-mix-count <n>', `utterances of --source-mix used (default ${D.sourceMixCount})`, int('--source-mix-count'))
   .option('--spec-augment', 'SpecAugment time and frequency masks while training')
   .option('--speed-perturb', 'add speed-perturbed copies (0.9, 1.1) of the adaptation audio')
   .option('--noise-snr <dB>', 'add a noisy copy of the adaptation audio at this SNR', num('--noise-snr'))
-  .option('--pseudo-rounds <n>', `pseudo-labelling rounds with --unlabelled (default ${D.pseudoRounds})`, int('--pseudo-rounds'))
-  .option('--pseudo-threshold <x>', `keep pseudo-labels whose every word has this confidence (default ${D.pseudoThreshold})`, num('--pseudo-threshold'))
+  .option('--pseudo-rounds <n>', `pseudo-labelling rounds with --unlabelled (default ${D.pseudoRounds})`, int('--pseudo-rounds', 0))
+  .option('--pseudo-threshold <x>', `keep pseudo-labels whose every word has this confidence (default ${D.pseudoThreshold})`, num('--pseudo-threshold', { min: 0 }))
   .option('--no-refit', 'keep the early-stopped weights instead of retraining on the whole adaptation set')
   .action((o: AdaptOpts & ScoringOpts & DecoderOpts) =>
     run(async () => {
@@ -219,7 +223,7 @@ decoderOptions(scoringOptions(program
       });
       p.stop();
       process.stdout.write(formatReport(report) + '\n');
-      process.stdout.write(`report: ${path.join(o.out, 'report.json')}\nadapted model: ${report.adapted_model!.dir}\n`);
+      process.stdout.write(`report: ${path.join(o.out, 'report.json')} (also report.html, utterances.csv, trn/)\nadapted model: ${path.join(o.out, 'model')}\n`);
     }),
   );
 
@@ -261,7 +265,7 @@ program
   .option('--out <dir>', 'new model folder', 'models/digits-base')
   .option('--epochs <n>', `default ${DEFAULT_BASE_RECIPE.epochs}`, int('--epochs'))
   .option('--strings <n>', `synthetic connected strings (default ${DEFAULT_BASE_RECIPE.numStrings})`, int('--strings'))
-  .option('--seed <n>', `default ${DEFAULT_BASE_RECIPE.seed}`, int('--seed'))
+  .option('--seed <n>', `default ${DEFAULT_BASE_RECIPE.seed}`, int('--seed', 0))
   .action((o: { train: string; test: string; out: string; epochs?: number; strings?: number; seed?: number }) =>
     run(async () => {
       const p = stderrProgress();

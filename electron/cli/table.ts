@@ -9,6 +9,17 @@ function row(label: string, s: CorpusScore): string[] {
   return [label, pct(s.wer), String(s.substitutions), String(s.deletions), String(s.insertions), String(s.reference_words), pct(s.cer), String(s.utterances)];
 }
 
+/** One line for the decoder block of a report. */
+function describe(d: Record<string, unknown>): string {
+  if (d.kind !== 'beam') return 'greedy';
+  const parts = [`beam ${d.beam_width}`];
+  if (d.grammar) parts.push('grammar');
+  const lm = d.lm as { order: number; weight: number } | null;
+  if (lm) parts.push(`${lm.order}-gram LM (weight ${lm.weight}, word bonus ${d.word_bonus})`);
+  if (d.lexicon) parts.push(`lexicon of ${d.lexicon} words`);
+  return parts.join(' + ');
+}
+
 /** Format a report as a table of WER with S/D/I/N, before and after, plus timings. */
 export function formatReport(r: Report): string {
   const t = new Table({
@@ -37,10 +48,11 @@ export function formatReport(r: Report): string {
     lines.push(
       `${name}: WER ${pct(c.before.value)} [${pct(c.before.lo)}, ${pct(c.before.hi)}] -> ${pct(c.after.value)} [${pct(c.after.lo)}, ${pct(c.after.hi)}]; ` +
         `change ${c.change.value > 0 ? '+' : ''}${(c.change.value * 100).toFixed(2)} points [${(c.change.lo * 100).toFixed(2)}, ${(c.change.hi * 100).toFixed(2)}] ` +
-        `${c.before.value > 0 ? `(${rel.toFixed(1)}% relative), ` : ''}P(adapted better) ${c.prob_after_better.toFixed(3)}: ${c.verdict}`,
+        `${c.before.value > 0 ? `(${rel.toFixed(1)}% relative), ` : '; '}P(adapted better) ${c.prob_after_better.toFixed(3)}: ${c.verdict}`,
     );
   }
   if (r.test.comparison) lines.push(`  (95% intervals: paired bootstrap over utterances, ${r.test.comparison.resamples} resamples, seed ${r.test.comparison.seed})`);
+  if (r.decoder) lines.push(`decoder: ${describe(r.decoder)}`);
   lines.push(`normalisation: ${r.scoring.normalization.name}${r.scoring.normalization.rules.length ? ` (${r.scoring.normalization.rules.join('; ')})` : ''}`);
   const s = r.seconds;
   if (r.command !== 'score') lines.push(`time: features ${s.features.toFixed(1)} s, adaptation ${s.adaptation.toFixed(1)} s, scoring ${s.scoring.toFixed(1)} s, total ${s.total.toFixed(1)} s`);

@@ -52,6 +52,12 @@ describe('CLI', () => {
     const r3 = cli(['adapt', '--model', 'models/digits-base', '--adapt', oov, '--test', oov, '--out', path.join(dir, 'o3')]);
     expect(r3.status).toBe(1);
     expect(r3.stderr).toContain('words not in the model\'s token inventory: "hundred"');
+    const r5 = cli(['train-base', '--out', 'models/digits-base']);
+    expect(r5.status).toBe(1);
+    expect(r5.stderr).toContain('models/digits-base: already exists; a model folder is never overwritten');
+    const r6 = cli(['adapt', '--model', 'models/digits-base', '--adapt', oov, '--test', oov, '--out', path.join(dir, 'o6'), '--epochs', '-3']);
+    expect(r6.status).not.toBe(0);
+    expect(r6.stderr).toContain('--epochs must be an integer >= 1');
     const r4 = cli(['evaluate', '--model', path.join(dir, 'no-model'), '--test', oov, '--out', path.join(dir, 'o4')]);
     expect(r4.status).toBe(1);
     expect(r4.stderr).toMatch(/not a model folder \(card\.json is missing\)/);

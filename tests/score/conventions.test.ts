@@ -141,6 +141,11 @@ describe('matching hypotheses to references by id', () => {
     expect(matchById(refs, [{ id: 'b', text: 'two' }], 'h.trn', true)).toEqual([{ ref: refs[0], hyp: '' }, { ref: refs[1], hyp: 'two' }]);
   });
 
+  it('trn ids "speaker-id" match manifest ids "id" when they do not match as written', () => {
+    const refs = [{ id: '0_yweweler_10', text: 'zero' }];
+    expect(matchById(refs, [{ id: 'yweweler-0_yweweler_10', text: 'zero' }], 'h.trn')).toEqual([{ ref: refs[0], hyp: 'zero' }]);
+  });
+
   it('score command: trn in any order, report files written, trn output re-reads to the same counts', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'score-'));
     await writeFile(path.join(dir, 'ref.trn'), 'one two three (s1-u1)\nfour five (s2-u2)\n');

@@ -21,6 +21,8 @@ export interface Utterance {
   text: string;
   speaker?: string;
   accent?: string;
+  /** Where the utterance was read from, "<manifest>:<line>" (for error messages). */
+  source?: string;
   /** Every other field of the manifest line, kept as is. */
   meta: Record<string, unknown>;
 }
@@ -84,6 +86,7 @@ export async function readManifest(file: string): Promise<Utterance[]> {
       speaker: speaker === undefined ? undefined : String(speaker),
       accent,
       meta,
+      source: `${file}:${i + 1}`,
     });
   }
   if (out.length === 0) throw new Error(`${file}: manifest holds no utterances`);

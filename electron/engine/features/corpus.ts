@@ -46,7 +46,9 @@ export async function featurizeCorpus(
       }
     }
     if (!raw) {
-      const audio = await loadAudio(u.audioPath, config.sampleRateHz, segment);
+      const audio = await loadAudio(u.audioPath, config.sampleRateHz, segment).catch((err: Error) => {
+        throw new Error(`${err.message} (utterance ${u.id}${u.source ? `, ${u.source}` : ''})`);
+      });
       raw = computeFeatures(audio.samples, config);
       if (cache && key) await cache.put(key, raw);
     }

@@ -23,6 +23,7 @@ import type { ProgressFn } from '../jobs/progress';
 import { writeFileAtomic } from '../util/atomic';
 import { modelCardMarkdown } from './model-card-md';
 import path from 'node:path';
+import { stat } from 'node:fs/promises';
 
 export const DIGIT_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
 
@@ -84,6 +85,10 @@ function concat(parts: Float32Array[]): Float32Array {
  * @throws Error when outDir already exists or a manifest/audio file cannot be read
  */
 export async function trainBaseModel(cfg: BaseRecipeConfig, onProgress: ProgressFn, backend: string): Promise<ModelCard> {
+  // Fail before 20 minutes of training, not at the end: a model folder is never overwritten.
+  if (await stat(cfg.outDir).then(() => true, () => false)) {
+    throw new Error(`${cfg.outDir}: already exists; a model folder is never overwritten (choose a new --out)`);
+  }
   const rand = seededRandom(cfg.seed);
   const rate = cfg.features.sampleRateHz;
   const utts = await readManifest(cfg.trainManifest);

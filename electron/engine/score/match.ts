@@ -67,12 +67,23 @@ export async function readTranscripts(file: string): Promise<Transcript[]> {
  * @throws Error listing the ids (first 20) that are missing or extra
  */
 export function matchById(refs: Transcript[], hyps: Transcript[], where: string, missingAsEmpty = false): { ref: Transcript; hyp: string }[] {
+  // sclite trn ids are "speaker-utterance": when ids do not match as written, match them without the
+  // speaker prefix on the trn side (so our own trn output scores against the original manifest).
+  const refIdSet = new Set(refs.map((r) => r.id));
+  const unprefix = (id: string): string => {
+    if (refIdSet.has(id)) return id;
+    const dash = id.indexOf('-');
+    return dash > 0 && refIdSet.has(id.slice(dash + 1)) ? id.slice(dash + 1) : id;
+  };
+  hyps = hyps.map((h) => ({ ...h, id: unprefix(h.id) }));
   const byId = new Map(hyps.map((h) => [h.id, h.text]));
   const refIds = new Set(refs.map((r) => r.id));
   const extra = hyps.filter((h) => !refIds.has(h.id)).map((h) => h.id);
   const missing = refs.filter((r) => !byId.has(r.id)).map((r) => r.id);
   const list = (ids: string[]) => ids.slice(0, 20).join(', ') + (ids.length > 20 ? `, ... (${ids.length} in all)` : '');
-  if (extra.length) throw new Error(`${where}: ${extra.length} hypotheses have no reference: ${list(extra)}`);
-  if (missing.length && !missingAsEmpty) throw new Error(`${where}: ${missing.length} references have no hypothesis: ${list(missing)} (use --missing-as-empty to score them as empty)`);
+  const problems: string[] = [];
+  if (extra.length) problems.push(`${extra.length} hypotheses have no reference: ${list(extra)}`);
+  if (missing.length && !missingAsEmpty) problems.push(`${missing.length} references have no hypothesis: ${list(missing)} (use --missing-as-empty to score them as empty)`);
+  if (problems.length) throw new Error(`${where}: ${problems.join('; ')}`);
   return refs.map((ref) => ({ ref, hyp: byId.get(ref.id) ?? '' }));
 }
