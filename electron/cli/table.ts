@@ -27,12 +27,12 @@ export function formatReport(r: Report): string {
     style: { head: [], border: [] },
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
-  t.push(row('test before', r.test.before));
+  t.push(row(r.test.after ? 'test before' : 'test', r.test.before));
   if (r.test.after) t.push(row('test after', r.test.after));
   const speakers = Object.keys(r.test.by_speaker.before);
   if (speakers.length > 1 && speakers.length <= 8) {
     for (const s of speakers) {
-      t.push(row(`  ${s} before`, r.test.by_speaker.before[s]));
+      t.push(row(`  ${s}${r.test.by_speaker.after ? ' before' : ''}`, r.test.by_speaker.before[s]));
       if (r.test.by_speaker.after) t.push(row(`  ${s} after`, r.test.by_speaker.after[s]));
     }
   }
@@ -55,6 +55,7 @@ export function formatReport(r: Report): string {
   if (r.decoder) lines.push(`decoder: ${describe(r.decoder)}`);
   lines.push(`normalisation: ${r.scoring.normalization.name}${r.scoring.normalization.rules.length ? ` (${r.scoring.normalization.rules.join('; ')})` : ''}`);
   const s = r.seconds;
-  if (r.command !== 'score') lines.push(`time: features ${s.features.toFixed(1)} s, adaptation ${s.adaptation.toFixed(1)} s, scoring ${s.scoring.toFixed(1)} s, total ${s.total.toFixed(1)} s`);
+  if (r.command === 'adapt') lines.push(`time: features ${s.features.toFixed(1)} s, adaptation ${s.adaptation.toFixed(1)} s, scoring ${s.scoring.toFixed(1)} s, total ${s.total.toFixed(1)} s`);
+  else if (r.command === 'evaluate') lines.push(`time: features ${s.features.toFixed(1)} s, recognition and scoring ${s.scoring.toFixed(1)} s, total ${s.total.toFixed(1)} s`);
   return lines.join('\n');
 }

@@ -20,7 +20,7 @@ describe('CLI', () => {
     await writeFile(manifest, lines.map((l) => ({ ...JSON.parse(l), audio_filepath: path.resolve(bench, JSON.parse(l).audio_filepath) })).map((o) => JSON.stringify(o)).join('\n'));
     const r = cli(['evaluate', '--model', 'models/digits-base', '--test', manifest, '--out', path.join(dir, 'out')]);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/test before/);
+    expect(r.stdout).toMatch(/│ test\s+│ \d+\.\d\d% │/);
     const report = JSON.parse(await readFile(path.join(dir, 'out', 'report.json'), 'utf8'));
     expect(report.backend).toBe('wasm');
     expect(report.model.name).toBe('digits-base');

@@ -52,6 +52,8 @@ export function trn(rows: UtteranceRow[], side: 'reference' | 'before' | 'after'
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const pct = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : `${(x * 100).toFixed(2)}%`);
+/** A WER difference in points, signed. */
+const pts = (x: number): string => `${x > 0 ? '+' : ''}${(x * 100).toFixed(2)}`;
 
 function alignmentHtml(a: AlignedPair[]): string {
   if (a.length === 0) return '<span class="muted">(empty)</span>';
@@ -69,7 +71,7 @@ function setHtml(title: string, s: SetReport, rows: UtteranceRow[]): string {
   const line = (label: string, c: SetReport['before']) =>
     `<tr><td>${label}</td><td><b>${pct(c.wer)}</b></td><td>${c.substitutions}</td><td>${c.deletions}</td><td>${c.insertions}</td><td>${c.reference_words}</td><td>${pct(c.mean_utterance_wer)}</td><td>${pct(c.median_utterance_wer)}</td><td>${c.utterances}</td></tr>`;
   const cmp = s.comparison
-    ? `<p class="verdict">Change ${pct(s.comparison.change.value)} (95% CI ${pct(s.comparison.change.lo)} to ${pct(s.comparison.change.hi)}),
+    ? `<p class="verdict">Change ${pts(s.comparison.change.value)} WER points (95% CI ${pts(s.comparison.change.lo)} to ${pts(s.comparison.change.hi)}),
        P(adapted better) = ${s.comparison.prob_after_better.toFixed(3)}: <b>${esc(s.comparison.verdict)}</b>
        (paired bootstrap, ${s.comparison.resamples} resamples, seed ${s.comparison.seed})</p>`
     : '';
