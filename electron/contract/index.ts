@@ -92,8 +92,17 @@ export interface EvaluateRequest {
 export interface AdaptRequest {
   jobId: string;
   modelDir: string;
-  adaptManifest: string;
-  testManifest: string;
+  /** Required unless `fromProject` is given. */
+  adaptManifest?: string;
+  /** Required unless `fromProject` is given. */
+  testManifest?: string;
+  /**
+   * Adapt from a project's splits (project name, NAME_PATTERN) instead of the manifest paths: the host
+   * writes the project's adapt / test / unlabelled utterances to `<run>/splits/*.jsonl` and adapts on
+   * them (the unlabelled split, when not empty, is the pseudo-labelling audio). Excludes
+   * adaptManifest, testManifest and unlabelledManifest.
+   */
+  fromProject?: string;
   sourceTestManifest?: string;
   /** Unlabelled audio of the target accent (transcripts ignored): pseudo-label self-training. */
   unlabelledManifest?: string;
@@ -137,6 +146,86 @@ export interface ManifestRow {
   durationSec: number;
   audioPath: string;
 }
+
+/** The split of a project utterance (the `split` field of its manifest line). */
+export const SPLIT_NAMES = ['adapt', 'test', 'unlabelled'] as const;
+export type SplitName = (typeof SPLIT_NAMES)[number];
+
+/** One utterance of a project's manifest as the Data screen shows and edits it. */
+export interface ProjectRow extends ManifestRow {
+  /**
+   * The line's `split`; a line without one (or with an unknown value) counts as "adapt" when it has
+   * a transcript and "unlabelled" when not.
+   */
+  split: SplitName;
+  /** Start within the audio file, seconds (segments). */
+  offsetSec?: number;
+  /** The audio path as the manifest line writes it (project-relative): what readProjectAudio takes. */
+  audioRef: string;
+}
+
+/** Per-split totals of a project. */
+export type SplitCounts = Record<SplitName, { utterances: number; totalSec: number }>;
+
+/** A project's utterances (projectData and every edit operation answer with the state after it). */
+export interface ProjectData {
+  project: string;
+  manifestPath: string;
+  rows: ProjectRow[];
+  splits: SplitCounts;
+  /** Manifest lines that could not be read (kept in the file as they are; not editable here). */
+  unreadable: { line: number; reason: string }[];
+}
+
+/** Fields editUtterances may change; an empty speaker or accent removes the field. */
+export interface UtteranceChanges {
+  text?: string;
+  speaker?: string;
+  accent?: string;
+  split?: SplitName;
+}
+
+export interface EditUtterancesRequest {
+  project: string;
+  /** Utterance ids (1-10000, distinct); every one must exist. */
+  ids: string[];
+  changes: UtteranceChanges;
+}
+
+export interface DeleteUtteranceRequest {
+  project: string;
+  id: string;
+}
+
+/** What undoing a delete needs: the exact manifest line and where it was. */
+export interface DeletedUtterance {
+  id: string;
+  /** The manifest line, byte for byte (without its newline). */
+  line: string;
+  /** Its 0-based position among the manifest's lines. */
+  index: number;
+}
+
+export interface RestoreUtteranceRequest {
+  project: string;
+  /** The deleted line as deleteUtterance returned it; its id must not be in the manifest now. */
+  line: string;
+  /** Where to put it back (clamped to the manifest's length). */
+  index: number;
+}
+
+/** Audio of one project file for playback (readProjectAudio). */
+export interface ProjectAudio {
+  /** The project-relative path. */
+  path: string;
+  /** MIME type from the extension. */
+  mime: string;
+  /** The file's bytes, base64. */
+  data: string;
+}
+
+/** Largest audio file readProjectAudio sends, bytes. */
+export const MAX_PLAY_BYTES = 64 * 1024 * 1024;
 
 /**
  * Corpus formats `importIntoProject` reads (electron/engine/corpus FORMATS), as plain data; a
@@ -272,6 +361,16 @@ export interface Operations {
   importIntoProject: { request: ImportIntoProjectRequest; response: ImportSummaryInfo };
   /** Write a recorded take as a 16-bit WAV at the device rate into audio/ and append it to the manifest. */
   saveTake: { request: SaveTakeRequest; response: SavedTake };
+  /** A project's utterances with their splits, and per-split totals. */
+  projectData: { request: { project: string }; response: ProjectData };
+  /** Change transcript, speaker, accent and/or split of utterances (manifest rewritten atomically, .bak kept). */
+  editUtterances: { request: EditUtterancesRequest; response: ProjectData };
+  /** Remove an utterance's manifest line (its audio file stays); the answer holds the line for undo. */
+  deleteUtterance: { request: DeleteUtteranceRequest; response: { deleted: DeletedUtterance; data: ProjectData } };
+  /** Undo a delete: put the exact line back at its position. */
+  restoreUtterance: { request: RestoreUtteranceRequest; response: ProjectData };
+  /** An audio file of the project (project-relative path; nothing outside the project folder). */
+  readProjectAudio: { request: { project: string; path: string }; response: ProjectAudio };
 }
 
 /** A progress event of one job. */
@@ -300,6 +399,11 @@ export const OPERATION_NAMES = [
   'openProject',
   'importIntoProject',
   'saveTake',
+  'projectData',
+  'editUtterances',
+  'deleteUtterance',
+  'restoreUtterance',
+  'readProjectAudio',
 ] as const satisfies readonly OperationName[];
 
 /** What the preload bridge exposes as `window.studio`, and what the browser-mode client implements. */

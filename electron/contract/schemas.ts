@@ -4,7 +4,7 @@
  * Objects are strict: an unknown field is an error, not silently dropped.
  */
 import { z } from 'zod';
-import { ADAPT_METHOD_NAMES, IMPORT_FORMAT_NAMES, NAME_PATTERN, TAKE_LIMITS, type OperationName, type Request } from './index';
+import { ADAPT_METHOD_NAMES, IMPORT_FORMAT_NAMES, NAME_PATTERN, SPLIT_NAMES, TAKE_LIMITS, type OperationName, type Request } from './index';
 
 const filePath = z.string().min(1, 'must not be empty').max(4096);
 const name = (what: string) => z.string().regex(NAME_PATTERN, `${what} may hold only letters, digits, ".", "_" and "-" (1-64 characters, no leading dot)`);
@@ -90,6 +90,41 @@ export const SaveTakeSchema = z
     }
   });
 
+const noControl = (v: string): boolean => !/[\u0000-\u001f\u007f]/.test(v);
+
+/** An utterance id as the manifest holds it: 1-256 characters, no control characters. */
+const utteranceId = z.string().min(1, 'must not be empty').max(256, 'must be at most 256 characters').refine(noControl, 'must not contain control characters');
+
+/** Longest transcript editUtterances accepts, characters. */
+export const MAX_TRANSCRIPT_CHARS = 2000;
+
+export const UtteranceChangesSchema = z
+  .object({
+    text: z
+      .string()
+      .max(MAX_TRANSCRIPT_CHARS, `must be at most ${MAX_TRANSCRIPT_CHARS} characters`)
+      .refine(noControl, 'must be one line without control characters')
+      .transform((v) => v.trim())
+      .optional(),
+    speaker: label.transform((v) => v.trim()).optional(),
+    accent: label.transform((v) => v.trim()).optional(),
+    split: z.enum(SPLIT_NAMES, { error: `must be one of ${SPLIT_NAMES.map((s) => `"${s}"`).join(', ')}` }).optional(),
+  })
+  .strict()
+  .refine((c) => Object.values(c).some((v) => v !== undefined), 'must change at least one of text, speaker, accent, split');
+
+/**
+ * A path inside a project folder as a manifest line writes it: relative, "/" or "\\" separated, no
+ * ".." segment, no drive letter. (The host checks again after resolving links.)
+ */
+export const ProjectPathSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(1024, 'must be at most 1024 characters')
+  .refine(noControl, 'must not contain control characters')
+  .refine((p) => !/^([/\\]|[A-Za-z]:)/.test(p), 'must be relative to the project folder (not absolute)')
+  .refine((p) => !p.split(/[/\\]/).includes('..'), 'must not leave the project folder ("..")');
+
 const schemas = {
   backend: empty,
   methods: empty,
@@ -101,8 +136,9 @@ const schemas = {
     .object({
       jobId: name('jobId'),
       modelDir: filePath,
-      adaptManifest: filePath,
-      testManifest: filePath,
+      adaptManifest: filePath.optional(),
+      testManifest: filePath.optional(),
+      fromProject: name('fromProject').optional(),
       sourceTestManifest: filePath.optional(),
       unlabelledManifest: filePath.optional(),
       runName: name('runName'),
@@ -111,8 +147,19 @@ const schemas = {
     })
     .strict()
     .superRefine((r, ctx) => {
+      if (r.fromProject !== undefined) {
+        for (const k of ['adaptManifest', 'testManifest', 'unlabelledManifest'] as const) {
+          if (r[k] !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: 'must be absent with fromProject (the project\'s splits are used)' });
+        }
+      } else {
+        for (const k of ['adaptManifest', 'testManifest'] as const) {
+          if (r[k] === undefined) ctx.addIssue({ code: 'custom', path: [k], message: 'is required (or adapt fromProject)' });
+        }
+      }
       for (const k of ['pseudoRounds', 'pseudoThreshold'] as const) {
-        if (r.method?.[k] !== undefined && !r.unlabelledManifest) ctx.addIssue({ code: 'custom', path: ['method', k], message: 'needs unlabelledManifest (unlabelled audio to pseudo-label)' });
+        if (r.method?.[k] !== undefined && !r.unlabelledManifest && r.fromProject === undefined) {
+          ctx.addIssue({ code: 'custom', path: ['method', k], message: 'needs unlabelledManifest (unlabelled audio to pseudo-label)' });
+        }
       }
     }),
   cancel: z.object({ jobId: name('jobId') }).strict(),
@@ -131,6 +178,31 @@ const schemas = {
     })
     .strict(),
   saveTake: SaveTakeSchema,
+  projectData: z.object({ project: name('project') }).strict(),
+  editUtterances: z
+    .object({
+      project: name('project'),
+      ids: z
+        .array(utteranceId)
+        .min(1, 'must name at least one utterance')
+        .max(10000, 'must name at most 10000 utterances')
+        .refine((ids) => new Set(ids).size === ids.length, 'must not repeat an id'),
+      changes: UtteranceChangesSchema,
+    })
+    .strict(),
+  deleteUtterance: z.object({ project: name('project'), id: utteranceId }).strict(),
+  restoreUtterance: z
+    .object({
+      project: name('project'),
+      line: z
+        .string()
+        .min(2, 'must be a manifest line')
+        .max(100_000, 'must be at most 100000 characters')
+        .refine((l) => !/\n|\r(?!$)/.test(l), 'must be one line'),
+      index: z.number().int('must be a whole number').min(0).max(10_000_000),
+    })
+    .strict(),
+  readProjectAudio: z.object({ project: name('project'), path: ProjectPathSchema }).strict(),
 } satisfies { [K in OperationName]: z.ZodType<Request<K>> };
 
 /** Thrown for a payload that does not match its operation's schema (HTTP 400 in browser mode). */

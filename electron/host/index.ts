@@ -76,20 +76,7 @@ export class Host {
       },
       methods: async () => methodInfos(),
       evaluate: (req) => this.runJob(req, { op: 'evaluate', request: { modelDir: req.modelDir, testManifest: req.testManifest, outDir: this.runDir(req.runName), decoder: decoderSpec(req.decoder) } }),
-      adapt: (req) =>
-        this.runJob(req, {
-          op: 'adapt',
-          request: {
-            modelDir: req.modelDir,
-            adaptManifest: req.adaptManifest,
-            testManifest: req.testManifest,
-            sourceTestManifest: req.sourceTestManifest,
-            unlabelledManifest: req.unlabelledManifest,
-            outDir: this.runDir(req.runName),
-            settings: adaptSettings(req.method),
-            decoder: decoderSpec(req.decoder),
-          },
-        }),
+      adapt: (req) => this.adapt(req),
       cancel: async (req) => ({ cancelled: await this.jobs.cancel(req.jobId) }),
       listModels: () => listModels(config.modelsDir, config.runsDir),
       listRuns: () => listRuns(config.runsDir),
@@ -100,6 +87,11 @@ export class Host {
       openProject: (req) => this.projects.open(req.name),
       importIntoProject: (req) => this.projects.importInto(req),
       saveTake: (req) => this.projects.saveTake(req),
+      projectData: (req) => this.projects.data(req.project),
+      editUtterances: (req) => this.projects.editUtterances(req),
+      deleteUtterance: (req) => this.projects.deleteUtterance(req.project, req.id),
+      restoreUtterance: (req) => this.projects.restoreUtterance(req),
+      readProjectAudio: (req) => this.projects.readAudio(req.project, req.path),
     };
   }
 
@@ -129,17 +121,59 @@ export class Host {
     return this.jobs.cancelAll();
   }
 
+  /**
+   * An adaptation from manifest paths, or from a project's splits: then the run folder is created
+   * first and holds the split manifests (`<project>-adapt.jsonl`, `-test`, `-unlabelled`) the job
+   * reads; a failed or cancelled job removes it again like any other.
+   */
+  private async adapt(req: AdaptRequest): Promise<Response<'adapt'>> {
+    const outDir = this.runDir(req.runName);
+    let manifests = { adapt: req.adaptManifest, test: req.testManifest, unlabelled: req.unlabelledManifest };
+    if (req.fromProject) {
+      if (await exists(outDir)) throw new Error(`${outDir}: a run named "${req.runName}" already exists; choose a new name (results are never overwritten)`);
+      try {
+        const s = await this.projects.writeSplits(req.fromProject, outDir);
+        if ((req.method?.pseudoRounds !== undefined || req.method?.pseudoThreshold !== undefined) && !s.unlabelled) {
+          throw new Error(`project "${req.fromProject}": pseudo-label settings need utterances in the unlabelled split`);
+        }
+        manifests = { adapt: s.adapt, test: s.test, unlabelled: s.unlabelled };
+      } catch (err) {
+        await rm(outDir, { recursive: true, force: true });
+        throw err;
+      }
+    }
+    if (!manifests.adapt || !manifests.test) throw new Error('adapt: adaptManifest and testManifest are required (or fromProject)');
+    return this.runJob(
+      req,
+      {
+        op: 'adapt',
+        request: {
+          modelDir: req.modelDir,
+          adaptManifest: manifests.adapt,
+          testManifest: manifests.test,
+          sourceTestManifest: req.sourceTestManifest,
+          unlabelledManifest: manifests.unlabelled,
+          outDir,
+          settings: adaptSettings(req.method),
+          decoder: decoderSpec(req.decoder),
+        },
+      },
+      Boolean(req.fromProject),
+    );
+  }
+
   private runDir(runName: string): string {
     return path.join(this.config.runsDir, runName);
   }
 
   /**
-   * Run a job in a worker. The run folder must not exist; when the job fails or is cancelled before
+   * Run a job in a worker. The run folder must not exist (unless `prepared`: created by this request
+   * with its input manifests); when the job fails or is cancelled before
    * its report is written, the folder (created by this job) is removed again.
    */
-  private async runJob(req: EvaluateRequest | AdaptRequest, job: WorkerJob): Promise<Response<'adapt'>> {
+  private async runJob(req: EvaluateRequest | AdaptRequest, job: WorkerJob, prepared = false): Promise<Response<'adapt'>> {
     const outDir = job.request.outDir;
-    if (await exists(outDir)) throw new Error(`${outDir}: a run named "${req.runName}" already exists; choose a new name (results are never overwritten)`);
+    if (!prepared && (await exists(outDir))) throw new Error(`${outDir}: a run named "${req.runName}" already exists; choose a new name (results are never overwritten)`);
     try {
       return await this.jobs.run(req.jobId, job, (e) => {
         for (const fn of this.listeners) fn({ ...e, jobId: req.jobId });

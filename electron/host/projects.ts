@@ -12,7 +12,7 @@
  * one project runs under a per-project lock, so two takes never race for a name.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { encodeWav16 } from '../engine/audio/wav';
 import { FORMATS } from '../engine/corpus';
@@ -20,7 +20,18 @@ import { nemoLine } from '../engine/corpus/nemo';
 import { createProject, importIntoProject, MANIFEST_FILE, openProject, PROJECT_FILE, type OpenProject, type ProjectFile } from '../engine/corpus/project';
 import type { Utterance } from '../engine/corpus/manifest';
 import { writeFileAtomic, writeJsonAtomic } from '../engine/util/atomic';
-import { IMPORT_FORMAT_NAMES, NAME_PATTERN, type ImportFormatInfo, type ImportIntoProjectRequest, type ImportSummaryInfo, type ProjectInfo, type RecentProject, type SavedTake, type SaveTakeRequest } from '../contract';
+import { deleteLine, editLines, joinLines, parseManifest, projectData, restoreLine, splitManifests, AUDIO_MIME, type ParsedManifest } from './project-data';
+import {
+  IMPORT_FORMAT_NAMES,
+  MAX_PLAY_BYTES,
+  NAME_PATTERN,
+  type DeletedUtterance,
+  type EditUtterancesRequest,
+  type ProjectAudio,
+  type ProjectData,
+  type RestoreUtteranceRequest,
+  type SplitName,
+  type ImportFormatInfo, type ImportIntoProjectRequest, type ImportSummaryInfo, type ProjectInfo, type RecentProject, type SavedTake, type SaveTakeRequest } from '../contract';
 
 export const RECENT_FILE = 'recent-projects.json';
 const RECENT_FORMAT = 'accent-studio-recent-projects';
@@ -200,5 +211,105 @@ export class ProjectStore {
       const after = await openProject(dir, { verify: false });
       return { id, audioPath: file, relPath: rel, durationSec, sampleRateHz: req.sampleRateHz, peakDbfs: peakDbfs(samples), project: this.info(req.project, after, false) };
     });
+  }
+
+  /** The manifest of a project, read and parsed (call under the project's lock when changing it). */
+  private async readManifestOf(name: string): Promise<{ dir: string; file: string; text: string; parsed: ParsedManifest }> {
+    const dir = await this.requireProject(name);
+    const file = path.join(dir, MANIFEST_FILE);
+    const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return '';
+      throw new Error(`${file}: ${err.message}`);
+    });
+    return { dir, file, text, parsed: parseManifest(dir, text) };
+  }
+
+  /** Rewrite the manifest atomically, the previous one kept as manifest.jsonl.bak; returns the new state. */
+  private async rewrite(name: string, file: string, dir: string, oldText: string, lines: string[]): Promise<ProjectData> {
+    const text = joinLines(lines);
+    if (text !== oldText) {
+      await writeFileAtomic(`${file}.bak`, oldText);
+      await writeFileAtomic(file, text);
+    }
+    return projectData(name, file, parseManifest(dir, text));
+  }
+
+  /** A project's utterances, splits and per-split totals. */
+  data(name: string): Promise<ProjectData> {
+    return this.locked(name, async () => {
+      const m = await this.readManifestOf(name);
+      return projectData(name, m.file, m.parsed);
+    });
+  }
+
+  editUtterances(req: EditUtterancesRequest): Promise<ProjectData> {
+    return this.locked(req.project, async () => {
+      const m = await this.readManifestOf(req.project);
+      return this.rewrite(req.project, m.file, m.dir, m.text, editLines(m.parsed, req.ids, req.changes));
+    });
+  }
+
+  /** Remove an utterance's line; the audio file is left where it is (undo needs it). */
+  deleteUtterance(project: string, id: string): Promise<{ deleted: DeletedUtterance; data: ProjectData }> {
+    return this.locked(project, async () => {
+      const m = await this.readManifestOf(project);
+      const { lines, deleted } = deleteLine(m.parsed, id);
+      return { deleted, data: await this.rewrite(project, m.file, m.dir, m.text, lines) };
+    });
+  }
+
+  restoreUtterance(req: RestoreUtteranceRequest): Promise<ProjectData> {
+    return this.locked(req.project, async () => {
+      const m = await this.readManifestOf(req.project);
+      return this.rewrite(req.project, m.file, m.dir, m.text, restoreLine(m.dir, m.parsed, req.line, req.index));
+    });
+  }
+
+  /**
+   * Write the project's split manifests (`<outDir>/<project>-<split>.jsonl`, audio paths absolute)
+   * for an adaptation run.
+   * @returns the files written; `unlabelled` only when that split is not empty
+   * @throws Error when the adapt or test split is empty or lacks transcripts
+   */
+  writeSplits(project: string, outDir: string): Promise<{ adapt: string; test: string; unlabelled?: string; counts: Record<SplitName, number> }> {
+    return this.locked(project, async () => {
+      const m = await this.readManifestOf(project);
+      const texts = splitManifests(m.parsed);
+      const file = (s: SplitName): string => path.join(outDir, `${project}-${s}.jsonl`);
+      await writeFileAtomic(file('adapt'), texts.adapt);
+      await writeFileAtomic(file('test'), texts.test);
+      if (texts.unlabelled) await writeFileAtomic(file('unlabelled'), texts.unlabelled);
+      const counts = { adapt: 0, test: 0, unlabelled: 0 };
+      for (const r of m.parsed.rows) counts[r.split]++;
+      return { adapt: file('adapt'), test: file('test'), ...(texts.unlabelled ? { unlabelled: file('unlabelled') } : {}), counts };
+    });
+  }
+
+  /**
+   * An audio file of the project for playback.
+   * @throws Error for a path leaving the project folder (also through a link), a missing or
+   *   non-audio file, or one larger than MAX_PLAY_BYTES
+   */
+  async readAudio(project: string, rel: string): Promise<ProjectAudio> {
+    const dir = await this.requireProject(project);
+    const abs = path.resolve(dir, rel);
+    const inside = (root: string, p: string): boolean => {
+      const r = path.relative(root, p);
+      return r !== '' && !r.startsWith('..') && !path.isAbsolute(r);
+    };
+    if (path.isAbsolute(rel) || !inside(dir, abs)) throw new Error(`"${rel}": not a file inside the project folder`);
+    const mime = AUDIO_MIME[path.extname(abs).toLowerCase()];
+    if (!mime) throw new Error(`"${rel}": not an audio file (${Object.keys(AUDIO_MIME).join(', ')})`);
+    let real: string;
+    try {
+      real = await realpath(abs);
+    } catch {
+      throw new Error(`${abs}: audio file is missing`);
+    }
+    if (!inside(await realpath(dir), real)) throw new Error(`"${rel}": links to ${real}, outside the project folder`);
+    const st = await stat(real);
+    if (!st.isFile()) throw new Error(`${abs}: not a file`);
+    if (st.size > MAX_PLAY_BYTES) throw new Error(`${abs}: ${(st.size / 2 ** 20).toFixed(0)} MiB is too large to play here (at most ${MAX_PLAY_BYTES / 2 ** 20} MiB)`);
+    return { path: rel, mime, data: (await readFile(real)).toString('base64') };
   }
 }

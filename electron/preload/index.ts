@@ -21,6 +21,11 @@ const api: StudioApi = {
   openProject: (req) => ipcRenderer.invoke(channel('openProject'), req),
   importIntoProject: (req) => ipcRenderer.invoke(channel('importIntoProject'), req),
   saveTake: (req) => ipcRenderer.invoke(channel('saveTake'), req),
+  projectData: (req) => ipcRenderer.invoke(channel('projectData'), req),
+  editUtterances: (req) => ipcRenderer.invoke(channel('editUtterances'), req),
+  deleteUtterance: (req) => ipcRenderer.invoke(channel('deleteUtterance'), req),
+  restoreUtterance: (req) => ipcRenderer.invoke(channel('restoreUtterance'), req),
+  readProjectAudio: (req) => ipcRenderer.invoke(channel('readProjectAudio'), req),
   onProgress: (fn) => {
     const listener = (_e: unknown, ev: JobProgress): void => fn(ev);
     ipcRenderer.on(PROGRESS_CHANNEL, listener);

@@ -85,3 +85,60 @@ describe('saveTake', () => {
     expect(messageOf('saveTake', noRate)).toMatch(/sampleRateHz: /);
   });
 });
+
+describe('project data operations (Data screen) and adapting from a project', () => {
+  it('editUtterances: trims text and labels, needs a change, names bad splits, ids and fields', () => {
+    expect(parseRequest('editUtterances', { project: 'p1', ids: ['a', 'b'], changes: { split: 'test' } })).toEqual({ project: 'p1', ids: ['a', 'b'], changes: { split: 'test' } });
+    expect(parseRequest('editUtterances', { project: 'p1', ids: ['a'], changes: { text: '  eins zwei ', speaker: ' s ', accent: '' } }).changes).toEqual({
+      text: 'eins zwei',
+      speaker: 's',
+      accent: '',
+    });
+    expect(parseRequest('editUtterances', { project: 'p1', ids: ['a'], changes: { text: '' } }).changes).toEqual({ text: '' });
+    expect(messageOf('editUtterances', { project: 'p1', ids: ['a'], changes: {} })).toContain('changes: must change at least one of text, speaker, accent, split');
+    expect(messageOf('editUtterances', { project: 'p1', ids: ['a'], changes: { split: 'train' } })).toContain('changes.split: must be one of "adapt", "test", "unlabelled"');
+    expect(messageOf('editUtterances', { project: 'p1', ids: [], changes: { split: 'test' } })).toContain('ids: must name at least one utterance');
+    expect(messageOf('editUtterances', { project: 'p1', ids: ['a', 'a'], changes: { split: 'test' } })).toContain('ids: must not repeat an id');
+    expect(messageOf('editUtterances', { project: 'p1', ids: ['a'], changes: { text: 'one\ntwo' } })).toContain('changes.text: must be one line');
+    expect(messageOf('editUtterances', { project: 'p1', ids: ['a'], changes: { duration: 3 } })).toContain('Unrecognized key: "duration"');
+    expect(messageOf('editUtterances', { project: '../p', ids: ['a\u0000'], changes: { speaker: 'x'.repeat(65) } })).toMatch(
+      /project: project may hold only.*ids\.0: must not contain control characters.*changes\.speaker: must be at most 64 characters/,
+    );
+  });
+
+  it('deleteUtterance / restoreUtterance: one id; one line and a whole index', () => {
+    expect(parseRequest('deleteUtterance', { project: 'p1', id: '0_yweweler_0' })).toEqual({ project: 'p1', id: '0_yweweler_0' });
+    expect(messageOf('deleteUtterance', { project: 'p1', id: '' })).toContain('id: must not be empty');
+    const line = '{"id":"a","audio_filepath":"audio/a.wav","text":"x"}';
+    expect(parseRequest('restoreUtterance', { project: 'p1', line, index: 3 })).toEqual({ project: 'p1', line, index: 3 });
+    expect(messageOf('restoreUtterance', { project: 'p1', line: `${line}\n${line}`, index: 0 })).toContain('line: must be one line');
+    expect(messageOf('restoreUtterance', { project: 'p1', line, index: -1 })).toMatch(/index: /);
+    expect(messageOf('restoreUtterance', { project: 'p1', line, index: 1.5 })).toContain('index: must be a whole number');
+  });
+
+  it('readProjectAudio: project-relative paths only', () => {
+    expect(parseRequest('readProjectAudio', { project: 'p1', path: 'audio/take-0001.wav' })).toEqual({ project: 'p1', path: 'audio/take-0001.wav' });
+    for (const bad of ['../secret.wav', 'audio/../../x.wav', 'audio\\..\\..\\x.wav', '..']) {
+      expect(messageOf('readProjectAudio', { project: 'p1', path: bad })).toContain('path: must not leave the project folder');
+    }
+    for (const bad of ['/etc/passwd', '\\\\server\\share\\a.wav', 'C:\\a.wav', 'c:/a.wav']) {
+      expect(messageOf('readProjectAudio', { project: 'p1', path: bad })).toContain('path: must be relative to the project folder');
+    }
+    expect(messageOf('readProjectAudio', { project: 'p1', path: '' })).toContain('path: must not be empty');
+  });
+
+  it('adapt: fromProject replaces the adaptation, test and unlabelled manifests', () => {
+    const base = { jobId: 'j', modelDir: '/m', runName: 'r' };
+    expect(parseRequest('adapt', { ...base, fromProject: 'p1', method: { epochs: 2 } })).toEqual({ ...base, fromProject: 'p1', method: { epochs: 2 } });
+    // Pseudo-label settings are allowed: the project's unlabelled split is the unlabelled audio.
+    expect(parseRequest('adapt', { ...base, fromProject: 'p1', method: { pseudoRounds: 1 } }).method).toEqual({ pseudoRounds: 1 });
+    const both = messageOf('adapt', { ...base, fromProject: 'p1', adaptManifest: '/a', testManifest: '/t', unlabelledManifest: '/u' });
+    expect(both).toContain('adaptManifest: must be absent with fromProject');
+    expect(both).toContain('testManifest: must be absent with fromProject');
+    expect(both).toContain('unlabelledManifest: must be absent with fromProject');
+    const neither = messageOf('adapt', base);
+    expect(neither).toContain('adaptManifest: is required (or adapt fromProject)');
+    expect(neither).toContain('testManifest: is required (or adapt fromProject)');
+    expect(messageOf('adapt', { ...base, fromProject: '../p' })).toContain('fromProject: fromProject may hold only letters');
+  });
+});

@@ -23,6 +23,9 @@ export function duration(sec: number): string {
   return `${s} s`;
 }
 
+/** A total length in minutes with one decimal ("2.4 min"), or seconds under a minute ("17.3 s"). */
+export const minutes = (sec: number): string => (sec < 60 ? `${sec.toFixed(1)} s` : `${(sec / 60).toFixed(1)} min`);
+
 /** A loss value with 4 significant decimals. */
 export const loss = (x: number | undefined): string => (x === undefined ? '' : x.toFixed(4));
 

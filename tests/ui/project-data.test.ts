@@ -1,0 +1,177 @@
+/**
+ * The Data screen on a project, then adapting from the project's splits, in real Chromium: a project
+ * holding the German FSDD adaptation set (imported through the host API) is opened on the Project
+ * screen; in the Data screen some utterances go to the test split (bulk and per row), one transcript
+ * is edited, a clip is played, one utterance is deleted and the delete undone (the manifest is
+ * byte-identical again); then the Adapt screen adapts from the project's splits (2 epochs) and
+ * Compare must show that run's report numbers. Screenshots go to test-results/ui/.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { startServer, type StudioServer } from '../../electron/server';
+import { ensureRendererBuilt, RENDERER_DIR } from '../../electron/server/main';
+import type { Report } from '../../electron/contract';
+import { pct } from '../../renderer/src/lib/format';
+import { baseModel, BENCH } from './fixtures';
+import { hasChromium, launchChromium, requireChromium } from './browser';
+
+requireChromium();
+
+const SHOTS = path.resolve('test-results/ui');
+
+describe.skipIf(!hasChromium)('Data screen on a project, and adapting from its splits (Chromium)', () => {
+  let tmp: string;
+  let server: StudioServer;
+  let browser: Browser;
+  let page: Page;
+  let manifest: string;
+  let runsDir: string;
+  let ids: string[] = [];
+  const project = 'ui-german';
+  const runName = 'ui-from-project';
+  const testIds: string[] = [];
+
+  beforeAll(async () => {
+    ensureRendererBuilt();
+    tmp = await mkdtemp(path.join(tmpdir(), 'studio-data-ui-'));
+    const base = await baseModel(tmp);
+    runsDir = path.join(tmp, 'runs');
+    await mkdir(SHOTS, { recursive: true });
+    server = await startServer({ rendererDir: RENDERER_DIR, modelsDir: base.modelsDir, runsDir, projectsDir: path.join(tmp, 'projects') });
+    await server.host.call('createProject', { name: project });
+    const imp = await server.host.call('importIntoProject', { project, format: 'nemo', source: path.join(BENCH, 'fsdd-german-adapt.jsonl') });
+    expect(imp.imported).toBe(50);
+    manifest = imp.project.manifestPath;
+    ids = (await server.host.call('projectData', { project })).rows.map((r) => r.id).sort();
+    browser = await launchChromium(['--autoplay-policy=no-user-gesture-required']);
+    page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    page.on('pageerror', (err) => console.error('[browser]', err.message));
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  const rows = () => page.locator('[data-testid="data-table"] tbody tr');
+  const text = (id: string) => page.getByTestId(id).textContent();
+
+  it('opens the project and edits its data: splits, a transcript, play, delete and undo', async () => {
+    await page.goto(server.url);
+    await page.locator('nav [data-screen="project"]').click();
+    await page.getByTestId('open-project-name').fill(project);
+    await page.getByTestId('open-project').click();
+    await page.getByTestId('project-current').waitFor();
+    expect(await text('project-utterances')).toBe('50');
+
+    await page.locator('nav [data-screen="data"]').click();
+    await page.getByTestId('data-table').waitFor();
+    expect(await rows().count()).toBe(50);
+    expect(await text('split-count-adapt')).toBe('50');
+    expect(await text('split-count-test')).toBe('0');
+
+    // Every fifth utterance to the test split with the bulk action, one more through its row.
+    for (let i = 0; i < ids.length; i += 5) {
+      await page.getByTestId(`select-${ids[i]}`).check();
+      testIds.push(ids[i]);
+    }
+    expect(testIds).toHaveLength(10);
+    await page.getByTestId('bulk-split').selectOption('test');
+    await page.getByTestId('bulk-apply').click();
+    await expect.poll(() => text('split-count-test')).toBe('10');
+    await page.getByTestId(`split-${ids[1]}`).selectOption('test');
+    testIds.push(ids[1]);
+    await expect.poll(() => text('split-count-test')).toBe('11');
+    expect(await text('split-count-adapt')).toBe('39');
+    let lines = (await readFile(manifest, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { id: string; split?: string; text: string });
+    expect(lines.filter((l) => l.split === 'test').map((l) => l.id).sort()).toEqual([...testIds].sort());
+    expect(existsSync(`${manifest}.bak`)).toBe(true);
+
+    // Edit a transcript inline (Enter commits): the speaker said the German word, not in the digit
+    // model's words, so the utterance goes to the unlabelled split (audio for pseudo-labels).
+    const edited = ids[2];
+    await page.getByTestId(`text-${edited}`).fill('null');
+    await page.getByTestId(`text-${edited}`).press('Enter');
+    await expect.poll(() => text('data-status')).toContain(`Saved text of ${edited}`);
+    await page.getByTestId(`split-${edited}`).selectOption('unlabelled');
+    await expect.poll(() => text('split-count-unlabelled')).toBe('1');
+    expect(await text('split-count-adapt')).toBe('38');
+    lines = (await readFile(manifest, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.find((l) => l.id === edited)).toMatchObject({ text: 'null', split: 'unlabelled' });
+
+    // Play a clip: the host sends the project's file, the browser decodes and plays it.
+    await page.getByTestId(`play-${ids[3]}`).click();
+    await page.waitForTimeout(300);
+    expect(await page.getByTestId('data-error').count()).toBe(0);
+
+    // Filter by split and sort by duration.
+    await page.getByTestId('filter-split').selectOption('test');
+    await expect.poll(() => rows().count()).toBe(11);
+    await page.getByTestId('filter-split').selectOption('');
+    await expect.poll(() => rows().count()).toBe(50);
+
+    // Delete one utterance, then undo: the manifest is byte-identical to before, the audio never went away.
+    const before = await readFile(manifest, 'utf8');
+    const victim = ids[4];
+    const audio = JSON.parse(before.split('\n').find((l) => JSON.parse(l).id === victim)!).audio_filepath as string;
+    await page.getByTestId(`delete-${victim}`).click();
+    await expect.poll(() => rows().count()).toBe(49);
+    expect(await text('split-count-adapt')).toBe('37');
+    expect(await readFile(manifest, 'utf8')).not.toContain(`"id":"${victim}"`);
+    expect(existsSync(path.join(path.dirname(manifest), audio))).toBe(true);
+    await expect.poll(() => text('nav-project')).toContain(project);
+    await page.getByTestId('undo').click();
+    await expect.poll(() => rows().count()).toBe(50);
+    expect(await readFile(manifest, 'utf8')).toBe(before);
+    expect(await page.getByTestId('undo').count()).toBe(0);
+    expect(await text('split-count-adapt')).toBe('38');
+
+    await page.getByTestId(`select-${ids[7]}`).check(); // show a selected row in the screenshot
+    await page.screenshot({ path: path.join(SHOTS, 'data-project.png'), fullPage: false });
+    await page.getByTestId(`select-${ids[7]}`).uncheck();
+  }, 120_000);
+
+  it("adapts from the project's splits, and Compare shows that run's report", async () => {
+    await page.locator('nav [data-screen="adapt"]').click();
+    await page.getByTestId('source-project').check();
+    await expect.poll(() => text('project-splits')).toContain('test 11');
+    expect(await text('project-splits')).toContain('unlabelled 1');
+    expect(await page.getByTestId('adaptManifest').count()).toBe(0);
+    await page.getByTestId('runName').fill(runName);
+    await page.getByTestId('epochs').fill('2');
+    await page.screenshot({ path: path.join(SHOTS, 'adapt-from-project.png') });
+    expect(await page.getByTestId('start').isEnabled()).toBe(true);
+    await page.getByTestId('start').click();
+    await page.locator('[data-testid="job"]:not([data-status="running"])').waitFor({ timeout: 240_000 });
+    if ((await page.getByTestId('job').getAttribute('data-status')) !== 'done') throw new Error(`adaptation ended: ${await page.getByTestId('job').textContent()}`);
+
+    const runDir = path.join(runsDir, runName);
+    const report = JSON.parse(await readFile(path.join(runDir, 'report.json'), 'utf8')) as Report;
+    // The run folder holds the split manifests it adapted on.
+    const testLines = (await readFile(path.join(runDir, `${project}-test.jsonl`), 'utf8')).trim().split('\n');
+    expect(testLines.map((l) => JSON.parse(l).id).sort()).toEqual([...testIds].sort());
+    expect((await readFile(path.join(runDir, `${project}-adapt.jsonl`), 'utf8')).trim().split('\n')).toHaveLength(38);
+    expect((await readFile(path.join(runDir, `${project}-unlabelled.jsonl`), 'utf8')).trim().split('\n').map((l) => JSON.parse(l).id)).toEqual([ids[2]]);
+    expect(report.utterances).toHaveLength(11);
+    expect((report.adaptation as Record<string, unknown>).adaptationUtterances).toBe(38);
+    expect((report.adaptation as Record<string, unknown>).epochLog).toHaveLength(2);
+    await expect.poll(() => text('summary')).toContain(`${pct(report.test.before.wer)} → ${pct(report.test.after!.wer)}`);
+
+    await page.getByTestId('open-compare').click();
+    await page.getByTestId('scores').waitFor();
+    expect(await page.getByTestId('run').inputValue()).toBe(runName);
+    for (const [key, s] of [['test-before', report.test.before], ['test-after', report.test.after!]] as const) {
+      expect(await text(`wer-${key}`)).toBe(pct(s.wer));
+      expect(await text(`s-${key}`)).toBe(String(s.substitutions));
+      expect(await text(`d-${key}`)).toBe(String(s.deletions));
+      expect(await text(`i-${key}`)).toBe(String(s.insertions));
+      expect(await text(`n-${key}`)).toBe(String(s.reference_words));
+    }
+    expect(await page.locator('[data-testid="utterances"] tbody tr').count()).toBe(11);
+  }, 300_000);
+});
