@@ -120,6 +120,8 @@ export interface ModelEntry {
   kind: 'base' | 'adapted';
   /** Run name for adapted models. */
   run?: string;
+  /** Project (NAME_PATTERN) whose `runs/` folder holds the run; absent for the studio's runs folder. */
+  project?: string;
   /** The parsed card, or null with `error` when card.json is missing or invalid. */
   card: ModelCard | null;
   error?: string;
@@ -128,6 +130,8 @@ export interface ModelEntry {
 /** A run folder found by listRuns (newest first). */
 export interface RunEntry {
   name: string;
+  /** Project whose `runs/` folder holds the run (adapted from its splits); absent for the studio's runs folder. */
+  project?: string;
   dir: string;
   command: Report['command'];
   created: string;
@@ -136,6 +140,34 @@ export interface RunEntry {
   testWerBefore: number | null;
   testWerAfter?: number | null;
 }
+
+/** Export an adapted model with its run's report (operation `exportModel`). */
+export interface ExportModelRequest {
+  /** Run name (NAME_PATTERN) whose `model/` is exported. */
+  run: string;
+  /** Project holding the run in its `runs/`; absent for the studio's runs folder. */
+  project?: string;
+  /** New folder name (NAME_PATTERN) inside the exports root; must not exist yet. */
+  name: string;
+}
+
+export interface ExportedModel {
+  /** Absolute path of the written folder. */
+  path: string;
+  /** Files written, relative to `path` (sorted; trn/ files as "trn/<file>"). */
+  files: string[];
+}
+
+/** What a native file dialog is asked for (operation `chooseFile`). */
+export interface ChooseFileRequest {
+  /** "manifest": one file (.jsonl, .json, .tsv, .csv); "folder": one directory. */
+  purpose: 'manifest' | 'folder';
+  /** Dialog title. */
+  title: string;
+}
+
+/** Browser mode has no native dialogs (`available: false`); in the desktop app `path` is null when the dialog was cancelled. */
+export type ChooseFileResponse = { available: false } | { available: true; path: string | null };
 
 /** One manifest line as the Data screen shows it. */
 export interface ManifestRow {
@@ -348,8 +380,12 @@ export interface Operations {
   cancel: { request: { jobId: string }; response: { cancelled: boolean } };
   listModels: { request: Record<string, never>; response: ModelEntry[] };
   listRuns: { request: Record<string, never>; response: RunEntry[] };
-  /** A run folder's report.json, by run name. */
-  readReport: { request: { runName: string }; response: Report };
+  /** A run folder's report.json, by run name (and project, for runs in a project's runs/). */
+  readReport: { request: { runName: string; project?: string }; response: Report };
+  /** Copy an adapted model and its run's report files into a new folder under the exports root (atomically; never overwrites). */
+  exportModel: { request: ExportModelRequest; response: ExportedModel };
+  /** A native open dialog (desktop app only; browser mode answers `{available: false}`). */
+  chooseFile: { request: ChooseFileRequest; response: ChooseFileResponse };
   readManifest: { request: { path: string }; response: { path: string; rows: ManifestRow[] } };
   /** The projects root, recently opened projects (newest first) and the formats import reads. */
   listProjects: { request: Record<string, never>; response: { root: string; recent: RecentProject[]; formats: ImportFormatInfo[] } };
@@ -393,6 +429,8 @@ export const OPERATION_NAMES = [
   'listModels',
   'listRuns',
   'readReport',
+  'exportModel',
+  'chooseFile',
   'readManifest',
   'listProjects',
   'createProject',

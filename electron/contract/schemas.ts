@@ -165,7 +165,14 @@ const schemas = {
   cancel: z.object({ jobId: name('jobId') }).strict(),
   listModels: empty,
   listRuns: empty,
-  readReport: z.object({ runName: name('runName') }).strict(),
+  readReport: z.object({ runName: name('runName'), project: name('project').optional() }).strict(),
+  exportModel: z.object({ run: name('run'), project: name('project').optional(), name: name('name') }).strict(),
+  chooseFile: z
+    .object({
+      purpose: z.enum(['manifest', 'folder'], { error: 'must be "manifest" or "folder"' }),
+      title: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').refine(noControl, 'must be one line without control characters'),
+    })
+    .strict(),
   readManifest: z.object({ path: filePath }).strict(),
   listProjects: empty,
   createProject: z.object({ name: name('name') }).strict(),

@@ -17,10 +17,16 @@ async function subfolders(dir: string): Promise<string[]> {
   return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
 }
 
-async function modelEntry(dir: string, kind: ModelEntry['kind'], run?: string): Promise<ModelEntry | null> {
+/** A folder of runs: the studio's runs folder (no project) or a project's `runs/`. */
+export interface RunsFolder {
+  dir: string;
+  project?: string;
+}
+
+async function modelEntry(dir: string, kind: ModelEntry['kind'], run?: string, project?: string): Promise<ModelEntry | null> {
   const cardPath = path.join(dir, 'card.json');
   if (!(await isFile(cardPath)) && !(await isFile(path.join(dir, 'model.json')))) return null;
-  const base = { dir: path.resolve(dir), kind, ...(run ? { run } : {}) };
+  const base = { dir: path.resolve(dir), kind, ...(run ? { run } : {}), ...(project ? { project } : {}) };
   try {
     return { ...base, card: parseCard(JSON.parse(await readFile(cardPath, 'utf8')), cardPath) };
   } catch (err) {
@@ -29,16 +35,23 @@ async function modelEntry(dir: string, kind: ModelEntry['kind'], run?: string): 
   }
 }
 
-/** Base models (folders of `modelsDir` holding card.json or model.json), then adapted models of runs. */
-export async function listModels(modelsDir: string, runsDir: string): Promise<ModelEntry[]> {
+const folders = (runs: string | RunsFolder[]): RunsFolder[] => (typeof runs === 'string' ? [{ dir: runs }] : runs);
+
+/**
+ * Base models (folders of `modelsDir` holding card.json or model.json), then adapted models of runs
+ * (`runs`: the studio's runs folder, or several runs folders: the studio's and the projects').
+ */
+export async function listModels(modelsDir: string, runs: string | RunsFolder[]): Promise<ModelEntry[]> {
   const out: ModelEntry[] = [];
   for (const name of await subfolders(modelsDir)) {
     const m = await modelEntry(path.join(modelsDir, name), 'base');
     if (m) out.push(m);
   }
-  for (const run of await subfolders(runsDir)) {
-    const m = await modelEntry(path.join(runsDir, run, 'model'), 'adapted', run);
-    if (m) out.push(m);
+  for (const f of folders(runs)) {
+    for (const run of await subfolders(f.dir)) {
+      const m = await modelEntry(path.join(f.dir, run, 'model'), 'adapted', run, f.project);
+      if (m) out.push(m);
+    }
   }
   return out;
 }
@@ -62,16 +75,17 @@ export async function readReportFile(file: string): Promise<Report> {
   return raw as unknown as Report;
 }
 
-/** Finished runs (folders of `runsDir` holding report.json), newest first. Unreadable reports are skipped. */
-export async function listRuns(runsDir: string): Promise<RunEntry[]> {
+/** Finished runs (folders of the runs folders holding report.json), newest first. Unreadable reports are skipped. */
+export async function listRuns(runs: string | RunsFolder[]): Promise<RunEntry[]> {
   const out: RunEntry[] = [];
-  for (const name of await subfolders(runsDir)) {
-    const dir = path.join(runsDir, name);
+  for (const f of folders(runs)) for (const name of await subfolders(f.dir)) {
+    const dir = path.join(f.dir, name);
     if (!(await isFile(path.join(dir, 'report.json')))) continue;
     try {
       const r = await readReportFile(path.join(dir, 'report.json'));
       out.push({
         name,
+        ...(f.project ? { project: f.project } : {}),
         dir: path.resolve(dir),
         command: r.command,
         created: r.created,

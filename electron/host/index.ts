@@ -3,15 +3,16 @@
  * (electron/main/ipc.ts) and the browser-mode server (electron/server/). Every payload is validated
  * with the contract's schemas; long jobs run in worker threads (jobs.ts); results are plain data.
  */
-import { rm, stat } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { backendInfo } from '../engine';
 import { parseRequest } from '../contract/schemas';
-import type { AdaptRequest, DecoderSettings, EvaluateRequest, JobProgress, MethodInfo, MethodSettings, OperationName, Request, Response } from '../contract';
+import { NAME_PATTERN, type AdaptRequest, type DecoderSettings, type EvaluateRequest, type JobProgress, type MethodInfo, type MethodSettings, type OperationName, type Request, type Response } from '../contract';
 import type { AdaptConfig, DecoderSpec } from '../engine';
 import { METHODS, METHOD_NAMES } from '../engine/adapt/methods';
 import { JobRunner, type WorkerEntry, type WorkerJob } from './jobs';
-import { listModels, listRuns, readManifestRows, readReportFile } from './catalog';
+import { listModels, listRuns, readManifestRows, readReportFile, type RunsFolder } from './catalog';
+import { exportModel } from './export';
 import { ProjectStore } from './projects';
 
 export { JobCancelledError } from './jobs';
@@ -24,6 +25,8 @@ export interface HostConfig {
   runsDir: string;
   /** Folder holding the project folders (one per project name); default: `projects/` beside runsDir. */
   projectsDir?: string;
+  /** Folder where exportModel writes; default: `exports/` beside runsDir. */
+  exportsDir?: string;
   /** Built worker script; default: worker.ts run with tsx (development, browser mode, tests). */
   worker?: WorkerEntry;
 }
@@ -78,9 +81,12 @@ export class Host {
       evaluate: (req) => this.runJob(req, { op: 'evaluate', request: { modelDir: req.modelDir, testManifest: req.testManifest, outDir: this.runDir(req.runName), decoder: decoderSpec(req.decoder) } }),
       adapt: (req) => this.adapt(req),
       cancel: async (req) => ({ cancelled: await this.jobs.cancel(req.jobId) }),
-      listModels: () => listModels(config.modelsDir, config.runsDir),
-      listRuns: () => listRuns(config.runsDir),
-      readReport: (req) => readReportFile(path.join(this.runDir(req.runName), 'report.json')),
+      listModels: async () => listModels(config.modelsDir, await this.runsFolders()),
+      listRuns: async () => listRuns(await this.runsFolders()),
+      readReport: async (req) => readReportFile(path.join(await this.runDirOf(req.runName, req.project), 'report.json')),
+      exportModel: async (req) => exportModel(await this.runDirOf(req.run, req.project), this.exportsDir, req.name),
+      // Native dialogs exist in the desktop app only: electron/main/ipc.ts answers this operation there.
+      chooseFile: async () => ({ available: false }),
       readManifest: (req) => readManifestRows(req.path),
       listProjects: () => this.projects.list(),
       createProject: (req) => this.projects.create(req.name),
@@ -122,12 +128,12 @@ export class Host {
   }
 
   /**
-   * An adaptation from manifest paths, or from a project's splits: then the run folder is created
-   * first and holds the split manifests (`<project>-adapt.jsonl`, `-test`, `-unlabelled`) the job
+   * An adaptation from manifest paths, or from a project's splits: then the run folder is
+   * `<project>/runs/<runName>` (listed by listRuns and listModels with its project), created first and holds the split manifests (`<project>-adapt.jsonl`, `-test`, `-unlabelled`) the job
    * reads; a failed or cancelled job removes it again like any other.
    */
   private async adapt(req: AdaptRequest): Promise<Response<'adapt'>> {
-    const outDir = this.runDir(req.runName);
+    const outDir = req.fromProject ? path.join(await this.projects.requireProject(req.fromProject), 'runs', req.runName) : this.runDir(req.runName);
     let manifests = { adapt: req.adaptManifest, test: req.testManifest, unlabelled: req.unlabelledManifest };
     if (req.fromProject) {
       if (await exists(outDir)) throw new Error(`${outDir}: a run named "${req.runName}" already exists; choose a new name (results are never overwritten)`);
@@ -164,6 +170,27 @@ export class Host {
 
   private runDir(runName: string): string {
     return path.join(this.config.runsDir, runName);
+  }
+
+  /** The exports root (exportModel). */
+  get exportsDir(): string {
+    return path.resolve(this.config.exportsDir ?? path.join(path.dirname(path.resolve(this.config.runsDir)), 'exports'));
+  }
+
+  /** A run folder: in the studio's runs folder, or in a project's `runs/`. */
+  private async runDirOf(runName: string, project?: string): Promise<string> {
+    return project ? path.join(this.projects.dirOf(project), 'runs', runName) : this.runDir(runName);
+  }
+
+  /** The studio's runs folder, then the `runs/` of every project (by name). */
+  private async runsFolders(): Promise<RunsFolder[]> {
+    const out: RunsFolder[] = [{ dir: this.config.runsDir }];
+    const entries = await readdir(this.projects.root, { withFileTypes: true }).catch(() => []);
+    for (const e of entries.filter((d) => d.isDirectory() && NAME_PATTERN.test(d.name)).map((d) => d.name).sort()) {
+      const runs = path.join(this.projects.root, e, 'runs');
+      if (await exists(runs)) out.push({ dir: runs, project: e });
+    }
+    return out;
   }
 
   /**

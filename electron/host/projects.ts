@@ -85,7 +85,8 @@ export class ProjectStore {
     return next;
   }
 
-  private async requireProject(name: string): Promise<string> {
+  /** The folder of an existing project (its project.json present). */
+  async requireProject(name: string): Promise<string> {
     const dir = this.dirOf(name);
     if (!(await isFile(path.join(dir, PROJECT_FILE)))) throw new Error(`${dir}: no project named "${name}" (project.json not found); create it first`);
     return dir;

@@ -1,11 +1,31 @@
 /**
  * The IPC table: one handler per contract operation. Validation (the contract's zod schemas), the
  * worker-thread jobs and the engine calls live in the host (electron/host), shared with the
- * browser-mode server, so both accept exactly the same requests.
+ * browser-mode server, so both accept exactly the same requests. The one exception is `chooseFile`:
+ * native open dialogs exist only here (the host, in browser mode, answers `{available: false}`).
  */
-import type { IpcMain, WebContents } from 'electron';
-import { channel, OPERATION_NAMES, PROGRESS_CHANNEL } from '../contract';
+import { BrowserWindow, dialog, type IpcMain, type OpenDialogOptions, type WebContents } from 'electron';
+import { channel, OPERATION_NAMES, PROGRESS_CHANNEL, type ChooseFileRequest, type ChooseFileResponse } from '../contract';
+import { parseRequest } from '../contract/schemas';
 import type { Host } from '../host';
+
+/** A native open dialog for a manifest file or a folder, over the studio window. */
+async function chooseFile(req: ChooseFileRequest, owner: WebContents): Promise<ChooseFileResponse> {
+  const options: OpenDialogOptions =
+    req.purpose === 'manifest'
+      ? {
+          title: req.title,
+          properties: ['openFile'],
+          filters: [
+            { name: 'Manifests', extensions: ['jsonl', 'json', 'tsv', 'csv'] },
+            { name: 'All files', extensions: ['*'] },
+          ],
+        }
+      : { title: req.title, properties: ['openDirectory'] };
+  const win = BrowserWindow.fromWebContents(owner);
+  const r = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+  return { available: true, path: r.canceled || r.filePaths.length === 0 ? null : r.filePaths[0] };
+}
 
 /** Register every handler. `sender` is the studio window's webContents: the only caller accepted, and the receiver of progress events. Returns the unregister function. */
 export function registerIpc(ipc: IpcMain, host: Host, sender: () => WebContents | null): () => void {
@@ -14,6 +34,7 @@ export function registerIpc(ipc: IpcMain, host: Host, sender: () => WebContents 
     ipc.handle(channel(op), (e, payload: unknown) => {
       // Only the studio window may call the engine (not some other frame or webContents).
       if (e.sender !== sender()) throw new Error(`${op}: refused: the request does not come from the studio window`);
+      if (op === 'chooseFile') return chooseFile(parseRequest('chooseFile', payload), e.sender);
       return host.call(op, payload);
     });
   }

@@ -43,6 +43,28 @@ describe('contract request schemas (shared by IPC and browser mode)', () => {
     expect(() => parseRequest('listRuns', { x: 1 })).toThrow(/listRuns: invalid request: .*"x"/);
   });
 
+  it('validates exportModel: run, optional project and the new folder name (NAME_PATTERN), nothing else', () => {
+    expect(parseRequest('exportModel', { run: 'r1', name: 'e1' })).toEqual({ run: 'r1', name: 'e1' });
+    expect(parseRequest('exportModel', { run: 'r1', project: 'p1', name: 'e1' })).toEqual({ run: 'r1', project: 'p1', name: 'e1' });
+    expect(() => parseRequest('exportModel', { run: 'r1', name: '../up' })).toThrow(/^exportModel: invalid request: name: name may hold only/);
+    expect(() => parseRequest('exportModel', { run: '.hidden', name: 'e' })).toThrow(/run: run may hold only/);
+    expect(() => parseRequest('exportModel', { run: 'r1', project: 'a/b', name: 'e' })).toThrow(/project: project may hold only/);
+    expect(() => parseRequest('exportModel', { run: 'r1' })).toThrow(/name: /);
+    expect(() => parseRequest('exportModel', { run: 'r1', name: 'e', dest: '/tmp' })).toThrow(/Unrecognized key: "dest"/);
+    expect(parseRequest('readReport', { runName: 'r1', project: 'p1' })).toEqual({ runName: 'r1', project: 'p1' });
+    expect(() => parseRequest('readReport', { runName: 'r1', project: '..' })).toThrow(/project: /);
+  });
+
+  it('validates chooseFile: purpose manifest or folder, and a one-line title', () => {
+    expect(parseRequest('chooseFile', { purpose: 'manifest', title: 'Adaptation manifest' })).toEqual({ purpose: 'manifest', title: 'Adaptation manifest' });
+    expect(parseRequest('chooseFile', { purpose: 'folder', title: ' Corpus folder ' })).toEqual({ purpose: 'folder', title: 'Corpus folder' });
+    expect(() => parseRequest('chooseFile', { purpose: 'file', title: 'x' })).toThrow(/purpose: must be "manifest" or "folder"/);
+    expect(() => parseRequest('chooseFile', { purpose: 'folder', title: '' })).toThrow(/title: must not be empty/);
+    expect(() => parseRequest('chooseFile', { purpose: 'folder', title: 'a\nb' })).toThrow(/title: must be one line/);
+    expect(() => parseRequest('chooseFile', { purpose: 'folder', title: 'x'.repeat(201) })).toThrow(/title: must be at most 200/);
+    expect(() => parseRequest('chooseFile', { purpose: 'folder', title: 't', defaultPath: '/' })).toThrow(/Unrecognized key: "defaultPath"/);
+  });
+
   describe('adaptation method settings', () => {
     const messageOf = (payload: unknown): string => {
       try {

@@ -169,6 +169,7 @@ describe('host: project data editing', () => {
     await host.call('editUtterances', { project: P, ids: testIds, changes: { split: 'adapt' } });
     await expect(host.call('adapt', { jobId: 'j1', modelDir: '/none', fromProject: P, runName: 'from-project' })).rejects.toThrow(/test split is empty/);
     expect(existsSync(path.join(tmp, 'runs', 'from-project'))).toBe(false);
+    expect(existsSync(path.join(dir, 'runs', 'from-project'))).toBe(false);
     // A test utterance without a transcript is named.
     await host.call('editUtterances', { project: P, ids: [testIds[0]], changes: { split: 'test', text: '' } });
     await expect(host.projects.writeSplits(P, path.join(tmp, 'splits-2'))).rejects.toThrow(/test split has no transcript/);

@@ -108,6 +108,13 @@ describe.skipIf(!hasChromium)('Data screen on a project, and adapting from its s
     await page.getByTestId(`play-${ids[3]}`).click();
     await page.waitForTimeout(300);
     expect(await page.getByTestId('data-error').count()).toBe(0);
+    // Its waveform, drawn by wavesurfer.js from the decoded clip.
+    await page.locator('[data-testid="clip-waveform"][data-ready="true"]').waitFor({ timeout: 10_000 });
+    expect(await text('clip-id')).toBe(ids[3]);
+    expect(Number(await page.getByTestId('clip-waveform').getAttribute('data-samples'))).toBeGreaterThan(1000);
+    expect(await page.locator('[data-testid="clip-waveform"] canvas').count()).toBeGreaterThan(0);
+    // Browser mode has no native file dialogs: no "Browse…" buttons.
+    expect(await page.getByText('Browse…').count()).toBe(0);
 
     // Filter by split and sort by duration.
     await page.getByTestId('filter-split').selectOption('test');
@@ -150,7 +157,9 @@ describe.skipIf(!hasChromium)('Data screen on a project, and adapting from its s
     await page.locator('[data-testid="job"]:not([data-status="running"])').waitFor({ timeout: 240_000 });
     if ((await page.getByTestId('job').getAttribute('data-status')) !== 'done') throw new Error(`adaptation ended: ${await page.getByTestId('job').textContent()}`);
 
-    const runDir = path.join(runsDir, runName);
+    // A run from the project's splits lands in the project's runs/, not the studio's runs folder.
+    const runDir = path.join(tmp, 'projects', project, 'runs', runName);
+    expect(existsSync(path.join(runsDir, runName))).toBe(false);
     const report = JSON.parse(await readFile(path.join(runDir, 'report.json'), 'utf8')) as Report;
     // The run folder holds the split manifests it adapted on.
     const testLines = (await readFile(path.join(runDir, `${project}-test.jsonl`), 'utf8')).trim().split('\n');
@@ -164,7 +173,7 @@ describe.skipIf(!hasChromium)('Data screen on a project, and adapting from its s
 
     await page.getByTestId('open-compare').click();
     await page.getByTestId('scores').waitFor();
-    expect(await page.getByTestId('run').inputValue()).toBe(runName);
+    expect(await page.getByTestId('run').inputValue()).toBe(`${project}/${runName}`);
     for (const [key, s] of [['test-before', report.test.before], ['test-after', report.test.after!]] as const) {
       expect(await text(`wer-${key}`)).toBe(pct(s.wer));
       expect(await text(`s-${key}`)).toBe(String(s.substitutions));
@@ -173,5 +182,10 @@ describe.skipIf(!hasChromium)('Data screen on a project, and adapting from its s
       expect(await text(`n-${key}`)).toBe(String(s.reference_words));
     }
     expect(await page.locator('[data-testid="utterances"] tbody tr').count()).toBe(11);
+
+    // Models lists the project's adapted model with its run.
+    await page.locator('nav [data-screen="models"]').click();
+    await page.getByTestId('models-adapted').getByTestId('model-card').first().waitFor();
+    expect(await page.getByTestId('models-adapted').textContent()).toContain(path.join(runDir, 'model'));
   }, 300_000);
 });

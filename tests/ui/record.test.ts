@@ -141,6 +141,10 @@ describe.skipIf(!hasChromium)('Project and Record screens (Chromium, fake microp
     await page.getByTestId('last-take').waitFor();
     expect(await page.getByTestId('last-take').textContent()).toContain('audio/take-0002.wav');
     expect(await page.getByTestId('record-error').count()).toBe(0);
+    // The last take's waveform, drawn by wavesurfer.js from the samples the page recorded.
+    await page.locator('[data-testid="last-waveform"][data-ready="true"]').waitFor({ timeout: 10_000 });
+    expect(Number(await page.getByTestId('last-waveform').getAttribute('data-samples'))).toBeGreaterThan(1000);
+    expect(await page.locator('[data-testid="last-waveform"] canvas').count()).toBeGreaterThan(0);
     await page.screenshot({ path: path.join(SHOTS, 'record.png'), fullPage: true });
 
     const dir = path.join(projectsDir, project);

@@ -174,6 +174,19 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
     expect(await page.getByTestId('models-base').getByTestId('model-card').count()).toBeGreaterThanOrEqual(1);
     await expect.poll(() => page.getByTestId('models-adapted').textContent()).toContain('digits-base+adapters(fsdd-german-adapt)');
     await page.screenshot({ path: path.join(SHOTS, 'models.png'), fullPage: true });
+
+    // Export the adapted model: a new folder under exports/ (beside runs/) with the model and its report.
+    const exporter = page.getByTestId('models-adapted').getByTestId('export-model').first();
+    await exporter.getByTestId('export-name').fill('ui-export');
+    await exporter.getByTestId('export').click();
+    const exported = path.join(path.dirname(runsDir), 'exports', 'ui-export');
+    await expect.poll(() => exporter.getByTestId('export-path').textContent().catch(() => null)).toBe(exported);
+    expect(existsSync(path.join(exported, 'model.json'))).toBe(true);
+    expect(existsSync(path.join(exported, 'card.json'))).toBe(true);
+    expect(await readFile(path.join(exported, 'report.json'), 'utf8')).toBe(await readFile(path.join(runsDir, runName, 'report.json'), 'utf8'));
+    // The same name again is refused: the export is never overwritten.
+    await exporter.getByTestId('export').click();
+    await expect.poll(() => exporter.getByTestId('export-error').textContent().catch(() => null)).toContain('already exists');
   });
 
   it('shows a manifest in the Data screen', async () => {

@@ -21,6 +21,8 @@ export class AdaptJob {
   status = $state<JobStatus>('idle');
   jobId = $state('');
   runName = $state('');
+  /** What Compare selects the run by: `<project>/<run>` for a run in a project's runs/, else the run name. */
+  runKey = $state('');
   progress = $state<JobProgress | null>(null);
   /** Seconds left in the current step, estimated from its rate so far (null until measurable). */
   etaSec = $state<number | null>(null);
@@ -45,7 +47,7 @@ export class AdaptJob {
   async start(req: Omit<AdaptRequest, 'jobId'>): Promise<void> {
     if (this.running) return;
     const jobId = `job-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
-    Object.assign(this, { status: 'running', jobId, runName: req.runName, progress: null, etaSec: null, elapsedSec: 0, losses: [], log: [], report: null, error: '' });
+    Object.assign(this, { status: 'running', jobId, runName: req.runName, runKey: req.fromProject ? `${req.fromProject}/${req.runName}` : req.runName, progress: null, etaSec: null, elapsedSec: 0, losses: [], log: [], report: null, error: '' });
     this.stepKey = '';
     this.startedAt = performance.now();
     this.timer = setInterval(() => (this.elapsedSec = (performance.now() - this.startedAt) / 1000), 500);

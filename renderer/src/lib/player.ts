@@ -13,9 +13,10 @@ export class ClipPlayer {
   /**
    * Play `[offsetSec, offsetSec + durationSec)` of a project file (the whole file without them).
    * @param onEnd called when the clip ends or is stopped
+   * @returns the clip's samples (first channel, the played part only) and their rate, e.g. for a waveform
    * @throws StudioError from the host (path outside the project, missing file), or a decoding error
    */
-  async play(api: StudioApi, project: string, audioRef: string, opts: { offsetSec?: number; durationSec?: number }, onEnd: () => void): Promise<void> {
+  async play(api: StudioApi, project: string, audioRef: string, opts: { offsetSec?: number; durationSec?: number }, onEnd: () => void): Promise<{ samples: Float32Array; sampleRateHz: number }> {
     this.stop();
     this.ctx ??= new AudioContext();
     if (this.ctx.state === 'suspended') await this.ctx.resume();
@@ -39,6 +40,9 @@ export class ClipPlayer {
     const offset = opts.offsetSec ?? 0;
     const dur = opts.durationSec && opts.durationSec > 0 ? opts.durationSec : undefined;
     node.start(0, offset, dur);
+    const from = Math.min(buf.length, Math.max(0, Math.floor(offset * buf.sampleRate)));
+    const to = dur !== undefined ? Math.min(buf.length, from + Math.ceil(dur * buf.sampleRate)) : buf.length;
+    return { samples: buf.getChannelData(0).subarray(from, to), sampleRateHz: buf.sampleRate };
   }
 
   stop(): void {
