@@ -8,6 +8,7 @@ import { openWavBlocks } from '../audio/wav-stream';
 import { decodeAudio, sniffAudio, type AudioContainer } from '../audio/decode';
 import type { Utterance } from './manifest';
 import type { ImportResult } from './common';
+import { readHead } from '../util/files';
 
 /** What a probe learnt about an audio file. */
 export interface AudioInfo {
@@ -36,7 +37,7 @@ export async function probeAudio(file: string): Promise<AudioInfo> {
     throw err;
   }
   if (size === 0) throw new Error(`${file}: audio file is empty (0 bytes)`);
-  const head = new Uint8Array(await readHead(file));
+  const head = await readHead(file);
   if (sniffAudio(head) === 'wav') {
     const r = await openWavBlocks(file);
     try {
@@ -50,17 +51,6 @@ export async function probeAudio(file: string): Promise<AudioInfo> {
   return { container: d.container, sampleRateHz: d.sampleRateHz, numChannels: d.numChannels, durationSec: d.samples.length / d.sampleRateHz };
 }
 
-async function readHead(file: string): Promise<Buffer> {
-  const { open } = await import('node:fs/promises');
-  const fh = await open(file, 'r');
-  try {
-    const buf = Buffer.alloc(128);
-    const { bytesRead } = await fh.read(buf, 0, 128, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
 
 /**
  * Check the audio of every utterance (each distinct file once). Keeps utterances whose audio

@@ -9,6 +9,7 @@ import { decodeAudio, sniffAudio } from '../audio/decode';
 import { splitAtSilences, splitWavFile, DEFAULT_SILENCE_SPLIT, type AudioSegment, type SilenceSplitConfig } from '../audio/split';
 import type { Utterance } from './manifest';
 import type { ImportResult } from './common';
+import { readHead } from '../util/files';
 
 /** Segment boundaries are written to the manifest rounded to 1 ms (divide, so 4.6 stays 4.6 in JSON). */
 const round = (s: number) => Math.round(s * 1000) / 1000;
@@ -21,17 +22,6 @@ async function segmentsOf(file: string, config: Partial<SilenceSplitConfig>): Pr
   return splitAtSilences(d.samples, d.sampleRateHz, config);
 }
 
-async function readHead(file: string): Promise<Uint8Array> {
-  const { open } = await import('node:fs/promises');
-  const fh = await open(file, 'r');
-  try {
-    const buf = Buffer.alloc(128);
-    const { bytesRead } = await fh.read(buf, 0, 128, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
 
 /**
  * Split every whole-file utterance of a checked import (see checkAudio) at silences.

@@ -1,5 +1,5 @@
 /** Reading user files with errors that name the file. */
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 
 /**
  * Read a UTF-8 text file.
@@ -11,5 +11,20 @@ export async function readText(file: string): Promise<string> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new Error(`${file}: ${code === 'ENOENT' ? 'file not found' : (err as Error).message}`);
+  }
+}
+
+/**
+ * The first `bytes` bytes of a file (fewer when the file is shorter), e.g. to recognise its format.
+ * @throws Error from the file system (not found, permission)
+ */
+export async function readHead(file: string, bytes = 128): Promise<Uint8Array> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(bytes);
+    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
   }
 }
