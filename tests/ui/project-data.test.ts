@@ -8,20 +8,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { startServer, type StudioServer } from '../../electron/server';
-import { ensureRendererBuilt, RENDERER_DIR } from '../../electron/server/main';
+import type { StudioServer } from '../../electron/server';
 import type { Report } from '../../electron/contract';
 import { pct } from '../../renderer/src/lib/format';
 import { baseModel, BENCH } from './fixtures';
-import { hasChromium, launchChromium, requireChromium } from './browser';
+import { hasChromium, requireChromium } from './browser';
+import { SHOTS, startStudio, stopStudio, studioTmp } from './studio-fixture';
 
 requireChromium();
-
-const SHOTS = path.resolve('test-results/ui');
 
 describe.skipIf(!hasChromium)('Data screen on a project, and adapting from its splits (Chromium)', () => {
   let tmp: string;
@@ -36,27 +33,18 @@ describe.skipIf(!hasChromium)('Data screen on a project, and adapting from its s
   const testIds: string[] = [];
 
   beforeAll(async () => {
-    ensureRendererBuilt();
-    tmp = await mkdtemp(path.join(tmpdir(), 'studio-data-ui-'));
+    tmp = await studioTmp('studio-data-ui-');
     const base = await baseModel(tmp);
     runsDir = path.join(tmp, 'runs');
-    await mkdir(SHOTS, { recursive: true });
-    server = await startServer({ rendererDir: RENDERER_DIR, modelsDir: base.modelsDir, runsDir, projectsDir: path.join(tmp, 'projects') });
+    ({ server, browser, page } = await startStudio({ modelsDir: base.modelsDir, runsDir, projectsDir: path.join(tmp, 'projects') }, ['--autoplay-policy=no-user-gesture-required']));
     await server.host.call('createProject', { name: project });
     const imp = await server.host.call('importIntoProject', { project, format: 'nemo', source: path.join(BENCH, 'fsdd-german-adapt.jsonl') });
     expect(imp.imported).toBe(50);
     manifest = imp.project.manifestPath;
     ids = (await server.host.call('projectData', { project })).rows.map((r) => r.id).sort();
-    browser = await launchChromium(['--autoplay-policy=no-user-gesture-required']);
-    page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-    page.on('pageerror', (err) => console.error('[browser]', err.message));
   }, 240_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (tmp) await rm(tmp, { recursive: true, force: true });
-  });
+  afterAll(() => stopStudio({ browser, server }, tmp));
 
   const rows = () => page.locator('[data-testid="data-table"] tbody tr');
   const text = (id: string) => page.getByTestId(id).textContent();

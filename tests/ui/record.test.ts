@@ -6,19 +6,17 @@
  * FSDD adaptation set through the UI and checks the summary. Screenshots go to test-results/ui/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { startServer, type StudioServer } from '../../electron/server';
-import { ensureRendererBuilt, RENDERER_DIR } from '../../electron/server/main';
+import type { StudioServer } from '../../electron/server';
 import { decodeWav, encodeWav16 } from '../../electron/engine/audio/wav';
 import { BENCH } from './fixtures';
-import { hasChromium, launchChromium, requireChromium } from './browser';
+import { hasChromium, requireChromium } from './browser';
+import { SHOTS, startStudio, stopStudio, studioTmp } from './studio-fixture';
 
 requireChromium();
 
-const SHOTS = path.resolve('test-results/ui');
 const TONE_HZ = 440;
 const FILE_RATE = 48000;
 
@@ -74,23 +72,18 @@ describe.skipIf(!hasChromium)('Project and Record screens (Chromium, fake microp
   const heldMs: number[] = [];
 
   beforeAll(async () => {
-    ensureRendererBuilt();
-    tmp = await mkdtemp(path.join(tmpdir(), 'studio-record-'));
+    tmp = await studioTmp('studio-record-');
     projectsDir = path.join(tmp, 'projects');
     const wav = path.join(tmp, 'tone-440.wav');
     await writeFile(wav, encodeWav16(Float32Array.from({ length: FILE_RATE }, (_, i) => 0.5 * Math.sin((2 * Math.PI * TONE_HZ * i) / FILE_RATE)), FILE_RATE));
-    await mkdir(SHOTS, { recursive: true });
-    server = await startServer({ rendererDir: RENDERER_DIR, modelsDir: path.resolve('models'), runsDir: path.join(tmp, 'runs'), projectsDir });
-    browser = await launchChromium(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${wav}`]);
-    page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-    page.on('pageerror', (err) => console.error('[browser]', err.message));
+    ({ server, browser, page } = await startStudio({ modelsDir: path.resolve('models'), runsDir: path.join(tmp, 'runs'), projectsDir }, [
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-audio-capture=${wav}`,
+    ]));
   }, 240_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (tmp) await rm(tmp, { recursive: true, force: true });
-  });
+  afterAll(() => stopStudio({ browser, server }, tmp));
 
   it('creates a project in the Project screen and lists it as recent', async () => {
     await page.goto(server.url);

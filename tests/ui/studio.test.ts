@@ -7,20 +7,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { startServer, type StudioServer } from '../../electron/server';
-import { ensureRendererBuilt, RENDERER_DIR } from '../../electron/server/main';
+import type { StudioServer } from '../../electron/server';
 import type { Report } from '../../electron/contract';
 import { count, pct } from '../../renderer/src/lib/format';
 import { baseModel, benchSlice } from './fixtures';
-import { hasChromium, launchChromium, requireChromium } from './browser';
+import { hasChromium, requireChromium } from './browser';
+import { SHOTS, startStudio, stopStudio, studioTmp } from './studio-fixture';
 
 requireChromium();
-
-const SHOTS = path.resolve('test-results/ui');
 
 async function folderHash(dir: string): Promise<string> {
   const h = createHash('sha256');
@@ -41,8 +38,7 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
   const runName = 'ui-e2e';
 
   beforeAll(async () => {
-    ensureRendererBuilt();
-    tmp = await mkdtemp(path.join(tmpdir(), 'studio-ui-'));
+    tmp = await studioTmp('studio-ui-');
     const base = await baseModel(tmp);
     modelDir = base.modelDir;
     if (base.standIn) console.warn('[tests/ui] models/digits-base not found: using an untrained stand-in model');
@@ -51,18 +47,10 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
     testManifest = await benchSlice('fsdd-german-test.jsonl', 20, tmp);
     await mkdir(path.join(tmp, 'full'));
     fullTestManifest = await benchSlice('fsdd-german-test.jsonl', 450, path.join(tmp, 'full'));
-    await mkdir(SHOTS, { recursive: true });
-    server = await startServer({ rendererDir: RENDERER_DIR, modelsDir: base.modelsDir, runsDir });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-    page.on('pageerror', (err) => console.error('[browser]', err.message));
+    ({ server, browser, page } = await startStudio({ modelsDir: base.modelsDir, runsDir }));
   }, 240_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (tmp) await rm(tmp, { recursive: true, force: true });
-  });
+  afterAll(() => stopStudio({ browser, server }, tmp));
 
   it('rejects API calls without the token (403) and invalid payloads with a clear 400', async () => {
     const api = `http://127.0.0.1:${server.port}/api`;
