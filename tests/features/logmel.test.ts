@@ -86,3 +86,25 @@ describe('log-mel features (meyda on our framing)', () => {
     expect(Number.isFinite(f.data[0])).toBe(true);
   });
 });
+
+describe('log-mel from meyda amplitude spectrum', () => {
+  it('equals meyda.extract("melBands") bit for bit on real speech frames', async () => {
+    const meydaNs = await import('meyda');
+    const Meyda = ((meydaNs as unknown as { default?: unknown }).default ?? meydaNs) as {
+      extract(f: string, s: Float32Array): number[];
+    };
+    const { loadAudio } = await import('../../electron/engine/audio');
+    const { logMelOfFrame } = await import('../../electron/engine/features/logmel');
+    const a = await loadAudio('../shared/data/fsdd/recordings/7_yweweler_12.wav', 8000);
+    let compared = 0;
+    for (let t = 0; t + 200 <= a.samples.length; t += 400) {
+      const frame = new Float32Array(256);
+      for (let i = 0; i < 200; i++) frame[i] = a.samples[t + i] * 32768 * (0.5 - 0.5 * Math.cos((2 * Math.PI * i) / 199));
+      const ours = logMelOfFrame(frame, DEFAULT_FEATURES); // configures meyda: 8 kHz, 256, 40 bands, rect
+      const ref = Meyda.extract('melBands', frame);
+      for (let b = 0; b < 40; b++) expect(ours[b]).toBe(Math.fround(ref[b]));
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(5);
+  });
+});
