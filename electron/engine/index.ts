@@ -12,7 +12,7 @@ import { readManifest } from './corpus/manifest';
 import { featurizeCorpus } from './features/corpus';
 import { defaultFeatureCache } from './features/cache';
 import { evaluateFeaturized, type SetResult } from './decode/evaluate';
-import { buildDecoder, type DecoderSpec } from './decode/options';
+import { buildDecoder, decoderWarnings, type DecoderSpec } from './decode/options';
 import { describeDecoder } from './decode/recognize';
 import { runAdaptation, type AdaptJobRequest } from './adapt/job';
 import { reportHeader, scoringInfo, setReport, utteranceRows, type Report } from './score/report';
@@ -76,6 +76,8 @@ export async function evaluate(req: EvaluateRequest): Promise<Report> {
     const features = secondsSince(tf0);
     const profile = req.normalization ?? PROFILES.basic;
     const decoder = await buildDecoder(req.decoder);
+    const warnings = decoderWarnings(decoder, card);
+    for (const w of warnings) onProgress({ phase: 'evaluate', label: 'decoder', done: 0, total: 1, message: `warning: ${w}` });
     const r = await evaluateFeaturized(model, card, items, onProgress, 'test', profile, decoder);
     const report: Report = {
       ...reportHeader('evaluate', backend.name),
@@ -85,7 +87,7 @@ export async function evaluate(req: EvaluateRequest): Promise<Report> {
       test: setReport(path.resolve(req.testManifest), r.utterances),
       utterances: utteranceRows('test', r.utterances, undefined, { before: r.recognitions }),
       seconds: { features, adaptation: 0, scoring: Number((r.seconds.acoustic + r.seconds.decode + r.seconds.scoring).toFixed(3)), total: secondsSince(t0) },
-      notes: [`backend: ${backend.detail}`],
+      notes: [`backend: ${backend.detail}`, ...warnings.map((w) => `warning: ${w}`)],
     };
     await writeReport(req.outDir, report);
     return report;

@@ -39,6 +39,16 @@ describe('decoders on real model outputs (shipped base model, Duke India test re
   });
 });
 
+describe('decoder warnings', () => {
+  it('names grammar words a word-level model cannot emit', async () => {
+    const { decoderWarnings } = await import('../../electron/engine/decode/options');
+    const { card } = await loadModel(path.resolve('models/digits-base')).then((m) => (m.model.dispose(), m));
+    const d = { ...(await buildDecoder({ kind: 'beam' })), grammar: new Grammar('$d = zero | banana | oh ;\n$d+') };
+    expect(decoderWarnings(d, card)).toEqual(['grammar words the model cannot emit (never recognised): banana, oh']);
+    expect(decoderWarnings(await buildDecoder({ kind: 'beam', grammarFile: 'resources/grammars/phone-number.txt' }), card)).toEqual([]);
+  });
+});
+
 describe('long audio in chunks', () => {
   it('a 60 s recording decoded in 20 s chunks with context gives the posteriors of one pass', async () => {
     const { model, card } = await loadModel(path.resolve('models/digits-base'));

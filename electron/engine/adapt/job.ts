@@ -15,7 +15,7 @@ import { featurizeAugmented, featurizeCorpus, type FeaturizedUtterance } from '.
 import { DEFAULT_SPECAUGMENT } from '../features/augment';
 import { defaultFeatureCache } from '../features/cache';
 import { evaluateFeaturized, type SetResult } from '../decode/evaluate';
-import { buildDecoder, tuneFusion, type DecoderSpec, type FusionTuning } from '../decode/options';
+import { buildDecoder, decoderWarnings, tuneFusion, type DecoderSpec, type FusionTuning } from '../decode/options';
 import { computePosteriors, decodePosteriors, describeDecoder, GREEDY, type DecoderOptions } from '../decode/recognize';
 import { PROFILES, type NormalizationProfile } from '../score';
 import { reportHeader, scoringInfo, setReport, utteranceRows, type Report } from '../score/report';
@@ -189,6 +189,8 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
 
     const profile = req.normalization ?? PROFILES.basic;
     let decoder: DecoderOptions = await buildDecoder(req.decoder, texts);
+    const warnings = decoderWarnings(decoder, newCard);
+    for (const w of warnings) onProgress({ phase: 'evaluate', label: 'decoder', done: 0, total: 1, message: `warning: ${w}` });
     let tuning: FusionTuning | null = null;
     if (decoder.kind === 'beam' && decoder.lm && req.decoder?.lmWeight === undefined && adaptItems.length) {
       // Tune LM weight and word bonus on the adaptation set, with the base model's posteriors.
@@ -360,7 +362,7 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
         scoring: Number([testBefore, testAfter, sourceBefore, sourceAfter].reduce((a, r) => a + (r ? r.seconds.acoustic + r.seconds.decode + r.seconds.scoring : 0), 0).toFixed(3)),
         total: secondsSince(t0),
       },
-      notes: [`backend: ${backend.detail}`],
+      notes: [`backend: ${backend.detail}`, ...warnings.map((w) => `warning: ${w}`)],
     };
     await writeReport(req.outDir, report);
     return report;

@@ -98,3 +98,14 @@ export function tuneFusion(card: ModelCard, items: FeaturizedUtterance[], posts:
   }
   return { lmWeight: best.lmWeight, wordBonus: best.wordBonus, grid };
 }
+
+/**
+ * Warnings about a decoder set-up for a model: grammar words a word-level model cannot emit (such a
+ * branch of the grammar can never be recognised).
+ */
+export function decoderWarnings(d: DecoderOptions, card: ModelCard): string[] {
+  if (!d.grammar || card.tokens.unit !== 'word') return [];
+  const known = new Set(card.tokens.inventory);
+  const missing = [...d.grammar.vocabulary].filter((w) => !known.has(w)).sort();
+  return missing.length ? [`grammar words the model cannot emit (never recognised): ${missing.join(', ')}`] : [];
+}
