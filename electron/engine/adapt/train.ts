@@ -231,6 +231,8 @@ async function trainLoop(
     tf.dispose(bestWeights);
   }
   optimizer.dispose();
+  // Early stopping ends before the planned steps: close the progress at what actually ran.
+  onProgress({ phase: 'train', label, done: steps, total: steps });
   for (const layer of model.layers) layer.trainable = true;
   return { initialHeldOutLoss: initialHeldOut, epochs: logs, bestEpoch, steps };
 }

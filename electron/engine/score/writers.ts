@@ -77,8 +77,9 @@ function setHtml(title: string, s: SetReport, rows: UtteranceRow[]): string {
     : '';
   const groupRows = (g: SetReport['by_speaker']) =>
     Object.entries(g.before)
-      .map(([k, v]) => `<tr><td>${esc(k)}</td><td>${pct(v.wer)}</td><td>${g.after ? pct(g.after[k]?.wer) : ''}</td><td>${v.reference_words}</td></tr>`)
+      .map(([k, v]) => `<tr><td>${esc(k)}</td><td>${pct(v.wer)}</td>${g.after ? `<td>${pct(g.after[k]?.wer)}</td>` : ''}<td>${v.reference_words}</td></tr>`)
       .join('');
+  const groupHead = s.after ? '<th>WER before</th><th>WER after</th>' : '<th>WER</th>';
   const errs = s.errors.after ?? s.errors.before;
   const conf = errs.confusions
     .slice(0, 10)
@@ -96,8 +97,8 @@ function setHtml(title: string, s: SetReport, rows: UtteranceRow[]): string {
   return `<h2>${esc(title)}</h2><p class="muted">${esc(s.manifest)}</p>
 <table><thead><tr><th></th><th>WER (pooled)</th><th>S</th><th>D</th><th>I</th><th>N</th><th>mean utt. WER</th><th>median utt. WER</th><th>utts</th></tr></thead>
 <tbody>${line('before', s.before)}${s.after ? line('after', s.after) : ''}</tbody></table>${cmp}
-<h3>Per speaker</h3><table><thead><tr><th>speaker</th><th>WER before</th><th>WER after</th><th>N</th></tr></thead><tbody>${groupRows(s.by_speaker)}</tbody></table>
-<h3>Per accent</h3><table><thead><tr><th>accent</th><th>WER before</th><th>WER after</th><th>N</th></tr></thead><tbody>${groupRows(s.by_accent)}</tbody></table>
+<h3>Per speaker</h3><table><thead><tr><th>speaker</th>${groupHead}<th>N</th></tr></thead><tbody>${groupRows(s.by_speaker)}</tbody></table>
+<h3>Per accent</h3><table><thead><tr><th>accent</th>${groupHead}<th>N</th></tr></thead><tbody>${groupRows(s.by_accent)}</tbody></table>
 <h3>Most frequent errors${s.errors.after ? ' (after)' : ''}</h3>
 <div class="cols"><div><b>confusions</b><ul>${conf || '<li>none</li>'}</ul></div><div><b>insertions</b><ul>${list(errs.insertions)}</ul></div><div><b>deletions</b><ul>${list(errs.deletions)}</ul></div></div>
 <h3>Utterances</h3><table class="utts"><thead><tr><th>id</th><th>speaker</th><th>before</th>${rows[0]?.after ? '<th>after</th>' : ''}</tr></thead><tbody>${utts}</tbody></table>`;
