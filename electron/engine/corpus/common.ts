@@ -2,11 +2,11 @@
  * Shared parts of the importers and exporters: the result types, transcript decoding (UTF-8,
  * byte-order marks, Latin-1 fallback), path containment, and the export folder writer.
  */
-import { copyFile, mkdir, open, readdir, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Utterance } from './manifest';
 import type { SilenceSplitConfig } from '../audio/split';
-import { writeFileAtomic } from '../util/atomic';
+import { copyFileAtomic, writeFileAtomic } from '../util/atomic';
 
 /** An item an import or export left out, and why, in plain words. */
 export interface SkippedItem {
@@ -199,30 +199,6 @@ export class ExportWriter {
   async writeText(rel: string, text: string): Promise<void> {
     await writeFileAtomic(path.join(this.outDir, rel), text);
   }
-}
-
-/**
- * Copy a file atomically: copy to a temporary name beside the destination, flush, rename.
- * @returns the destination path
- * @throws Error `"<src>: could not copy to <dest> (<reason>)"` (the temporary file is removed)
- */
-export async function copyFileAtomic(src: string, dest: string): Promise<string> {
-  await mkdir(path.dirname(dest), { recursive: true });
-  const tmp = path.join(path.dirname(dest), `.${path.basename(dest)}.${process.pid}.${Date.now()}.tmp`);
-  try {
-    await copyFile(src, tmp);
-    const fh = await open(tmp, 'r+');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, dest);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw new Error(`${src}: could not copy to ${dest} (${(err as Error).message})`);
-  }
-  return dest;
 }
 
 /** Audio file name for an exported utterance: `<id><ext of the source>` (".wav" when none). */

@@ -39,6 +39,15 @@ export const LineSchema = z
   .passthrough();
 
 /**
+ * The id of a manifest line without an explicit id: the audio file's base name without extension,
+ * plus `_<offset, 2 decimals>` for a segment (NeMo's segment convention).
+ */
+export function defaultUtteranceId(audioFilepath: string, offsetSec?: number): string {
+  const id = path.basename(audioFilepath).replace(/\.[^.]+$/, '');
+  return offsetSec === undefined ? id : `${id}_${offsetSec.toFixed(2)}`;
+}
+
+/**
  * Read and validate a manifest.
  * @param file manifest path
  * @throws Error `"<file>:<line>: ..."` for invalid JSON or missing/ill-typed fields; `"<file>: ..."`
@@ -72,8 +81,7 @@ export async function readManifest(file: string): Promise<Utterance[]> {
     }
     const { audio_filepath, duration, text: transcript, offset, speaker, accent, ...meta } = r.data;
     const audioPath = path.isAbsolute(audio_filepath) ? audio_filepath : path.resolve(base, audio_filepath);
-    let id = path.basename(audio_filepath).replace(/\.[^.]+$/, '');
-    if (offset !== undefined) id += `_${offset.toFixed(2)}`;
+    let id = defaultUtteranceId(audio_filepath, offset);
     const n = seen.get(id) ?? 0;
     seen.set(id, n + 1);
     if (n > 0) id += `#${n + 1}`;

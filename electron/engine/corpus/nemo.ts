@@ -8,7 +8,7 @@
  * audio file's base name, plus `_<offset to 2 decimals>` for segments, as readManifest does.
  */
 import path from 'node:path';
-import { LineSchema, type Utterance } from './manifest';
+import { defaultUtteranceId, LineSchema, type Utterance } from './manifest';
 import { ExportWriter, ImportCollector, readSourceText, resolveAudioPath, type ExportResult, type ImportOptions, type ImportResult } from './common';
 
 /**
@@ -50,8 +50,7 @@ export async function importNemo(file: string, options: ImportOptions = {}): Pro
     let id: string;
     if (typeof rawId === 'string' && rawId.trim()) id = rawId.trim();
     else {
-      id = path.basename(audio_filepath).replace(/\.[^.]+$/, '');
-      if (offset !== undefined) id += `_${offset.toFixed(2)}`;
+      id = defaultUtteranceId(audio_filepath, offset);
       if (rawId !== undefined) meta.id = rawId;
     }
     c.add(

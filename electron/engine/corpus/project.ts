@@ -22,9 +22,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic, writeJsonAtomic } from '../util/atomic';
+import { copyFileAtomic, writeFileAtomic, writeJsonAtomic } from '../util/atomic';
 import type { Utterance } from './manifest';
-import { copyFileAtomic, type ExportResult, type ImportOptions, type SkippedItem } from './common';
+import { type ExportResult, type ImportOptions, type SkippedItem } from './common';
 import { importNemo, nemoLine } from './nemo';
 import { FORMATS, importCorpus, type FormatName } from './index';
 
