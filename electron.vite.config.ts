@@ -11,6 +11,8 @@ export default defineConfig({
           index: resolve(__dirname, 'electron/main/index.ts'),
           // The jobs worker (electron/host/jobs.ts starts it from out/main/worker.js when built).
           worker: resolve(__dirname, 'electron/host/worker.ts'),
+          // The data-parallel gradient worker (electron/engine/adapt/parallel.ts finds it beside the bundle).
+          'grad-worker': resolve(__dirname, 'electron/engine/adapt/grad-worker.ts'),
         },
       },
     },

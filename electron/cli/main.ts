@@ -150,6 +150,7 @@ type AdaptOpts = {
   pseudoThreshold?: number;
   sourceMix?: string;
   sourceMixCount?: number;
+  workers?: number;
   refit: boolean;
 };
 
@@ -170,6 +171,7 @@ function adaptSettings(o: AdaptOpts): Partial<AdaptConfig> {
     pseudoRounds: o.pseudoRounds,
     pseudoThreshold: o.pseudoThreshold,
     sourceMixCount: o.sourceMixCount,
+    workers: o.workers,
     refit: o.refit,
   };
   return Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<AdaptConfig>;
@@ -195,6 +197,7 @@ decoderOptions(scoringOptions(program
   .option('--lr <x>', 'Adam learning rate (default: the method\'s)', num('--lr', { above: 0 }))
   .option('--batch-size <n>', `default ${D.batchSize}`, int('--batch-size'))
   .option('--seed <n>', `default ${D.seed}`, int('--seed', 0))
+  .option('--workers <n>', `training threads; 2 = data-parallel on the wasm backend (default ${D.workers} here)`, int('--workers'))
   .option('--kl-weight <x>', 'conservative training: weight of KL(base || adapted) against forgetting (default 0 = off)', num('--kl-weight', { min: 0 }))
   .option('--source-mix <manifest>', 'labelled source-domain data mixed into training against forgetting')
   .option('--source-mix-count <n>', `utterances of --source-mix used (default ${D.sourceMixCount})`, int('--source-mix-count'))

@@ -8,11 +8,10 @@
  * apply `--import tsx` from a worker's execArgv to the worker's own imports); the electron-vite
  * build bundles the worker to out/main/worker.js, whose path the main process passes in `WorkerEntry`.
  */
-import { Worker } from 'node:worker_threads';
-import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
+import type { Worker } from 'node:worker_threads';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { sourceEntry, startWorker, type WorkerEntry } from '../engine/util/module-worker';
 import type { AdaptRequest as EngineAdaptRequest, EvaluateRequest as EngineEvaluateRequest, ProgressEvent, Report } from '../engine';
 
 /** What the worker receives as workerData: an engine request without its callback. */
@@ -23,13 +22,7 @@ export type WorkerJob =
 /** Messages from the worker. */
 export type WorkerMessage = { type: 'progress'; event: ProgressEvent } | { type: 'done'; report: Report } | { type: 'error'; message: string };
 
-/** How to start the worker script. */
-export interface WorkerEntry {
-  /** Absolute path of the built worker module (.js). */
-  file: string;
-  /** When set, `file` is TypeScript, imported after registering tsx's ESM loader from this file URL. */
-  tsxApiUrl?: string;
-}
+export type { WorkerEntry };
 
 /** Thrown (and sent to the renderer) when a job is cancelled. */
 export class JobCancelledError extends Error {
@@ -44,20 +37,7 @@ export class JobCancelledError extends Error {
  * @throws Error when this module is not running from source or tsx is not installed
  */
 export function sourceWorkerEntry(): WorkerEntry {
-  const here = fileURLToPath(import.meta.url);
-  const file = path.join(path.dirname(here), 'worker.ts');
-  if (!existsSync(file)) throw new Error(`${file}: worker source not found; a built app must pass the built worker's path`);
-  const tsxApi = path.join(path.dirname(createRequire(import.meta.url).resolve('tsx')), 'esm', 'api', 'index.mjs');
-  return { file, tsxApiUrl: pathToFileURL(tsxApi).href };
-}
-
-/** Start a worker for an entry (see WorkerEntry). */
-function startWorker(entry: WorkerEntry, workerData: WorkerJob): Worker {
-  if (!entry.tsxApiUrl) return new Worker(entry.file, { workerData });
-  // An eval'd worker is a CommonJS script: dynamic import() only.
-  const bootstrap = `import(${JSON.stringify(entry.tsxApiUrl)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(entry.file).href)}); })
-    .catch((err) => { throw err; });`;
-  return new Worker(bootstrap, { eval: true, workerData });
+  return sourceEntry(path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker.ts'));
 }
 
 interface Running {

@@ -22,6 +22,7 @@ import { reportHeader, scoringInfo, setReport, utteranceRows, type Report } from
 import { writeReport } from '../score/writers';
 import type { BackendInfo } from '../model/backend';
 import type { ProgressFn } from '../jobs/progress';
+import { defaultWorkers } from './parallel';
 import { trainCtc, type TrainConfig, type TrainExample, type TrainResult } from './train';
 import { METHODS, type MethodName } from './methods';
 
@@ -76,6 +77,11 @@ export interface AdaptConfig {
   pseudoRounds: number;
   /** Keep a pseudo-labelled utterance when every word's confidence is at least this. Default 0.9. */
   pseudoThreshold: number;
+  /**
+   * Training threads on the wasm backend: 2 = data-parallel, half of every batch on a gradient
+   * worker (adapt/parallel.ts). Default: 2 when the machine has 2 or more cores, else 1.
+   */
+  workers: number;
 }
 
 export const DEFAULT_ADAPT: AdaptConfig = {
@@ -98,6 +104,7 @@ export const DEFAULT_ADAPT: AdaptConfig = {
   sourceMixCount: 50,
   pseudoRounds: 2,
   pseudoThreshold: 0.9,
+  workers: defaultWorkers(),
 };
 
 export interface AdaptJobRequest {
@@ -238,6 +245,7 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
       seed: cfg.seed,
       trainableLayers: prepared.trainable,
       patience: cfg.patience,
+      workers: cfg.workers,
       ...(cfg.specAugment ? { specAugment: DEFAULT_SPECAUGMENT } : {}),
       ...(reference ? { regularizer: { weight: cfg.klWeight, reference } } : {}),
     };
@@ -308,6 +316,7 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
       initialHeldOutLoss: result?.initialHeldOutLoss ?? null,
       bestEpoch: result?.bestEpoch ?? 0,
       steps: (result?.steps ?? 0) + (refit?.steps ?? 0),
+      trainingThreads: result?.threads ?? 1,
       epochLog: result?.epochs ?? [],
       refitEpochLog: refit?.epochs ?? null,
       tensorsBeforeTraining: tensorsBefore,

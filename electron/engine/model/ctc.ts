@@ -108,6 +108,11 @@ export interface CtcLossOptions {
    * "sum": sum of utterance losses.
    */
   reduction: 'mean' | 'sum';
+  /**
+   * "mean" divides by this many utterances instead of the batch size: a shard of a larger batch
+   * (data-parallel training) then contributes exactly its share of the whole batch's mean.
+   */
+  meanOver?: number;
 }
 
 /**
@@ -140,7 +145,7 @@ export function ctcLoss(
       const T = Math.min(frameLengths[b], Tmax);
       const off = b * Tmax * V;
       const r = ctcForwardBackward(lpData.subarray(off, off + T * V), T, V, labels[b], options.blank);
-      const scale = options.reduction === 'mean' ? 1 / (B * Math.max(1, labels[b].length)) : 1;
+      const scale = options.reduction === 'mean' ? 1 / ((options.meanOver ?? B) * Math.max(1, labels[b].length)) : 1;
       if (perUtterance) perUtterance[b] = r.loss;
       if (!Number.isFinite(r.loss)) continue;
       total += r.loss * scale;

@@ -18,6 +18,7 @@ import { loadAudio } from '../audio';
 import { addNoise, gaussian, speedPerturb } from '../audio/perturb';
 import { readManifest, type Utterance } from '../corpus/manifest';
 import { trainCtc, type TrainExample } from '../adapt/train';
+import { defaultWorkers } from '../adapt/parallel';
 import { evaluateSet } from '../decode/evaluate';
 import type { ProgressFn } from '../jobs/progress';
 import { writeFileAtomic } from '../util/atomic';
@@ -43,6 +44,8 @@ export interface BaseRecipeConfig {
   batchSize: number;
   learningRate: number;
   features: FeatureConfig;
+  /** Training threads (2 = data-parallel on the wasm backend, see adapt/parallel.ts). */
+  workers: number;
 }
 
 export const DEFAULT_BASE_RECIPE: Omit<BaseRecipeConfig, 'trainManifest' | 'testManifest' | 'outDir'> = {
@@ -53,6 +56,7 @@ export const DEFAULT_BASE_RECIPE: Omit<BaseRecipeConfig, 'trainManifest' | 'test
   batchSize: 16,
   learningRate: 1.5e-3,
   features: DEFAULT_FEATURES,
+  workers: defaultWorkers(),
 };
 
 /** Speed-perturb (0.9-1.1 on a 0.01 grid, so the resampling ratio stays a small fraction), gain, noise. */
@@ -193,6 +197,7 @@ export async function trainBaseModel(cfg: BaseRecipeConfig, onProgress: Progress
       seed: cfg.seed,
       trainableLayers: weightLayerNames(model),
       patience: 6,
+      workers: cfg.workers,
       lrDecayPatience: 2,
       lrDecayFactor: 0.5,
       specAugment: DEFAULT_SPECAUGMENT,
