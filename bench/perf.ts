@@ -9,7 +9,8 @@
  *   5. scaling of adaptation time (10, 50, 200, 1000 utterances) and evaluation time (100, 1000,
  *      10,000 utterances).
  * PyTorch figures need Debian's python3-torch / python3-torchaudio (skipped with a notice otherwise).
- * Options: --quick (smaller scaling runs), --steps N (training steps, default 50).
+ * Options: --quick (smaller scaling runs), --steps N (training steps, default 50), --only 1,2,... (run
+ * only these sections).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -35,6 +36,9 @@ const arg = (name: string, def: number): number => {
 };
 const quick = process.argv.includes('--quick');
 const STEPS = arg('steps', 50);
+const onlyAt = process.argv.indexOf('--only');
+const sections = new Set((onlyAt >= 0 ? process.argv[onlyAt + 1] : '1,2,3,4,5').split(',').map(Number));
+const run = (n: number): boolean => sections.has(n);
 const PY = '/usr/bin/python3';
 process.env.ACCENT_STUDIO_CACHE = 'off'; // measure real work, not cache hits
 
@@ -52,7 +56,7 @@ const python = (args: string[]): Record<string, number | string> | null => {
 };
 
 // 1. Training step: our training loop (trainCtc) on 16 x 3 s batches, one thread and data-parallel.
-{
+if (run(1)) {
   const arch = defaultArchitecture(40, 11);
   const card = { architecture: arch, tokens: { unit: 'word', inventory: [], blankIndex: 0 } } as unknown as ModelCard;
   const rand = seededRandom(1);
@@ -117,7 +121,7 @@ for (const p of parts) {
 }
 
 // 2. Log-mel extraction.
-{
+if (run(2)) {
   computeFeatures(minute.subarray(0, 8000), DEFAULT_FEATURES);
   let best = Infinity;
   for (let i = 0; i < 3; i++) {
@@ -129,11 +133,11 @@ for (const p of parts) {
   await writeFile(f32, new Uint8Array(minute.buffer));
   const r = python(['bench/torch_fbank.py', f32, '8000', '3']);
   const ref = r ? (r.seconds as number) : null;
-  row('log-mel, 60 s of audio (40 bins, 25/10 ms)', `${best.toFixed(3)} s (meyda on our framing)`, ref ? `${ref.toFixed(3)} s (torchaudio kaldi.fbank)` : 'n/a', ref ? `${(best / ref).toFixed(2)}x` : '', '<= 2x');
+  row('log-mel, 60 s of audio (40 bins, 25/10 ms)', `${best.toFixed(3)} s (our FFT, meyda's filterbank)`, ref ? `${ref.toFixed(3)} s (torchaudio kaldi.fbank)` : 'n/a', ref ? `${(best / ref).toFixed(2)}x` : '', '<= 2x');
 }
 
 // 3. Decoding real-time factor, 60 s of connected speech as one recording (chunked).
-{
+if (run(3)) {
   const { model, card } = await loadModel(path.resolve('models/digits-base'));
   const feats = extractFeatures(minute, card.features);
   await computePosteriors(model, card, [feats]); // warm-up
@@ -147,7 +151,7 @@ for (const p of parts) {
 
 // 4. The whole German adapt job.
 const work = await mkdtemp(path.join(tmpdir(), 'bench-perf-'));
-{
+if (run(4)) {
   const rssBefore = process.resourceUsage().maxRSS;
   const t0 = performance.now();
   const r = await adapt({
@@ -179,17 +183,19 @@ async function manifestOf(n: number, name: string): Promise<string> {
   return file;
 }
 const scaling: string[][] = [];
-const small = await manifestOf(50, 'test');
-for (const n of quick ? [10, 50, 200] : [10, 50, 200, 1000]) {
-  const m = await manifestOf(n, 'adapt');
-  const r = await adapt({ modelDir: path.resolve('models/digits-base'), adaptManifest: m, testManifest: small, outDir: path.join(work, `scale-adapt-${n}`), settings: { epochs: 3, fixedEpochs: 3, minHeldOut: 1_000_000 } });
-  scaling.push([`adapt, ${n} utterances, 3 epochs`, `${r.seconds.adaptation.toFixed(2)} s`, `${((r.seconds.adaptation / n) * 1000).toFixed(1)} ms per utterance`]);
-}
-for (const n of quick ? [100, 1000] : [100, 1000, 10000]) {
-  const m = await manifestOf(n, 'eval');
-  const r = await evaluate({ modelDir: path.resolve('models/digits-base'), testManifest: m, outDir: path.join(work, `scale-eval-${n}`) });
-  const sec = r.seconds.total;
-  scaling.push([`evaluate, ${n} utterances`, `${sec.toFixed(2)} s (features ${r.seconds.features.toFixed(2)} s)`, `${((sec / n) * 1000).toFixed(1)} ms per utterance`]);
+if (run(5)) {
+  const small = await manifestOf(50, 'test');
+  for (const n of quick ? [10, 50, 200] : [10, 50, 200, 1000]) {
+    const m = await manifestOf(n, 'adapt');
+    const r = await adapt({ modelDir: path.resolve('models/digits-base'), adaptManifest: m, testManifest: small, outDir: path.join(work, `scale-adapt-${n}`), settings: { epochs: 3, fixedEpochs: 3, minHeldOut: 1_000_000 } });
+    scaling.push([`adapt, ${n} utterances, 3 epochs`, `${r.seconds.adaptation.toFixed(2)} s`, `${((r.seconds.adaptation / n) * 1000).toFixed(1)} ms per utterance`]);
+  }
+  for (const n of quick ? [100, 1000] : [100, 1000, 10000]) {
+    const m = await manifestOf(n, 'eval');
+    const r = await evaluate({ modelDir: path.resolve('models/digits-base'), testManifest: m, outDir: path.join(work, `scale-eval-${n}`) });
+    const sec = r.seconds.total;
+    scaling.push([`evaluate, ${n} utterances`, `${sec.toFixed(2)} s (features ${r.seconds.features.toFixed(2)} s)`, `${((sec / n) * 1000).toFixed(1)} ms per utterance`]);
+  }
 }
 
 const table = (head: string[], body: string[][]) => {
@@ -199,5 +205,7 @@ const table = (head: string[], body: string[][]) => {
 };
 console.log(`performance (${backend.detail}; ${process.platform}, Node ${process.version})`);
 console.log(table(['figure', 'ours', 'reference', 'ratio', 'goal'], rows));
-console.log('scaling (growth per utterance should stay flat)');
-console.log(table(['run', 'time', 'per utterance'], scaling));
+if (scaling.length) {
+  console.log('scaling (growth per utterance should stay flat)');
+  console.log(table(['run', 'time', 'per utterance'], scaling));
+}

@@ -16,7 +16,7 @@ import type { FeatureConfig } from './config';
 import type { FeatureMatrix } from './logmel';
 
 /** Bump when decoding, resampling or feature code changes its output. */
-export const FEATURE_PIPELINE_VERSION = 1;
+export const FEATURE_PIPELINE_VERSION = 2;
 
 export class FeatureCache {
   /** @param dir cache folder (created on first write) */
