@@ -269,7 +269,11 @@ program
   .option('--epochs <n>', `default ${DEFAULT_BASE_RECIPE.epochs}`, int('--epochs'))
   .option('--strings <n>', `synthetic connected strings (default ${DEFAULT_BASE_RECIPE.numStrings})`, int('--strings'))
   .option('--seed <n>', `default ${DEFAULT_BASE_RECIPE.seed}`, int('--seed', 0))
-  .action((o: { train: string; test: string; out: string; epochs?: number; strings?: number; seed?: number }) =>
+  .option('--tts-strings <n>', `digit strings synthesised by espeak-ng (default ${DEFAULT_BASE_RECIPE.ttsStrings})`, int('--tts-strings', 0))
+  .option('--channel-fraction <x>', `fraction of augmented audio given a simulated room and microphone (default ${DEFAULT_BASE_RECIPE.channelFraction})`, num('--channel-fraction', { min: 0 }))
+  .option('--max-gap <sec>', `longest silence between clips of a connected string (default ${DEFAULT_BASE_RECIPE.gapSec[1]})`, num('--max-gap', { min: 0 }))
+  .option('--min-gap <sec>', `shortest silence between clips (default ${DEFAULT_BASE_RECIPE.gapSec[0]})`, num('--min-gap', { min: 0 }))
+  .action((o: { train: string; test: string; out: string; epochs?: number; strings?: number; seed?: number; ttsStrings?: number; channelFraction?: number; maxGap?: number; minGap?: number }) =>
     run(async () => {
       const p = stderrProgress();
       const card = await trainBase({
@@ -279,6 +283,9 @@ program
         ...(o.epochs !== undefined ? { epochs: o.epochs } : {}),
         ...(o.strings !== undefined ? { numStrings: o.strings } : {}),
         ...(o.seed !== undefined ? { seed: o.seed } : {}),
+        ...(o.ttsStrings !== undefined ? { ttsStrings: o.ttsStrings } : {}),
+        ...(o.channelFraction !== undefined ? { channelFraction: o.channelFraction } : {}),
+        ...(o.maxGap !== undefined || o.minGap !== undefined ? { gapSec: [o.minGap ?? DEFAULT_BASE_RECIPE.gapSec[0], o.maxGap ?? DEFAULT_BASE_RECIPE.gapSec[1]] as [number, number] } : {}),
         onProgress: p.onProgress,
       });
       p.stop();

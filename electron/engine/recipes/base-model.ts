@@ -15,7 +15,8 @@ import { encodeText, type TokenConfig } from '../model/tokens';
 import { DEFAULT_FEATURES, extractFeatures, featureDim, type FeatureConfig } from '../features';
 import { DEFAULT_SPECAUGMENT } from '../features/augment';
 import { loadAudio } from '../audio';
-import { addNoise, gaussian, speedPerturb } from '../audio/perturb';
+import { addNoise, bandLimit, gaussian, reverberate, speedPerturb } from '../audio/perturb';
+import { espeakVersion, synthesize, TTS_VARIANTS, TTS_VOICES } from './tts';
 import { readManifest, type Utterance } from '../corpus/manifest';
 import { trainCtc, type TrainExample } from '../adapt/train';
 import { defaultWorkers } from '../adapt/parallel';
@@ -46,6 +47,15 @@ export interface BaseRecipeConfig {
   features: FeatureConfig;
   /** Training threads (2 = data-parallel on the wasm backend, see adapt/parallel.ts). */
   workers: number;
+  /** Silence between the clips of a synthetic connected string, seconds [min, max]. */
+  gapSec: [number, number];
+  /** Digit strings (1-10 digits) synthesised by espeak-ng with random English voices (0 = none; see tts.ts). */
+  ttsStrings: number;
+  /**
+   * Fraction of the perturbed copies, connected strings and synthetic strings that also get a
+   * simulated room (reverberate) and microphone band (bandLimit).
+   */
+  channelFraction: number;
 }
 
 export const DEFAULT_BASE_RECIPE: Omit<BaseRecipeConfig, 'trainManifest' | 'testManifest' | 'outDir'> = {
@@ -57,13 +67,25 @@ export const DEFAULT_BASE_RECIPE: Omit<BaseRecipeConfig, 'trainManifest' | 'test
   learningRate: 1.5e-3,
   features: DEFAULT_FEATURES,
   workers: defaultWorkers(),
+  gapSec: [0.05, 0.5],
+  ttsStrings: 0,
+  channelFraction: 0,
 };
 
-/** Speed-perturb (0.9-1.1 on a 0.01 grid, so the resampling ratio stays a small fraction), gain, noise. */
-function perturb(x: Float32Array, rateHz: number, rand: () => number, snrDb: number): Float32Array {
+/**
+ * Speed-perturb (0.9-1.1 on a 0.01 grid, so the resampling ratio stays a small fraction), then with
+ * probability `channelFraction` a room (RT60 0.15-0.7 s) and a microphone band (high-pass 50-400 Hz,
+ * low-pass 2.8-4 kHz), then noise and gain.
+ */
+function perturb(x: Float32Array, rateHz: number, rand: () => number, snrDb: number, channelFraction = 0): Float32Array {
   const factor = 0.9 + Math.round(20 * rand()) / 100;
   const gain = 10 ** ((rand() * 12 - 6) / 20);
-  const y = addNoise(speedPerturb(x, rateHz, factor), snrDb, rand);
+  let sped = speedPerturb(x, rateHz, factor);
+  if (channelFraction > 0 && rand() < channelFraction) {
+    sped = reverberate(sped, rateHz, 0.15 + 0.55 * rand(), rand);
+    sped = bandLimit(sped, rateHz, 50 + 350 * rand(), 2800 + 1200 * rand());
+  }
+  const y = addNoise(sped, snrDb, rand);
   for (let i = 0; i < y.length; i++) y[i] *= gain;
   return y;
 }
@@ -119,7 +141,7 @@ export async function trainBaseModel(cfg: BaseRecipeConfig, onProgress: Progress
   const waves: { samples: Float32Array; text: string }[] = [];
   for (const i of trainIdx) {
     waves.push({ samples: audio[i], text: utts[i].text });
-    for (let c = 1; c < cfg.clipCopies; c++) waves.push({ samples: perturb(audio[i], rate, rand, 15 + 25 * rand()), text: utts[i].text });
+    for (let c = 1; c < cfg.clipCopies; c++) waves.push({ samples: perturb(audio[i], rate, rand, 15 + 25 * rand(), cfg.channelFraction), text: utts[i].text });
   }
   for (let s = 0; s < cfg.numStrings; s++) {
     const spk = bySpeaker.get(speakers[Math.floor(rand() * speakers.length)])!;
@@ -131,10 +153,25 @@ export async function trainBaseModel(cfg: BaseRecipeConfig, onProgress: Progress
       const i = spk[Math.floor(rand() * spk.length)];
       parts.push(audio[i]);
       words.push(utts[i].text);
-      parts.push(silence(Math.floor((0.05 + 0.45 * rand()) * rate), level, rand));
+      parts.push(silence(Math.floor((cfg.gapSec[0] + (cfg.gapSec[1] - cfg.gapSec[0]) * rand()) * rate), level, rand));
     }
     parts.push(silence(Math.floor(rand() * 0.5 * rate), level, rand));
-    waves.push({ samples: perturb(concat(parts), rate, rand, 15 + 25 * rand()), text: words.join(' ') });
+    waves.push({ samples: perturb(concat(parts), rate, rand, 15 + 25 * rand(), cfg.channelFraction), text: words.join(' ') });
+  }
+  if (cfg.ttsStrings > 0 && !espeakVersion()) throw new Error('train-base: ttsStrings > 0 needs espeak-ng (Debian package espeak-ng)');
+  for (let s = 0; s < cfg.ttsStrings; s++) {
+    const words = Array.from({ length: 1 + Math.floor(rand() * 10) }, () => DIGIT_WORDS[Math.floor(rand() * 10)]);
+    const req = {
+      text: words.join(' '),
+      voice: TTS_VOICES[Math.floor(rand() * TTS_VOICES.length)],
+      variant: TTS_VARIANTS[Math.floor(rand() * TTS_VARIANTS.length)],
+      wordsPerMinute: 120 + Math.floor(rand() * 100),
+      pitch: 25 + Math.floor(rand() * 50),
+    };
+    const speech = synthesize(req, rate);
+    const pad = () => silence(Math.floor(rand() * 0.4 * rate), 10 ** (-(45 + 25 * rand()) / 20), rand);
+    waves.push({ samples: perturb(concat([pad(), speech, pad()]), rate, rand, 15 + 25 * rand(), cfg.channelFraction), text: req.text });
+    if (s % 100 === 0 || s === cfg.ttsStrings - 1) onProgress({ phase: 'features', label: 'synthetic speech (espeak-ng)', done: s + 1, total: cfg.ttsStrings });
   }
   // Stage 3: features.
   const toExample = (w: { samples: Float32Array; text: string }): TrainExample => ({
@@ -170,6 +207,16 @@ export async function trainBaseModel(cfg: BaseRecipeConfig, onProgress: Progress
         licence: 'CC BY-SA 4.0',
         attribution: 'Free Spoken Digit Dataset (Jakobovski et al., github.com/Jakobovski/free-spoken-digit-dataset), speakers jackson, theo, nicolas, george',
       },
+      ...(cfg.ttsStrings > 0
+        ? [
+            {
+              name: `${cfg.ttsStrings} digit strings synthesised by espeak-ng (${espeakVersion() ?? 'espeak-ng'}), voices ${TTS_VOICES.join(', ')}`,
+              utterances: cfg.ttsStrings,
+              licence: 'generated locally; espeak-ng is GPL-3.0, its output speech carries no licence of its own',
+              attribution: 'espeak-ng (github.com/espeak-ng/espeak-ng)',
+            },
+          ]
+        : []),
     ],
     licence: 'CC BY-SA 4.0 (weights derived from the Free Spoken Digit Dataset; share-alike)',
     metrics: [],
@@ -178,6 +225,9 @@ export async function trainBaseModel(cfg: BaseRecipeConfig, onProgress: Progress
       seed: cfg.seed,
       numStrings: cfg.numStrings,
       clipCopies: cfg.clipCopies,
+      gapSec: cfg.gapSec,
+      ttsStrings: cfg.ttsStrings,
+      channelFraction: cfg.channelFraction,
       epochs: cfg.epochs,
       batchSize: cfg.batchSize,
       learningRate: cfg.learningRate,
