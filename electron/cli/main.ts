@@ -151,6 +151,7 @@ type AdaptOpts = {
   sourceMix?: string;
   sourceMixCount?: number;
   workers?: number;
+  renormalize?: boolean;
   refit: boolean;
 };
 
@@ -172,6 +173,7 @@ function adaptSettings(o: AdaptOpts): Partial<AdaptConfig> {
     pseudoThreshold: o.pseudoThreshold,
     sourceMixCount: o.sourceMixCount,
     workers: o.workers,
+    renormalize: o.renormalize,
     refit: o.refit,
   };
   return Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<AdaptConfig>;
@@ -204,7 +206,8 @@ decoderOptions(scoringOptions(program
   .option('--spec-augment', 'SpecAugment time and frequency masks while training')
   .option('--speed-perturb', 'add speed-perturbed copies (0.9, 1.1) of the adaptation audio')
   .option('--noise-snr <dB>', 'add a noisy copy of the adaptation audio at this SNR', num('--noise-snr'))
-  .option('--pseudo-rounds <n>', `pseudo-labelling rounds with --unlabelled (default ${D.pseudoRounds})`, int('--pseudo-rounds', 0))
+  .option('--pseudo-rounds <n>', `pseudo-labelling rounds with --unlabelled (default ${D.pseudoRounds}; 0 = none)`, int('--pseudo-rounds', 0))
+  .option('--renormalize', 're-estimate normalisation statistics (global CMVN, batch norm) on the target audio: --unlabelled if given, else the adaptation audio')
   .option('--pseudo-threshold <x>', `keep pseudo-labels whose every word has this confidence (default ${D.pseudoThreshold})`, num('--pseudo-threshold', { min: 0 }))
   .option('--no-refit', 'keep the early-stopped weights instead of retraining on the whole adaptation set')
   .action((o: AdaptOpts & ScoringOpts & DecoderOpts) =>

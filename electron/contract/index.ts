@@ -66,6 +66,8 @@ export interface MethodSettings {
   pseudoRounds?: number;
   /** Keep a pseudo-labelled utterance when every word's confidence is at least this, in [0, 1]; default 0.9. Needs it. */
   pseudoThreshold?: number;
+  /** Unsupervised: re-estimate global CMVN / batch-norm statistics on the target audio before training. Default false. */
+  renormalize?: boolean;
 }
 
 /** Decoder settings the UI exposes: a subset of the engine's DecoderSpec. */

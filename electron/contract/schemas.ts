@@ -25,6 +25,7 @@ export const MethodSettingsSchema = z
     noiseSnrDb: finite.min(-10).max(60).optional(),
     pseudoRounds: z.number().int().min(1).max(10).optional(),
     pseudoThreshold: z.number().min(0).max(1).optional(),
+    renormalize: z.boolean().optional(),
   })
   .strict()
   .superRefine((m, ctx) => {

@@ -58,6 +58,7 @@ export function adaptSettings(m: MethodSettings | undefined): Partial<AdaptConfi
     noiseSnrDb: m.noiseSnrDb,
     pseudoRounds: m.pseudoRounds,
     pseudoThreshold: m.pseudoThreshold,
+    renormalize: m.renormalize,
   };
   // `{...DEFAULT_ADAPT, ...settings}` would let an undefined field override a default: drop them.
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)) as Partial<AdaptConfig>;

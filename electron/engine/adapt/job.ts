@@ -7,7 +7,7 @@ import path from 'node:path';
 import { tf } from '../model/backend';
 import { loadModel, saveModel } from '../model/checkpoint';
 import type { ModelCard } from '../model/card';
-import { countParams } from '../model/acoustic';
+import { countParams, timeSubsampling } from '../model/acoustic';
 import { seededRandom } from '../model/batch';
 import { encodeText } from '../model/tokens';
 import { readManifest, type Utterance } from '../corpus/manifest';
@@ -23,6 +23,8 @@ import { writeReport } from '../score/writers';
 import type { BackendInfo } from '../model/backend';
 import type { ProgressFn } from '../jobs/progress';
 import { defaultWorkers } from './parallel';
+import { batchNormLayers, reestimateBatchNorm } from './renormalize';
+import { cmvnStats } from '../features/cmvn';
 import { trainCtc, type TrainConfig, type TrainExample, type TrainResult } from './train';
 import { METHODS, type MethodName } from './methods';
 
@@ -78,6 +80,12 @@ export interface AdaptConfig {
   /** Keep a pseudo-labelled utterance when every word's confidence is at least this. Default 0.9. */
   pseudoThreshold: number;
   /**
+   * Unsupervised: re-estimate the model's normalisation statistics (global CMVN, batch-norm moving
+   * statistics; adapt/renormalize.ts) on the target audio (the unlabelled set if given, else the
+   * adaptation set's audio) before any training. Default false.
+   */
+  renormalize: boolean;
+  /**
    * Training threads on the wasm backend: 2 = data-parallel, half of every batch on a gradient
    * worker (adapt/parallel.ts). Default: 2 when the machine has 2 or more cores, else 1.
    */
@@ -104,6 +112,7 @@ export const DEFAULT_ADAPT: AdaptConfig = {
   sourceMixCount: 50,
   pseudoRounds: 2,
   pseudoThreshold: 0.9,
+  renormalize: false,
   workers: defaultWorkers(),
 };
 
@@ -175,7 +184,7 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
     const prepared = (method.prepare as (b: tf.LayersModel, c: ModelCard, m: object, t: string[]) => ReturnType<typeof method.prepare>)(base, card, methodConfig, texts);
     const model = prepared.model;
     if (model !== base) disposables.push(model);
-    const newCard = prepared.card;
+    let newCard = prepared.card;
     for (const u of adaptUtts) {
       try {
         encodeText(u.text, newCard.tokens);
@@ -187,12 +196,15 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
     const tf0 = performance.now();
     const cache = defaultFeatureCache();
     const feats = (utts: Utterance[], label: string) => featurizeCorpus(utts, card.features, card.cmvnStats, onProgress, label, cache);
-    const adaptItems = await feats(adaptUtts, 'adaptation set');
-    const unlabelledItems = unlabelledUtts.length ? await feats(unlabelledUtts, 'unlabelled') : [];
-    const sourceMixItems = sourceMixUtts.length ? await feats(sourceMixUtts, 'source mix') : [];
+    let adaptItems = await feats(adaptUtts, 'adaptation set');
+    let unlabelledItems = unlabelledUtts.length ? await feats(unlabelledUtts, 'unlabelled') : [];
+    let sourceMixItems = sourceMixUtts.length ? await feats(sourceMixUtts, 'source mix') : [];
     const testItems = await feats(testUtts, 'test');
     const sourceItems = sourceUtts ? await feats(sourceUtts, 'source test') : null;
-    const features = secondsSince(tf0);
+    // What the adapted model sees: the same features unless its CMVN statistics are re-estimated.
+    let testItemsAfter = testItems;
+    let sourceItemsAfter = sourceItems;
+    let features = secondsSince(tf0);
 
     const profile = req.normalization ?? PROFILES.basic;
     let decoder: DecoderOptions = await buildDecoder(req.decoder, texts);
@@ -212,6 +224,38 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
 
     // ---- adaptation ----
     const ta0 = performance.now();
+    let renormalization: { statisticsFrom: string; utterances: number; cmvn: boolean; batchNormLayers: string[] } | null = null;
+    if (cfg.renormalize) {
+      const fromUnlabelled = unlabelledUtts.length > 0;
+      const targetUtts = fromUnlabelled ? unlabelledUtts : adaptUtts;
+      const global = card.features.cmvn === 'global';
+      if (!global && batchNormLayers(model).length === 0) {
+        throw new Error(
+          `adapt --renormalize: ${req.modelDir} has no normalisation statistics to re-estimate: it normalises each utterance by its own statistics (features.cmvn "${card.features.cmvn}") and has no batch-norm layers`,
+        );
+      }
+      if (global) {
+        const tr0 = performance.now();
+        const raw = await featurizeCorpus(targetUtts, { ...card.features, cmvn: 'none' }, undefined, onProgress, 'target statistics', cache);
+        newCard = { ...newCard, cmvnStats: cmvnStats(raw.map((r) => r.feats)) };
+        const featsAfter = (utts: Utterance[], label: string) => featurizeCorpus(utts, newCard.features, newCard.cmvnStats, onProgress, label, cache);
+        adaptItems = await featsAfter(adaptUtts, 'adaptation set (new statistics)');
+        unlabelledItems = unlabelledUtts.length ? await featsAfter(unlabelledUtts, 'unlabelled (new statistics)') : [];
+        sourceMixItems = sourceMixUtts.length ? await featsAfter(sourceMixUtts, 'source mix (new statistics)') : [];
+        testItemsAfter = await featsAfter(testUtts, 'test (new statistics)');
+        sourceItemsAfter = sourceUtts ? await featsAfter(sourceUtts, 'source test (new statistics)') : null;
+        features = Number((features + secondsSince(tr0)).toFixed(3));
+      }
+      const bn = reestimateBatchNorm(model, (fromUnlabelled ? unlabelledItems : adaptItems).map((i) => i.feats), timeSubsampling(newCard.architecture));
+      renormalization = { statisticsFrom: fromUnlabelled ? 'unlabelled set' : 'adaptation set (audio only)', utterances: targetUtts.length, cmvn: global, batchNormLayers: bn.map((b) => b.layer) };
+      onProgress({
+        phase: 'train',
+        label: 'renormalize',
+        done: 1,
+        total: 1,
+        message: `normalisation statistics re-estimated on ${targetUtts.length} target utterances: ${[global ? 'global CMVN' : '', bn.length ? `${bn.length} batch-norm layers` : ''].filter(Boolean).join(', ')}`,
+      });
+    }
     const toExample = (it: FeaturizedUtterance, text = it.utt.text): TrainExample => ({ feats: it.feats, labels: encodeText(text, newCard.tokens) });
     const labelled = adaptItems.map((it) => toExample(it));
     const sourceMix = sourceMixItems.map((it) => toExample(it));
@@ -224,7 +268,7 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
     if (cfg.speedPerturb || cfg.noiseSnrDb !== null) {
       const trainUtts = split.train.map((i) => adaptUtts[i]);
       const allUtts = cfg.refit ? adaptUtts : trainUtts;
-      const aug = await featurizeAugmented(allUtts, card.features, card.cmvnStats, { speeds: cfg.speedPerturb ? [0.9, 1.1] : [], noiseSnrDb: cfg.noiseSnrDb }, cfg.seed, onProgress);
+      const aug = await featurizeAugmented(allUtts, newCard.features, newCard.cmvnStats, { speeds: cfg.speedPerturb ? [0.9, 1.1] : [], noiseSnrDb: cfg.noiseSnrDb }, cfg.seed, onProgress);
       augmented = aug.map((it) => toExample(it));
     }
     const isTrainAug = (_ex: TrainExample, i: number): boolean => {
@@ -251,13 +295,14 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
     };
     const startWeights = model.getWeights().map((w) => w.clone());
     const tensorsBefore = tf.memory().numTensors;
-    const rounds = unlabelledItems.length ? Math.max(1, cfg.pseudoRounds) : 1;
+    const usePseudo = unlabelledItems.length > 0 && cfg.pseudoRounds > 0;
+    const rounds = usePseudo ? cfg.pseudoRounds : 1;
     let pseudo: TrainExample[] = [];
     let pseudoLog: { round: number; kept: number; of: number }[] = [];
     let result: TrainResult | null = null;
     let refit: TrainResult | null = null;
     for (let round = 1; round <= rounds; round++) {
-      if (unlabelledItems.length) {
+      if (usePseudo) {
         // Pseudo-labels from the current model (the base model in round 1), kept when confident.
         const posts = await computePosteriors(model, newCard, unlabelledItems.map((i) => i.feats), onProgress, `pseudo-label round ${round}`);
         pseudo = [];
@@ -278,7 +323,7 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
         heldOut = ps.heldOut.map((i) => pseudo[i]);
       }
       if (trainSet.length === 0) {
-        onProgress({ phase: 'train', label: 'adapt', done: 1, total: 1, message: 'nothing to train on (no labelled data and no confident pseudo-labels): the base weights are kept' });
+        onProgress({ phase: 'train', label: 'adapt', done: 1, total: 1, message: `nothing to train on (no labelled data and no confident pseudo-labels): the ${renormalization ? 'weights are kept (with the re-estimated statistics)' : 'base weights are kept'}` });
         break;
       }
       result = await trainCtc(model, newCard, trainSet, heldOut, trainCfg, onProgress, cfg.method);
@@ -294,8 +339,8 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
     tf.dispose(startWeights);
     const adaptation = secondsSince(ta0);
 
-    const testAfter = (await score(model, newCard, testItems, 'test (after)'))!;
-    const sourceAfter = await score(model, newCard, sourceItems, 'source (after)');
+    const testAfter = (await score(model, newCard, testItemsAfter, 'test (after)'))!;
+    const sourceAfter = await score(model, newCard, sourceItemsAfter, 'source (after)');
 
     const { ...cfgForReport } = cfg;
     const settings = {
@@ -310,6 +355,7 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
       augmentedCopies: augmented.length,
       sourceMixUtterances: sourceMix.length,
       pseudoLabels: pseudoLog,
+      renormalization,
       heldOutUtterances: split.heldOut.length,
       heldOutIds: split.heldOut.map((i) => adaptUtts[i].id),
       addedTokens: newCard.tokens.inventory.slice(card.tokens.inventory.length),

@@ -3,7 +3,7 @@
  * LM, grammar, lexicon) -> text with word confidences.
  */
 import { tf } from '../model/backend';
-import { outputFrames } from '../model/acoustic';
+import { outputFrames, timeSubsampling } from '../model/acoustic';
 import { lengthBatches, padBatch } from '../model/batch';
 import type { ModelCard } from '../model/card';
 import { decodeTokens } from '../model/tokens';
@@ -73,11 +73,7 @@ interface Piece {
   outOffset: number;
 }
 
-/** Time subsampling of an architecture (input frames per output frame). */
-function subsampling(card: ModelCard): number {
-  const a = card.architecture;
-  return a.type === 'layers-model' ? a.subsampling : a.convLayers.reduce((p, c) => p * c.stride, 1);
-}
+const subsampling = (card: ModelCard): number => timeSubsampling(card.architecture);
 
 /**
  * Split utterances longer than CHUNK_FRAMES into chunks with CONTEXT_FRAMES of context on each side

@@ -71,6 +71,11 @@ export function outputFrames(arch: Architecture, numFrames: number): number {
   return n;
 }
 
+/** Time subsampling of an architecture: input frames per output frame. */
+export function timeSubsampling(arch: Architecture): number {
+  return arch.type === 'layers-model' ? arch.subsampling : arch.convLayers.reduce((p, c) => p * c.stride, 1);
+}
+
 /** Count of parameters of a model. */
 export function countParams(model: tf.LayersModel, trainableOnly = false): number {
   const ws = trainableOnly ? model.trainableWeights : model.weights;

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { adapt } from '../../electron/engine';
+import { initBackend, tf } from '../../electron/engine/model/backend';
+import { loadModel } from '../../electron/engine/model/checkpoint';
+import { readManifest } from '../../electron/engine/corpus/manifest';
+import { featurizeCorpus } from '../../electron/engine/features/corpus';
+import { DEFAULT_FEATURES } from '../../electron/engine/features';
+import { reestimateBatchNorm } from '../../electron/engine/adapt/renormalize';
+import { padBatch } from '../../electron/engine/model/batch';
+
+const BENCH = path.resolve('../shared/data/bench');
+const BASE = path.resolve('models/digits-base');
+
+/** Raw (un-normalised) features of a manifest's utterances. */
+async function rawFeatures(manifest: string, count = Infinity) {
+  const utts = (await readManifest(manifest)).slice(0, count);
+  return (await featurizeCorpus(utts, { ...DEFAULT_FEATURES, cmvn: 'none' }, undefined, () => {}, 'test', null)).map((f) => f.feats);
+}
+
+/** Mean and standard deviation of one feature bin over all frames, computed directly. */
+function binStats(mats: { data: Float32Array; numFrames: number; dim: number }[], bin: number): { mean: number; std: number } {
+  let s = 0;
+  let n = 0;
+  for (const m of mats) for (let t = 0; t < m.numFrames; t++) (s += m.data[t * m.dim + bin]), n++;
+  const mean = s / n;
+  let v = 0;
+  for (const m of mats) for (let t = 0; t < m.numFrames; t++) v += (m.data[t * m.dim + bin] - mean) ** 2;
+  return { mean, std: Math.sqrt(v / n) };
+}
+
+describe('re-estimating normalisation statistics on target audio (unsupervised)', () => {
+  it('global CMVN: the adapted card holds the target audio statistics; weights are unchanged without labels', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'renorm-'));
+    // A global-CMVN variant of the shipped model, with statistics of the source training audio.
+    const modelDir = path.join(dir, 'global-base');
+    await mkdir(modelDir);
+    for (const f of ['model.json', 'weights.bin']) await copyFile(path.join(BASE, f), path.join(modelDir, f));
+    const source = await rawFeatures(path.join(BENCH, 'fsdd-source-train.jsonl'), 200);
+    const card = JSON.parse(await readFile(path.join(BASE, 'card.json'), 'utf8'));
+    card.features.cmvn = 'global';
+    card.cmvnStats = { mean: [], std: [] };
+    for (let b = 0; b < 40; b++) {
+      const s = binStats(source, b);
+      card.cmvnStats.mean.push(s.mean);
+      card.cmvnStats.std.push(s.std);
+    }
+    await writeFile(path.join(modelDir, 'card.json'), JSON.stringify(card));
+
+    const unlabelled = path.join(BENCH, 'fsdd-german-adapt.jsonl');
+    const r = await adapt({
+      modelDir,
+      unlabelledManifest: unlabelled,
+      testManifest: path.join(BENCH, 'fsdd-german-test.jsonl'),
+      outDir: path.join(dir, 'run'),
+      settings: { renormalize: true, pseudoRounds: 0 },
+    });
+    const ren = (r.adaptation as { renormalization: { cmvn: boolean; utterances: number; batchNormLayers: string[] } }).renormalization;
+    expect(ren).toMatchObject({ cmvn: true, utterances: 50, batchNormLayers: [] });
+    const adapted = await loadModel(path.join(dir, 'run', 'model'));
+    const target = await rawFeatures(unlabelled);
+    for (const b of [0, 13, 39]) {
+      const want = binStats(target, b);
+      expect(adapted.card.cmvnStats!.mean[b]).toBeCloseTo(want.mean, 3);
+      expect(adapted.card.cmvnStats!.std[b]).toBeCloseTo(want.std, 3);
+      expect(Math.abs(adapted.card.cmvnStats!.mean[b] - card.cmvnStats.mean[b])).toBeGreaterThan(0.01); // German speaker != source speakers
+    }
+    const base = await loadModel(modelDir);
+    const bw = base.model.getWeights();
+    adapted.model.getWeights().forEach((w, i) => expect(Array.from(w.dataSync())).toEqual(Array.from(bw[i].dataSync())));
+    expect(r.test.after!.wer).not.toBe(r.test.before.wer); // the same weights, other statistics: other outputs
+    adapted.model.dispose();
+    base.model.dispose();
+  });
+
+  it('batch norm: moving statistics become the mean and variance of the layer input over the valid frames of the target audio', async () => {
+    await initBackend();
+    const input = tf.input({ shape: [null, 40] });
+    const conv = tf.layers.conv1d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', name: 'conv', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }).apply(input) as tf.SymbolicTensor;
+    const bn = tf.layers.batchNormalization({ name: 'bn' }).apply(conv) as tf.SymbolicTensor;
+    const out = tf.layers.dense({ units: 11, name: 'out' }).apply(bn) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: out });
+    const feats = (await rawFeatures(path.join(BENCH, 'duke-india-adapt.jsonl'))).map((m) => ({ ...m, data: m.data.map((v) => v / 10) }));
+    const stats = reestimateBatchNorm(model, feats, 2, 3);
+    expect(stats.map((s) => s.layer)).toEqual(['bn']);
+    // Directly: the conv output of each utterance alone (padded to even length, as for recognition), pooled.
+    const probe = tf.model({ inputs: input, outputs: conv });
+    const sum = new Float64Array(8);
+    const sumSq = new Float64Array(8);
+    let n = 0;
+    for (const f of feats) {
+      const h = probe.predict(padBatch([f], 2).x) as tf.Tensor;
+      const d = h.dataSync();
+      for (let i = 0; i < d.length; i++) (sum[i % 8] += d[i]), (sumSq[i % 8] += d[i] * d[i]);
+      n += d.length / 8;
+    }
+    const layer = model.getLayer('bn');
+    const movingMean = layer.weights.find((w) => w.originalName.includes('moving_mean'))!.read().dataSync();
+    const movingVar = layer.weights.find((w) => w.originalName.includes('moving_variance'))!.read().dataSync();
+    for (let c = 0; c < 8; c++) {
+      const mean = sum[c] / n;
+      expect(movingMean[c]).toBeCloseTo(mean, 3);
+      expect(movingVar[c]).toBeCloseTo(sumSq[c] / n - mean * mean, 2);
+    }
+    expect(Math.max(...Array.from(movingVar))).toBeGreaterThan(0.01);
+    model.dispose();
+  });
+
+  it('refuses a model with nothing to re-estimate (per-utterance CMVN, no batch norm), naming it', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'renorm-'));
+    await expect(
+      adapt({
+        modelDir: BASE,
+        adaptManifest: path.join(BENCH, 'duke-india-adapt.jsonl'),
+        testManifest: path.join(BENCH, 'duke-india-test.jsonl'),
+        outDir: path.join(dir, 'run'),
+        settings: { renormalize: true },
+      }),
+    ).rejects.toThrow(/digits-base has no normalisation statistics to re-estimate: it normalises each utterance by its own statistics/);
+  });
+});
