@@ -95,6 +95,9 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
     expect(await page.getByTestId('learningRate').getAttribute('placeholder')).toBe('0.003 (default)');
     await page.getByTestId('epochs').fill('2');
     await page.getByTestId('specAugment').check();
+    // The shipped model normalises each recording itself: nothing to re-estimate, and the form says so.
+    expect(await page.getByTestId('renormalize').isDisabled()).toBe(true);
+    expect(await page.getByTestId('renormalizeHelp').textContent()).toContain('Not for this model');
     await page.getByTestId('bottleneck').click(); // blur: the manifest fields show what they hold
     await page.getByText('20 utterances').waitFor();
     await page.screenshot({ path: path.join(SHOTS, 'adapt-form.png'), fullPage: true });
