@@ -33,6 +33,20 @@ describe('feature cache', () => {
     expect(third[0].feats.numFrames).not.toBe(first[0].feats.numFrames);
   });
 
+  it('keys a file the same whether read whole or hashed as a stream (large files), and returns the bytes it read', async () => {
+    const file = path.resolve('../shared/data/duke-numbers/audio/R_41aAifnTBI6jslp.wav');
+    const { readFile } = await import('node:fs/promises');
+    const bytes = await readFile(file);
+    const seg = { offsetSec: 0.5, durationSec: 2 };
+    const whole = await FeatureCache.keyOfFile(file, DEFAULT_FEATURES, seg, Infinity);
+    const streamed = await FeatureCache.keyOfFile(file, DEFAULT_FEATURES, seg, 1000);
+    expect(whole.key).toBe(FeatureCache.key(bytes, DEFAULT_FEATURES, seg));
+    expect(streamed.key).toBe(whole.key);
+    expect(whole.bytes?.length).toBe(bytes.length);
+    expect(streamed.bytes).toBeNull();
+    expect((await FeatureCache.keyOfFile(file, DEFAULT_FEATURES, undefined, Infinity)).key).not.toBe(whole.key);
+  });
+
   it('a damaged entry is a miss, not an error', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'fcache-'));
     const cache = new FeatureCache(dir);

@@ -130,53 +130,44 @@ export async function trainCtc(
   onProgress: ProgressFn,
   label = 'adapt',
 ): Promise<TrainResult> {
+  const names = new Set(model.layers.map((l) => l.name));
+  for (const n of cfg.trainableLayers) if (!names.has(n)) throw new Error(`train: no layer named "${n}" (layers: ${[...names].join(', ')})`);
+  const run: TrainRun = { model, card, train, heldOut, cfg, onProgress, label };
   // tfjs draws dropout masks from seeds taken from Math.random; a seeded Math.random for the duration
   // of training makes runs repeatable (the global is restored even when training throws).
   const mathRandom = Math.random;
   Math.random = seededRandom(cfg.seed * 7919 + 17);
+  for (const layer of model.layers) layer.trainable = cfg.trainableLayers.includes(layer.name);
+  let worker: GradientWorker | null = null;
   try {
-    return await trainLoop(model, card, train, heldOut, cfg, onProgress, label);
+    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const meanFrames = train.reduce((a, e) => a + e.feats.numFrames, 0) / Math.max(1, train.length);
+    const parallel = (cfg.workers ?? 1) > 1 && train.length >= 2 && Math.min(cfg.batchSize, train.length) * meanFrames >= (cfg.parallelMinBatchFrames ?? PARALLEL_MIN_BATCH_FRAMES);
+    worker = parallel ? await startGradientWorker(run, vars) : null;
+    return await trainEpochs(run, vars, worker);
   } finally {
+    await worker?.close();
+    for (const layer of model.layers) layer.trainable = true;
     Math.random = mathRandom;
   }
 }
 
-async function trainLoop(
-  model: tf.LayersModel,
-  card: ModelCard,
-  train: TrainExample[],
-  heldOut: TrainExample[],
-  cfg: TrainConfig,
-  onProgress: ProgressFn,
-  label: string,
-): Promise<TrainResult> {
-  const names = new Set(model.layers.map((l) => l.name));
-  for (const n of cfg.trainableLayers) if (!names.has(n)) throw new Error(`train: no layer named "${n}" (layers: ${[...names].join(', ')})`);
-  for (const layer of model.layers) layer.trainable = cfg.trainableLayers.includes(layer.name);
-  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const meanFrames = train.reduce((a, e) => a + e.feats.numFrames, 0) / Math.max(1, train.length);
-  const parallel = (cfg.workers ?? 1) > 1 && train.length >= 2 && Math.min(cfg.batchSize, train.length) * meanFrames >= (cfg.parallelMinBatchFrames ?? PARALLEL_MIN_BATCH_FRAMES);
-  const worker = parallel ? await startGradientWorker(model, card, cfg, vars, onProgress, label) : null;
-  try {
-    return await trainEpochs(model, card, train, heldOut, cfg, onProgress, label, vars, worker);
-  } finally {
-    await worker?.close();
-    for (const layer of model.layers) layer.trainable = true;
-  }
+/** The inputs of one trainCtc call. */
+interface TrainRun {
+  model: tf.LayersModel;
+  card: ModelCard;
+  train: TrainExample[];
+  heldOut: TrainExample[];
+  cfg: TrainConfig;
+  onProgress: ProgressFn;
+  label: string;
 }
 
 /**
  * Start the data-parallel gradient worker; on failure report it and return null (training goes on
  * in this thread alone).
  */
-async function startGradientWorker(
-  model: tf.LayersModel,
-  card: ModelCard,
-  cfg: TrainConfig,
-  vars: tf.Variable[],
-  onProgress: ProgressFn,
-  label: string,
-): Promise<GradientWorker | null> {
+async function startGradientWorker({ model, card, cfg, onProgress, label }: TrainRun, vars: tf.Variable[]): Promise<GradientWorker | null> {
   if (tf.getBackend() !== 'wasm') return null; // native TensorFlow already uses every core
   try {
     return await GradientWorker.start(model, card.tokens.blankIndex, cfg.trainableLayers, vars, cfg.regularizer);
@@ -194,17 +185,8 @@ function applyGradients(optimizer: tf.Optimizer, vars: tf.Variable[], grads: tf.
   tf.dispose(grads);
 }
 
-async function trainEpochs(
-  model: tf.LayersModel,
-  card: ModelCard,
-  train: TrainExample[],
-  heldOut: TrainExample[],
-  cfg: TrainConfig,
-  onProgress: ProgressFn,
-  label: string,
-  vars: tf.Variable[],
-  worker: GradientWorker | null,
-): Promise<TrainResult> {
+async function trainEpochs(run: TrainRun, vars: tf.Variable[], worker: GradientWorker | null): Promise<TrainResult> {
+  const { model, card, train, heldOut, cfg, onProgress, label } = run;
   const optimizer = tf.train.adam(cfg.learningRate);
   let learningRate = cfg.learningRate;
   let lastDecay = 0;

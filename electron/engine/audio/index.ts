@@ -36,6 +36,8 @@ export interface CanonicalAudio {
  * @param path file path
  * @param targetRateHz the model's sample rate, Hz
  * @param segment optional `[offsetSec, durationSec]` to keep only part of the file (NeMo `offset`)
+ * @param contents the file's bytes when the caller has read them already (not read again; ignored
+ *   when the file is read block by block)
  * @throws Error naming the file: not found, unreadable, unknown format, unsupported encoding,
  *   truncated, non-finite samples (see decodeWav / decodeAudio), empty segment
  */
@@ -43,6 +45,7 @@ export async function loadAudio(
   path: string,
   targetRateHz: number,
   segment?: { offsetSec?: number; durationSec?: number },
+  contents?: Uint8Array,
 ): Promise<CanonicalAudio> {
   const wantSegment = !!segment && !!(segment.offsetSec || segment.durationSec);
   const probe = await probeHead(path);
@@ -51,7 +54,7 @@ export async function loadAudio(
   }
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    bytes = contents ?? (await readFile(path));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new Error(`${path}: ${code === 'ENOENT' ? 'file not found' : (err as Error).message}`);

@@ -7,8 +7,9 @@
  * Location: $ACCENT_STUDIO_CACHE, else ~/.cache/accent-studio/features; ACCENT_STUDIO_CACHE=off
  * disables it.
  */
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic';
@@ -18,17 +19,37 @@ import type { FeatureMatrix } from './logmel';
 /** Bump when decoding, resampling or feature code changes its output. */
 export const FEATURE_PIPELINE_VERSION = 2;
 
+/** A part of a recording (NeMo offset/duration), seconds. */
+type Segment = { offsetSec?: number; durationSec?: number };
+
 export class FeatureCache {
   /** @param dir cache folder (created on first write) */
   constructor(readonly dir: string) {}
 
   /** Cache key of a file's bytes, segment and feature settings. */
-  static key(bytes: Uint8Array, config: FeatureConfig, segment?: { offsetSec?: number; durationSec?: number }): string {
+  static key(bytes: Uint8Array, config: FeatureConfig, segment?: Segment): string {
+    return FeatureCache.finish(createHash('sha256').update(bytes), config, segment);
+  }
+
+  private static finish(hash: Hash, config: FeatureConfig, segment?: Segment): string {
     const settings = JSON.stringify(Object.entries(config).sort(([a], [b]) => (a < b ? -1 : 1)));
-    return createHash('sha256')
-      .update(bytes)
-      .update(`|${segment?.offsetSec ?? ''}|${segment?.durationSec ?? ''}|${settings}|v${FEATURE_PIPELINE_VERSION}`)
-      .digest('hex');
+    return hash.update(`|${segment?.offsetSec ?? ''}|${segment?.durationSec ?? ''}|${settings}|v${FEATURE_PIPELINE_VERSION}`).digest('hex');
+  }
+
+  /**
+   * Cache key of an audio file (the same as `key` of its bytes). Files up to `wholeMaxBytes` are read
+   * whole and their bytes returned too, so decoding need not read them again; larger ones are hashed
+   * as a stream (bounded memory) and `bytes` is null.
+   * @throws Error (the file system's) when the file cannot be read
+   */
+  static async keyOfFile(file: string, config: FeatureConfig, segment: Segment | undefined, wholeMaxBytes: number): Promise<{ key: string; bytes: Uint8Array | null }> {
+    if ((await stat(file)).size <= wholeMaxBytes) {
+      const bytes = await readFile(file);
+      return { key: FeatureCache.key(bytes, config, segment), bytes };
+    }
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+    return { key: FeatureCache.finish(hash, config, segment), bytes: null };
   }
 
   private file(key: string): string {

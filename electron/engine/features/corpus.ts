@@ -1,5 +1,5 @@
 /** Feature extraction over a list of utterances (audio stage + features stage), with progress. */
-import { loadAudio } from '../audio';
+import { loadAudio, STREAM_WAV_MIN_BYTES } from '../audio';
 import { addNoise, speedPerturb } from '../audio/perturb';
 import { seededRandom } from '../model/batch';
 import type { Utterance } from '../corpus/manifest';
@@ -10,7 +10,6 @@ import { extractFeatures } from './index';
 import { computeFeatures, type FeatureMatrix } from './logmel';
 import { normalizeFeatures } from './cmvn';
 import { FeatureCache } from './cache';
-import { readFile } from 'node:fs/promises';
 
 /** An utterance with its model-ready features. */
 export interface FeaturizedUtterance {
@@ -38,15 +37,18 @@ export async function featurizeCorpus(
     const segment = { offsetSec: u.offsetSec, durationSec: u.offsetSec !== undefined ? u.durationSec : undefined };
     let raw: FeatureMatrix | null = null;
     let key = '';
+    let bytes: Uint8Array | null = null;
     if (cache) {
-      const bytes = await readFile(u.audioPath).catch(() => null); // a missing file fails in loadAudio, with its message
-      if (bytes) {
-        key = FeatureCache.key(bytes, config, segment);
+      // A missing or unreadable file fails in loadAudio, with its message.
+      const k = await FeatureCache.keyOfFile(u.audioPath, config, segment, STREAM_WAV_MIN_BYTES).catch(() => null);
+      if (k) {
+        key = k.key;
+        bytes = k.bytes;
         raw = await cache.get(key);
       }
     }
     if (!raw) {
-      const audio = await loadAudio(u.audioPath, config.sampleRateHz, segment).catch((err: Error) => {
+      const audio = await loadAudio(u.audioPath, config.sampleRateHz, segment, bytes ?? undefined).catch((err: Error) => {
         throw new Error(`${err.message} (utterance ${u.id}${u.source ? `, ${u.source}` : ''})`);
       });
       raw = computeFeatures(audio.samples, config);
