@@ -1,10 +1,12 @@
 /**
  * Benchmark (not a test): every adaptation method on each visible target, side by side, with the
- * source test set for forgetting; then a learning curve of the default method.
+ * source test set for forgetting; then learning curves.
  *
  * Table: method, trainable parameters, adaptation utterances used, test WER before -> after with the
  * 95% bootstrap interval of the change, source-test WER before -> after, wall time.
- * Usage: npm run bench:methods [-- --markdown]
+ * Learning curves: the default method and the light methods (LHUC, input transform, adapters) with
+ * 5, 10, 20 and 50 German adaptation utterances.
+ * Usage: npm run bench:methods [-- --markdown] [-- --only methods|curve]
  */
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,6 +19,8 @@ const BENCH = path.resolve('../shared/data/bench');
 const BASE = path.resolve('models/digits-base');
 const SOURCE = path.join(BENCH, 'fsdd-source-test.jsonl');
 const markdown = process.argv.includes('--markdown');
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : null;
 
 const targets = [
   { name: 'FSDD German', adapt: 'fsdd-german-adapt.jsonl', test: 'fsdd-german-test.jsonl' },
@@ -45,7 +49,7 @@ let runNo = 0;
 type Row = string[];
 const head = ['target', 'method', 'trainable params', 'adapt utts', 'test WER before -> after', 'change [95% CI]', 'source WER before -> after', 'wall s'];
 const rows: Row[] = [];
-for (const t of targets) {
+for (const t of only === 'curve' ? [] : targets) {
   for (const v of variants) {
     const t0 = performance.now();
     const r = await adapt({
@@ -73,10 +77,16 @@ for (const t of targets) {
   }
 }
 
-// Learning curve of the default method on the German target: k utterances spread over the digits.
+// Learning curves on the German target: k utterances spread over the digits, default and light methods.
 const curve: Row[] = [];
+const curveMethods: { name: string; settings: Partial<AdaptConfig> }[] = [
+  { name: 'finetune (default)', settings: {} },
+  { name: 'LHUC', settings: { method: 'lhuc' } },
+  { name: 'input transform', settings: { method: 'input-transform' } },
+  { name: 'adapters', settings: { method: 'adapters' } },
+];
 const lines = (await readFile(path.join(BENCH, 'fsdd-german-adapt.jsonl'), 'utf8')).trim().split('\n');
-for (const k of [5, 10, 20, 50]) {
+for (const k of only === 'methods' ? [] : [5, 10, 20, 50]) {
   const picked = Array.from({ length: k }, (_, i) => lines[Math.floor((i * lines.length) / k)]).map((l) => {
     const o = JSON.parse(l);
     o.audio_filepath = path.resolve(BENCH, o.audio_filepath);
@@ -84,16 +94,22 @@ for (const k of [5, 10, 20, 50]) {
   });
   const file = path.join(work, `german-adapt-${k}.jsonl`);
   await writeFile(file, picked.join('\n') + '\n');
-  const r = await adapt({ modelDir: BASE, adaptManifest: file, testManifest: path.join(BENCH, 'fsdd-german-test.jsonl'), sourceTestManifest: SOURCE, outDir: path.join(work, `curve${k}`) });
-  const c = r.test.comparison!;
-  curve.push([String(k), pct(r.test.before.wer), pct(r.test.after!.wer), `${pts(c.change.value)} [${pts(c.change.lo)}, ${pts(c.change.hi)}]`, pct(r.source_test!.after!.wer)]);
+  const cells: string[] = [];
+  let before = '';
+  for (const m of curveMethods) {
+    const r = await adapt({ modelDir: BASE, adaptManifest: file, testManifest: path.join(BENCH, 'fsdd-german-test.jsonl'), sourceTestManifest: SOURCE, outDir: path.join(work, `curve${k}-${runNo++}`), settings: m.settings });
+    const c = r.test.comparison!;
+    before = pct(r.test.before.wer);
+    cells.push(`${pct(r.test.after!.wer)} (${pts(c.change.value)} [${pts(c.change.lo)}, ${pts(c.change.hi)}]), source ${pct(r.source_test!.after!.wer)}`);
+  }
+  curve.push([String(k), before, ...cells]);
 }
-const curveHead = ['adaptation utterances', 'test WER before', 'test WER after', 'change [95% CI]', 'source WER after'];
+const curveHead = ['adaptation utterances', 'test WER before', ...curveMethods.map((m) => `${m.name}: after (change [95% CI]), source after`)];
 
 if (markdown) {
   const md = (h: string[], rs: Row[]) => [`| ${h.join(' | ')} |`, `| ${h.map(() => '---').join(' | ')} |`, ...rs.map((r) => `| ${r.join(' | ')} |`)].join('\n');
   console.log(md(head, rows));
-  console.log('\nLearning curve, default method (fine-tuning, top 4 layers), FSDD German:\n');
+  console.log('\nLearning curves, FSDD German:\n');
   console.log(md(curveHead, curve));
 } else {
   const tbl = (h: string[], rs: Row[]) => {
@@ -103,6 +119,6 @@ if (markdown) {
   };
   console.log(`adaptation methods (${backend.detail}); changes in WER points`);
   console.log(tbl(head, rows));
-  console.log('learning curve, default method, FSDD German');
+  console.log('learning curves, FSDD German');
   console.log(tbl(curveHead, curve));
 }

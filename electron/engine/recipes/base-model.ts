@@ -67,9 +67,9 @@ export const DEFAULT_BASE_RECIPE: Omit<BaseRecipeConfig, 'trainManifest' | 'test
   learningRate: 1.5e-3,
   features: DEFAULT_FEATURES,
   workers: defaultWorkers(),
-  gapSec: [0.05, 0.5],
-  ttsStrings: 0,
-  channelFraction: 0,
+  gapSec: [0, 0.35],
+  ttsStrings: 1500,
+  channelFraction: 0.5,
 };
 
 /**
@@ -195,7 +195,10 @@ export async function trainBaseModel(cfg: BaseRecipeConfig, onProgress: Progress
     name: 'digits-base',
     description:
       'English digit recognizer (zero..nine, isolated and connected), word-level CTC over a 1-D conv stack, ' +
-      'trained on four FSDD speakers (US, BE-French, GR-Greek accents). Base model for accent adaptation.',
+      'trained on four FSDD speakers (US, BE-French, GR-Greek accents)' +
+      (cfg.ttsStrings > 0 ? ' and espeak-ng synthetic English voices' : '') +
+      (cfg.channelFraction > 0 ? ', with simulated rooms and microphones' : '') +
+      '. Base model for accent adaptation.',
     created: new Date().toISOString(),
     architecture: arch,
     features: cfg.features,

@@ -43,7 +43,7 @@ export function modelCardMarkdown(card: ModelCard): string {
       : []),
     '## Limitations',
     '',
-    'Trained on four speakers of one dataset recorded in quiet conditions at 8 kHz: expect high error rates on other speakers, accents, microphones and noisy rooms before adaptation. Words outside the token inventory cannot be recognised.',
+    'Trained on few real speakers (see the training data) recorded in quiet conditions at 8 kHz; synthetic voices and simulated rooms, where the recipe adds them, widen that only partly: expect high error rates on other speakers, accents, microphones and noisy rooms before adaptation. Words outside the token inventory cannot be recognised.',
     '',
   ];
   return lines.join('\n');
