@@ -168,6 +168,13 @@ if (run(4)) {
   const epochs = (r.adaptation!.epochLog as { numTensors: number }[]).map((e) => e.numTensors);
   const constant = new Set(epochs).size === 1;
   row('tfjs tensors after each epoch', constant ? `${epochs[0]} after each of ${epochs.length} epochs` : epochs.join(' '), '', constant ? 'constant' : 'GROWS', 'constant');
+  // Each evaluation: the whole evaluate job (model loaded, 450 utterances scored, model disposed).
+  const counts: number[] = [tf.memory().numTensors];
+  for (let i = 0; i < 2; i++) {
+    await evaluate({ modelDir: path.resolve('models/digits-base'), testManifest: path.join(BENCH, 'fsdd-german-test.jsonl'), outDir: path.join(work, `eval-tensors-${i}`) });
+    counts.push(tf.memory().numTensors);
+  }
+  row('tfjs tensors before / after each of 2 evaluations (450 utterances)', counts.join(' / '), '', new Set(counts).size === 1 ? 'equal' : 'LEAK', 'equal');
 }
 
 // 5. Scaling.
