@@ -75,3 +75,19 @@ describe('adaptation on real recordings (German FSDD speaker)', () => {
     expect(onDisk.utterances).toHaveLength(100);
   });
 });
+
+describe('adaptation on real recordings (Duke India, connected digits)', () => {
+  it('trains data-parallel on two threads (batches of 8 phone numbers exceed the frame threshold) and says so; one thread when asked', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'adapt-'));
+    const common = { modelDir: BASE, adaptManifest: path.join(BENCH, 'duke-india-adapt.jsonl'), testManifest: path.join(BENCH, 'duke-india-test.jsonl') };
+    const two = await adapt({ ...common, outDir: path.join(dir, 'two'), settings: { workers: 2, fixedEpochs: 3 } });
+    const a = two.adaptation as Record<string, number>;
+    expect(a.trainingThreads).toBe(2);
+    expect(a.steps).toBe(3); // 8 utterances, batch 8, 3 epochs
+    expect(two.notes.some((n) => n.includes('data-parallel on 2 threads'))).toBe(true);
+    expect(two.test.after!.wer!).toBeLessThan(two.test.before.wer!);
+    const one = await adapt({ ...common, outDir: path.join(dir, 'one'), settings: { workers: 1, fixedEpochs: 3 } });
+    expect((one.adaptation as Record<string, number>).trainingThreads).toBe(1);
+    expect(one.notes.some((n) => n.includes('data-parallel'))).toBe(false);
+  });
+});

@@ -417,7 +417,11 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
         scoring: Number([testBefore, testAfter, sourceBefore, sourceAfter].reduce((a, r) => a + (r ? r.seconds.acoustic + r.seconds.decode + r.seconds.scoring : 0), 0).toFixed(3)),
         total: secondsSince(t0),
       },
-      notes: [`backend: ${backend.detail}`, ...warnings.map((w) => `warning: ${w}`)],
+      notes: [
+        `backend: ${backend.detail}`,
+        ...((result?.threads ?? 1) > 1 ? [`training: data-parallel on ${result!.threads} threads (a gradient worker thread took half of each batch)`] : []),
+        ...warnings.map((w) => `warning: ${w}`),
+      ],
     };
     await writeReport(req.outDir, report);
     return report;
