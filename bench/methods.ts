@@ -21,6 +21,10 @@ const SOURCE = path.join(BENCH, 'fsdd-source-test.jsonl');
 const markdown = process.argv.includes('--markdown');
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : null;
+if (process.argv.includes('--help') || (only !== null && only !== 'methods' && only !== 'curve')) {
+  console.log('usage: npm run bench:methods [-- --markdown] [-- --only methods|curve]');
+  process.exit(process.argv.includes('--help') ? 0 : 2);
+}
 
 const targets = [
   { name: 'FSDD German', adapt: 'fsdd-german-adapt.jsonl', test: 'fsdd-german-test.jsonl' },

@@ -36,8 +36,19 @@ const arg = (name: string, def: number): number => {
 };
 const quick = process.argv.includes('--quick');
 const STEPS = arg('steps', 50);
+const USAGE = `usage: npm run bench [-- --quick] [-- --steps N] [-- --only LIST]
+  LIST: comma-separated sections: 1 training step, 2 log-mel, 3 recognition RTF, 4 German adapt job
+  (wall time, RSS, tensors), 5 scaling. Default: all.`;
+if (process.argv.includes('--help')) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const onlyAt = process.argv.indexOf('--only');
-const sections = new Set((onlyAt >= 0 ? process.argv[onlyAt + 1] : '1,2,3,4,5').split(',').map(Number));
+const sections = new Set((onlyAt >= 0 ? String(process.argv[onlyAt + 1]) : '1,2,3,4,5').split(',').map(Number));
+if ([...sections].some((n) => !Number.isInteger(n) || n < 1 || n > 5)) {
+  console.error(`bench: --only takes section numbers 1-5\n${USAGE}`);
+  process.exit(2);
+}
 const run = (n: number): boolean => sections.has(n);
 const PY = '/usr/bin/python3';
 process.env.ACCENT_STUDIO_CACHE = 'off'; // measure real work, not cache hits

@@ -85,8 +85,8 @@ const decoderOptions = (c: Command, adaptOnly: boolean): Command => {
   }, 'greedy')
     .option('--beam-width <n>', 'beam width (default 16)', int('--beam-width'))
     .option('--lm <file.arpa>', 'word n-gram LM in ARPA format (KenLM, SRILM or `lm`), shallow fusion')
-    .option('--lm-weight <x>', 'LM weight (default: tuned on the adaptation set in adapt, else 0.5)', num('--lm-weight'))
-    .option('--word-bonus <x>', 'natural-log bonus per word (default: tuned with the weight, else 0)', num('--word-bonus'))
+    .option('--lm-weight <x>', adaptOnly ? 'LM weight (default: tuned on the adaptation set)' : 'LM weight (default 0.5)', num('--lm-weight'))
+    .option('--word-bonus <x>', adaptOnly ? 'natural-log bonus per word (default: tuned with the weight)' : 'natural-log bonus per word (default 0)', num('--word-bonus'))
     .option('--grammar <file>', 'grammar constraint: what may be said, e.g. "$digit{8,10}"')
     .option('--lexicon <file>', 'word list: character models may only emit these words');
   if (adaptOnly) c.option('--lm-from-adapt', "train a trigram Kneser-Ney LM from the adaptation set's transcripts");
@@ -113,10 +113,10 @@ program
 
 decoderOptions(scoringOptions(program
   .command('evaluate')), false)
-  .description('score a model on a test manifest; writes DIR/report.json')
+  .description('score a model on a test manifest; writes DIR/report.json, report.html, utterances.csv and trn/')
   .requiredOption('--model <dir>', 'model folder (model.json, weights.bin, card.json)')
   .requiredOption('--test <manifest>', 'test set, NeMo JSON Lines manifest')
-  .requiredOption('--out <dir>', 'output folder for report.json')
+  .requiredOption('--out <dir>', 'new output folder for report.json, report.html, utterances.csv, trn/')
   .action((o: { model: string; test: string; out: string } & ScoringOpts & DecoderOpts) =>
     run(async () => {
       const p = stderrProgress();
@@ -199,7 +199,10 @@ decoderOptions(scoringOptions(program
   .option('--lr <x>', 'Adam learning rate (default: the method\'s)', num('--lr', { above: 0 }))
   .option('--batch-size <n>', `default ${D.batchSize}`, int('--batch-size'))
   .option('--seed <n>', `default ${D.seed}`, int('--seed', 0))
-  .option('--workers <n>', `training threads; 2 = data-parallel on the wasm backend (default ${D.workers} here)`, int('--workers'))
+  .option('--workers <n>', `training threads, 1 or 2 (2: a gradient worker thread takes half of each large batch; same result; default ${D.workers} here)`, (v: string) => {
+    if (v !== '1' && v !== '2') throw new InvalidArgumentError('--workers must be 1 or 2');
+    return Number(v);
+  })
   .option('--kl-weight <x>', 'conservative training: weight of KL(base || adapted) against forgetting (default 0 = off)', num('--kl-weight', { min: 0 }))
   .option('--source-mix <manifest>', 'labelled source-domain data mixed into training against forgetting')
   .option('--source-mix-count <n>', `utterances of --source-mix used (default ${D.sourceMixCount})`, int('--source-mix-count'))
@@ -268,10 +271,10 @@ program
   .description('train the base digit model from the source-domain manifest (seeded recipe)')
   .option('--train <manifest>', 'source training manifest', path.join(DATA, 'fsdd-source-train.jsonl'))
   .option('--test <manifest>', 'source test manifest (scored into the card)', path.join(DATA, 'fsdd-source-test.jsonl'))
-  .option('--out <dir>', 'new model folder', 'models/digits-base')
-  .option('--epochs <n>', `default ${DEFAULT_BASE_RECIPE.epochs}`, int('--epochs'))
+  .requiredOption('--out <dir>', 'new model folder (never an existing one; the shipped model is models/digits-base)')
+  .option('--epochs <n>', `maximum epochs; early stopping on held-out clips may end sooner (default ${DEFAULT_BASE_RECIPE.epochs})`, int('--epochs'))
   .option('--strings <n>', `synthetic connected strings (default ${DEFAULT_BASE_RECIPE.numStrings})`, int('--strings'))
-  .option('--seed <n>', `default ${DEFAULT_BASE_RECIPE.seed}`, int('--seed', 0))
+  .option('--seed <n>', `seed of data synthesis, augmentation, batches and dropout (default ${DEFAULT_BASE_RECIPE.seed})`, int('--seed', 0))
   .option('--tts-strings <n>', `digit strings synthesised by espeak-ng (default ${DEFAULT_BASE_RECIPE.ttsStrings})`, int('--tts-strings', 0))
   .option('--channel-fraction <x>', `fraction of augmented audio given a simulated room and microphone (default ${DEFAULT_BASE_RECIPE.channelFraction})`, num('--channel-fraction', { min: 0 }))
   .option('--max-gap <sec>', `longest silence between clips of a connected string (default ${DEFAULT_BASE_RECIPE.gapSec[1]})`, num('--max-gap', { min: 0 }))

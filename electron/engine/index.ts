@@ -8,7 +8,7 @@ import { readText } from './util/files';
 import { initBackend, type BackendInfo } from './model/backend';
 import { loadModel } from './model/checkpoint';
 import type { ModelCard } from './model/card';
-import { readManifest } from './corpus/manifest';
+import { readManifest, requireTranscripts } from './corpus/manifest';
 import { featurizeCorpus } from './features/corpus';
 import { defaultFeatureCache } from './features/cache';
 import { evaluateFeaturized, type SetResult } from './decode/evaluate';
@@ -71,6 +71,7 @@ export async function evaluate(req: EvaluateRequest): Promise<Report> {
   const { model, card } = await loadModel(req.modelDir);
   try {
     const utts = await readManifest(req.testManifest);
+    requireTranscripts(utts, 'test set');
     const tf0 = performance.now();
     const items = await featurizeCorpus(utts, card.features, card.cmvnStats, onProgress, 'test', defaultFeatureCache());
     const features = secondsSince(tf0);

@@ -121,3 +121,29 @@ describe('re-estimating normalisation statistics on target audio (unsupervised)'
     ).rejects.toThrow(/digits-base has no normalisation statistics to re-estimate: it normalises each utterance by its own statistics/);
   });
 });
+
+describe('adapt refuses unusable requests before any work', () => {
+  it('an adaptation or test manifest line without "text" names the line', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'notext-'));
+    const lines = (await readFile(path.join(BENCH, 'fsdd-german-adapt.jsonl'), 'utf8')).trim().split('\n').slice(0, 3).map((l) => JSON.parse(l));
+    for (const o of lines) o.audio_filepath = path.resolve(BENCH, o.audio_filepath);
+    delete lines[1].text;
+    const m = path.join(dir, 'notext.jsonl');
+    await writeFile(m, lines.map((o) => JSON.stringify(o)).join('\n') + '\n');
+    await expect(adapt({ modelDir: BASE, adaptManifest: m, testManifest: path.join(BENCH, 'duke-india-test.jsonl'), outDir: path.join(dir, 'a') })).rejects.toThrow(
+      new RegExp(`notext.jsonl:2: no "text" field: the adaptation set needs transcripts`),
+    );
+    const { evaluate } = await import('../../electron/engine');
+    await expect(evaluate({ modelDir: BASE, testManifest: m, outDir: path.join(dir, 'e') })).rejects.toThrow(/notext.jsonl:2: no "text" field: the test set needs transcripts/);
+    // As unlabelled audio the same file is fine: pseudo-labels need no transcripts.
+    const r = await adapt({ modelDir: BASE, unlabelledManifest: m, testManifest: path.join(BENCH, 'duke-india-test.jsonl'), outDir: path.join(dir, 'u'), settings: { pseudoRounds: 1, epochs: 1 } });
+    expect(r.test.after).toBeTruthy();
+  });
+
+  it('unlabelled audio with --pseudo-rounds 0 and no --renormalize would do nothing: refused', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'unused-'));
+    await expect(
+      adapt({ modelDir: BASE, unlabelledManifest: path.join(BENCH, 'duke-india-adapt.jsonl'), testManifest: path.join(BENCH, 'duke-india-test.jsonl'), outDir: path.join(dir, 'a'), settings: { pseudoRounds: 0 } }),
+    ).rejects.toThrow(/the unlabelled set .*duke-india-adapt.jsonl would not be used \(--pseudo-rounds 0 and no --renormalize\)/);
+  });
+});

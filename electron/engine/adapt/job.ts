@@ -10,7 +10,7 @@ import type { ModelCard } from '../model/card';
 import { countParams, timeSubsampling } from '../model/acoustic';
 import { seededRandom } from '../model/batch';
 import { encodeText } from '../model/tokens';
-import { readManifest, type Utterance } from '../corpus/manifest';
+import { readManifest, requireTranscripts, type Utterance } from '../corpus/manifest';
 import { featurizeAugmented, featurizeCorpus, type FeaturizedUtterance } from '../features/corpus';
 import { DEFAULT_SPECAUGMENT } from '../features/augment';
 import { defaultFeatureCache } from '../features/cache';
@@ -193,6 +193,19 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
       }
     }
 
+    // Refuse what cannot run before any work starts.
+    requireTranscripts(adaptUtts, 'adaptation set');
+    requireTranscripts(testUtts, 'test set');
+    if (sourceUtts) requireTranscripts(sourceUtts, 'source test set');
+    requireTranscripts(sourceMixUtts, 'source-mix set');
+    if (cfg.renormalize && card.features.cmvn !== 'global' && batchNormLayers(model).length === 0) {
+      throw new Error(
+        `adapt --renormalize: ${req.modelDir} has no normalisation statistics to re-estimate: it normalises each utterance by its own statistics (features.cmvn "${card.features.cmvn}") and has no batch-norm layers`,
+      );
+    }
+    if (unlabelledUtts.length && cfg.pseudoRounds === 0 && !cfg.renormalize) {
+      throw new Error(`adapt: the unlabelled set ${req.unlabelledManifest} would not be used (--pseudo-rounds 0 and no --renormalize)`);
+    }
     const tf0 = performance.now();
     const cache = defaultFeatureCache();
     const feats = (utts: Utterance[], label: string) => featurizeCorpus(utts, card.features, card.cmvnStats, onProgress, label, cache);
@@ -229,11 +242,6 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
       const fromUnlabelled = unlabelledUtts.length > 0;
       const targetUtts = fromUnlabelled ? unlabelledUtts : adaptUtts;
       const global = card.features.cmvn === 'global';
-      if (!global && batchNormLayers(model).length === 0) {
-        throw new Error(
-          `adapt --renormalize: ${req.modelDir} has no normalisation statistics to re-estimate: it normalises each utterance by its own statistics (features.cmvn "${card.features.cmvn}") and has no batch-norm layers`,
-        );
-      }
       if (global) {
         const tr0 = performance.now();
         const raw = await featurizeCorpus(targetUtts, { ...card.features, cmvn: 'none' }, undefined, onProgress, 'target statistics', cache);

@@ -47,14 +47,15 @@ export interface TrainConfig {
    */
   regularizer?: KlRegularizer;
   /**
-   * Threads computing gradients: 2 splits every batch of 2 or more utterances between this thread
-   * and a gradient worker (parallel.ts), for the single-threaded wasm backend, when batches hold
-   * PARALLEL_MIN_BATCH_FRAMES frames on average (else one thread trains). Default 1. Results are
-   * repeatable for a given seed and number of workers, not across different numbers (dropout masks
-   * and padding differ per shard).
+   * Threads computing gradients. When batches hold PARALLEL_MIN_BATCH_FRAMES frames on average,
+   * every batch of 2 or more utterances is computed as two shards whose gradients are summed (each
+   * with its own padding and dropout seed); with 2 workers the second shard runs on a gradient
+   * worker thread (parallel.ts) at the same time as the first, with 1 after it on this thread. The
+   * result is the same either way: repeatable for a seed on any machine. Default 1; more than 2 are
+   * not used.
    */
   workers?: number;
-  /** Data-parallel only for batches of at least this many frames on average. Default PARALLEL_MIN_BATCH_FRAMES. */
+  /** Shard (and so parallelise) batches of at least this many frames on average. Default PARALLEL_MIN_BATCH_FRAMES. */
   parallelMinBatchFrames?: number;
 }
 
@@ -132,7 +133,9 @@ export async function trainCtc(
 ): Promise<TrainResult> {
   const names = new Set(model.layers.map((l) => l.name));
   for (const n of cfg.trainableLayers) if (!names.has(n)) throw new Error(`train: no layer named "${n}" (layers: ${[...names].join(', ')})`);
-  const run: TrainRun = { model, card, train, heldOut, cfg, onProgress, label };
+  const meanFrames = train.reduce((a, e) => a + e.feats.numFrames, 0) / Math.max(1, train.length);
+  const sharded = train.length >= 2 && Math.min(cfg.batchSize, train.length) * meanFrames >= (cfg.parallelMinBatchFrames ?? PARALLEL_MIN_BATCH_FRAMES);
+  const run: TrainRun = { sharded, model, card, train, heldOut, cfg, onProgress, label };
   // tfjs draws dropout masks from seeds taken from Math.random; a seeded Math.random for the duration
   // of training makes runs repeatable (the global is restored even when training throws).
   const mathRandom = Math.random;
@@ -141,9 +144,7 @@ export async function trainCtc(
   let worker: GradientWorker | null = null;
   try {
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const meanFrames = train.reduce((a, e) => a + e.feats.numFrames, 0) / Math.max(1, train.length);
-    const parallel = (cfg.workers ?? 1) > 1 && train.length >= 2 && Math.min(cfg.batchSize, train.length) * meanFrames >= (cfg.parallelMinBatchFrames ?? PARALLEL_MIN_BATCH_FRAMES);
-    worker = parallel ? await startGradientWorker(run, vars) : null;
+    worker = sharded && (cfg.workers ?? 1) > 1 ? await startGradientWorker(run, vars) : null;
     return await trainEpochs(run, vars, worker);
   } finally {
     await worker?.close();
@@ -154,6 +155,8 @@ export async function trainCtc(
 
 /** The inputs of one trainCtc call. */
 interface TrainRun {
+  /** Batches of 2 or more utterances are computed as two shards (see TrainConfig.workers). */
+  sharded: boolean;
   model: tf.LayersModel;
   card: ModelCard;
   train: TrainExample[];
@@ -191,8 +194,8 @@ async function trainEpochs(run: TrainRun, vars: tf.Variable[], worker: GradientW
   let learningRate = cfg.learningRate;
   let lastDecay = 0;
   const rand = seededRandom(cfg.seed);
-  // The worker's dropout seeds come from their own stream, so batches are drawn as on one thread.
-  const workerSeeds = seededRandom(cfg.seed + 1);
+  // Second shards' dropout seeds come from their own stream, so batches are drawn as without shards.
+  const shardSeeds = seededRandom(cfg.seed + 1);
   const logs: EpochLog[] = [];
   let best = Infinity;
   let bestEpoch = 0;
@@ -222,24 +225,42 @@ async function trainEpochs(run: TrainRun, vars: tf.Variable[], worker: GradientW
         batchFrames,
       });
       let v: number;
-      if (worker && batch.length >= 2) {
-        // This thread takes the first half of the batch, the worker the second.
+      if (run.sharded && batch.length >= 2) {
+        // Two shards: the first on this thread, the second on the worker, or after the first on
+        // this thread when there is no worker; the second shard's dropout masks come from its own
+        // seed either way, so one and two threads give the same result.
         const half = Math.ceil(batch.length / 2);
         const mine = shardOf(0, half);
         const theirs = shardOf(half, batch.length);
-        const weights = vars.map((w) => (w.dataSync() as Float32Array).slice());
-        const remote = worker.gradients(weights, theirs, Math.floor(workerSeeds() * 2 ** 31));
-        theirs.x.dispose();
+        const seed = Math.floor(shardSeeds() * 2 ** 31);
+        let remote: Promise<{ loss: number; grads: Float32Array[] }> | null = null;
+        if (worker) {
+          remote = worker.gradients(vars.map((w) => (w.dataSync() as Float32Array).slice()), theirs, seed);
+          theirs.x.dispose();
+        }
         const local = shardGradients(model, card.tokens.blankIndex, mine, vars, cfg.regularizer);
         mine.x.dispose();
-        const r = await remote.catch((e: Error) => {
-          tf.dispose(local.grads);
-          throw e;
-        });
-        const summed = tf.tidy(() => local.grads.map((g, i) => tf.add(g, tf.tensor(r.grads[i], g.shape))));
-        tf.dispose(local.grads);
+        let other: { loss: number; grads: tf.Tensor[] };
+        if (remote) {
+          const r = await remote.catch((e: Error) => {
+            tf.dispose(local.grads);
+            throw e;
+          });
+          other = { loss: r.loss, grads: r.grads.map((g, i) => tf.tensor(g, local.grads[i].shape)) };
+        } else {
+          const mainRandom = Math.random;
+          Math.random = seededRandom(seed);
+          try {
+            other = shardGradients(model, card.tokens.blankIndex, theirs, vars, cfg.regularizer);
+          } finally {
+            Math.random = mainRandom;
+            theirs.x.dispose();
+          }
+        }
+        const summed = tf.tidy(() => local.grads.map((g, i) => tf.add(g, other.grads[i])));
+        tf.dispose([...local.grads, ...other.grads]);
         applyGradients(optimizer, vars, summed);
-        v = local.loss + r.loss;
+        v = local.loss + other.loss;
       } else {
         const whole = shardOf(0, batch.length);
         const local = shardGradients(model, card.tokens.blankIndex, whole, vars, cfg.regularizer);
@@ -295,6 +316,6 @@ async function trainEpochs(run: TrainRun, vars: tf.Variable[], worker: GradientW
   }
   optimizer.dispose();
   // Early stopping ends before the planned steps: close the progress at what actually ran.
-  onProgress({ phase: 'train', label, done: steps, total: steps });
+  if (steps !== totalSteps) onProgress({ phase: 'train', label, done: steps, total: steps });
   return { initialHeldOutLoss: initialHeldOut, epochs: logs, bestEpoch, steps, threads: worker ? 2 : 1 };
 }

@@ -19,12 +19,24 @@ export interface Utterance {
   offsetSec?: number;
   /** Reference transcript (may be empty for unlabelled audio). */
   text: string;
+  /** True when the manifest line has no `text` field at all (unlabelled), not an empty one. */
+  textMissing?: boolean;
   speaker?: string;
   accent?: string;
   /** Where the utterance was read from, "<manifest>:<line>" (for error messages). */
   source?: string;
   /** Every other field of the manifest line, kept as is. */
   meta: Record<string, unknown>;
+}
+
+/**
+ * Check that every utterance of a labelled set has a transcript field.
+ * @param role what the set is for, e.g. "test set" (for the message)
+ * @throws Error `"<manifest>:<line>: no \"text\" field: ..."` for the first one without
+ */
+export function requireTranscripts(utts: Utterance[], role: string): void {
+  const u = utts.find((x) => x.textMissing);
+  if (u) throw new Error(`${u.source ?? u.id}: no "text" field: the ${role} needs transcripts (write "text": "" for an utterance with nothing said)`);
 }
 
 export const LineSchema = z
@@ -91,6 +103,7 @@ export async function readManifest(file: string): Promise<Utterance[]> {
       durationSec: duration ?? 0,
       offsetSec: offset,
       text: (transcript ?? '').trim(),
+      ...(transcript === undefined ? { textMissing: true } : {}),
       speaker: speaker === undefined ? undefined : String(speaker),
       accent,
       meta,

@@ -106,6 +106,21 @@ function concat(parts: Float32Array[]): Float32Array {
   return out;
 }
 
+/** The train-base command line that reproduces a recipe (every recipe setting spelled out). */
+export function recipeCommand(cfg: BaseRecipeConfig): string {
+  return [
+    'npm run train-base --',
+    `--out ${cfg.outDir}`,
+    `--epochs ${cfg.epochs}`,
+    `--strings ${cfg.numStrings}`,
+    `--seed ${cfg.seed}`,
+    `--tts-strings ${cfg.ttsStrings}`,
+    `--channel-fraction ${cfg.channelFraction}`,
+    `--min-gap ${cfg.gapSec[0]}`,
+    `--max-gap ${cfg.gapSec[1]}`,
+  ].join(' ');
+}
+
 /**
  * Run the recipe: data preparation, features, training, evaluation, export (model folder + card).
  * @throws Error when outDir already exists or a manifest/audio file cannot be read
@@ -192,7 +207,7 @@ export async function trainBaseModel(cfg: BaseRecipeConfig, onProgress: Progress
   const card: ModelCard = {
     format: CARD_FORMAT,
     version: CARD_VERSION,
-    name: 'digits-base',
+    name: path.basename(path.resolve(cfg.outDir)),
     description:
       'English digit recognizer (zero..nine, isolated and connected), word-level CTC over a 1-D conv stack, ' +
       'trained on four FSDD speakers (US, BE-French, GR-Greek accents)' +
@@ -224,7 +239,7 @@ export async function trainBaseModel(cfg: BaseRecipeConfig, onProgress: Progress
     licence: 'CC BY-SA 4.0 (weights derived from the Free Spoken Digit Dataset; share-alike)',
     metrics: [],
     recipe: {
-      command: 'npm run train-base',
+      command: recipeCommand(cfg),
       seed: cfg.seed,
       numStrings: cfg.numStrings,
       clipCopies: cfg.clipCopies,

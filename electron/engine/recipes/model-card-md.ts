@@ -39,7 +39,7 @@ export function modelCardMarkdown(card: ModelCard): string {
     ...card.metrics.map((m) => `| ${m.testSet} | ${m.utterances} | ${pct(m.wer)} | ${m.substitutions} | ${m.deletions} | ${m.insertions} | ${m.referenceWords} | ${m.backend ?? ''} |`),
     '',
     ...(card.recipe
-      ? ['## Reproduce', '', `\`${String(card.recipe.command ?? '')}\` (seed ${String(card.recipe.seed ?? '')}); the full recipe settings and the epoch log are in \`card.json\` under \`recipe\`.`, '']
+      ? ['## Reproduce', '', `\`${String(card.recipe.command ?? '')}\` (with a new folder for \`--out\`: an existing one is refused); the full recipe settings and the epoch log are in \`card.json\` under \`recipe\`.`, '']
       : []),
     '## Limitations',
     '',
