@@ -6,7 +6,10 @@
  * 95% bootstrap interval of the change, source-test WER before -> after, wall time.
  * Learning curves: the default method and the light methods (LHUC, input transform, adapters) with
  * 5, 10, 20 and 50 German adaptation utterances.
- * Usage: npm run bench:methods [-- --markdown] [-- --only methods|curve]
+ * With --seeds N (default 3) every method also runs with seeds 2..N: batches, held-out split,
+ * augmentation and dropout change with the seed, and with 8-50 utterances so does the result; the
+ * table adds the mean and range of the test WER after adaptation and the mean source-test WER.
+ * Usage: npm run bench:methods [-- --markdown] [-- --only methods|curve] [-- --seeds N]
  */
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,8 +24,10 @@ const SOURCE = path.join(BENCH, 'fsdd-source-test.jsonl');
 const markdown = process.argv.includes('--markdown');
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : null;
-if (process.argv.includes('--help') || (only !== null && only !== 'methods' && only !== 'curve')) {
-  console.log('usage: npm run bench:methods [-- --markdown] [-- --only methods|curve]');
+const seedsAt = process.argv.indexOf('--seeds');
+const SEEDS = seedsAt >= 0 ? Number(process.argv[seedsAt + 1]) : 3;
+if (process.argv.includes('--help') || (only !== null && only !== 'methods' && only !== 'curve') || !(Number.isInteger(SEEDS) && SEEDS >= 1)) {
+  console.log('usage: npm run bench:methods [-- --markdown] [-- --only methods|curve] [-- --seeds N]');
   process.exit(process.argv.includes('--help') ? 0 : 2);
 }
 
@@ -36,6 +41,7 @@ const variants: Variant[] = [
   { name: 'finetune (top 4)', settings: { method: 'finetune' } },
   { name: 'finetune (top 4) + KL 1', settings: { method: 'finetune', klWeight: 1 } },
   { name: 'finetune (all 6)', settings: { method: 'finetune', topLayers: 6 } },
+  { name: 'finetune (top 4) + input transform', settings: { method: 'finetune', inputTransform: true } },
   { name: 'finetune + speed perturb + SpecAugment', settings: { method: 'finetune', speedPerturb: true, specAugment: true } },
   { name: 'new head', settings: { method: 'new-head' } },
   { name: 'adapters (bottleneck 8)', settings: { method: 'adapters' } },
@@ -51,20 +57,41 @@ const backend = await initBackend();
 const work = await mkdtemp(path.join(tmpdir(), 'bench-methods-'));
 let runNo = 0;
 type Row = string[];
-const head = ['target', 'method', 'trainable params', 'adapt utts', 'test WER before -> after', 'change [95% CI]', 'source WER before -> after', 'wall s'];
+const head = [
+  'target',
+  'method',
+  'trainable params',
+  'adapt utts',
+  'test WER before -> after',
+  'change [95% CI]',
+  'source WER before -> after',
+  'wall s',
+  ...(SEEDS > 1 ? [`test WER after, mean of ${SEEDS} seeds (range)`, `source WER after, mean of ${SEEDS} seeds`] : []),
+];
 const rows: Row[] = [];
 for (const t of only === 'curve' ? [] : targets) {
   for (const v of variants) {
+    const run = (seed: number) =>
+      adapt({
+        modelDir: BASE,
+        adaptManifest: path.join(BENCH, t.adapt),
+        ...(v.unlabelledIsTest ? { unlabelledManifest: path.join(BENCH, t.test) } : {}),
+        testManifest: path.join(BENCH, t.test),
+        sourceTestManifest: SOURCE,
+        outDir: path.join(work, `run${++runNo}`),
+        settings: { ...v.settings, seed },
+      });
     const t0 = performance.now();
-    const r = await adapt({
-      modelDir: BASE,
-      adaptManifest: path.join(BENCH, t.adapt),
-      ...(v.unlabelledIsTest ? { unlabelledManifest: path.join(BENCH, t.test) } : {}),
-      testManifest: path.join(BENCH, t.test),
-      sourceTestManifest: SOURCE,
-      outDir: path.join(work, `run${++runNo}`),
-      settings: v.settings,
-    });
+    const r = await run(1);
+    const wall = (performance.now() - t0) / 1000;
+    const afters = [r.test.after!.wer!];
+    const sources = [r.source_test!.after!.wer!];
+    for (let seed = 2; seed <= SEEDS; seed++) {
+      const rs = await run(seed);
+      afters.push(rs.test.after!.wer!);
+      sources.push(rs.source_test!.after!.wer!);
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const c = r.test.comparison!;
     const a = r.adaptation as Record<string, number>;
     rows.push([
@@ -75,7 +102,8 @@ for (const t of only === 'curve' ? [] : targets) {
       `${pct(r.test.before.wer)} -> ${pct(r.test.after!.wer)}`,
       `${pts(c.change.value)} [${pts(c.change.lo)}, ${pts(c.change.hi)}]`,
       `${pct(r.source_test!.before.wer)} -> ${pct(r.source_test!.after!.wer)}`,
-      ((performance.now() - t0) / 1000).toFixed(1),
+      wall.toFixed(1),
+      ...(SEEDS > 1 ? [`${pct(mean(afters))} (${pct(Math.min(...afters))}-${pct(Math.max(...afters))})`, pct(mean(sources))] : []),
     ]);
     process.stderr.write(`${t.name} / ${v.name}: done\n`);
   }

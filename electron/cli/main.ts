@@ -137,6 +137,7 @@ type AdaptOpts = {
   out: string;
   method: MethodName;
   topLayers?: number;
+  withInputTransform?: boolean;
   bottleneck?: number;
   epochs?: number;
   lr?: number;
@@ -160,6 +161,7 @@ function adaptSettings(o: AdaptOpts): Partial<AdaptConfig> {
   const given: Partial<AdaptConfig> = {
     method: o.method,
     topLayers: o.topLayers,
+    inputTransform: o.withInputTransform,
     bottleneck: o.bottleneck,
     epochs: o.epochs,
     learningRate: o.lr,
@@ -194,6 +196,7 @@ decoderOptions(scoringOptions(program
     return v as MethodName;
   }, D.method)
   .option('--top-layers <n>', `finetune: weight layers that train, from the top (default ${D.topLayers})`, int('--top-layers'))
+  .option('--with-input-transform', 'finetune: also train an affine input transform (identity at start) before the first layer')
   .option('--bottleneck <n>', `adapters: bottleneck width (default ${D.bottleneck})`, int('--bottleneck'))
   .option('--epochs <n>', `maximum epochs (default ${D.epochs})`, int('--epochs'))
   .option('--lr <x>', 'Adam learning rate (default: the method\'s)', num('--lr', { above: 0 }))

@@ -48,6 +48,8 @@ export interface MethodSettings {
   method?: AdaptMethodName;
   /** finetune only: weight layers that train, counted from the top. Integer in [1, 20]; default 4. */
   topLayers?: number;
+  /** finetune only: also train an affine input transform (identity at start). Default false. */
+  inputTransform?: boolean;
   /** adapters only: bottleneck width. Integer in [1, 256]; default 8. */
   bottleneck?: number;
   /** Maximum epochs. Integer in [1, 500]; default 40. */

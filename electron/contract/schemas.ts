@@ -16,6 +16,7 @@ export const MethodSettingsSchema = z
   .object({
     method: z.enum(ADAPT_METHOD_NAMES, { error: `must be one of ${ADAPT_METHOD_NAMES.map((m) => `"${m}"`).join(', ')}` }).optional(),
     topLayers: z.number().int().min(1).max(20).optional(),
+    inputTransform: z.boolean().optional(),
     bottleneck: z.number().int().min(1).max(256).optional(),
     epochs: z.number().int().min(1).max(500).optional(),
     learningRate: z.number().positive().max(1).optional(),
@@ -31,6 +32,7 @@ export const MethodSettingsSchema = z
   .superRefine((m, ctx) => {
     const method = m.method ?? 'finetune';
     if (m.topLayers !== undefined && method !== 'finetune') ctx.addIssue({ code: 'custom', path: ['topLayers'], message: `applies to method "finetune" only, not "${method}"` });
+    if (m.inputTransform !== undefined && method !== 'finetune') ctx.addIssue({ code: 'custom', path: ['inputTransform'], message: `applies to method "finetune" only, not "${method}"` });
     if (m.bottleneck !== undefined && method !== 'adapters') ctx.addIssue({ code: 'custom', path: ['bottleneck'], message: `applies to method "adapters" only, not "${method}"` });
   });
 

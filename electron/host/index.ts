@@ -49,6 +49,7 @@ export function adaptSettings(m: MethodSettings | undefined): Partial<AdaptConfi
   const out: Partial<AdaptConfig> = {
     method: m.method,
     topLayers: m.topLayers,
+    inputTransform: m.inputTransform,
     bottleneck: m.bottleneck,
     epochs: m.epochs,
     learningRate: m.learningRate,

@@ -57,6 +57,27 @@ describe('adaptation methods', () => {
     prepared.model.dispose();
   });
 
+  it('finetune with an input transform starts as the base model; the transform and the top layers train; the adapted model reloads', async () => {
+    const x = await realBatch();
+    const { model: base, card } = await loadModel(BASE);
+    const prepared = METHODS.finetune.prepare(base, card, { topLayers: 2, inputTransform: true }, []);
+    expect(prepared.trainable).toEqual(['input_transform', 'conv5', 'output']);
+    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(base.predict(x) as tf.Tensor, prepared.model.predict(x) as tf.Tensor))).dataSync()[0]);
+    expect(diff).toBeLessThan(1e-4);
+    tf.dispose(x);
+    prepared.model.dispose();
+    const dir = await mkdtemp(path.join(tmpdir(), 'ft-it-'));
+    const adaptM = await subset('fsdd-german-adapt.jsonl', 20, dir);
+    const testM = await subset('fsdd-german-test.jsonl', 40, dir);
+    const r = await adapt({ modelDir: BASE, adaptManifest: adaptM, testManifest: testM, outDir: path.join(dir, 'run'), settings: { inputTransform: true, epochs: 5 } });
+    expect((r.adaptation as { trainableLayers: string[] }).trainableLayers).toEqual(['input_transform', 'conv3', 'conv4', 'conv5', 'output']);
+    const again = await evaluate({ modelDir: path.join(dir, 'run', 'model'), testManifest: testM, outDir: path.join(dir, 'eval') });
+    expect(again.test.before.wer).toBeCloseTo(r.test.after!.wer!, 12);
+    await expect(adapt({ modelDir: BASE, adaptManifest: adaptM, testManifest: testM, outDir: path.join(dir, 'run2'), settings: { method: 'lhuc', inputTransform: true } })).rejects.toThrow(
+      /--with-input-transform applies to method "finetune" only, not "lhuc"/,
+    );
+  });
+
   it('new-head adds the words of the adaptation transcripts as tokens; old tokens keep their scores', async () => {
     const x = await realBatch();
     const { model: base, card } = await loadModel(BASE);

@@ -88,9 +88,11 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
     expect(await page.getByTestId('method-finetune').isChecked()).toBe(true);
     expect(await page.getByRole('radiogroup', { name: 'Adaptation method' }).getByRole('radio').count()).toBe(5);
     expect(await page.getByTestId('topLayers').isVisible()).toBe(true);
+    expect(await page.getByTestId('inputTransform').isVisible()).toBe(true);
     await page.getByTestId('method-adapters').check();
     // Method-specific fields follow the choice; the learning rate shows the method's default.
     await expect.poll(() => page.getByTestId('topLayers').count()).toBe(0);
+    expect(await page.getByTestId('inputTransform').count()).toBe(0);
     await page.getByTestId('bottleneck').fill('4');
     expect(await page.getByTestId('learningRate').getAttribute('placeholder')).toBe('0.003 (default)');
     await page.getByTestId('epochs').fill('2');

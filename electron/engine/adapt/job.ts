@@ -34,6 +34,8 @@ export interface AdaptConfig {
   method: MethodName;
   /** finetune: weight layers that train, from the top. Default 4. */
   topLayers: number;
+  /** finetune: also train an input transform (identity at start) before the first layer. Default false. */
+  inputTransform: boolean;
   /** adapters: bottleneck width. Default 8. */
   bottleneck: number;
   /** Maximum epochs. Default 40. */
@@ -95,6 +97,7 @@ export interface AdaptConfig {
 export const DEFAULT_ADAPT: AdaptConfig = {
   method: 'finetune',
   topLayers: 4,
+  inputTransform: false,
   bottleneck: 8,
   epochs: 40,
   batchSize: 8,
@@ -180,7 +183,7 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
     const testUtts = await readManifest(req.testManifest);
     const sourceUtts = req.sourceTestManifest ? await readManifest(req.sourceTestManifest) : null;
     const texts = adaptUtts.map((u) => u.text);
-    const methodConfig = cfg.method === 'finetune' ? { topLayers: cfg.topLayers } : cfg.method === 'adapters' ? { bottleneck: cfg.bottleneck } : {};
+    const methodConfig = cfg.method === 'finetune' ? { topLayers: cfg.topLayers, inputTransform: cfg.inputTransform } : cfg.method === 'adapters' ? { bottleneck: cfg.bottleneck } : {};
     const prepared = (method.prepare as (b: tf.LayersModel, c: ModelCard, m: object, t: string[]) => ReturnType<typeof method.prepare>)(base, card, methodConfig, texts);
     const model = prepared.model;
     if (model !== base) disposables.push(model);
@@ -194,6 +197,7 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
     }
 
     // Refuse what cannot run before any work starts.
+    if (cfg.inputTransform && cfg.method !== 'finetune') throw new Error(`adapt: --with-input-transform applies to method "finetune" only, not "${cfg.method}"`);
     requireTranscripts(adaptUtts, 'adaptation set');
     requireTranscripts(testUtts, 'test set');
     if (sourceUtts) requireTranscripts(sourceUtts, 'source test set');

@@ -1,14 +1,19 @@
 /**
  * Fine-tuning: the top N weight layers train (output layer first, then conv layers from the top
- * down), everything below stays frozen.
+ * down), everything below stays frozen. Optionally an input transform (the input-transform method's
+ * affine map of the features, identity at start) trains with them: the transform absorbs the
+ * speaker's and channel's feature shift, fine-tuning the rest.
  */
 import { weightLayerNames } from '../../model/acoustic';
 import type { tf } from '../../model/backend';
-import type { AdaptMethod } from './types';
+import { FeatureAffine } from '../../model/layers';
+import { rebuildChain, type AdaptMethod } from './types';
 
 export interface FinetuneConfig {
   /** Weight layers that train, counted from the top (1 = output layer only). Default 4. */
   topLayers: number;
+  /** Also train an affine input transform (identity at start) before the first layer. Default false. */
+  inputTransform?: boolean;
 }
 
 /**
@@ -24,8 +29,13 @@ export function finetuneLayers(model: tf.LayersModel, topLayers: number): string
 }
 
 export const finetune: AdaptMethod<FinetuneConfig> = {
-  summary: 'fine-tune the top N weight layers, the rest frozen',
-  defaults: { topLayers: 4 },
+  summary: 'fine-tune the top N weight layers, the rest frozen (optionally with an input transform)',
+  defaults: { topLayers: 4, inputTransform: false },
   learningRate: 1e-3,
-  prepare: (base, card, c) => ({ model: base, card, trainable: finetuneLayers(base, c.topLayers) }),
+  prepare: (base, card, c) => {
+    const top = finetuneLayers(base, c.topLayers);
+    if (!c.inputTransform) return { model: base, card, trainable: top };
+    const model = rebuildChain(base, { before: () => new FeatureAffine({ name: 'input_transform' }) });
+    return { model, card, trainable: ['input_transform', ...top] };
+  },
 };
