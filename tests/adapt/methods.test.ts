@@ -91,6 +91,14 @@ describe('adaptation methods', () => {
     prepared.model.dispose();
   });
 
+  it('new-head with new words and the KL term (which needs the base output space) is refused before any work', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'nh-kl-'));
+    const adaptM = await subset('fsdd-german-adapt.jsonl', 10, dir, (o) => (o.text = o.text.replace('zero', 'oh')));
+    await expect(adapt({ modelDir: BASE, adaptManifest: adaptM, testManifest: adaptM, outDir: path.join(dir, 'run'), settings: { method: 'new-head', klWeight: 1 } })).rejects.toThrow(
+      /--kl-weight compares outputs with the base model's, but new-head adds 1 word\(s\) the base model lacks \(oh\)/,
+    );
+  });
+
   it('new-head learns "oh" for zero; the saved model reloads with 12 tokens and reproduces its WER', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'newhead-'));
     const toOh = (o: { text: string }) => (o.text = o.text.replace(/\bzero\b/g, 'oh'));

@@ -122,3 +122,22 @@ describe('data-parallel training', () => {
     a.w.forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(b.w[i])));
   });
 });
+
+describe('training fails cleanly', () => {
+  it('a second training on the same thread is refused; invalid labels are refused before any tensor is made', async () => {
+    await initBackend();
+    const { model, card } = await loadModel(BASE);
+    const ex = await germanExamples(card, 16, 60);
+    const cfg = { epochs: 1, batchSize: 8, learningRate: 1e-3, seed: 1, trainableLayers: weightLayerNames(model), patience: 9, workers: 2, parallelMinBatchFrames: 0 };
+    const first = trainCtc(model, card, ex, [], cfg, () => {});
+    await expect(trainCtc(model, card, ex, [], cfg, () => {})).rejects.toThrow(/another training is running on this thread/);
+    await first;
+    for (const workers of [1, 2]) {
+      const before = tf.memory().numTensors;
+      const bad = ex.map((e, i) => (i === 11 ? { ...e, labels: [99] } : e)); // token 99 does not exist
+      await expect(trainCtc(model, card, bad, ex.slice(0, 5), { ...cfg, workers }, () => {})).rejects.toThrow(/example 11 has token id 99, not a word of the model's 11-token inventory/);
+      expect(tf.memory().numTensors).toBe(before);
+    }
+    model.dispose();
+  });
+});

@@ -108,6 +108,20 @@ describe('re-estimating normalisation statistics on target audio (unsupervised)'
     model.dispose();
   });
 
+  it('leaves padded frames out: a strided layer counts ceil(frames / 2) per utterance', async () => {
+    await initBackend();
+    const input = tf.input({ shape: [null, 1] });
+    const conv = tf.layers.conv1d({ filters: 1, kernelSize: 1, strides: 2, padding: 'same', useBias: false, kernelInitializer: 'ones', name: 'c' }).apply(input) as tf.SymbolicTensor;
+    const bn = tf.layers.batchNormalization({ name: 'bn' }).apply(conv) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: bn });
+    const ten = (n: number) => ({ data: new Float32Array(n).fill(10), numFrames: n, dim: 1 });
+    const [s] = reestimateBatchNorm(model, [ten(4), ten(5)]);
+    expect(s.frames).toBe(5); // 2 + 3
+    expect(s.mean[0]).toBeCloseTo(10, 6);
+    expect(s.variance[0]).toBeCloseTo(0, 6);
+    model.dispose();
+  });
+
   it('refuses a model with nothing to re-estimate (per-utterance CMVN, no batch norm), naming it', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'renorm-'));
     await expect(
@@ -145,5 +159,61 @@ describe('adapt refuses unusable requests before any work', () => {
     await expect(
       adapt({ modelDir: BASE, unlabelledManifest: path.join(BENCH, 'duke-india-adapt.jsonl'), testManifest: path.join(BENCH, 'duke-india-test.jsonl'), outDir: path.join(dir, 'a'), settings: { pseudoRounds: 0 } }),
     ).rejects.toThrow(/the unlabelled set .*duke-india-adapt.jsonl would not be used \(--pseudo-rounds 0 and no --renormalize\)/);
+  });
+});
+
+describe('batch-norm models through the adaptation job', () => {
+  /** A small user model with two batch-norm layers (one after a strided conv), saved as a model folder. */
+  async function bnModelDir(dir: string): Promise<string> {
+    await initBackend();
+    const { saveModel } = await import('../../electron/engine/model/checkpoint');
+    const base = await loadModel(BASE);
+    base.model.dispose();
+    const input = tf.input({ shape: [null, 40] });
+    let x = tf.layers.conv1d({ filters: 16, kernelSize: 5, strides: 2, padding: 'same', activation: 'relu', name: 'c1', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }).apply(input) as tf.SymbolicTensor;
+    x = tf.layers.batchNormalization({ name: 'bn1' }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.conv1d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', name: 'c2', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.batchNormalization({ name: 'bn2' }).apply(x) as tf.SymbolicTensor;
+    const out = tf.layers.dense({ units: 11, name: 'output', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }).apply(x) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: out });
+    const modelDir = path.join(dir, 'bn-model');
+    await saveModel(modelDir, model, { ...base.card, name: 'bn-model', architecture: { type: 'layers-model', inputDim: 40, numTokens: 11, subsampling: 2 }, metrics: [] });
+    model.dispose();
+    return modelDir;
+  }
+  const stats = async (dir: string) => {
+    const { model } = await loadModel(dir);
+    const out = model.weights.filter((w) => /moving_/.test(w.originalName)).map((w) => Array.from(w.read().dataSync()));
+    model.dispose();
+    return out;
+  };
+
+  it.each(['lhuc', 'adapters', 'input-transform', 'finetune'] as const)('%s with renormalisation: statistics re-estimated and kept through training; one and two threads agree', async (method) => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'bn-'));
+    const modelDir = await bnModelDir(dir);
+    const common = {
+      modelDir,
+      adaptManifest: path.join(BENCH, 'duke-india-adapt.jsonl'),
+      testManifest: path.join(BENCH, 'duke-india-test.jsonl'),
+    };
+    const settings = { method, renormalize: true, fixedEpochs: 2, ...(method === 'finetune' ? { topLayers: 1 } : {}) };
+    const tensors = tf.memory().numTensors;
+    const two = await adapt({ ...common, outDir: path.join(dir, 'two'), settings: { ...settings, workers: 2 } });
+    const one = await adapt({ ...common, outDir: path.join(dir, 'one'), settings: { ...settings, workers: 1 } });
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect((two.adaptation as { renormalization: { batchNormLayers: string[] } }).renormalization.batchNormLayers).toEqual(['bn1', 'bn2']);
+    expect((two.adaptation as Record<string, number>).trainingThreads).toBe(2);
+    // The statistics the job wrote are those of the target audio, computed here directly, untouched by training.
+    const { model } = await loadModel(modelDir);
+    const { readManifest: read } = await import('../../electron/engine/corpus/manifest');
+    const feats = (await featurizeCorpus(await read(common.adaptManifest), DEFAULT_FEATURES, undefined, () => {}, 'x', null)).map((f) => f.feats);
+    reestimateBatchNorm(model, feats, 2);
+    const want = model.weights.filter((w) => /moving_/.test(w.originalName)).map((w) => Array.from(w.read().dataSync()));
+    model.dispose();
+    const got = await stats(path.join(dir, 'two', 'model'));
+    expect(got).toHaveLength(4);
+    got.forEach((g, i) => g.forEach((v, k) => expect(v).toBeCloseTo(want[i][k], 4)));
+    expect(await stats(path.join(dir, 'one', 'model'))).toEqual(got);
+    expect(one.test.after!.wer).toBe(two.test.after!.wer);
   });
 });

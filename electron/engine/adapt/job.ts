@@ -198,6 +198,10 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
 
     // Refuse what cannot run before any work starts.
     if (cfg.inputTransform && cfg.method !== 'finetune') throw new Error(`adapt: --with-input-transform applies to method "finetune" only, not "${cfg.method}"`);
+    if (cfg.klWeight > 0 && newCard.tokens.inventory.length !== card.tokens.inventory.length) {
+      const added = newCard.tokens.inventory.slice(card.tokens.inventory.length);
+      throw new Error(`adapt: --kl-weight compares outputs with the base model's, but new-head adds ${added.length} word(s) the base model lacks (${added.join(', ')}); use one or the other`);
+    }
     requireTranscripts(adaptUtts, 'adaptation set');
     requireTranscripts(testUtts, 'test set');
     if (sourceUtts) requireTranscripts(sourceUtts, 'source test set');
@@ -313,42 +317,45 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
     let pseudoLog: { round: number; kept: number; of: number }[] = [];
     let result: TrainResult | null = null;
     let refit: TrainResult | null = null;
-    for (let round = 1; round <= rounds; round++) {
-      if (usePseudo) {
-        // Pseudo-labels from the current model (the base model in round 1), kept when confident.
-        const posts = await computePosteriors(model, newCard, unlabelledItems.map((i) => i.feats), onProgress, `pseudo-label round ${round}`);
-        pseudo = [];
-        posts.forEach((p, i) => {
-          const r = decodePosteriors(p, newCard, GREEDY);
-          if (r.words.length && r.words.every((w) => w.confidence >= cfg.pseudoThreshold)) pseudo.push(toExample(unlabelledItems[i], r.text));
-        });
-        pseudoLog.push({ round, kept: pseudo.length, of: unlabelledItems.length });
-        onProgress({ phase: 'train', label: 'pseudo-labels', done: round, total: rounds, message: `pseudo-label round ${round}: kept ${pseudo.length} of ${unlabelledItems.length} unlabelled utterances` });
-        if (round > 1) model.setWeights(startWeights);
+    try {
+      for (let round = 1; round <= rounds; round++) {
+        if (usePseudo) {
+          // Pseudo-labels from the current model (the base model in round 1), kept when confident.
+          const posts = await computePosteriors(model, newCard, unlabelledItems.map((i) => i.feats), onProgress, `pseudo-label round ${round}`);
+          pseudo = [];
+          posts.forEach((p, i) => {
+            const r = decodePosteriors(p, newCard, GREEDY);
+            if (r.words.length && r.words.every((w) => w.confidence >= cfg.pseudoThreshold)) pseudo.push(toExample(unlabelledItems[i], r.text));
+          });
+          pseudoLog.push({ round, kept: pseudo.length, of: unlabelledItems.length });
+          onProgress({ phase: 'train', label: 'pseudo-labels', done: round, total: rounds, message: `pseudo-label round ${round}: kept ${pseudo.length} of ${unlabelledItems.length} unlabelled utterances` });
+          if (round > 1) model.setWeights(startWeights);
+        }
+        // Held-out for early stopping: labelled if any, else a slice of the pseudo-labelled set.
+        let trainSet = [...split.train.map((i) => labelled[i]), ...augmented.filter(isTrainAug), ...pseudo, ...sourceMix];
+        let heldOut = split.heldOut.map((i) => labelled[i]);
+        if (!labelled.length && pseudo.length >= 2) {
+          const ps = splitHeldOut(pseudo.length, cfg.heldOutFraction, cfg.seed);
+          trainSet = [...ps.train.map((i) => pseudo[i]), ...sourceMix];
+          heldOut = ps.heldOut.map((i) => pseudo[i]);
+        }
+        if (trainSet.length === 0) {
+          onProgress({ phase: 'train', label: 'adapt', done: 1, total: 1, message: `nothing to train on (no labelled data and no confident pseudo-labels): the ${renormalization ? 'weights are kept (with the re-estimated statistics)' : 'base weights are kept'}` });
+          break;
+        }
+        result = await trainCtc(model, newCard, trainSet, heldOut, trainCfg, onProgress, cfg.method);
+        refit = null;
+        if (cfg.refit && result.bestEpoch > 0 && heldOut.length > 0 && labelled.length > 0) {
+          // Pass 2: from the starting weights, the chosen number of epochs on every utterance.
+          model.setWeights(startWeights);
+          refit = await trainCtc(model, newCard, [...labelled, ...augmented, ...pseudo, ...sourceMix], [], { ...trainCfg, epochs: result.bestEpoch }, onProgress, 'refit on all');
+        } else if (result.bestEpoch === 0) {
+          onProgress({ phase: 'train', label: cfg.method, done: 1, total: 1, message: 'no epoch beat the starting model on held-out data: the base weights are kept' });
+        }
       }
-      // Held-out for early stopping: labelled if any, else a slice of the pseudo-labelled set.
-      let trainSet = [...split.train.map((i) => labelled[i]), ...augmented.filter(isTrainAug), ...pseudo, ...sourceMix];
-      let heldOut = split.heldOut.map((i) => labelled[i]);
-      if (!labelled.length && pseudo.length >= 2) {
-        const ps = splitHeldOut(pseudo.length, cfg.heldOutFraction, cfg.seed);
-        trainSet = [...ps.train.map((i) => pseudo[i]), ...sourceMix];
-        heldOut = ps.heldOut.map((i) => pseudo[i]);
-      }
-      if (trainSet.length === 0) {
-        onProgress({ phase: 'train', label: 'adapt', done: 1, total: 1, message: `nothing to train on (no labelled data and no confident pseudo-labels): the ${renormalization ? 'weights are kept (with the re-estimated statistics)' : 'base weights are kept'}` });
-        break;
-      }
-      result = await trainCtc(model, newCard, trainSet, heldOut, trainCfg, onProgress, cfg.method);
-      refit = null;
-      if (cfg.refit && result.bestEpoch > 0 && heldOut.length > 0 && labelled.length > 0) {
-        // Pass 2: from the starting weights, the chosen number of epochs on every utterance.
-        model.setWeights(startWeights);
-        refit = await trainCtc(model, newCard, [...labelled, ...augmented, ...pseudo, ...sourceMix], [], { ...trainCfg, epochs: result.bestEpoch }, onProgress, 'refit on all');
-      } else if (result.bestEpoch === 0) {
-        onProgress({ phase: 'train', label: cfg.method, done: 1, total: 1, message: 'no epoch beat the starting model on held-out data: the base weights are kept' });
-      }
+    } finally {
+      tf.dispose(startWeights);
     }
-    tf.dispose(startWeights);
     const adaptation = secondsSince(ta0);
 
     const testAfter = (await score(model, newCard, testItemsAfter, 'test (after)'))!;

@@ -21,6 +21,20 @@ export interface LayerStats {
   frames: number;
 }
 
+/**
+ * The symbolic input of `layer` in `model`'s graph. An adapted model may reuse the base model's
+ * layer objects in a new graph, so a layer can have several inbound nodes (one per graph); the one
+ * that belongs to `model` is the one its container lists.
+ * @throws Error when the layer is not connected in this model
+ */
+function layerInputIn(model: tf.LayersModel, layer: tf.layers.Layer): tf.SymbolicTensor {
+  const nodes = (model as unknown as { containerNodes: Set<string> }).containerNodes;
+  for (let i = 0; i < layer.inboundNodes.length; i++) {
+    if (nodes.has(`${layer.name}_ib-${i}`)) return layer.getInputAt(i) as tf.SymbolicTensor;
+  }
+  throw new Error(`layer "${layer.name}" is not connected in model "${model.name}"`);
+}
+
 /** Names of a model's batch-normalisation layers, bottom to top. */
 export function batchNormLayers(model: tf.LayersModel): string[] {
   return model.layers.filter((l) => l.getClassName() === 'BatchNormalization').map((l) => l.name);
@@ -29,8 +43,8 @@ export function batchNormLayers(model: tf.LayersModel): string[] {
 /**
  * Re-estimate the moving statistics of every batch-norm layer on `feats` (AdaBN).
  * Statistics are over all valid frames (and channels-last positions) of the layer's input; for a
- * layer whose input is shorter than the model input (strided layers below it), utterance b counts
- * its first ceil(numFrames_b * T' / T) frames.
+ * layer whose input is shorter than the model input by a subsampling factor s = T / T' (strided
+ * layers below it), utterance b counts its first ceil(numFrames_b / s) frames.
  * @param feats normalised features of the target audio, each [numFrames, inputDim]
  * @param multipleOf batches are padded to a multiple of this many frames, as for recognition (the
  *   model's time subsampling: strided "same" convolutions align by the padded length's parity)
@@ -44,7 +58,7 @@ export function reestimateBatchNorm(model: tf.LayersModel, feats: FeatureMatrix[
   const out: LayerStats[] = [];
   for (const name of names) {
     const layer = model.getLayer(name);
-    const probe = tf.model({ inputs: model.inputs, outputs: layer.input as tf.SymbolicTensor });
+    const probe = tf.model({ inputs: model.inputs, outputs: layerInputIn(model, layer) });
     let sum: Float64Array | null = null;
     let sumSq: Float64Array | null = null;
     let frames = 0;
@@ -57,8 +71,10 @@ export function reestimateBatchNorm(model: tf.LayersModel, feats: FeatureMatrix[
       const perFrame = rest.reduce((a, b) => a * b, 1); // values per time step (positions x channels)
       sum ??= new Float64Array(C);
       sumSq ??= new Float64Array(C);
+      // The layer's time subsampling below it: a whole number when batches are padded to a multiple of it.
+      const sub = Math.max(1, Math.round(x.shape[1] / T));
       for (let b = 0; b < B; b++) {
-        const valid = Math.min(T, Math.ceil((lens[b] * T) / x.shape[1]));
+        const valid = Math.min(T, Math.ceil(lens[b] / sub));
         const base = b * T * perFrame;
         for (let i = 0; i < valid * perFrame; i++) {
           const v = data[base + i];

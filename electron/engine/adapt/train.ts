@@ -120,7 +120,8 @@ export async function heldOutLoss(model: tf.LayersModel, card: ModelCard, exampl
  * Train `model` in place, repeatably for a given seed.
  * @param train training examples
  * @param heldOut held-out examples for early stopping (may be empty: then all epochs run)
- * @throws Error when a trainable layer name does not exist
+ * Not re-entrant: one training at a time per thread (Math.random is swapped for the seeded stream).
+ * @throws Error when a trainable layer name does not exist, or when another training is running on this thread
  */
 export async function trainCtc(
   model: tf.LayersModel,
@@ -133,6 +134,13 @@ export async function trainCtc(
 ): Promise<TrainResult> {
   const names = new Set(model.layers.map((l) => l.name));
   for (const n of cfg.trainableLayers) if (!names.has(n)) throw new Error(`train: no layer named "${n}" (layers: ${[...names].join(', ')})`);
+  const V = card.tokens.inventory.length;
+  for (const [i, e] of [...train, ...heldOut].entries()) {
+    const bad = e.labels.find((t) => !Number.isInteger(t) || t < 0 || t >= V || t === card.tokens.blankIndex);
+    if (bad !== undefined) throw new Error(`train: example ${i} has token id ${bad}, not a word of the model's ${V}-token inventory (blank ${card.tokens.blankIndex})`);
+  }
+  if (trainingNow) throw new Error('train: another training is running on this thread; run one at a time per thread (the studio runs each job in its own worker thread)');
+  trainingNow = true;
   const meanFrames = train.reduce((a, e) => a + e.feats.numFrames, 0) / Math.max(1, train.length);
   const sharded = train.length >= 2 && Math.min(cfg.batchSize, train.length) * meanFrames >= (cfg.parallelMinBatchFrames ?? PARALLEL_MIN_BATCH_FRAMES);
   const run: TrainRun = { sharded, model, card, train, heldOut, cfg, onProgress, label };
@@ -150,8 +158,12 @@ export async function trainCtc(
     await worker?.close();
     for (const layer of model.layers) layer.trainable = true;
     Math.random = mathRandom;
+    trainingNow = false;
   }
 }
+
+/** trainCtc swaps the thread's Math.random for a seeded one, so two trainings on one thread would draw from each other's stream. */
+let trainingNow = false;
 
 /** The inputs of one trainCtc call. */
 interface TrainRun {
@@ -188,134 +200,163 @@ function applyGradients(optimizer: tf.Optimizer, vars: tf.Variable[], grads: tf.
   tf.dispose(grads);
 }
 
+/**
+ * Batch-norm moving statistics stay as they are during adaptation (the base model's, or those
+ * re-estimated on target audio): tfjs updates them in every training-mode call, from padded batches
+ * and from one shard only, so they are put back after each step.
+ */
+function holdMovingStatistics(model: tf.LayersModel): { restore(): void; dispose(): void } {
+  const held = model.weights.filter((w) => /moving_(mean|variance)/.test(w.originalName)).map((w) => ({ w, value: w.read().clone() }));
+  return {
+    restore: () =>
+      held.forEach(({ w, value }) =>
+        tf.tidy(() => {
+          w.write(value.clone());
+        }),
+      ),
+    dispose: () => tf.dispose(held.map((h) => h.value)),
+  };
+}
+
+/** One optimizer step on one batch (two shards when run.sharded); returns the batch loss. */
+async function trainStep(run: TrainRun, vars: tf.Variable[], worker: GradientWorker | null, optimizer: tf.Optimizer, batch: number[], mats: FeatureMatrix[], shardSeed: () => number): Promise<number> {
+  const { model, card, train, cfg } = run;
+  const outLens = mats.map((m) => outputFrames(card.architecture, m.numFrames));
+  const batchFrames = outLens.reduce((a, b) => a + b, 0);
+  const shardOf = (from: number, to: number): Shard => ({
+    x: padBatch(mats.slice(from, to)).x,
+    labels: batch.slice(from, to).map((i) => train[i].labels),
+    outLens: outLens.slice(from, to),
+    batchUtterances: batch.length,
+    batchFrames,
+  });
+  if (!(run.sharded && batch.length >= 2)) {
+    const whole = shardOf(0, batch.length);
+    const local = shardGradients(model, card.tokens.blankIndex, whole, vars, cfg.regularizer);
+    whole.x.dispose();
+    applyGradients(optimizer, vars, local.grads);
+    return local.loss;
+  }
+  // Two shards: the first on this thread, the second on the worker, or after the first on this
+  // thread when there is no worker; the second shard's dropout masks come from its own seed either
+  // way, so one and two threads give the same result.
+  const half = Math.ceil(batch.length / 2);
+  const mine = shardOf(0, half);
+  const theirs = shardOf(half, batch.length);
+  const seed = Math.floor(shardSeed() * 2 ** 31);
+  let remote: Promise<{ loss: number; grads: Float32Array[] }> | null = null;
+  if (worker) {
+    remote = worker.gradients(vars.map((w) => (w.dataSync() as Float32Array).slice()), theirs, seed);
+    theirs.x.dispose();
+  }
+  const local = shardGradients(model, card.tokens.blankIndex, mine, vars, cfg.regularizer);
+  mine.x.dispose();
+  let other: { loss: number; grads: tf.Tensor[] };
+  if (remote) {
+    const r = await remote.catch((e: Error) => {
+      tf.dispose(local.grads);
+      throw e;
+    });
+    other = { loss: r.loss, grads: r.grads.map((g, i) => tf.tensor(g, local.grads[i].shape)) };
+  } else {
+    const mainRandom = Math.random;
+    Math.random = seededRandom(seed);
+    try {
+      other = shardGradients(model, card.tokens.blankIndex, theirs, vars, cfg.regularizer);
+    } catch (e) {
+      tf.dispose(local.grads);
+      throw e;
+    } finally {
+      Math.random = mainRandom;
+      theirs.x.dispose();
+    }
+  }
+  const summed = tf.tidy(() => local.grads.map((g, i) => tf.add(g, other.grads[i])));
+  tf.dispose([...local.grads, ...other.grads]);
+  applyGradients(optimizer, vars, summed);
+  return local.loss + other.loss;
+}
+
 async function trainEpochs(run: TrainRun, vars: tf.Variable[], worker: GradientWorker | null): Promise<TrainResult> {
   const { model, card, train, heldOut, cfg, onProgress, label } = run;
   const optimizer = tf.train.adam(cfg.learningRate);
-  let learningRate = cfg.learningRate;
-  let lastDecay = 0;
-  const rand = seededRandom(cfg.seed);
-  // Second shards' dropout seeds come from their own stream, so batches are drawn as without shards.
-  const shardSeeds = seededRandom(cfg.seed + 1);
-  const logs: EpochLog[] = [];
-  let best = Infinity;
-  let bestEpoch = 0;
+  const stats = holdMovingStatistics(model);
   let bestWeights: tf.Tensor[] | null = null;
-  let steps = 0;
-  const totalSteps = cfg.epochs * Math.ceil(train.length / cfg.batchSize);
-  let initialHeldOut: number | null = null;
-  if (heldOut.length) {
-    // Epoch 0 is the starting model: if no epoch beats it on held-out data, it is what we keep.
-    initialHeldOut = await heldOutLoss(model, card, heldOut);
-    best = initialHeldOut;
-    bestWeights = model.getWeights().map((w) => w.clone());
-  }
-  for (let epoch = 1; epoch <= cfg.epochs; epoch++) {
-    const t0 = performance.now();
-    let lossSum = 0;
-    let lossCount = 0;
-    for (const batch of lengthBatches(train.map((e) => e.feats.numFrames), cfg.batchSize, rand)) {
-      const mats = batch.map((i) => (cfg.specAugment ? specAugment(train[i].feats, cfg.specAugment, rand) : train[i].feats));
-      const outLens = mats.map((m) => outputFrames(card.architecture, m.numFrames));
-      const batchFrames = outLens.reduce((a, b) => a + b, 0);
-      const shardOf = (from: number, to: number): Shard => ({
-        x: padBatch(mats.slice(from, to)).x,
-        labels: batch.slice(from, to).map((i) => train[i].labels),
-        outLens: outLens.slice(from, to),
-        batchUtterances: batch.length,
-        batchFrames,
-      });
-      let v: number;
-      if (run.sharded && batch.length >= 2) {
-        // Two shards: the first on this thread, the second on the worker, or after the first on
-        // this thread when there is no worker; the second shard's dropout masks come from its own
-        // seed either way, so one and two threads give the same result.
-        const half = Math.ceil(batch.length / 2);
-        const mine = shardOf(0, half);
-        const theirs = shardOf(half, batch.length);
-        const seed = Math.floor(shardSeeds() * 2 ** 31);
-        let remote: Promise<{ loss: number; grads: Float32Array[] }> | null = null;
-        if (worker) {
-          remote = worker.gradients(vars.map((w) => (w.dataSync() as Float32Array).slice()), theirs, seed);
-          theirs.x.dispose();
-        }
-        const local = shardGradients(model, card.tokens.blankIndex, mine, vars, cfg.regularizer);
-        mine.x.dispose();
-        let other: { loss: number; grads: tf.Tensor[] };
-        if (remote) {
-          const r = await remote.catch((e: Error) => {
-            tf.dispose(local.grads);
-            throw e;
-          });
-          other = { loss: r.loss, grads: r.grads.map((g, i) => tf.tensor(g, local.grads[i].shape)) };
-        } else {
-          const mainRandom = Math.random;
-          Math.random = seededRandom(seed);
-          try {
-            other = shardGradients(model, card.tokens.blankIndex, theirs, vars, cfg.regularizer);
-          } finally {
-            Math.random = mainRandom;
-            theirs.x.dispose();
-          }
-        }
-        const summed = tf.tidy(() => local.grads.map((g, i) => tf.add(g, other.grads[i])));
-        tf.dispose([...local.grads, ...other.grads]);
-        applyGradients(optimizer, vars, summed);
-        v = local.loss + other.loss;
-      } else {
-        const whole = shardOf(0, batch.length);
-        const local = shardGradients(model, card.tokens.blankIndex, whole, vars, cfg.regularizer);
-        whole.x.dispose();
-        applyGradients(optimizer, vars, local.grads);
-        v = local.loss;
-      }
-      lossSum += v;
-      lossCount++;
-      steps++;
-      onProgress({ phase: 'train', label, done: steps, total: totalSteps, loss: v });
-    }
-    const trainLoss = lossSum / Math.max(1, lossCount);
-    const ho = heldOut.length ? await heldOutLoss(model, card, heldOut) : null;
-    const log: EpochLog = {
-      epoch,
-      trainLoss,
-      heldOutLoss: ho,
-      seconds: (performance.now() - t0) / 1000,
-      numTensors: tf.memory().numTensors,
-    };
-    logs.push(log);
-    onProgress({
-      phase: 'train',
-      label,
-      done: steps,
-      total: totalSteps,
-      loss: trainLoss,
-      message: `epoch ${epoch}: train loss ${trainLoss.toFixed(4)}${ho === null ? '' : `, held-out loss ${ho.toFixed(4)}`} (${log.seconds.toFixed(1)} s)`,
-    });
-    if (ho === null) {
-      bestEpoch = epoch;
-      continue;
-    }
-    if (ho < best - 1e-4) {
-      best = ho;
-      bestEpoch = epoch;
-      tf.dispose(bestWeights ?? []);
+  try {
+    let learningRate = cfg.learningRate;
+    let lastDecay = 0;
+    const rand = seededRandom(cfg.seed);
+    // Second shards' dropout seeds come from their own stream, so batches are drawn as without shards.
+    const shardSeeds = seededRandom(cfg.seed + 1);
+    const logs: EpochLog[] = [];
+    let best = Infinity;
+    let bestEpoch = 0;
+    let steps = 0;
+    const totalSteps = cfg.epochs * Math.ceil(train.length / cfg.batchSize);
+    let initialHeldOut: number | null = null;
+    if (heldOut.length) {
+      // Epoch 0 is the starting model: if no epoch beats it on held-out data, it is what we keep.
+      initialHeldOut = await heldOutLoss(model, card, heldOut);
+      best = initialHeldOut;
       bestWeights = model.getWeights().map((w) => w.clone());
-    } else if (epoch - bestEpoch >= cfg.patience) {
-      break;
-    } else if (cfg.lrDecayPatience && epoch - Math.max(bestEpoch, lastDecay) >= cfg.lrDecayPatience) {
-      learningRate *= cfg.lrDecayFactor ?? 0.5;
-      // AdamOptimizer reads learningRate on every step; its moment estimates are kept.
-      (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
-      lastDecay = epoch;
-      onProgress({ phase: 'train', label, done: steps, total: totalSteps, message: `learning rate -> ${learningRate.toExponential(2)}` });
     }
+    for (let epoch = 1; epoch <= cfg.epochs; epoch++) {
+      const t0 = performance.now();
+      let lossSum = 0;
+      let lossCount = 0;
+      for (const batch of lengthBatches(train.map((e) => e.feats.numFrames), cfg.batchSize, rand)) {
+        const mats = batch.map((i) => (cfg.specAugment ? specAugment(train[i].feats, cfg.specAugment, rand) : train[i].feats));
+        const v = await trainStep(run, vars, worker, optimizer, batch, mats, shardSeeds);
+        stats.restore();
+        lossSum += v;
+        lossCount++;
+        steps++;
+        onProgress({ phase: 'train', label, done: steps, total: totalSteps, loss: v });
+      }
+      const trainLoss = lossSum / Math.max(1, lossCount);
+      const ho = heldOut.length ? await heldOutLoss(model, card, heldOut) : null;
+      const log: EpochLog = {
+        epoch,
+        trainLoss,
+        heldOutLoss: ho,
+        seconds: (performance.now() - t0) / 1000,
+        numTensors: tf.memory().numTensors,
+      };
+      logs.push(log);
+      onProgress({
+        phase: 'train',
+        label,
+        done: steps,
+        total: totalSteps,
+        loss: trainLoss,
+        message: `epoch ${epoch}: train loss ${trainLoss.toFixed(4)}${ho === null ? '' : `, held-out loss ${ho.toFixed(4)}`} (${log.seconds.toFixed(1)} s)`,
+      });
+      if (ho === null) {
+        bestEpoch = epoch;
+        continue;
+      }
+      if (ho < best - 1e-4) {
+        best = ho;
+        bestEpoch = epoch;
+        tf.dispose(bestWeights ?? []);
+        bestWeights = model.getWeights().map((w) => w.clone());
+      } else if (epoch - bestEpoch >= cfg.patience) {
+        break;
+      } else if (cfg.lrDecayPatience && epoch - Math.max(bestEpoch, lastDecay) >= cfg.lrDecayPatience) {
+        learningRate *= cfg.lrDecayFactor ?? 0.5;
+        // AdamOptimizer reads learningRate on every step; its moment estimates are kept.
+        (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
+        lastDecay = epoch;
+        onProgress({ phase: 'train', label, done: steps, total: totalSteps, message: `learning rate -> ${learningRate.toExponential(2)}` });
+      }
+    }
+    if (bestWeights) model.setWeights(bestWeights);
+    // Early stopping ends before the planned steps: close the progress at what actually ran.
+    if (steps !== totalSteps) onProgress({ phase: 'train', label, done: steps, total: steps });
+    return { initialHeldOutLoss: initialHeldOut, epochs: logs, bestEpoch, steps, threads: worker ? 2 : 1 };
+  } finally {
+    tf.dispose(bestWeights ?? []);
+    stats.dispose();
+    optimizer.dispose();
   }
-  if (bestWeights) {
-    model.setWeights(bestWeights);
-    tf.dispose(bestWeights);
-  }
-  optimizer.dispose();
-  // Early stopping ends before the planned steps: close the progress at what actually ran.
-  if (steps !== totalSteps) onProgress({ phase: 'train', label, done: steps, total: steps });
-  return { initialHeldOutLoss: initialHeldOut, epochs: logs, bestEpoch, steps, threads: worker ? 2 : 1 };
 }
