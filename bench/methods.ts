@@ -6,7 +6,7 @@
  * 95% bootstrap interval of the change, source-test WER before -> after, wall time.
  * Learning curves: the default method and the light methods (LHUC, input transform, adapters) with
  * 5, 10, 20 and 50 German adaptation utterances.
- * With --seeds N (default 3) every method also runs with seeds 2..N: batches, held-out split,
+ * With --seeds N (default 4) every method also runs with seeds 2..N: batches, held-out split,
  * augmentation and dropout change with the seed, and with 8-50 utterances so does the result; the
  * table adds the mean and range of the test WER after adaptation and the mean source-test WER.
  * Usage: npm run bench:methods [-- --markdown] [-- --only methods|curve] [-- --seeds N]
@@ -25,7 +25,7 @@ const markdown = process.argv.includes('--markdown');
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : null;
 const seedsAt = process.argv.indexOf('--seeds');
-const SEEDS = seedsAt >= 0 ? Number(process.argv[seedsAt + 1]) : 3;
+const SEEDS = seedsAt >= 0 ? Number(process.argv[seedsAt + 1]) : 4;
 if (process.argv.includes('--help') || (only !== null && only !== 'methods' && only !== 'curve') || !(Number.isInteger(SEEDS) && SEEDS >= 1)) {
   console.log('usage: npm run bench:methods [-- --markdown] [-- --only methods|curve] [-- --seeds N]');
   process.exit(process.argv.includes('--help') ? 0 : 2);

@@ -210,7 +210,7 @@ export async function trainBaseModel(cfg: BaseRecipeConfig, onProgress: Progress
     name: path.basename(path.resolve(cfg.outDir)),
     description:
       'English digit recognizer (zero..nine, isolated and connected), word-level CTC over a 1-D conv stack, ' +
-      'trained on four FSDD speakers (US, BE-French, GR-Greek accents)' +
+      'trained on four FSDD speakers (jackson and theo: US English; nicolas: Belgian French; george: Greek accent)' +
       (cfg.ttsStrings > 0 ? ' and espeak-ng synthetic English voices' : '') +
       (cfg.channelFraction > 0 ? ', with simulated rooms and microphones' : '') +
       '. Base model for accent adaptation.',
@@ -220,7 +220,7 @@ export async function trainBaseModel(cfg: BaseRecipeConfig, onProgress: Progress
     tokens: DIGIT_TOKENS,
     trainingData: [
       {
-        name: `fsdd-source-train (${utts.length - heldOutIdx.size} clips used + ${cfg.numStrings} synthetic connected strings of them, ${(totalAudioSec / 3600).toFixed(2)} h after augmentation)`,
+        name: `fsdd-source-train (${utts.length - heldOutIdx.size} clips train, ${heldOutIdx.size} held out for early stopping; + ${cfg.numStrings} synthetic connected strings of the training clips; ${(totalAudioSec / 3600).toFixed(2)} h after augmentation)`,
         utterances: utts.length,
         licence: 'CC BY-SA 4.0',
         attribution: 'Free Spoken Digit Dataset (Jakobovski et al., github.com/Jakobovski/free-spoken-digit-dataset), speakers jackson, theo, nicolas, george',
