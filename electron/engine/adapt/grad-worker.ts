@@ -23,14 +23,14 @@ async function main(init: GradWorkerInit): Promise<void> {
   const shapes = JSON.stringify(vars.map((v) => v.shape));
   if (shapes !== JSON.stringify(init.varShapes)) throw new Error(`replica's trainable variables ${shapes} differ from the model's ${JSON.stringify(init.varShapes)}`);
   const regularizer = reference ? { weight: init.klWeight, reference } : undefined;
-  port!.on('message', (req: StepRequest) => {
+  port!.on('message', async (req: StepRequest) => {
     try {
       vars.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(req.weights[i], v.shape))));
       Math.random = seededRandom(req.seed);
       const x = tf.tensor3d(req.x, req.xShape);
       const shard = { x, labels: req.labels, outLens: req.outLens, batchUtterances: req.batchUtterances, batchFrames: req.batchFrames };
       const { loss, grads } = shardGradients(model, init.blank, shard, vars, regularizer);
-      const arrays = grads.map((g) => g.dataSync() as Float32Array);
+      const arrays = await Promise.all(grads.map(async (g) => (await g.data()) as Float32Array));
       tf.dispose([x, ...grads]);
       post({ type: 'grads', id: req.id, loss, grads: arrays }, arrays.map((a) => a.buffer as ArrayBuffer));
     } catch (err) {

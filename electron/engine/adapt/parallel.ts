@@ -150,7 +150,7 @@ export class GradientWorker {
     if (this.failure) return Promise.reject(this.failure);
     if (this.pending) return Promise.reject(new Error('gradient worker: one step at a time'));
     const id = this.nextId++;
-    const x = (shard.x.dataSync() as Float32Array).slice(); // a copy: its buffer is transferred
+    const x = (shard.x.dataSync() as Float32Array).slice(); // a copy: its buffer is transferred (one read per step)
     const req: StepRequest = {
       id,
       weights,

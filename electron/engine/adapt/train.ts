@@ -246,7 +246,8 @@ async function trainStep(run: TrainRun, vars: tf.Variable[], worker: GradientWor
   const seed = Math.floor(shardSeed() * 2 ** 31);
   let remote: Promise<{ loss: number; grads: Float32Array[] }> | null = null;
   if (worker) {
-    remote = worker.gradients(vars.map((w) => (w.dataSync() as Float32Array).slice()), theirs, seed);
+    const weights = await Promise.all(vars.map(async (w) => ((await w.data()) as Float32Array).slice()));
+    remote = worker.gradients(weights, theirs, seed);
     theirs.x.dispose();
   }
   const local = shardGradients(model, card.tokens.blankIndex, mine, vars, cfg.regularizer);
