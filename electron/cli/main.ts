@@ -137,7 +137,7 @@ type AdaptOpts = {
   out: string;
   method: MethodName;
   topLayers?: number;
-  withInputTransform?: boolean;
+  inputTransform?: boolean;
   bottleneck?: number;
   epochs?: number;
   lr?: number;
@@ -161,7 +161,7 @@ function adaptSettings(o: AdaptOpts): Partial<AdaptConfig> {
   const given: Partial<AdaptConfig> = {
     method: o.method,
     topLayers: o.topLayers,
-    inputTransform: o.withInputTransform,
+    inputTransform: o.inputTransform,
     bottleneck: o.bottleneck,
     epochs: o.epochs,
     learningRate: o.lr,
@@ -196,7 +196,8 @@ decoderOptions(scoringOptions(program
     return v as MethodName;
   }, D.method)
   .option('--top-layers <n>', `finetune: weight layers that train, from the top (default ${D.topLayers})`, int('--top-layers'))
-  .option('--with-input-transform', 'finetune: also train an affine input transform (identity at start) before the first layer')
+  .option('--input-transform', 'finetune: also train an affine input transform (identity at start) before the first layer (the default)')
+  .option('--no-input-transform', 'finetune: the top layers only')
   .option('--bottleneck <n>', `adapters: bottleneck width (default ${D.bottleneck})`, int('--bottleneck'))
   .option('--epochs <n>', `maximum epochs (default ${D.epochs})`, int('--epochs'))
   .option('--lr <x>', 'Adam learning rate (default: the method\'s)', num('--lr', { above: 0 }))
@@ -206,7 +207,7 @@ decoderOptions(scoringOptions(program
     if (v !== '1' && v !== '2') throw new InvalidArgumentError('--workers must be 1 or 2');
     return Number(v);
   })
-  .option('--kl-weight <x>', 'conservative training: weight of KL(base || adapted) against forgetting (default 0 = off)', num('--kl-weight', { min: 0 }))
+  .option('--kl-weight <x>', 'conservative training: weight of KL(base || adapted) against forgetting; 0 = off (default: the method\'s, 1 for finetune, else 0)', num('--kl-weight', { min: 0 }))
   .option('--source-mix <manifest>', 'labelled source-domain data mixed into training against forgetting')
   .option('--source-mix-count <n>', `utterances of --source-mix used (default ${D.sourceMixCount})`, int('--source-mix-count'))
   .option('--spec-augment', 'SpecAugment time and frequency masks while training')

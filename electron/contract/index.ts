@@ -37,6 +37,8 @@ export interface MethodInfo {
   summary: string;
   /** The Adam learning rate the method uses when none is given. */
   defaultLearningRate: number;
+  /** The KL weight against forgetting the method uses when none is given (0 = off). */
+  defaultKlWeight: number;
 }
 
 /**
@@ -48,7 +50,7 @@ export interface MethodSettings {
   method?: AdaptMethodName;
   /** finetune only: weight layers that train, counted from the top. Integer in [1, 20]; default 4. */
   topLayers?: number;
-  /** finetune only: also train an affine input transform (identity at start). Default false. */
+  /** finetune only: also train an affine input transform (identity at start). Absent = the method's default (true). */
   inputTransform?: boolean;
   /** adapters only: bottleneck width. Integer in [1, 256]; default 8. */
   bottleneck?: number;
@@ -56,7 +58,7 @@ export interface MethodSettings {
   epochs?: number;
   /** Adam learning rate, in (0, 1]; absent = the method's own default (see MethodInfo). */
   learningRate?: number;
-  /** Against forgetting: weight of KL(base || adapted) per frame, in [0, 100]; 0 (default) = off. */
+  /** Against forgetting: weight of KL(base || adapted) per frame, in [0, 100]; 0 = off; absent = the method's default (see MethodInfo). */
   klWeight?: number;
   /** SpecAugment time and frequency masks while training. Default false. */
   specAugment?: boolean;

@@ -38,7 +38,7 @@ const exists = (p: string): Promise<boolean> => stat(p).then(() => true, () => f
 const decoderSpec = (d: DecoderSettings | undefined): DecoderSpec | undefined => (d ? { ...d } : undefined);
 
 /** The registry as the method picker shows it (no engine code reaches the renderer). */
-export const methodInfos = (): MethodInfo[] => METHOD_NAMES.map((name) => ({ name, summary: METHODS[name].summary, defaultLearningRate: METHODS[name].learningRate }));
+export const methodInfos = (): MethodInfo[] => METHOD_NAMES.map((name) => ({ name, summary: METHODS[name].summary, defaultLearningRate: METHODS[name].learningRate, defaultKlWeight: METHODS[name].klWeight }));
 
 /**
  * The UI's adaptation settings as the engine's AdaptConfig fields. Only given fields are set, so

@@ -74,7 +74,7 @@ describe('adaptation methods', () => {
     const again = await evaluate({ modelDir: path.join(dir, 'run', 'model'), testManifest: testM, outDir: path.join(dir, 'eval') });
     expect(again.test.before.wer).toBeCloseTo(r.test.after!.wer!, 12);
     await expect(adapt({ modelDir: BASE, adaptManifest: adaptM, testManifest: testM, outDir: path.join(dir, 'run2'), settings: { method: 'lhuc', inputTransform: true } })).rejects.toThrow(
-      /--with-input-transform applies to method "finetune" only, not "lhuc"/,
+      /--input-transform applies to method "finetune" only, not "lhuc"/,
     );
   });
 

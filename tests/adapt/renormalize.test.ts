@@ -55,7 +55,7 @@ describe('re-estimating normalisation statistics on target audio (unsupervised)'
       unlabelledManifest: unlabelled,
       testManifest: path.join(BENCH, 'fsdd-german-test.jsonl'),
       outDir: path.join(dir, 'run'),
-      settings: { renormalize: true, pseudoRounds: 0 },
+      settings: { renormalize: true, pseudoRounds: 0, inputTransform: false },
     });
     const ren = (r.adaptation as { renormalization: { cmvn: boolean; utterances: number; batchNormLayers: string[] } }).renormalization;
     expect(ren).toMatchObject({ cmvn: true, utterances: 50, batchNormLayers: [] });

@@ -106,6 +106,7 @@ describe('engine host', () => {
     for (const m of methods) {
       expect(m.summary).toBe(METHODS[m.name].summary);
       expect(m.defaultLearningRate).toBe(METHODS[m.name].learningRate);
+      expect(m.defaultKlWeight).toBe(METHODS[m.name].klWeight);
     }
   });
 

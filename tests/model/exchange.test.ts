@@ -71,10 +71,13 @@ describe('model exchange', () => {
       outDir: path.join(work, 'run'),
       settings: { topLayers: 2, epochs: 2 },
     });
-    expect(report.adaptation!.trainableLayers).toEqual(['conv1d_Conv1D2', 'dense_Dense1'].map((n) => expect.stringMatching(new RegExp(n.replace(/\d+$/, '\\d+')))));
+    // The default fine-tuning adds an input transform in front of this chain model.
+    expect(report.adaptation!.trainableLayers).toEqual(['input_transform', ...['conv1d_Conv1D2', 'dense_Dense1'].map((n) => expect.stringMatching(new RegExp(n.replace(/\d+$/, '\\d+'))))]);
     const exported = JSON.parse(await readFile(path.join(work, 'run', 'model', 'model.json'), 'utf8'));
     expect(exported.format).toBe('layers-model');
-    expect(exported.weightsManifest[0].weights.map((w: { name: string }) => w.name)).toHaveLength(6);
+    // The original 6 weights plus the input transform's matrix and bias.
+    expect(exported.weightsManifest[0].weights.map((w: { name: string }) => w.name)).toHaveLength(8);
+    expect(JSON.stringify(exported.modelTopology)).toContain('"class_name":"FeatureAffine"');
     const again = await loadModel(path.join(work, 'run', 'model'));
     expect(again.card.parent).toBe('keras-import');
     again.model.dispose();

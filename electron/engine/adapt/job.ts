@@ -27,6 +27,7 @@ import { batchNormLayers, reestimateBatchNorm } from './renormalize';
 import { cmvnStats } from '../features/cmvn';
 import { trainCtc, type TrainConfig, type TrainExample, type TrainResult } from './train';
 import { METHODS, type MethodName } from './methods';
+import { chainBreak } from './methods/types';
 
 /** Every setting of an adaptation run. */
 export interface AdaptConfig {
@@ -34,8 +35,11 @@ export interface AdaptConfig {
   method: MethodName;
   /** finetune: weight layers that train, from the top. Default 4. */
   topLayers: number;
-  /** finetune: also train an input transform (identity at start) before the first layer. Default false. */
-  inputTransform: boolean;
+  /**
+   * finetune: also train an input transform (identity at start) before the first layer; null = the
+   * method's default (true for finetune). Only finetune accepts true.
+   */
+  inputTransform: boolean | null;
   /** adapters: bottleneck width. Default 8. */
   bottleneck: number;
   /** Maximum epochs. Default 40. */
@@ -63,8 +67,8 @@ export interface AdaptConfig {
    */
   refit: boolean;
   seed: number;
-  /** Conservative training: weight of KL(base || adapted) per frame; 0 = off. Default 0. */
-  klWeight: number;
+  /** Conservative training: weight of KL(base || adapted) per frame; 0 = off; null = the method's default (1 for finetune, else 0). */
+  klWeight: number | null;
   /** SpecAugment time and frequency masks while training. Default false. */
   specAugment: boolean;
   /** Speed-perturbed copies (0.9 and 1.1) of the adaptation audio. Default false. */
@@ -97,7 +101,7 @@ export interface AdaptConfig {
 export const DEFAULT_ADAPT: AdaptConfig = {
   method: 'finetune',
   topLayers: 4,
-  inputTransform: false,
+  inputTransform: null,
   bottleneck: 8,
   epochs: 40,
   batchSize: 8,
@@ -108,7 +112,7 @@ export const DEFAULT_ADAPT: AdaptConfig = {
   fixedEpochs: 15,
   refit: true,
   seed: 1,
-  klWeight: 0,
+  klWeight: null,
   specAugment: false,
   speedPerturb: false,
   noiseSnrDb: null,
@@ -166,12 +170,20 @@ function countTrainable(model: tf.LayersModel, names: string[]): number {
  */
 export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo): Promise<Report> {
   const onProgress = req.onProgress;
-  const cfg: AdaptConfig = { ...DEFAULT_ADAPT, ...req.settings };
-  const method = METHODS[cfg.method];
-  if (!method) throw new Error(`unknown adaptation method "${cfg.method}" (known: ${Object.keys(METHODS).join(', ')})`);
+  const given: AdaptConfig = { ...DEFAULT_ADAPT, ...req.settings };
+  const method = METHODS[given.method];
+  if (!method) throw new Error(`unknown adaptation method "${given.method}" (known: ${Object.keys(METHODS).join(', ')})`);
+  if (given.inputTransform && given.method !== 'finetune') throw new Error(`adapt: --input-transform applies to method "finetune" only, not "${given.method}"`);
+  // The method's own defaults where the request leaves a setting open (null).
   if (!req.adaptManifest && !req.unlabelledManifest) throw new Error('adapt: give an adaptation set (--adapt) and/or unlabelled audio (--unlabelled)');
   const t0 = performance.now();
   const { model: base, card } = await loadModel(req.modelDir);
+  const cfg = {
+    ...given,
+    klWeight: given.klWeight ?? method.klWeight,
+    // By default finetune adds the input transform where it can (chain models; imported models may not be).
+    inputTransform: given.inputTransform ?? (given.method === 'finetune' && METHODS.finetune.defaults.inputTransform === true && chainBreak(base) === null),
+  };
   const disposables: tf.LayersModel[] = [base];
   try {
     const adaptUtts: Utterance[] = req.adaptManifest ? await readManifest(req.adaptManifest) : [];
@@ -197,7 +209,6 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
     }
 
     // Refuse what cannot run before any work starts.
-    if (cfg.inputTransform && cfg.method !== 'finetune') throw new Error(`adapt: --with-input-transform applies to method "finetune" only, not "${cfg.method}"`);
     if (cfg.klWeight > 0 && newCard.tokens.inventory.length !== card.tokens.inventory.length) {
       const added = newCard.tokens.inventory.slice(card.tokens.inventory.length);
       throw new Error(`adapt: --kl-weight compares outputs with the base model's, but new-head adds ${added.length} word(s) the base model lacks (${added.join(', ')}); use one or the other`);

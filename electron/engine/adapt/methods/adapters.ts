@@ -11,6 +11,7 @@ export const adapters: AdaptMethod<AdaptersConfig> = {
   summary: 'residual bottleneck adapters after each inner layer (identity at start); only adapters train',
   defaults: { bottleneck: 8 },
   learningRate: 3e-3,
+  klWeight: 0,
   prepare(base, card, c) {
     const names: string[] = [];
     const model = rebuildChain(base, {

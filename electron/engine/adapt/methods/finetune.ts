@@ -12,7 +12,7 @@ import { rebuildChain, type AdaptMethod } from './types';
 export interface FinetuneConfig {
   /** Weight layers that train, counted from the top (1 = output layer only). Default 4. */
   topLayers: number;
-  /** Also train an affine input transform (identity at start) before the first layer. Default false. */
+  /** Also train an affine input transform (identity at start) before the first layer. Default true. */
   inputTransform?: boolean;
 }
 
@@ -30,8 +30,11 @@ export function finetuneLayers(model: tf.LayersModel, topLayers: number): string
 
 export const finetune: AdaptMethod<FinetuneConfig> = {
   summary: 'fine-tune the top N weight layers, the rest frozen (optionally with an input transform)',
-  defaults: { topLayers: 4, inputTransform: false },
+  defaults: { topLayers: 4, inputTransform: true },
   learningRate: 1e-3,
+  // The input transform and KL 1 are the defaults because they measured best: see the README's
+  // methods table (German speaker 52% relative over four seeds with +0.25 points of forgetting).
+  klWeight: 1,
   prepare: (base, card, c) => {
     const top = finetuneLayers(base, c.topLayers);
     if (!c.inputTransform) return { model: base, card, trainable: top };

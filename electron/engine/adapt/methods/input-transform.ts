@@ -9,6 +9,7 @@ export const inputTransform: AdaptMethod<Record<string, never>> = {
   summary: 'affine transform of the input features (identity at start), like fMLLR',
   defaults: {},
   learningRate: 2e-3,
+  klWeight: 0,
   prepare(base, card) {
     const model = rebuildChain(base, { before: () => new FeatureAffine({ name: 'input_transform' }) });
     return { model, card, trainable: ['input_transform'] };

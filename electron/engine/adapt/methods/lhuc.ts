@@ -6,6 +6,7 @@ export const lhuc: AdaptMethod<Record<string, never>> = {
   summary: 'learning hidden unit contributions: per-unit scales 2*sigmoid(r), r = 0 at start',
   defaults: {},
   learningRate: 5e-3,
+  klWeight: 0,
   prepare(base, card) {
     const names: string[] = [];
     const model = rebuildChain(base, {

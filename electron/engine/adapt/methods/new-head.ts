@@ -13,6 +13,7 @@ export const newHead: AdaptMethod<Record<string, never>> = {
   summary: 'frozen encoder + new output layer; new words of the adaptation transcripts become new tokens',
   defaults: {},
   learningRate: 2e-3,
+  klWeight: 0,
   prepare(base, card, _c, texts) {
     if (card.tokens.unit !== 'word') throw new Error('new-head: adding tokens is implemented for word-level models');
     const known = new Set(card.tokens.inventory);

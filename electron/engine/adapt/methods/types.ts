@@ -17,12 +17,24 @@ export interface AdaptMethod<C extends object> {
   defaults: C;
   /** Adam learning rate that suits the method (the user may override it). */
   learningRate: number;
+  /** Weight of the KL term against forgetting that suits the method (the user may override it; 0 = off). */
+  klWeight: number;
   /**
    * @param base the loaded base model (never saved over; may be reused as shared layers)
    * @param texts the adaptation transcripts (new-head reads its new words from them)
    * @throws Error naming the problem when the method cannot apply to this model
    */
   prepare(base: tf.LayersModel, card: ModelCard, config: C, texts: string[]): PreparedModel;
+}
+
+/** The first layer of a model that is not fed by the layer before it, or null for a chain model. */
+export function chainBreak(model: tf.LayersModel): string | null {
+  const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
+  for (let i = 1; i < layers.length; i++) {
+    const inbound = layers[i].inboundNodes.flatMap((n) => n.inboundLayers.map((l) => l.name));
+    if (inbound.length !== 1 || inbound[0] !== layers[i - 1].name) return layers[i].name;
+  }
+  return null;
 }
 
 /**
@@ -43,12 +55,8 @@ export function rebuildChain(
   const layers = base.layers.filter((l) => l.getClassName() !== 'InputLayer');
   const weightLayers = layers.filter((l) => l.getWeights().length > 0);
   const outputLayer = weightLayers[weightLayers.length - 1];
-  for (let i = 1; i < layers.length; i++) {
-    const inbound = layers[i].inboundNodes.flatMap((n) => n.inboundLayers.map((l) => l.name));
-    if (inbound.length !== 1 || inbound[0] !== layers[i - 1].name) {
-      throw new Error(`this method needs a chain model (each layer fed by the one before); "${layers[i].name}" is not`);
-    }
-  }
+  const broken = chainBreak(base);
+  if (broken) throw new Error(`this method needs a chain model (each layer fed by the one before); "${broken}" is not`);
   const inputShape = base.inputs[0].shape.slice(1) as number[];
   const input = tf.input({ shape: inputShape });
   let x: tf.SymbolicTensor = input;
