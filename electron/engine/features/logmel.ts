@@ -125,9 +125,15 @@ function spectrumOf(fftSize: number): AmplitudeSpectrum {
 
 /** meyda's filterbank for the configured settings (meyda builds it on its first extract). */
 function sparseBankFor(fftSize: number): SparseBank {
+  // One per meyda configuration (configureMeyda sets meydaKey), so the kernel writes it once.
+  const cached = banks.get(meydaKey);
+  if (cached) return cached;
   if (!Meyda.melFilterBank) Meyda.extract('melBands', new Float32Array(fftSize));
-  return sparseBank(fftSize);
+  const bank = sparseBank(fftSize);
+  banks.set(meydaKey, bank);
+  return bank;
 }
+const banks = new Map<string, SparseBank>();
 
 let meydaKey = '';
 function configureMeyda(c: FeatureConfig, fftSize: number): void {

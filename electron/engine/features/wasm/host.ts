@@ -64,36 +64,30 @@ export function logMelKernel(samples: Float32Array, f: KernelFraming, fft: Ampli
 /** Frames per kernel call: 100 s of audio at a 10 ms hop. */
 const FRAMES_PER_CALL = 10_000;
 
-function kernelCall(samples: Float32Array, f: KernelFraming, fft: AmplitudeSpectrum, bank: SparseFilterbank): Float32Array {
-  const k = kernel();
-  const n = fft.size;
-  const h = n / 2;
+/** The tables last written to the kernel's memory (they only change with the feature settings). */
+let tablesFor: { window: Float32Array; fft: AmplitudeSpectrum; bank: SparseFilterbank; end: number; at: Record<string, number> } | null = null;
+
+/**
+ * Write the constant tables (window, FFT tables, filterbank) at the start of the heap, once per
+ * feature setting. @returns their offsets and the first free byte after them
+ */
+function writeTables(k: Exports, window: Float32Array, fft: AmplitudeSpectrum, bank: SparseFilterbank): { at: Record<string, number>; end: number } {
+  if (tablesFor && tablesFor.window === window && tablesFor.fft === fft && tablesFor.bank === bank) return tablesFor;
+  const h = fft.size / 2;
   const bands = bank.w.length;
   const weights = bank.w.reduce((a, w) => a + w.length, 0);
-  // Layout, 16-byte aligned blocks.
-  const blocks: [string, number][] = [
-    ['sig', samples.length * 4],
-    ['window', f.windowSamples * 8],
+  const { at, end } = layout(k.heapBase(), [
+    ['window', window.length * 8],
     ['rev', h * 4],
     ['tw', 2 * h * 8],
     ['split', 2 * h * 8],
     ['bStart', bands * 4],
     ['bLen', bands * 4],
     ['bW', weights * 8],
-    ['work', 3 * h * 8],
-    ['out', f.numFrames * bands * 4],
-  ];
-  const at: Record<string, number> = {};
-  let p = (k.heapBase() + 15) & ~15;
-  for (const [name, bytes] of blocks) {
-    at[name] = p;
-    p += (bytes + 15) & ~15;
-  }
-  const have = k.memory.buffer.byteLength;
-  if (p > have) k.memory.grow(Math.ceil((p - have) / 65536));
+  ]);
+  ensureMemory(k, end);
   const buf = k.memory.buffer;
-  new Float32Array(buf, at.sig, samples.length).set(samples);
-  new Float64Array(buf, at.window, f.windowSamples).set(f.window);
+  new Float64Array(buf, at.window, window.length).set(window);
   new Int32Array(buf, at.rev, h).set(fft.rev);
   const tw = new Float64Array(buf, at.tw, 2 * h);
   for (let i = 0; i < fft.twRe.length; i++) {
@@ -113,6 +107,40 @@ function kernelCall(samples: Float32Array, f: KernelFraming, fft: AmplitudeSpect
     bw.set(w, o);
     o += w.length;
   }
+  tablesFor = { window, fft, bank, at, end };
+  return tablesFor;
+}
+
+/** 16-byte aligned blocks from `start`. */
+function layout(start: number, blocks: [string, number][]): { at: Record<string, number>; end: number } {
+  const at: Record<string, number> = {};
+  let p = (start + 15) & ~15;
+  for (const [name, bytes] of blocks) {
+    at[name] = p;
+    p += (bytes + 15) & ~15;
+  }
+  return { at, end: p };
+}
+
+function ensureMemory(k: Exports, bytes: number): void {
+  const have = k.memory.buffer.byteLength;
+  if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / 65536));
+}
+
+function kernelCall(samples: Float32Array, f: KernelFraming, fft: AmplitudeSpectrum, bank: SparseFilterbank): Float32Array {
+  const k = kernel();
+  const n = fft.size;
+  const h = n / 2;
+  const bands = bank.w.length;
+  const tables = writeTables(k, f.window, fft, bank);
+  const { at: io, end } = layout(tables.end, [
+    ['sig', samples.length * 4],
+    ['work', 3 * h * 8],
+    ['out', f.numFrames * bands * 4],
+  ]);
+  ensureMemory(k, end);
+  const at = { ...tables.at, ...io };
+  new Float32Array(k.memory.buffer, at.sig, samples.length).set(samples);
   k.logmel(at.sig, samples.length, f.numFrames, f.windowSamples, f.hopSamples, n, f.inputScale, f.preemphasis, at.window, at.rev, at.tw, at.split, at.bStart, at.bLen, at.bW, bands, at.work, at.out);
   return new Float32Array(k.memory.buffer, at.out, f.numFrames * bands).slice();
 }
