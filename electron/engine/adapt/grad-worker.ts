@@ -5,9 +5,9 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend, tf } from '../model/backend';
-import '../model/layers'; // registers the adaptation layers so adapted models deserialise
 import { seededRandom } from '../model/batch';
-import { modelFromArtifacts, type GradWorkerInit, type StepRequest, type WorkerReply } from './parallel';
+import { modelFromArtifacts } from '../model/checkpoint'; // (also registers the adaptation layers)
+import type { GradWorkerInit, StepRequest, WorkerReply } from './parallel';
 import { shardGradients } from './step';
 
 const port = parentPort;

@@ -13,19 +13,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { tf } from '../model/backend';
+import { modelArtifacts, type ModelArtifacts } from '../model/checkpoint';
 import { findWorkerEntry, startWorker } from '../util/module-worker';
 import type { KlRegularizer, Shard } from './step';
 
 /** Training threads worth using here: 2 with two or more cores (more workers add more weight traffic than they save at our batch sizes), else 1. */
 export function defaultWorkers(): number {
   return Math.min(2, availableParallelism());
-}
-
-/** A model as plain transferable data (topology JSON + weights), for another thread. */
-export interface ModelArtifacts {
-  modelTopology: object;
-  weightSpecs: tf.io.WeightsManifestEntry[];
-  weightData: ArrayBuffer;
 }
 
 /** What the gradient worker receives as workerData. */
@@ -60,29 +54,6 @@ export type WorkerReply =
   | { type: 'ready' }
   | { type: 'grads'; id: number; loss: number; grads: Float32Array[] }
   | { type: 'error'; message: string };
-
-/**
- * Serialise a model (topology + weights) in memory.
- * @throws Error when the model cannot be serialised (a layer class without a registered serializer)
- */
-export async function modelArtifacts(model: tf.LayersModel): Promise<ModelArtifacts> {
-  let out: ModelArtifacts | null = null;
-  await model.save(
-    tf.io.withSaveHandler(async (a) => {
-      const data = a.weightData;
-      const weightData = Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : (data as ArrayBuffer);
-      out = { modelTopology: a.modelTopology as object, weightSpecs: a.weightSpecs ?? [], weightData };
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  if (!out) throw new Error('parallel: the model could not be serialised');
-  return out;
-}
-
-/** Rebuild a model from modelArtifacts(). */
-export async function modelFromArtifacts(a: ModelArtifacts): Promise<tf.LayersModel> {
-  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: a.modelTopology, weightSpecs: a.weightSpecs, weightData: a.weightData }));
-}
 
 /** A second thread computing the gradients of one shard per step. */
 export class GradientWorker {

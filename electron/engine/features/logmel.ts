@@ -11,8 +11,8 @@
 import * as meydaNs from 'meyda';
 import type { FeatureConfig } from './config';
 import { featureDim } from './config';
-import { AmplitudeSpectrum } from './fft';
-import { logMelKernel } from './wasm/host';
+import { RealFft } from './fft';
+import { logMelKernel, type SparseFilterbank } from './wasm/host';
 
 interface MeydaLike {
   bufferSize: number;
@@ -26,18 +26,12 @@ interface MeydaLike {
 }
 const Meyda = ((meydaNs as unknown as { default?: MeydaLike }).default ?? meydaNs) as MeydaLike;
 
-/** meyda's mel filterbank as sparse rows: for filter i, weights w[i] over bins [start[i], start[i] + w[i].length). */
-interface SparseBank {
-  start: number[];
-  /** Weights kept in float64, as meyda keeps them (plain arrays). */
-  w: Float64Array[];
-}
 
 /**
  * meyda's own filterbank (built by meyda for the configured sampleRate / bufferSize / melBands),
  * trimmed to its non-zero span per filter and to the bins meyda's melBands sums (j < bufferSize / 2).
  */
-function sparseBank(fftSize: number): SparseBank {
+function sparseBank(fftSize: number): SparseFilterbank {
   const bank = Meyda.melFilterBank!;
   const start: number[] = [];
   const w: Float64Array[] = [];
@@ -58,7 +52,7 @@ function sparseBank(fftSize: number): SparseBank {
  * @param power [fftSize / 2] power spectrum
  * @param out written at out[offset .. offset + numFilters)
  */
-function melBandsFromPower(power: Float64Array, bank: SparseBank, out: Float32Array, offset: number): void {
+function melBandsFromPower(power: Float64Array, bank: SparseFilterbank, out: Float32Array, offset: number): void {
   for (let i = 0; i < bank.w.length; i++) {
     const wi = bank.w[i];
     const a = bank.start[i];
@@ -116,15 +110,15 @@ function hann(n: number): Float32Array {
   return w;
 }
 
-const spectra = new Map<number, AmplitudeSpectrum>();
-function spectrumOf(fftSize: number): AmplitudeSpectrum {
+const spectra = new Map<number, RealFft>();
+function spectrumOf(fftSize: number): RealFft {
   let s = spectra.get(fftSize);
-  if (!s) spectra.set(fftSize, (s = new AmplitudeSpectrum(fftSize)));
+  if (!s) spectra.set(fftSize, (s = new RealFft(fftSize)));
   return s;
 }
 
 /** meyda's filterbank for the configured settings (meyda builds it on its first extract). */
-function sparseBankFor(fftSize: number): SparseBank {
+function sparseBankFor(fftSize: number): SparseFilterbank {
   // One per meyda configuration (configureMeyda sets meydaKey), so the kernel writes it once.
   const cached = banks.get(meydaKey);
   if (cached) return cached;
@@ -133,7 +127,7 @@ function sparseBankFor(fftSize: number): SparseBank {
   banks.set(meydaKey, bank);
   return bank;
 }
-const banks = new Map<string, SparseBank>();
+const banks = new Map<string, SparseFilterbank>();
 
 let meydaKey = '';
 function configureMeyda(c: FeatureConfig, fftSize: number): void {

@@ -65,9 +65,7 @@ export async function loadModel(dir: string, expectFeatures?: FeatureConfig): Pr
   }
   let model: tf.LayersModel;
   try {
-    model = await tf.loadLayersModel(
-      tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: specs, weightData: weightData.buffer }),
-    );
+    model = await modelFromArtifacts({ modelTopology: modelJson.modelTopology, weightSpecs: specs, weightData: weightData.buffer });
   } catch (err) {
     throw new Error(`${modelPath}: could not load weights (${(err as Error).message})`);
   }
@@ -84,6 +82,36 @@ export async function loadModel(dir: string, expectFeatures?: FeatureConfig): Pr
   return { model, card, dir };
 }
 
+/** A model as plain data (topology JSON + weights), to write to disk or send to another thread. */
+export interface ModelArtifacts {
+  modelTopology: object;
+  weightSpecs: tf.io.WeightsManifestEntry[];
+  weightData: ArrayBuffer;
+}
+
+/**
+ * Serialise a model (topology + weights) in memory.
+ * @throws Error when the model cannot be serialised (a layer class without a registered serializer)
+ */
+export async function modelArtifacts(model: tf.LayersModel): Promise<ModelArtifacts> {
+  let out: ModelArtifacts | null = null;
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      const data = a.weightData;
+      const weightData = Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : (data as ArrayBuffer);
+      out = { modelTopology: a.modelTopology as object, weightSpecs: a.weightSpecs ?? [], weightData };
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  if (!out) throw new Error('checkpoint: the model could not be serialised');
+  return out;
+}
+
+/** Rebuild a model from modelArtifacts() (the adaptation layers are registered by this module). */
+export async function modelFromArtifacts(a: ModelArtifacts): Promise<tf.LayersModel> {
+  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: a.modelTopology, weightSpecs: a.weightSpecs, weightData: a.weightData }));
+}
+
 /**
  * Save a model folder atomically: everything is written to a temporary sibling folder which is then
  * renamed, so `dir` holds either nothing or the complete model.
@@ -98,21 +126,15 @@ export async function saveModel(dir: string, model: tf.LayersModel, card: ModelC
   const tmp = `${dir}.partial-${process.pid}`;
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      const weightsManifest = [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }];
-      await writeJsonAtomic(path.join(tmp, 'model.json'), {
-        format: 'layers-model',
-        generatedBy: `TensorFlow.js tfjs-layers v${tf.version_layers}`,
-        convertedBy: null,
-        modelTopology: artifacts.modelTopology,
-        weightsManifest,
-      });
-      const data = artifacts.weightData as ArrayBuffer;
-      await writeFileAtomic(path.join(tmp, 'weights.bin'), new Uint8Array(data));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
+  const artifacts = await modelArtifacts(model);
+  await writeJsonAtomic(path.join(tmp, 'model.json'), {
+    format: 'layers-model',
+    generatedBy: `TensorFlow.js tfjs-layers v${tf.version_layers}`,
+    convertedBy: null,
+    modelTopology: artifacts.modelTopology,
+    weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+  });
+  await writeFileAtomic(path.join(tmp, 'weights.bin'), new Uint8Array(artifacts.weightData));
   await writeJsonAtomic(path.join(tmp, 'card.json'), card);
   await mkdir(path.dirname(dir), { recursive: true });
   await rename(tmp, dir);

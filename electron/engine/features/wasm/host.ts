@@ -4,7 +4,7 @@
  * logmel.ts (tested equal to float32 precision), about 2x faster.
  */
 import { LOGMEL_WASM_BASE64 } from './logmel-wasm';
-import type { AmplitudeSpectrum } from '../fft';
+import type { RealFft } from '../fft';
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -49,7 +49,7 @@ export interface KernelFraming {
  * @param fft tables of the FFT size (fft.size >= windowSamples)
  * @returns [numFrames * numFilters] float32, frame-major
  */
-export function logMelKernel(samples: Float32Array, f: KernelFraming, fft: AmplitudeSpectrum, bank: SparseFilterbank): Float32Array {
+export function logMelKernel(samples: Float32Array, f: KernelFraming, fft: RealFft, bank: SparseFilterbank): Float32Array {
   // Blocks of frames, so the kernel's memory (which never shrinks) stays small for long audio.
   const out = new Float32Array(f.numFrames * bank.w.length);
   for (let f0 = 0; f0 < f.numFrames; f0 += FRAMES_PER_CALL) {
@@ -65,13 +65,13 @@ export function logMelKernel(samples: Float32Array, f: KernelFraming, fft: Ampli
 const FRAMES_PER_CALL = 10_000;
 
 /** The tables last written to the kernel's memory (they only change with the feature settings). */
-let tablesFor: { window: Float32Array; fft: AmplitudeSpectrum; bank: SparseFilterbank; end: number; at: Record<string, number> } | null = null;
+let tablesFor: { window: Float32Array; fft: RealFft; bank: SparseFilterbank; end: number; at: Record<string, number> } | null = null;
 
 /**
  * Write the constant tables (window, FFT tables, filterbank) at the start of the heap, once per
  * feature setting. @returns their offsets and the first free byte after them
  */
-function writeTables(k: Exports, window: Float32Array, fft: AmplitudeSpectrum, bank: SparseFilterbank): { at: Record<string, number>; end: number } {
+function writeTables(k: Exports, window: Float32Array, fft: RealFft, bank: SparseFilterbank): { at: Record<string, number>; end: number } {
   if (tablesFor && tablesFor.window === window && tablesFor.fft === fft && tablesFor.bank === bank) return tablesFor;
   const h = fft.size / 2;
   const bands = bank.w.length;
@@ -127,7 +127,7 @@ function ensureMemory(k: Exports, bytes: number): void {
   if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / 65536));
 }
 
-function kernelCall(samples: Float32Array, f: KernelFraming, fft: AmplitudeSpectrum, bank: SparseFilterbank): Float32Array {
+function kernelCall(samples: Float32Array, f: KernelFraming, fft: RealFft, bank: SparseFilterbank): Float32Array {
   const k = kernel();
   const n = fft.size;
   const h = n / 2;
