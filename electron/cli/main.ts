@@ -147,6 +147,7 @@ type AdaptOpts = {
   specAugment?: boolean;
   speedPerturb?: boolean;
   noiseSnr?: number;
+  resplice?: number;
   pseudoRounds?: number;
   pseudoThreshold?: number;
   sourceMix?: string;
@@ -171,6 +172,7 @@ function adaptSettings(o: AdaptOpts): Partial<AdaptConfig> {
     specAugment: o.specAugment,
     speedPerturb: o.speedPerturb,
     noiseSnrDb: o.noiseSnr,
+    resplice: o.resplice,
     pseudoRounds: o.pseudoRounds,
     pseudoThreshold: o.pseudoThreshold,
     sourceMixCount: o.sourceMixCount,
@@ -213,6 +215,7 @@ decoderOptions(scoringOptions(program
   .option('--spec-augment', 'SpecAugment time and frequency masks while training')
   .option('--speed-perturb', 'add speed-perturbed copies (0.9, 1.1) of the adaptation audio')
   .option('--noise-snr <dB>', 'add a noisy copy of the adaptation audio at this SNR', num('--noise-snr'))
+  .option('--resplice <n>', `word re-splicing: from each labelled utterance of two or more words, n new utterances with its words (cut at their forced alignment) in another order; 0 = off (default ${D.resplice})`, int('--resplice', 0))
   .option('--pseudo-rounds <n>', `pseudo-labelling rounds with --unlabelled (default ${D.pseudoRounds}; 0 = none)`, int('--pseudo-rounds', 0))
   .option('--renormalize', 're-estimate normalisation statistics (global CMVN, batch norm) on the target audio: --unlabelled if given, else the adaptation audio')
   .option('--pseudo-threshold <x>', `keep pseudo-labels whose every word has this confidence (default ${D.pseudoThreshold})`, num('--pseudo-threshold', { min: 0 }))

@@ -66,6 +66,8 @@ export interface MethodSettings {
   speedPerturb?: boolean;
   /** A noisy copy of the adaptation audio at this SNR in dB, in [-10, 60]; absent = none. */
   noiseSnrDb?: number;
+  /** Word re-splicing: new utterances per labelled multi-word utterance, its words reordered. Integer in [0, 20]; 0 = off; default 2. */
+  resplice?: number;
   /** Pseudo-labelling rounds on `unlabelledManifest`. Integer in [1, 10]; default 2. Needs it. */
   pseudoRounds?: number;
   /** Keep a pseudo-labelled utterance when every word's confidence is at least this, in [0, 1]; default 0.9. Needs it. */

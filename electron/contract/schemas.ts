@@ -24,6 +24,7 @@ export const MethodSettingsSchema = z
     specAugment: z.boolean().optional(),
     speedPerturb: z.boolean().optional(),
     noiseSnrDb: finite.min(-10).max(60).optional(),
+    resplice: z.number().int().min(0).max(20).optional(),
     pseudoRounds: z.number().int().min(1).max(10).optional(),
     pseudoThreshold: z.number().min(0).max(1).optional(),
     renormalize: z.boolean().optional(),

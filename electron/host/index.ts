@@ -57,6 +57,7 @@ export function adaptSettings(m: MethodSettings | undefined): Partial<AdaptConfi
     specAugment: m.specAugment,
     speedPerturb: m.speedPerturb,
     noiseSnrDb: m.noiseSnrDb,
+    resplice: m.resplice,
     pseudoRounds: m.pseudoRounds,
     pseudoThreshold: m.pseudoThreshold,
     renormalize: m.renormalize,

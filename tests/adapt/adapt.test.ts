@@ -83,7 +83,8 @@ describe('adaptation on real recordings (Duke India, connected digits)', () => {
     const two = await adapt({ ...common, outDir: path.join(dir, 'two'), settings: { workers: 2, fixedEpochs: 3 } });
     const a = two.adaptation as Record<string, number>;
     expect(a.trainingThreads).toBe(2);
-    expect(a.steps).toBe(3); // 8 utterances, batch 8, 3 epochs
+    expect(a.resplicedUtterances).toBe(16); // 2 re-spliced copies of each phone number
+    expect(a.steps).toBe(9); // 8 + 16 utterances, batch 8, 3 epochs
     expect(two.notes.some((n) => n.includes('data-parallel on 2 threads'))).toBe(true);
     expect(two.test.after!.wer!).toBeLessThan(two.test.before.wer!);
     const one = await adapt({ ...common, outDir: path.join(dir, 'one'), settings: { workers: 1, fixedEpochs: 3 } });

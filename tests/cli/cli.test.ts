@@ -58,6 +58,9 @@ describe('CLI', () => {
     const r6 = cli(['adapt', '--model', 'models/digits-base', '--adapt', oov, '--test', oov, '--out', path.join(dir, 'o6'), '--epochs', '-3']);
     expect(r6.status).not.toBe(0);
     expect(r6.stderr).toContain('--epochs must be an integer >= 1');
+    const r7 = cli(['adapt', '--model', 'models/digits-base', '--adapt', oov, '--test', oov, '--out', path.join(dir, 'o7'), '--resplice', '1.5']);
+    expect(r7.status).not.toBe(0);
+    expect(r7.stderr).toContain('--resplice must be an integer >= 0');
     const r4 = cli(['evaluate', '--model', path.join(dir, 'no-model'), '--test', oov, '--out', path.join(dir, 'o4')]);
     expect(r4.status).toBe(1);
     expect(r4.stderr).toMatch(/not a model folder \(card\.json is missing\)/);

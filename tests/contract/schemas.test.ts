@@ -81,7 +81,7 @@ describe('contract request schemas (shared by IPC and browser mode)', () => {
     });
 
     it('accepts every method with the settings that apply, and returns them unchanged', () => {
-      const common = { epochs: 2, learningRate: 0.003, klWeight: 0.5, specAugment: true, speedPerturb: false, noiseSnrDb: 15 };
+      const common = { epochs: 2, learningRate: 0.003, klWeight: 0.5, specAugment: true, speedPerturb: false, noiseSnrDb: 15, resplice: 0 };
       for (const method of ADAPT_METHOD_NAMES) {
         const req = { ...adapt, method: { method, ...common } };
         expect(parseRequest('adapt', req)).toEqual(req);
@@ -105,7 +105,7 @@ describe('contract request schemas (shared by IPC and browser mode)', () => {
     it('refuses out-of-range and mistyped values, naming each field', () => {
       const m = messageOf({
         ...adapt,
-        method: { method: 'adapters', bottleneck: 0, learningRate: 0, klWeight: -1, specAugment: 'yes', speedPerturb: 1, noiseSnrDb: 99 },
+        method: { method: 'adapters', bottleneck: 0, learningRate: 0, klWeight: -1, specAugment: 'yes', speedPerturb: 1, noiseSnrDb: 99, resplice: 1.5 },
       });
       expect(m).toMatch(/method\.bottleneck: .*>=1/);
       expect(m).toMatch(/method\.learningRate: .*>0/);
@@ -113,6 +113,8 @@ describe('contract request schemas (shared by IPC and browser mode)', () => {
       expect(m).toMatch(/method\.specAugment: .*expected boolean/);
       expect(m).toMatch(/method\.speedPerturb: .*expected boolean/);
       expect(m).toMatch(/method\.noiseSnrDb: .*<=60/);
+      expect(m).toMatch(/method\.resplice: .*int/);
+      expect(messageOf({ ...adapt, method: { resplice: 21 } })).toMatch(/method\.resplice: .*<=20/);
       expect(messageOf({ ...adapt, method: { noiseSnrDb: Number.NaN } })).toMatch(/method\.noiseSnrDb: /);
       expect(messageOf({ ...adapt, unlabelledManifest: '/u.jsonl', method: { pseudoRounds: 0, pseudoThreshold: 1.5 } })).toMatch(
         /method\.pseudoRounds: .*>=1.*; method\.pseudoThreshold: .*<=1/,

@@ -122,10 +122,11 @@ describe('engine host', () => {
       specAugment: true,
       speedPerturb: true,
       noiseSnrDb: 10,
+      resplice: 4,
       pseudoRounds: 3,
       pseudoThreshold: 0.7,
     });
-    expect(all).toEqual({ method: 'adapters', bottleneck: 4, epochs: 5, learningRate: 0.01, klWeight: 0.2, specAugment: true, speedPerturb: true, noiseSnrDb: 10, pseudoRounds: 3, pseudoThreshold: 0.7 });
+    expect(all).toEqual({ method: 'adapters', bottleneck: 4, epochs: 5, learningRate: 0.01, klWeight: 0.2, specAugment: true, speedPerturb: true, noiseSnrDb: 10, resplice: 4, pseudoRounds: 3, pseudoThreshold: 0.7 });
     for (const k of Object.keys(all!)) expect(Object.hasOwn(DEFAULT_ADAPT, k)).toBe(true);
   });
 

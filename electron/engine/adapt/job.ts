@@ -25,6 +25,7 @@ import type { ProgressFn } from '../jobs/progress';
 import { defaultWorkers } from './parallel';
 import { batchNormLayers, reestimateBatchNorm } from './renormalize';
 import { cmvnStats } from '../features/cmvn';
+import { resplice } from './splice';
 import { trainCtc, type TrainConfig, type TrainExample, type TrainResult } from './train';
 import { METHODS, type MethodName } from './methods';
 import { chainBreak } from './methods/types';
@@ -76,6 +77,12 @@ export interface AdaptConfig {
   /** A noisy copy of the adaptation audio at this SNR (dB); null = none. Default null. */
   noiseSnrDb: number | null;
   /**
+   * Word re-splicing (adapt/splice.ts): from every labelled utterance of two or more words, this many
+   * new utterances with its words, cut at their forced-alignment boundaries, in another order;
+   * 0 = off. Default 2. Single-word utterances are left alone.
+   */
+  resplice: number;
+  /**
    * Against forgetting: this many utterances of the source-mix manifest (labelled source-domain
    * data, e.g. the base model's training set) train alongside the adaptation set. Default 50 (used
    * only when a source-mix manifest is given).
@@ -116,6 +123,7 @@ export const DEFAULT_ADAPT: AdaptConfig = {
   specAugment: false,
   speedPerturb: false,
   noiseSnrDb: null,
+  resplice: 2,
   sourceMixCount: 50,
   pseudoRounds: 2,
   pseudoThreshold: 0.9,
@@ -174,6 +182,7 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
   const method = METHODS[given.method];
   if (!method) throw new Error(`unknown adaptation method "${given.method}" (known: ${Object.keys(METHODS).join(', ')})`);
   if (given.inputTransform && given.method !== 'finetune') throw new Error(`adapt: --input-transform applies to method "finetune" only, not "${given.method}"`);
+  if (!(Number.isInteger(given.resplice) && given.resplice >= 0)) throw new Error(`adapt: --resplice must be an integer >= 0, not ${given.resplice}`);
   // The method's own defaults where the request leaves a setting open (null).
   if (!req.adaptManifest && !req.unlabelledManifest) throw new Error('adapt: give an adaptation set (--adapt) and/or unlabelled audio (--unlabelled)');
   const t0 = performance.now();
@@ -291,19 +300,28 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
     if (tooSmall && labelled.length) {
       onProgress({ phase: 'train', label: cfg.method, done: 0, total: 1, message: `${labelled.length} labelled utterances: too few to hold ${cfg.minHeldOut} out for early stopping; training ${Math.min(cfg.fixedEpochs, cfg.epochs)} epochs on all` });
     }
-    let augmented: TrainExample[] = [];
+    // Augmented copies, each with the index of the labelled utterance it comes from: copies of
+    // held-out utterances must not train pass 1.
+    const augmented: { example: TrainExample; from: number }[] = [];
     if (cfg.speedPerturb || cfg.noiseSnrDb !== null) {
-      const trainUtts = split.train.map((i) => adaptUtts[i]);
-      const allUtts = cfg.refit ? adaptUtts : trainUtts;
-      const aug = await featurizeAugmented(allUtts, newCard.features, newCard.cmvnStats, { speeds: cfg.speedPerturb ? [0.9, 1.1] : [], noiseSnrDb: cfg.noiseSnrDb }, cfg.seed, onProgress);
-      augmented = aug.map((it) => toExample(it));
+      const from = cfg.refit ? adaptUtts.map((_, i) => i) : split.train;
+      const speeds = cfg.speedPerturb ? [0.9, 1.1] : [];
+      const aug = await featurizeAugmented(from.map((i) => adaptUtts[i]), newCard.features, newCard.cmvnStats, { speeds, noiseSnrDb: cfg.noiseSnrDb }, cfg.seed, onProgress);
+      const perUtt = speeds.length + (cfg.noiseSnrDb !== null ? 1 : 0);
+      augmented.push(...aug.map((it, k) => ({ example: toExample(it), from: from[Math.floor(k / perUtt)] })));
     }
-    const isTrainAug = (_ex: TrainExample, i: number): boolean => {
-      // augmented copies of held-out utterances must not train pass 1
-      if (!cfg.refit) return true;
-      const perUtt = augmented.length / Math.max(1, adaptUtts.length);
-      return !split.heldOut.includes(Math.floor(i / perUtt));
-    };
+    let respliced = 0;
+    if (cfg.resplice > 0 && labelled.some((ex) => ex.labels.length > 1)) {
+      // Word boundaries from the base model's alignment of each reference.
+      const posts = await computePosteriors(base, card, adaptItems.map((i) => i.feats), onProgress, 'word alignment');
+      const separator = newCard.tokens.unit === 'char' ? newCard.tokens.inventory.indexOf(' ') : -1;
+      const r = resplice(labelled, posts, card.tokens.inventory.length, card.tokens.blankIndex, timeSubsampling(card.architecture), separator >= 0 ? separator : null, cfg.resplice, seededRandom(cfg.seed + 1));
+      augmented.push(...r.spliced);
+      respliced = r.spliced.length;
+      onProgress({ phase: 'train', label: 'resplice', done: 1, total: 1, message: `word re-splicing: ${respliced} new utterances from ${r.cut} multi-word utterances` });
+    }
+    const trainAugmented = augmented.filter((a) => !split.heldOut.includes(a.from)).map((a) => a.example);
+    const allAugmented = augmented.map((a) => a.example);
     let reference: tf.LayersModel | null = null;
     if (cfg.klWeight > 0) {
       reference = (await loadModel(req.modelDir)).model;
@@ -343,7 +361,7 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
           if (round > 1) model.setWeights(startWeights);
         }
         // Held-out for early stopping: labelled if any, else a slice of the pseudo-labelled set.
-        let trainSet = [...split.train.map((i) => labelled[i]), ...augmented.filter(isTrainAug), ...pseudo, ...sourceMix];
+        let trainSet = [...split.train.map((i) => labelled[i]), ...trainAugmented, ...pseudo, ...sourceMix];
         let heldOut = split.heldOut.map((i) => labelled[i]);
         if (!labelled.length && pseudo.length >= 2) {
           const ps = splitHeldOut(pseudo.length, cfg.heldOutFraction, cfg.seed);
@@ -359,7 +377,7 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
         if (cfg.refit && result.bestEpoch > 0 && heldOut.length > 0 && labelled.length > 0) {
           // Pass 2: from the starting weights, the chosen number of epochs on every utterance.
           model.setWeights(startWeights);
-          refit = await trainCtc(model, newCard, [...labelled, ...augmented, ...pseudo, ...sourceMix], [], { ...trainCfg, epochs: result.bestEpoch }, onProgress, 'refit on all');
+          refit = await trainCtc(model, newCard, [...labelled, ...allAugmented, ...pseudo, ...sourceMix], [], { ...trainCfg, epochs: result.bestEpoch }, onProgress, 'refit on all');
         } else if (result.bestEpoch === 0) {
           onProgress({ phase: 'train', label: cfg.method, done: 1, total: 1, message: 'no epoch beat the starting model on held-out data: the base weights are kept' });
         }
@@ -382,7 +400,8 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
       totalParams: countParams(model),
       labelledUtterances: labelled.length,
       adaptationUtterances: refit ? labelled.length : split.train.length,
-      augmentedCopies: augmented.length,
+      augmentedCopies: augmented.length - respliced,
+      resplicedUtterances: respliced,
       sourceMixUtterances: sourceMix.length,
       pseudoLabels: pseudoLog,
       renormalization,
