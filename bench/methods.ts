@@ -9,7 +9,11 @@
  * With --seeds N (default 4) every method also runs with seeds 2..N: batches, held-out split,
  * augmentation and dropout change with the seed, and with 8-50 utterances so does the result; the
  * table adds the mean and range of the test WER after adaptation and the mean source-test WER.
- * Usage: npm run bench:methods [-- --markdown] [-- --only methods|curve] [-- --seeds N]
+ * Speakers curve (Duke India): the 24 Indian-English speakers of duke-india-adapt and duke-india-test
+ * (one phone number each) in 3 speaker-disjoint folds of 8; each fold is scored after adapting on 4, 8
+ * or 16 of the other speakers, and, as an upper bound that is not a result, on its own 8 test
+ * utterances. WER pooled over the folds' 24 utterances.
+ * Usage: npm run bench:methods [-- --markdown] [-- --only methods|curve|speakers] [-- --seeds N]
  */
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,8 +30,8 @@ const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : null;
 const seedsAt = process.argv.indexOf('--seeds');
 const SEEDS = seedsAt >= 0 ? Number(process.argv[seedsAt + 1]) : 4;
-if (process.argv.includes('--help') || (only !== null && only !== 'methods' && only !== 'curve') || !(Number.isInteger(SEEDS) && SEEDS >= 1)) {
-  console.log('usage: npm run bench:methods [-- --markdown] [-- --only methods|curve] [-- --seeds N]');
+if (process.argv.includes('--help') || (only !== null && only !== 'methods' && only !== 'curve' && only !== 'speakers') || !(Number.isInteger(SEEDS) && SEEDS >= 1)) {
+  console.log('usage: npm run bench:methods [-- --markdown] [-- --only methods|curve|speakers] [-- --seeds N]');
   process.exit(process.argv.includes('--help') ? 0 : 2);
 }
 
@@ -38,10 +42,12 @@ const targets = [
 
 type Variant = { name: string; settings: Partial<AdaptConfig>; unlabelledIsTest?: boolean };
 // Every variant spells out the settings it compares (the default method's defaults change with the
-// table: fine-tuning's input transform and KL weight are chosen from it).
+// table: fine-tuning's input transform and KL weight are chosen from it). Word re-splicing (2 copies)
+// is the default augmentation of every method: every row has it except the one without.
 const plain = { inputTransform: false, klWeight: 0 };
 const variants: Variant[] = [
-  { name: 'finetune (top 4) + input transform + KL 1 (default)', settings: { method: 'finetune' } },
+  { name: 'finetune (top 4) + input transform + KL 1 + re-splicing 2 (default)', settings: { method: 'finetune' } },
+  { name: 'default without re-splicing', settings: { method: 'finetune', resplice: 0 } },
   { name: 'finetune (top 4)', settings: { method: 'finetune', ...plain } },
   { name: 'finetune (top 4) + KL 1', settings: { method: 'finetune', ...plain, klWeight: 1 } },
   { name: 'finetune (top 4) + input transform', settings: { method: 'finetune', ...plain, inputTransform: true } },
@@ -73,7 +79,7 @@ const head = [
   ...(SEEDS > 1 ? [`test WER after, mean of ${SEEDS} seeds (range)`, `source WER after, mean of ${SEEDS} seeds`] : []),
 ];
 const rows: Row[] = [];
-for (const t of only === 'curve' ? [] : targets) {
+for (const t of only === 'curve' || only === 'speakers' ? [] : targets) {
   for (const v of variants) {
     const run = (seed: number) =>
       adapt({
@@ -123,7 +129,7 @@ const curveMethods: { name: string; settings: Partial<AdaptConfig> }[] = [
   { name: 'adapters', settings: { method: 'adapters' } },
 ];
 const lines = (await readFile(path.join(BENCH, 'fsdd-german-adapt.jsonl'), 'utf8')).trim().split('\n');
-for (const k of only === 'methods' ? [] : [5, 10, 20, 50]) {
+for (const k of only === 'methods' || only === 'speakers' ? [] : [5, 10, 20, 50]) {
   const picked = Array.from({ length: k }, (_, i) => lines[Math.floor((i * lines.length) / k)]).map((l) => {
     const o = JSON.parse(l);
     o.audio_filepath = path.resolve(BENCH, o.audio_filepath);
@@ -143,19 +149,71 @@ for (const k of only === 'methods' ? [] : [5, 10, 20, 50]) {
 }
 const curveHead = ['adaptation utterances', 'test WER before', ...curveMethods.map((m) => `${m.name}: after (change [95% CI]), source after`)];
 
+// Speakers curve, Duke India: 3 speaker-disjoint folds of the 24 Indian-English speakers.
+const speakers: Row[] = [];
+if (only === null || only === 'speakers') {
+  const readAbs = async (name: string) =>
+    (await readFile(path.join(BENCH, name), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => {
+        const o = JSON.parse(l);
+        o.audio_filepath = path.resolve(BENCH, o.audio_filepath);
+        return JSON.stringify(o);
+      });
+  const all = [...(await readAbs('duke-india-adapt.jsonl')), ...(await readAbs('duke-india-test.jsonl'))];
+  const write = async (name: string, ls: string[]) => {
+    const file = path.join(work, `${name}.jsonl`);
+    await writeFile(file, ls.join('\n') + '\n');
+    return file;
+  };
+  const settingsRows: { name: string; settings: Partial<AdaptConfig> }[] = [
+    { name: 'default', settings: {} },
+    { name: 'default without re-splicing', settings: { resplice: 0 } },
+  ];
+  for (const k of [4, 8, 16, 'own test utterances (upper bound)'] as const) {
+    const cells: string[] = [];
+    let beforeCell = '';
+    for (const m of settingsRows) {
+      let errBefore = 0;
+      let errAfter = 0;
+      let words = 0;
+      for (let fold = 0; fold < 3; fold++) {
+        const test = all.filter((_, i) => i % 3 === fold);
+        const rest = all.filter((_, i) => i % 3 !== fold);
+        const adaptSet = typeof k === 'number' ? rest.slice(0, k) : test;
+        const r = await adapt({
+          modelDir: BASE,
+          adaptManifest: await write(`spk-adapt-${fold}-${k}`, adaptSet),
+          testManifest: await write(`spk-test-${fold}`, test),
+          outDir: path.join(work, `speakers-${runNo++}`),
+          settings: m.settings,
+        });
+        errBefore += r.test.before.wer! * r.test.before.reference_words;
+        errAfter += r.test.after!.wer! * r.test.before.reference_words;
+        words += r.test.before.reference_words;
+      }
+      beforeCell = pct(errBefore / words);
+      cells.push(`${pct(errAfter / words)} (${((1 - errAfter / errBefore) * 100).toFixed(0)}% relative)`);
+    }
+    speakers.push([String(k), beforeCell, ...cells]);
+    process.stderr.write(`speakers ${k}: done\n`);
+  }
+}
+const speakersHead = ['adaptation speakers (utterances)', 'test WER before', 'default: after', 'default without re-splicing: after'];
+
 if (markdown) {
   const md = (h: string[], rs: Row[]) => [`| ${h.join(' | ')} |`, `| ${h.map(() => '---').join(' | ')} |`, ...rs.map((r) => `| ${r.join(' | ')} |`)].join('\n');
-  console.log(md(head, rows));
-  console.log('\nLearning curves, FSDD German:\n');
-  console.log(md(curveHead, curve));
+  if (rows.length) console.log(md(head, rows));
+  if (curve.length) console.log(`\nLearning curves, FSDD German:\n\n${md(curveHead, curve)}`);
+  if (speakers.length) console.log(`\nDuke India, 3 speaker-disjoint folds of 8 test speakers (pooled, 24 utterances):\n\n${md(speakersHead, speakers)}`);
 } else {
   const tbl = (h: string[], rs: Row[]) => {
     const t = new Table({ head: h, style: { head: [], border: [] }, chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' } });
     t.push(...rs);
     return t.toString();
   };
-  console.log(`adaptation methods (${backend.detail}); changes in WER points`);
-  console.log(tbl(head, rows));
-  console.log('learning curves, FSDD German');
-  console.log(tbl(curveHead, curve));
+  if (rows.length) console.log(`adaptation methods (${backend.detail}); changes in WER points\n${tbl(head, rows)}`);
+  if (curve.length) console.log(`learning curves, FSDD German\n${tbl(curveHead, curve)}`);
+  if (speakers.length) console.log(`Duke India, 3 speaker-disjoint folds of 8 test speakers (pooled, 24 utterances)\n${tbl(speakersHead, speakers)}`);
 }
