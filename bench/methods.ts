@@ -122,7 +122,7 @@ for (const t of only === 'curve' || only === 'speakers' ? [] : targets) {
 // Learning curves on the German target: k utterances spread over the digits, default and light methods.
 const curve: Row[] = [];
 const curveMethods: { name: string; settings: Partial<AdaptConfig> }[] = [
-  { name: 'default (finetune + input transform + KL 1)', settings: {} },
+  { name: 'default (finetune + input transform + KL 1 + re-splicing 2)', settings: {} },
   { name: 'finetune (top 4)', settings: { inputTransform: false, klWeight: 0 } },
   { name: 'LHUC', settings: { method: 'lhuc' } },
   { name: 'input transform', settings: { method: 'input-transform' } },

@@ -13,6 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { StudioServer } from '../../electron/server';
 import type { Report } from '../../electron/contract';
 import { count, pct } from '../../renderer/src/lib/format';
+import { DEFAULT_ADAPT } from '../../electron/engine/adapt/job';
 import { baseModel, benchSlice } from './fixtures';
 import { hasChromium, requireChromium } from './browser';
 import { SHOTS, startStudio, stopStudio, studioTmp } from './studio-fixture';
@@ -97,6 +98,8 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
     expect(await page.getByTestId('learningRate').getAttribute('placeholder')).toBe('0.003 (default)');
     await page.getByTestId('epochs').fill('2');
     await page.getByTestId('specAugment').check();
+    expect(await page.getByTestId('resplice').inputValue()).toBe(String(DEFAULT_ADAPT.resplice)); // the engine's default
+    await page.getByTestId('resplice').fill('3');
     // The shipped model normalises each recording itself: nothing to re-estimate, and the form says so.
     expect(await page.getByTestId('renormalize').isDisabled()).toBe(true);
     expect(await page.getByTestId('renormalizeHelp').textContent()).toContain('Not for this model');
@@ -136,6 +139,7 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
     expect(a.method).toBe('adapters');
     expect(a.bottleneck).toBe(4);
     expect(a.specAugment).toBe(true);
+    expect(a.resplice).toBe(3);
     expect(await cell('adapt-method')).toBe('adapters');
     expect(await cell('adapt-trainable')).toBe(count(a.trainableParams as number));
     expect(await cell('adapt-total')).toBe(count(a.totalParams as number));
