@@ -66,7 +66,7 @@ export interface MethodSettings {
   speedPerturb?: boolean;
   /** A noisy copy of the adaptation audio at this SNR in dB, in [-10, 60]; absent = none. */
   noiseSnrDb?: number;
-  /** Word re-splicing: new utterances per labelled multi-word utterance, its words reordered. Integer in [0, 20]; 0 = off; default 2. */
+  /** Word re-splicing: new utterances per labelled multi-word utterance, its words reordered. Integer in [0, RESPLICE_MAX]; 0 = off; default 2. */
   resplice?: number;
   /** Pseudo-labelling rounds on `unlabelledManifest`. Integer in [1, 10]; default 2. Needs it. */
   pseudoRounds?: number;
@@ -277,6 +277,9 @@ export type ImportFormatName = (typeof IMPORT_FORMAT_NAMES)[number];
 export type EveryFormatListed = MustBeTrue<[Exclude<FormatName, ImportFormatName>] extends [never] ? true : false>;
 
 /** Recording limits of `saveTake` (checked by its schema). */
+/** Largest `MethodSettings.resplice` (the engine's MAX_RESPLICE). */
+export const RESPLICE_MAX = 20;
+
 export const TAKE_LIMITS = {
   minSampleRateHz: 8000,
   maxSampleRateHz: 96000,

@@ -4,7 +4,7 @@
  * Objects are strict: an unknown field is an error, not silently dropped.
  */
 import { z } from 'zod';
-import { ADAPT_METHOD_NAMES, IMPORT_FORMAT_NAMES, NAME_PATTERN, SPLIT_NAMES, TAKE_LIMITS, type OperationName, type Request } from './index';
+import { ADAPT_METHOD_NAMES, IMPORT_FORMAT_NAMES, NAME_PATTERN, RESPLICE_MAX, SPLIT_NAMES, TAKE_LIMITS, type OperationName, type Request } from './index';
 
 const filePath = z.string().min(1, 'must not be empty').max(4096);
 const name = (what: string) => z.string().regex(NAME_PATTERN, `${what} may hold only letters, digits, ".", "_" and "-" (1-64 characters, no leading dot)`);
@@ -24,7 +24,7 @@ export const MethodSettingsSchema = z
     specAugment: z.boolean().optional(),
     speedPerturb: z.boolean().optional(),
     noiseSnrDb: finite.min(-10).max(60).optional(),
-    resplice: z.number().int().min(0).max(20).optional(),
+    resplice: z.number().int().min(0).max(RESPLICE_MAX).optional(),
     pseudoRounds: z.number().int().min(1).max(10).optional(),
     pseudoThreshold: z.number().min(0).max(1).optional(),
     renormalize: z.boolean().optional(),

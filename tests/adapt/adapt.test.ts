@@ -4,7 +4,8 @@ import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { adapt, evaluate } from '../../electron/engine';
-import { loadModel } from '../../electron/engine/model/checkpoint';
+import { loadModel, saveModel } from '../../electron/engine/model/checkpoint';
+import { buildAcousticModel, defaultArchitecture } from '../../electron/engine/model/acoustic';
 import { tf } from '../../electron/engine/model/backend';
 
 const BENCH = path.resolve('../shared/data/bench');
@@ -90,5 +91,39 @@ describe('adaptation on real recordings (Duke India, connected digits)', () => {
     const one = await adapt({ ...common, outDir: path.join(dir, 'one'), settings: { workers: 1, fixedEpochs: 3 } });
     expect((one.adaptation as Record<string, number>).trainingThreads).toBe(1);
     expect(one.notes.some((n) => n.includes('data-parallel'))).toBe(false);
+  });
+});
+
+describe('word re-splicing in the adaptation job', () => {
+  it('without a refit, re-splices only the utterances that train (none of the held-out ones)', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'adapt-'));
+    // 24 phone numbers: 5 are held out for early stopping
+    const adaptPart = await subset('duke-india-adapt.jsonl', () => true, dir);
+    const testPart = await subset('duke-india-test.jsonl', () => true, dir);
+    const all = [...(await readFile(adaptPart, 'utf8')).trim().split('\n'), ...(await readFile(testPart, 'utf8')).trim().split('\n')];
+    const manifest = path.join(dir, 'all.jsonl');
+    await writeFile(manifest, all.join('\n') + '\n');
+    const control = path.join(BENCH, 'duke-us-control-test.jsonl');
+    const r = await adapt({ modelDir: BASE, adaptManifest: manifest, testManifest: control, outDir: path.join(dir, 'o'), settings: { refit: false, epochs: 1, workers: 1 } });
+    const a = r.adaptation as Record<string, number>;
+    expect(a.heldOutUtterances).toBe(5);
+    expect(a.resplicedUtterances).toBe(2 * 19);
+    expect(a.steps).toBe(Math.ceil((19 + 38) / 8)); // one epoch of the training part and its copies
+  });
+
+  it('leaves a character model without a word separator alone and says so', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'adapt-'));
+    const base = JSON.parse(await readFile(path.join(BASE, 'card.json'), 'utf8'));
+    const letters = [...new Set('zeroonetwothreefourfivesixseveneightnine')].sort();
+    const arch = defaultArchitecture(40, letters.length + 1);
+    const model = buildAcousticModel(arch, 5);
+    const modelDir = path.join(dir, 'chars');
+    await saveModel(modelDir, model, { ...base, name: 'chars', architecture: arch, tokens: { unit: 'char', inventory: ['<blank>', ...letters], blankIndex: 0 }, metrics: [] });
+    model.dispose();
+    const adaptSet = await subset('fsdd-german-adapt.jsonl', (i) => i < 6, dir);
+    const messages: string[] = [];
+    const r = await adapt({ modelDir, adaptManifest: adaptSet, testManifest: adaptSet, outDir: path.join(dir, 'o'), settings: { epochs: 1, workers: 1 }, onProgress: (e) => { if (e.message) messages.push(e.message); } });
+    expect((r.adaptation as Record<string, number>).resplicedUtterances).toBe(0);
+    expect(messages).toContain('word re-splicing skipped: the model\'s characters have no word separator (" ")');
   });
 });

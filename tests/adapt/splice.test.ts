@@ -77,11 +77,18 @@ describe('word re-splicing: new utterances', () => {
     expect(respliceUtterances([cut], 6, seededRandom(7)).map((s) => s.example.labels)).toEqual(out.map((s) => s.example.labels));
   });
 
-  it('skips single-word utterances and makes copies of a repeated word in the same order only when nothing else is possible', () => {
+  it('skips single-word utterances, uses every other order before repeating one, and repeats only when none is left', () => {
     const one = cutAtWords({ feats: indexed(30), labels: [4] }, [[3, 3]], 4)!;
     expect(respliceUtterances([one], 3, seededRandom(1))).toEqual([]);
     const same = cutAtWords({ feats: indexed(60), labels: [2, 2] }, [[3, 3], [10, 10]], 4)!;
     expect(respliceUtterances([same], 2, seededRandom(1)).map((s) => s.example.labels)).toEqual([[2, 2], [2, 2]]);
+    const two = cutAtWords({ feats: indexed(60), labels: [7, 3] }, [[3, 3], [10, 10]], 4)!;
+    expect(respliceUtterances([two], 1, seededRandom(1)).map((s) => s.example.labels)).toEqual([[3, 7]]);
+    // three words: 5 orders besides the original; 5 copies use each once
+    const three = cutAtWords({ feats: indexed(90), labels: [1, 2, 3] }, [[3, 3], [10, 10], [17, 17]], 4)!;
+    const orders = respliceUtterances([three], 5, seededRandom(2)).map((s) => s.example.labels.join(''));
+    expect(new Set(orders).size).toBe(5);
+    expect(orders).not.toContain('123');
   });
 });
 

@@ -12,7 +12,8 @@ import path from 'node:path';
 import { adaptSettings, Host, InvalidRequestError, JobCancelledError } from '../../electron/host';
 import { METHOD_NAMES, METHODS } from '../../electron/engine/adapt/methods';
 import { DEFAULT_ADAPT } from '../../electron/engine';
-import type { JobProgress } from '../../electron/contract';
+import { RESPLICE_MAX, type JobProgress } from '../../electron/contract';
+import { MAX_RESPLICE } from '../../electron/engine/adapt/job';
 import { baseModel, benchSlice } from '../ui/fixtures';
 
 async function folderHash(dir: string): Promise<string> {
@@ -128,6 +129,7 @@ describe('engine host', () => {
     });
     expect(all).toEqual({ method: 'adapters', bottleneck: 4, epochs: 5, learningRate: 0.01, klWeight: 0.2, specAugment: true, speedPerturb: true, noiseSnrDb: 10, resplice: 4, pseudoRounds: 3, pseudoThreshold: 0.7 });
     for (const k of Object.keys(all!)) expect(Object.hasOwn(DEFAULT_ADAPT, k)).toBe(true);
+    expect(RESPLICE_MAX).toBe(MAX_RESPLICE); // the contract's limit is the engine's
   });
 
   it('runs a small adapters adaptation: only the adapters train (< 5% of the weights)', async () => {

@@ -79,7 +79,8 @@ export interface AdaptConfig {
   /**
    * Word re-splicing (adapt/splice.ts): from every labelled utterance of two or more words, this many
    * new utterances with its words, cut at their forced-alignment boundaries, in another order;
-   * 0 = off. Default 2. Single-word utterances are left alone.
+   * 0 = off; at most MAX_RESPLICE. Default 2. Single-word utterances are left alone, and so are
+   * utterances with words the base model cannot emit (new-head's new tokens).
    */
   resplice: number;
   /**
@@ -104,6 +105,9 @@ export interface AdaptConfig {
    */
   workers: number;
 }
+
+/** Largest `resplice` (every copy holds a full copy of the utterance's features). */
+export const MAX_RESPLICE = 20;
 
 export const DEFAULT_ADAPT: AdaptConfig = {
   method: 'finetune',
@@ -182,7 +186,9 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
   const method = METHODS[given.method];
   if (!method) throw new Error(`unknown adaptation method "${given.method}" (known: ${Object.keys(METHODS).join(', ')})`);
   if (given.inputTransform && given.method !== 'finetune') throw new Error(`adapt: --input-transform applies to method "finetune" only, not "${given.method}"`);
-  if (!(Number.isInteger(given.resplice) && given.resplice >= 0)) throw new Error(`adapt: --resplice must be an integer >= 0, not ${given.resplice}`);
+  if (!(Number.isInteger(given.resplice) && given.resplice >= 0 && given.resplice <= MAX_RESPLICE)) {
+    throw new Error(`adapt: --resplice must be an integer from 0 to ${MAX_RESPLICE}, not ${given.resplice}`);
+  }
   // The method's own defaults where the request leaves a setting open (null).
   if (!req.adaptManifest && !req.unlabelledManifest) throw new Error('adapt: give an adaptation set (--adapt) and/or unlabelled audio (--unlabelled)');
   const t0 = performance.now();
@@ -311,13 +317,19 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
       augmented.push(...aug.map((it, k) => ({ example: toExample(it), from: from[Math.floor(k / perUtt)] })));
     }
     let respliced = 0;
-    if (cfg.resplice > 0 && labelled.some((ex) => ex.labels.length > 1)) {
+    // Character models cut at their word separator token; without one there are no words to cut.
+    const separator = newCard.tokens.unit === 'char' ? newCard.tokens.inventory.indexOf(' ') : null;
+    const multiWord = labelled.some((ex) => (separator === null ? ex.labels.length > 1 : ex.labels.includes(separator)));
+    if (cfg.resplice > 0 && separator === -1) {
+      onProgress({ phase: 'train', label: 'resplice', done: 1, total: 1, message: 'word re-splicing skipped: the model\'s characters have no word separator (" ")' });
+    } else if (cfg.resplice > 0 && multiWord) {
       // Word boundaries from the base model's alignment of each reference.
       const posts = await computePosteriors(base, card, adaptItems.map((i) => i.feats), onProgress, 'word alignment');
-      const separator = newCard.tokens.unit === 'char' ? newCard.tokens.inventory.indexOf(' ') : -1;
-      const r = resplice(labelled, posts, card.tokens.inventory.length, card.tokens.blankIndex, timeSubsampling(card.architecture), separator >= 0 ? separator : null, cfg.resplice, seededRandom(cfg.seed + 1));
-      augmented.push(...r.spliced);
-      respliced = r.spliced.length;
+      const r = resplice(labelled, posts, card.tokens.inventory.length, card.tokens.blankIndex, timeSubsampling(card.architecture), separator, cfg.resplice, seededRandom(cfg.seed + 1));
+      // Without a refit, copies of held-out utterances would never train: leave them out.
+      const used = cfg.refit ? r.spliced : r.spliced.filter((x) => !split.heldOut.includes(x.from));
+      augmented.push(...used);
+      respliced = used.length;
       onProgress({ phase: 'train', label: 'resplice', done: 1, total: 1, message: `word re-splicing: ${respliced} new utterances from ${r.cut} multi-word utterances` });
     }
     const trainAugmented = augmented.filter((a) => !split.heldOut.includes(a.from)).map((a) => a.example);

@@ -27,7 +27,8 @@ export interface WordPieces {
  * @param spans per label, [firstOutputFrame, lastOutputFrame] from `ctcForcedAlign` (output frames)
  * @param subsampling input frames per output frame (the model's time subsampling)
  * @param separator for character models, the word separator token (" "), else null: every label is a word
- * @returns the pieces, or null when the spans do not fit (count differs from the labels, or not in order)
+ * @returns the pieces, or null when there are no labels or words, or the spans do not fit (count
+ *   differs from the labels, not in order, or a piece would be empty)
  */
 export function cutAtWords(ex: TrainExample, spans: [number, number][], subsampling: number, separator: number | null = null): WordPieces | null {
   if (spans.length !== ex.labels.length || ex.labels.length === 0) return null;
@@ -70,8 +71,9 @@ export interface SplicedExample {
 }
 
 /**
- * New utterances from word pieces: each takes the pieces of one utterance in a random order
- * (a different order from the original when the utterance has two or more distinct words).
+ * New utterances from word pieces: each takes the pieces of one utterance in a random order,
+ * different from the original's and from the other copies' orders as long as such orders remain
+ * (a two-word utterance has one other order; repeated words have fewer).
  * @param utterances pieces of each labelled utterance (from `cutAtWords`); null entries are skipped
  *   (the `from` of each result is an index into this array)
  * @param copies new utterances made from each utterance with two or more pieces
@@ -84,16 +86,21 @@ export function respliceUtterances(utterances: (WordPieces | null)[], copies: nu
     if (!u || u.pieces.length < 2) return;
     const n = u.pieces.length;
     const key = (p: WordPieces['pieces'][number]) => p.labels.join(',');
-    const distinct = new Set(u.pieces.map(key)).size > 1;
+    const sequence = (order: number[]) => order.map((i) => key(u.pieces[i])).join(' ');
+    // word sequences already used: the original's, then each copy's
+    const used = new Set([sequence(u.pieces.map((_, i) => i))]);
     for (let c = 0; c < copies; c++) {
-      let order: number[];
-      do {
+      let order: number[] = [];
+      // a few draws for an unused sequence; when none turns up (few words), the last draw is kept
+      for (let attempt = 0; attempt < 32; attempt++) {
         order = u.pieces.map((_, i) => i);
         for (let i = n - 1; i > 0; i--) {
           const j = Math.floor(rand() * (i + 1));
           [order[i], order[j]] = [order[j], order[i]];
         }
-      } while (distinct && order.every((o, i) => key(u.pieces[o]) === key(u.pieces[i])));
+        if (!used.has(sequence(order))) break;
+      }
+      used.add(sequence(order));
       out.push({ example: join(order.map((i) => u.pieces[i]), u), from });
     }
   });
