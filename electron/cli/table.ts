@@ -20,6 +20,34 @@ function describe(d: Record<string, unknown>): string {
   return parts.join(' + ');
 }
 
+/**
+ * One line for what an adaptation did, from report.json's `adaptation` block, e.g.
+ * "adaptation: finetune (top 4 + input transform), KL 1: 249,203 of 356,979 parameters train;
+ * 8 utterances + 16 re-spliced; 15 epochs; 45 steps in all, 2 threads".
+ */
+export function describeAdaptation(a: Record<string, unknown>): string {
+  const n = (k: string): number => (typeof a[k] === 'number' ? (a[k] as number) : 0);
+  const count = (x: number): string => x.toLocaleString('en-US');
+  const method = String(a.method);
+  const detail = method === 'finetune' ? ` (top ${n('topLayers')}${a.inputTransform ? ' + input transform' : ''})` : method === 'adapters' ? ` (bottleneck ${n('bottleneck')})` : '';
+  const extras = [n('klWeight') ? `KL ${n('klWeight')}` : '', a.specAugment ? 'SpecAugment' : '', a.renormalization ? 'renormalised' : ''].filter(Boolean);
+  const data = [
+    `${count(n('adaptationUtterances'))} utterances`,
+    n('augmentedCopies') ? `${count(n('augmentedCopies'))} speed/noise copies` : '',
+    n('resplicedUtterances') ? `${count(n('resplicedUtterances'))} re-spliced` : '',
+    n('sourceMixUtterances') ? `${count(n('sourceMixUtterances'))} source-mix` : '',
+  ].filter(Boolean);
+  const run = Array.isArray(a.epochLog) ? a.epochLog.length : 0;
+  const schedule = n('heldOutUtterances')
+    ? `early stopping on ${n('heldOutUtterances')} held-out utterances chose epoch ${n('bestEpoch')} of ${run}${Array.isArray(a.refitEpochLog) ? ', then a refit on all' : ''}`
+    : `${run} epochs`;
+  const threads = n('trainingThreads');
+  return (
+    `adaptation: ${method}${detail}${extras.length ? `, ${extras.join(', ')}` : ''}: ${count(n('trainableParams'))} of ${count(n('totalParams'))} parameters train; ` +
+    `${data.join(' + ')}; ${schedule}; ${count(n('steps'))} steps in all, ${threads} thread${threads === 1 ? '' : 's'}`
+  );
+}
+
 /** Format a report as a table of WER with S/D/I/N, before and after, plus timings. */
 export function formatReport(r: Report): string {
   const t = new Table({
@@ -52,6 +80,7 @@ export function formatReport(r: Report): string {
     );
   }
   if (r.test.comparison) lines.push(`  (95% intervals: paired bootstrap over utterances, ${r.test.comparison.resamples} resamples, seed ${r.test.comparison.seed})`);
+  if (r.adaptation) lines.push(describeAdaptation(r.adaptation));
   if (r.decoder) lines.push(`decoder: ${describe(r.decoder)}`);
   lines.push(`normalisation: ${r.scoring.normalization.name}${r.scoring.normalization.rules.length ? ` (${r.scoring.normalization.rules.join('; ')})` : ''}`);
   const s = r.seconds;

@@ -4,6 +4,7 @@ import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { adapt, evaluate } from '../../electron/engine';
+import { formatReport } from '../../electron/cli/table';
 import { loadModel, saveModel } from '../../electron/engine/model/checkpoint';
 import { buildAcousticModel, defaultArchitecture } from '../../electron/engine/model/acoustic';
 import { tf } from '../../electron/engine/model/backend';
@@ -74,6 +75,10 @@ describe('adaptation on real recordings (German FSDD speaker)', () => {
     const onDisk = JSON.parse(await readFile(path.join(dir, 'run', 'report.json'), 'utf8'));
     expect(onDisk.test.after.wer).toBe(after.wer);
     expect(onDisk.utterances).toHaveLength(100);
+    const a = report.adaptation as Record<string, number>;
+    expect(formatReport(report).split('\n')).toContain(
+      `adaptation: finetune (top 4 + input transform), KL 1: 249,203 of 356,979 parameters train; 50 utterances; early stopping on 10 held-out utterances chose epoch ${a.bestEpoch} of ${(report.adaptation!.epochLog as unknown[]).length}, then a refit on all; ${a.steps} steps in all, 1 thread`,
+    );
   });
 });
 
@@ -88,6 +93,10 @@ describe('adaptation on real recordings (Duke India, connected digits)', () => {
     expect(a.steps).toBe(9); // 8 + 16 utterances, batch 8, 3 epochs
     expect(two.notes.some((n) => n.includes('data-parallel on 2 threads'))).toBe(true);
     expect(two.test.after!.wer!).toBeLessThan(two.test.before.wer!);
+    // the CLI's summary line of what the adaptation did
+    expect(formatReport(two).split('\n')).toContain(
+      'adaptation: finetune (top 4 + input transform), KL 1: 249,203 of 356,979 parameters train; 8 utterances + 16 re-spliced; 3 epochs; 9 steps in all, 2 threads',
+    );
     const one = await adapt({ ...common, outDir: path.join(dir, 'one'), settings: { workers: 1, fixedEpochs: 3 } });
     expect((one.adaptation as Record<string, number>).trainingThreads).toBe(1);
     expect(one.notes.some((n) => n.includes('data-parallel'))).toBe(false);
