@@ -27,6 +27,7 @@ function describe(d: Record<string, unknown>): string {
  */
 export function describeAdaptation(a: Record<string, unknown>): string {
   const n = (k: string): number => (typeof a[k] === 'number' ? (a[k] as number) : 0);
+  const pseudo = Array.isArray(a.pseudoLabels) ? (a.pseudoLabels as { kept: number; of: number }[]) : [];
   const count = (x: number): string => x.toLocaleString('en-US');
   const method = String(a.method);
   const detail = method === 'finetune' ? ` (top ${n('topLayers')}${a.inputTransform ? ' + input transform' : ''})` : method === 'adapters' ? ` (bottleneck ${n('bottleneck')})` : '';
@@ -36,6 +37,7 @@ export function describeAdaptation(a: Record<string, unknown>): string {
     n('augmentedCopies') ? `${count(n('augmentedCopies'))} speed/noise copies` : '',
     n('resplicedUtterances') ? `${count(n('resplicedUtterances'))} re-spliced` : '',
     n('sourceMixUtterances') ? `${count(n('sourceMixUtterances'))} source-mix` : '',
+    pseudo.length ? `pseudo-labels kept ${pseudo.map((p) => `${p.kept}/${p.of}`).join(', ')} (by round)` : '',
   ].filter(Boolean);
   const run = Array.isArray(a.epochLog) ? a.epochLog.length : 0;
   const schedule = n('heldOutUtterances')
