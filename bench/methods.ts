@@ -128,15 +128,26 @@ const curveMethods: { name: string; settings: Partial<AdaptConfig> }[] = [
   { name: 'input transform', settings: { method: 'input-transform' } },
   { name: 'adapters', settings: { method: 'adapters' } },
 ];
-const lines = (await readFile(path.join(BENCH, 'fsdd-german-adapt.jsonl'), 'utf8')).trim().split('\n');
+/** A benchmark manifest's lines with absolute audio paths (to be written elsewhere). */
+const manifestLines = async (name: string): Promise<string[]> =>
+  (await readFile(path.join(BENCH, name), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const o = JSON.parse(l);
+      o.audio_filepath = path.resolve(BENCH, o.audio_filepath);
+      return JSON.stringify(o);
+    });
+/** Writes lines as a manifest in the work folder; returns its path. */
+const writeManifest = async (name: string, ls: string[]): Promise<string> => {
+  const file = path.join(work, `${name}.jsonl`);
+  await writeFile(file, ls.join('\n') + '\n');
+  return file;
+};
+
+const lines = await manifestLines('fsdd-german-adapt.jsonl');
 for (const k of only === 'methods' || only === 'speakers' ? [] : [5, 10, 20, 50]) {
-  const picked = Array.from({ length: k }, (_, i) => lines[Math.floor((i * lines.length) / k)]).map((l) => {
-    const o = JSON.parse(l);
-    o.audio_filepath = path.resolve(BENCH, o.audio_filepath);
-    return JSON.stringify(o);
-  });
-  const file = path.join(work, `german-adapt-${k}.jsonl`);
-  await writeFile(file, picked.join('\n') + '\n');
+  const file = await writeManifest(`german-adapt-${k}`, Array.from({ length: k }, (_, i) => lines[Math.floor((i * lines.length) / k)]));
   const cells: string[] = [];
   let before = '';
   for (const m of curveMethods) {
@@ -152,21 +163,7 @@ const curveHead = ['adaptation utterances', 'test WER before', ...curveMethods.m
 // Speakers curve, Duke India: 3 speaker-disjoint folds of the 24 Indian-English speakers.
 const speakers: Row[] = [];
 if (only === null || only === 'speakers') {
-  const readAbs = async (name: string) =>
-    (await readFile(path.join(BENCH, name), 'utf8'))
-      .trim()
-      .split('\n')
-      .map((l) => {
-        const o = JSON.parse(l);
-        o.audio_filepath = path.resolve(BENCH, o.audio_filepath);
-        return JSON.stringify(o);
-      });
-  const all = [...(await readAbs('duke-india-adapt.jsonl')), ...(await readAbs('duke-india-test.jsonl'))];
-  const write = async (name: string, ls: string[]) => {
-    const file = path.join(work, `${name}.jsonl`);
-    await writeFile(file, ls.join('\n') + '\n');
-    return file;
-  };
+  const all = [...(await manifestLines('duke-india-adapt.jsonl')), ...(await manifestLines('duke-india-test.jsonl'))];
   const settingsRows: { name: string; settings: Partial<AdaptConfig> }[] = [
     { name: 'default', settings: {} },
     { name: 'default without re-splicing', settings: { resplice: 0 } },
@@ -184,8 +181,8 @@ if (only === null || only === 'speakers') {
         const adaptSet = typeof k === 'number' ? rest.slice(0, k) : test;
         const r = await adapt({
           modelDir: BASE,
-          adaptManifest: await write(`spk-adapt-${fold}-${k}`, adaptSet),
-          testManifest: await write(`spk-test-${fold}`, test),
+          adaptManifest: await writeManifest(`spk-adapt-${fold}-${k}`, adaptSet),
+          testManifest: await writeManifest(`spk-test-${fold}`, test),
           outDir: path.join(work, `speakers-${runNo++}`),
           settings: m.settings,
         });
