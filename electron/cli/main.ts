@@ -140,6 +140,7 @@ type AdaptOpts = {
   inputTransform?: boolean;
   bottleneck?: number;
   epochs?: number;
+  fixedEpochs?: number;
   lr?: number;
   batchSize?: number;
   seed?: number;
@@ -165,6 +166,7 @@ function adaptSettings(o: AdaptOpts): Partial<AdaptConfig> {
     inputTransform: o.inputTransform,
     bottleneck: o.bottleneck,
     epochs: o.epochs,
+    fixedEpochs: o.fixedEpochs,
     learningRate: o.lr,
     batchSize: o.batchSize,
     seed: o.seed,
@@ -201,7 +203,8 @@ decoderOptions(scoringOptions(program
   .option('--input-transform', 'finetune: also train an affine input transform (identity at start) before the first layer (the default)')
   .option('--no-input-transform', 'finetune: the top layers only')
   .option('--bottleneck <n>', `adapters: bottleneck width (default ${D.bottleneck})`, int('--bottleneck'))
-  .option('--epochs <n>', `maximum epochs (default ${D.epochs})`, int('--epochs'))
+  .option('--epochs <n>', `maximum epochs with early stopping (default ${D.epochs})`, int('--epochs'))
+  .option('--fixed-epochs <n>', `epochs when the adaptation set is too small to hold ${D.minHeldOut} utterances out for early stopping (default ${D.fixedEpochs}; at most --epochs)`, int('--fixed-epochs'))
   .option('--lr <x>', 'Adam learning rate (default: the method\'s)', num('--lr', { above: 0 }))
   .option('--batch-size <n>', `default ${D.batchSize}`, int('--batch-size'))
   .option('--seed <n>', `default ${D.seed}`, int('--seed', 0))

@@ -46,7 +46,7 @@ export function describeAdaptation(a: Record<string, unknown>): string {
   const threads = n('trainingThreads');
   return (
     `adaptation: ${method}${detail}${extras.length ? `, ${extras.join(', ')}` : ''}: ${count(n('trainableParams'))} of ${count(n('totalParams'))} parameters train; ` +
-    `${data.join(' + ')}; ${schedule}; ${count(n('steps'))} steps in all, ${threads} thread${threads === 1 ? '' : 's'}`
+    `${data.join(' + ')}${n('resplice') && !n('resplicedUtterances') ? ' (none re-spliced: no multi-word utterances)' : ''}; ${schedule}; ${count(n('steps'))} steps in all, ${threads} thread${threads === 1 ? '' : 's'}`
   );
 }
 
@@ -78,7 +78,7 @@ export function formatReport(r: Report): string {
     lines.push(
       `${name}: WER ${pct(c.before.value)} [${pct(c.before.lo)}, ${pct(c.before.hi)}] -> ${pct(c.after.value)} [${pct(c.after.lo)}, ${pct(c.after.hi)}]; ` +
         `change ${c.change.value > 0 ? '+' : ''}${(c.change.value * 100).toFixed(2)} points [${(c.change.lo * 100).toFixed(2)}, ${(c.change.hi * 100).toFixed(2)}] ` +
-        `${c.before.value > 0 ? `(${rel.toFixed(1)}% relative), ` : '; '}P(adapted better) ${c.prob_after_better.toFixed(3)}: ${c.verdict}`,
+        `${c.before.value > 0 ? `(${rel >= 0 ? `${rel.toFixed(1)}% relative reduction` : `${(-rel).toFixed(1)}% relative rise`}), ` : '; '}P(adapted better) ${c.prob_after_better.toFixed(3)}: ${c.verdict}`,
     );
   }
   if (r.test.comparison) lines.push(`  (95% intervals: paired bootstrap over utterances, ${r.test.comparison.resamples} resamples, seed ${r.test.comparison.seed})`);

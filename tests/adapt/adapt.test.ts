@@ -77,7 +77,7 @@ describe('adaptation on real recordings (German FSDD speaker)', () => {
     expect(onDisk.utterances).toHaveLength(100);
     const a = report.adaptation as Record<string, number>;
     expect(formatReport(report).split('\n')).toContain(
-      `adaptation: finetune (top 4 + input transform), KL 1: 249,203 of 356,979 parameters train; 50 utterances; early stopping on 10 held-out utterances chose epoch ${a.bestEpoch} of ${(report.adaptation!.epochLog as unknown[]).length}, then a refit on all; ${a.steps} steps in all, 1 thread`,
+      `adaptation: finetune (top 4 + input transform), KL 1: 249,203 of 356,979 parameters train; 50 utterances (none re-spliced: no multi-word utterances); early stopping on 10 held-out utterances chose epoch ${a.bestEpoch} of ${(report.adaptation!.epochLog as unknown[]).length}, then a refit on all; ${a.steps} steps in all, 1 thread`,
     );
   });
 });
