@@ -56,6 +56,8 @@ export interface MethodSettings {
   bottleneck?: number;
   /** Maximum epochs. Integer in [1, 500]; default 40. */
   epochs?: number;
+  /** Epochs when the adaptation set is too small for early stopping (under 23 utterances), at most `epochs`. Integer in [1, 500]; default 15. */
+  fixedEpochs?: number;
   /** Adam learning rate, in (0, 1]; absent = the method's own default (see MethodInfo). */
   learningRate?: number;
   /** Against forgetting: weight of KL(base || adapted) per frame, in [0, 100]; 0 = off; absent = the method's default (see MethodInfo). */

@@ -19,6 +19,7 @@ export const MethodSettingsSchema = z
     inputTransform: z.boolean().optional(),
     bottleneck: z.number().int().min(1).max(256).optional(),
     epochs: z.number().int().min(1).max(500).optional(),
+    fixedEpochs: z.number().int().min(1).max(500).optional(),
     learningRate: z.number().positive().max(1).optional(),
     klWeight: z.number().min(0).max(100).optional(),
     specAugment: z.boolean().optional(),

@@ -52,6 +52,7 @@ export function adaptSettings(m: MethodSettings | undefined): Partial<AdaptConfi
     inputTransform: m.inputTransform,
     bottleneck: m.bottleneck,
     epochs: m.epochs,
+    fixedEpochs: m.fixedEpochs,
     learningRate: m.learningRate,
     klWeight: m.klWeight,
     specAugment: m.specAugment,

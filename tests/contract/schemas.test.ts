@@ -81,7 +81,7 @@ describe('contract request schemas (shared by IPC and browser mode)', () => {
     });
 
     it('accepts every method with the settings that apply, and returns them unchanged', () => {
-      const common = { epochs: 2, learningRate: 0.003, klWeight: 0.5, specAugment: true, speedPerturb: false, noiseSnrDb: 15, resplice: 0 };
+      const common = { epochs: 2, fixedEpochs: 2, learningRate: 0.003, klWeight: 0.5, specAugment: true, speedPerturb: false, noiseSnrDb: 15, resplice: 0 };
       for (const method of ADAPT_METHOD_NAMES) {
         const req = { ...adapt, method: { method, ...common } };
         expect(parseRequest('adapt', req)).toEqual(req);

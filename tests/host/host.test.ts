@@ -118,6 +118,7 @@ describe('engine host', () => {
       method: 'adapters',
       bottleneck: 4,
       epochs: 5,
+      fixedEpochs: 4,
       learningRate: 0.01,
       klWeight: 0.2,
       specAugment: true,
@@ -127,7 +128,7 @@ describe('engine host', () => {
       pseudoRounds: 3,
       pseudoThreshold: 0.7,
     });
-    expect(all).toEqual({ method: 'adapters', bottleneck: 4, epochs: 5, learningRate: 0.01, klWeight: 0.2, specAugment: true, speedPerturb: true, noiseSnrDb: 10, resplice: 4, pseudoRounds: 3, pseudoThreshold: 0.7 });
+    expect(all).toEqual({ method: 'adapters', bottleneck: 4, epochs: 5, fixedEpochs: 4, learningRate: 0.01, klWeight: 0.2, specAugment: true, speedPerturb: true, noiseSnrDb: 10, resplice: 4, pseudoRounds: 3, pseudoThreshold: 0.7 });
     for (const k of Object.keys(all!)) expect(Object.hasOwn(DEFAULT_ADAPT, k)).toBe(true);
     expect(RESPLICE_MAX).toBe(MAX_RESPLICE); // the contract's limit is the engine's
   });

@@ -97,6 +97,12 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
     await page.getByTestId('bottleneck').fill('4');
     expect(await page.getByTestId('learningRate').getAttribute('placeholder')).toBe('0.003 (default)');
     await page.getByTestId('epochs').fill('2');
+    // An out-of-range setting is named and blocks the start; 10 utterances train the fixed epochs (at most Epochs).
+    expect(await page.getByTestId('fixedEpochs').inputValue()).toBe(String(DEFAULT_ADAPT.fixedEpochs));
+    await page.getByTestId('fixedEpochs').fill('0');
+    await expect.poll(() => page.getByTestId('settings-problem').textContent()).toBe('Epochs without early stopping: a whole number from 1 to 500.');
+    expect(await page.getByTestId('start').isDisabled()).toBe(true);
+    await page.getByTestId('fixedEpochs').fill('3');
     await page.getByTestId('specAugment').check();
     expect(await page.getByTestId('resplice').inputValue()).toBe(String(DEFAULT_ADAPT.resplice)); // the engine's default
     await page.getByTestId('resplice').fill('3');
@@ -140,6 +146,8 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
     expect(a.bottleneck).toBe(4);
     expect(a.specAugment).toBe(true);
     expect(a.resplice).toBe(3);
+    expect(a.fixedEpochs).toBe(3);
+    expect((report.adaptation!.epochLog as unknown[]).length).toBe(2); // min(fixed 3, epochs 2)
     expect(await cell('adapt-method')).toBe('adapters');
     expect(await cell('adapt-trainable')).toBe(count(a.trainableParams as number));
     expect(await cell('adapt-total')).toBe(count(a.totalParams as number));
