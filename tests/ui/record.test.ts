@@ -89,7 +89,8 @@ describe.skipIf(!hasChromium)('Project and Record screens (Chromium, fake microp
     await page.goto(server.url);
     await page.locator('nav [data-screen="project"]').click();
     await page.getByRole('heading', { name: 'Project', exact: true }).waitFor();
-    expect(await page.getByTestId('projects-root').textContent()).toBe(projectsDir);
+    // the root arrives from the host after the screen shows ("…" until then)
+    await expect.poll(() => page.getByTestId('projects-root').textContent()).toBe(projectsDir);
     await page.getByTestId('new-project-name').fill('../escape');
     expect(await page.getByTestId('create-project').isDisabled()).toBe(true);
     await page.getByTestId('new-project-name').fill(project);
