@@ -16,7 +16,7 @@ import { DEFAULT_SPECAUGMENT } from '../features/augment';
 import { defaultFeatureCache } from '../features/cache';
 import { evaluateFeaturized, type SetResult } from '../decode/evaluate';
 import { buildDecoder, decoderWarnings, tuneFusion, type DecoderSpec, type FusionTuning } from '../decode/options';
-import { computePosteriors, decodePosteriors, describeDecoder, GREEDY, type DecoderOptions } from '../decode/recognize';
+import { computePosteriors, decodePosteriors, describeDecoder, GREEDY, type DecoderOptions, type Posteriors } from '../decode/recognize';
 import { PROFILES, type NormalizationProfile } from '../score';
 import { reportHeader, scoringInfo, setReport, utteranceRows, type Report } from '../score/report';
 import { writeReport } from '../score/writers';
@@ -257,10 +257,17 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
     let decoder: DecoderOptions = await buildDecoder(req.decoder, texts);
     const warnings = decoderWarnings(decoder, newCard);
     for (const w of warnings) onProgress({ phase: 'evaluate', label: 'decoder', done: 0, total: 1, message: `warning: ${w}` });
+    // The base model's posteriors on the adaptation set, computed once for fusion tuning and word
+    // alignment (again only if renormalisation has re-featurised the set in between).
+    let basePosteriors: { items: FeaturizedUtterance[]; posts: Posteriors[] } | null = null;
+    const adaptPosteriors = async (label: string): Promise<Posteriors[]> => {
+      if (basePosteriors?.items !== adaptItems) basePosteriors = { items: adaptItems, posts: await computePosteriors(base, card, adaptItems.map((i) => i.feats), onProgress, label) };
+      return basePosteriors.posts;
+    };
     let tuning: FusionTuning | null = null;
     if (decoder.kind === 'beam' && decoder.lm && req.decoder?.lmWeight === undefined && adaptItems.length) {
       // Tune LM weight and word bonus on the adaptation set, with the base model's posteriors.
-      const posts = await computePosteriors(base, card, adaptItems.map((i) => i.feats), onProgress, 'tune LM weight');
+      const posts = await adaptPosteriors('tune LM weight');
       tuning = tuneFusion(card, adaptItems, posts, decoder, profile);
       decoder = { ...decoder, lmWeight: tuning.lmWeight, beam: { ...decoder.beam, wordBonus: tuning.wordBonus } };
     }
@@ -324,7 +331,7 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
       onProgress({ phase: 'train', label: 'resplice', done: 1, total: 1, message: 'word re-splicing skipped: the model\'s characters have no word separator (" ")' });
     } else if (cfg.resplice > 0 && multiWord) {
       // Word boundaries from the base model's alignment of each reference.
-      const posts = await computePosteriors(base, card, adaptItems.map((i) => i.feats), onProgress, 'word alignment');
+      const posts = await adaptPosteriors('word alignment');
       const r = resplice(labelled, posts, card.tokens.inventory.length, card.tokens.blankIndex, timeSubsampling(card.architecture), separator, cfg.resplice, seededRandom(cfg.seed + 1));
       // Without a refit, copies of held-out utterances would never train: leave them out.
       const used = cfg.refit ? r.spliced : r.spliced.filter((x) => !split.heldOut.includes(x.from));
