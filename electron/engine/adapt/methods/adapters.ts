@@ -1,15 +1,16 @@
 /** Residual adapters: a small bottleneck after each inner weight layer; only the adapters train. */
 import { ResidualAdapter } from '../../model/layers';
-import { rebuildChain, type AdaptMethod } from './types';
+import { defineMethod, noSettings, rebuildChain } from './types';
 
 export interface AdaptersConfig {
   /** Bottleneck width. Default 8 (about 2.2 k parameters per 128-unit layer: 3% of the model in all). */
   bottleneck: number;
 }
 
-export const adapters: AdaptMethod<AdaptersConfig> = {
+export const adapters = defineMethod<AdaptersConfig>({
   summary: 'residual bottleneck adapters after each inner layer (identity at start); only adapters train',
   defaults: { bottleneck: 8 },
+  configFrom: (settings) => ({ ...noSettings('adapters')(settings), bottleneck: settings.bottleneck }),
   learningRate: 3e-3,
   klWeight: 0,
   prepare(base, card, c) {
@@ -23,4 +24,4 @@ export const adapters: AdaptMethod<AdaptersConfig> = {
     });
     return { model, card, trainable: names };
   },
-};
+});

@@ -7,7 +7,7 @@
 import { weightLayerNames } from '../../model/acoustic';
 import type { tf } from '../../model/backend';
 import { FeatureAffine } from '../../model/layers';
-import { rebuildChain, type AdaptMethod } from './types';
+import { chainBreak, defineMethod, rebuildChain } from './types';
 
 export interface FinetuneConfig {
   /** Weight layers that train, counted from the top (1 = output layer only). Default 4. */
@@ -28,17 +28,24 @@ export function finetuneLayers(model: tf.LayersModel, topLayers: number): string
   return names.slice(names.length - topLayers);
 }
 
-export const finetune: AdaptMethod<FinetuneConfig> = {
+const finetuneDefaults: FinetuneConfig = { topLayers: 4, inputTransform: true };
+
+export const finetune = defineMethod<FinetuneConfig>({
   summary: 'fine-tune the top N weight layers, the rest frozen (optionally with an input transform)',
-  defaults: { topLayers: 4, inputTransform: true },
+  defaults: finetuneDefaults,
   learningRate: 1e-3,
   // The input transform and KL 1 are the defaults because they measured best: see the README's
   // methods table (German speaker 52% relative over four seeds with +0.25 points of forgetting).
   klWeight: 1,
+  // By default the input transform is added where it can be (chain models; imported models may not be).
+  configFrom: (settings, base) => ({
+    topLayers: settings.topLayers,
+    inputTransform: settings.inputTransform ?? (finetuneDefaults.inputTransform === true && chainBreak(base) === null),
+  }),
   prepare: (base, card, c) => {
     const top = finetuneLayers(base, c.topLayers);
     if (!c.inputTransform) return { model: base, card, trainable: top };
     const model = rebuildChain(base, { before: () => new FeatureAffine({ name: 'input_transform' }) });
     return { model, card, trainable: ['input_transform', ...top] };
   },
-};
+});

@@ -21,4 +21,4 @@ export type MethodName = keyof typeof METHODS;
 export const METHOD_NAMES = Object.keys(METHODS) as MethodName[];
 
 export { finetuneLayers, type FinetuneConfig } from './finetune';
-export type { AdaptMethod, PreparedModel } from './types';
+export type { AdaptMethod, MethodSettings, PreparedModel } from './types';

@@ -3,15 +3,16 @@
  * fMLLR / MLLR: the cheapest method, for a handful of utterances. Only the transform trains.
  */
 import { FeatureAffine } from '../../model/layers';
-import { rebuildChain, type AdaptMethod } from './types';
+import { defineMethod, noSettings, rebuildChain } from './types';
 
-export const inputTransform: AdaptMethod<Record<string, never>> = {
+export const inputTransform = defineMethod<Record<string, never>>({
   summary: 'affine transform of the input features (identity at start), like fMLLR',
   defaults: {},
+  configFrom: noSettings('input-transform'),
   learningRate: 2e-3,
   klWeight: 0,
   prepare(base, card) {
     const model = rebuildChain(base, { before: () => new FeatureAffine({ name: 'input_transform' }) });
     return { model, card, trainable: ['input_transform'] };
   },
-};
+});

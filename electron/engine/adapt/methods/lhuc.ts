@@ -1,10 +1,11 @@
 /** LHUC: a learned per-unit scale after each inner weight layer (identity at start); only scales train. */
 import { Lhuc } from '../../model/layers';
-import { rebuildChain, type AdaptMethod } from './types';
+import { defineMethod, noSettings, rebuildChain } from './types';
 
-export const lhuc: AdaptMethod<Record<string, never>> = {
+export const lhuc = defineMethod<Record<string, never>>({
   summary: 'learning hidden unit contributions: per-unit scales 2*sigmoid(r), r = 0 at start',
   defaults: {},
+  configFrom: noSettings('lhuc'),
   learningRate: 5e-3,
   klWeight: 0,
   prepare(base, card) {
@@ -18,4 +19,4 @@ export const lhuc: AdaptMethod<Record<string, never>> = {
     });
     return { model, card, trainable: names };
   },
-};
+});

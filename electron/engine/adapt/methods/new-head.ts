@@ -7,11 +7,12 @@
 import { tf } from '../../model/backend';
 import type { ModelCard } from '../../model/card';
 import { words } from '../../model/tokens';
-import { rebuildChain, type AdaptMethod } from './types';
+import { defineMethod, noSettings, rebuildChain } from './types';
 
-export const newHead: AdaptMethod<Record<string, never>> = {
+export const newHead = defineMethod<Record<string, never>>({
   summary: 'frozen encoder + new output layer; new words of the adaptation transcripts become new tokens',
   defaults: {},
+  configFrom: noSettings('new-head'),
   learningRate: 2e-3,
   klWeight: 0,
   prepare(base, card, _c, texts) {
@@ -38,4 +39,4 @@ export const newHead: AdaptMethod<Record<string, never>> = {
     };
     return { model, card: newCard, trainable: ['new_output'] };
   },
-};
+});

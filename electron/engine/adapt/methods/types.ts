@@ -11,7 +11,21 @@ export interface PreparedModel {
   trainable: string[];
 }
 
-export interface AdaptMethod<C extends object> {
+/**
+ * The method-specific settings of an adaptation run, as the user gave them; each method reads what
+ * it needs with its own `configFrom` (null = the method's own default).
+ */
+export interface MethodSettings {
+  /** finetune: weight layers that train, from the top. */
+  topLayers: number;
+  /** finetune: also train an input transform; null = the method's default. Other methods refuse true. */
+  inputTransform: boolean | null;
+  /** adapters: bottleneck width. */
+  bottleneck: number;
+}
+
+/** A method as written in its file (see `defineMethod`). */
+export interface MethodSpec<C extends object> {
   /** One line for the CLI help and the UI's method picker. */
   summary: string;
   defaults: C;
@@ -25,6 +39,40 @@ export interface AdaptMethod<C extends object> {
    * @throws Error naming the problem when the method cannot apply to this model
    */
   prepare(base: tf.LayersModel, card: ModelCard, config: C, texts: string[]): PreparedModel;
+  /**
+   * This method's config from a run's settings. `base` lets a default depend on the model (finetune
+   * adds its input transform only to chain models).
+   * @throws Error naming the setting when one is given that the method does not take
+   */
+  configFrom(settings: MethodSettings, base: tf.LayersModel): C;
+}
+
+/** A registered method: its spec plus `prepareFrom`, the one call the adaptation job makes. */
+export interface AdaptMethod<C extends object> extends MethodSpec<C> {
+  /** `prepare` with the config read from the run's settings; returns that config too (for the report). */
+  prepareFrom(base: tf.LayersModel, card: ModelCard, settings: MethodSettings, texts: string[]): PreparedModel & { config: C };
+}
+
+/** Register a method: adds `prepareFrom` so that callers holding any method need no cast. */
+export function defineMethod<C extends object>(spec: MethodSpec<C>): AdaptMethod<C> {
+  return {
+    ...spec,
+    prepareFrom(base, card, settings, texts) {
+      const config = spec.configFrom(settings, base);
+      return { ...spec.prepare(base, card, config, texts), config };
+    },
+  };
+}
+
+/**
+ * `configFrom` of the methods without settings of their own.
+ * @throws Error when the input transform is asked for: only finetune adds one
+ */
+export function noSettings(method: string): (settings: MethodSettings) => Record<string, never> {
+  return (settings) => {
+    if (settings.inputTransform) throw new Error(`adapt: --input-transform applies to method "finetune" only, not "${method}"`);
+    return {};
+  };
 }
 
 /** The first layer of a model that is not fed by the layer before it, or null for a chain model. */
