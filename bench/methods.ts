@@ -103,12 +103,12 @@ for (const t of only === 'curve' || only === 'speakers' ? [] : targets) {
     }
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const c = r.test.comparison!;
-    const a = r.adaptation as Record<string, number>;
+    const a = r.adaptation!;
     rows.push([
       t.name,
       v.name,
-      String(a.trainableParams),
-      String(a.adaptationUtterances) + (a.augmentedCopies ? ` (+${a.augmentedCopies} aug.)` : ''),
+      String(a.trainable_params),
+      String(a.adaptation_utterances) + (a.augmented_copies ? ` (+${a.augmented_copies} aug.)` : ''),
       `${pct(r.test.before.wer)} -> ${pct(r.test.after!.wer)}`,
       `${pts(c.change.value)} [${pts(c.change.lo)}, ${pts(c.change.hi)}]`,
       `${pct(r.source_test!.before.wer)} -> ${pct(r.source_test!.after!.wer)}`,

@@ -176,7 +176,7 @@ if (run(4)) {
   const peakMb = process.resourceUsage().maxRSS / 1024;
   row('German adapt job (50 adapt, 450 + 200 test), wall', `${wall.toFixed(1)} s`, '', '', '<= 60 s');
   row('peak RSS of this process so far', `${peakMb.toFixed(0)} MB (before the job: ${(rssBefore / 1024).toFixed(0)} MB)`, '', '', '<= 1.5 GB');
-  const epochs = (r.adaptation!.epochLog as { numTensors: number }[]).map((e) => e.numTensors);
+  const epochs = r.adaptation!.epoch_log.map((e) => e.num_tensors);
   const constant = new Set(epochs).size === 1;
   row('tfjs tensors after each epoch', constant ? `${epochs[0]} after each of ${epochs.length} epochs` : epochs.join(' '), '', constant ? 'constant' : 'GROWS', 'constant');
   // Each evaluation: the whole evaluate job (model loaded, 450 utterances scored, model disposed).

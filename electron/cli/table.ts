@@ -1,6 +1,7 @@
 /** Readable result tables for the terminal (cli-table3). */
 import Table from 'cli-table3';
 import type { Report } from '../engine';
+import type { ReportAdaptation, ReportDecoder } from '../engine/score/report';
 import type { CorpusScore } from '../engine/score';
 
 const pct = (x: number | null): string => (x === null ? 'n/a' : `${(x * 100).toFixed(2)}%`);
@@ -10,12 +11,11 @@ function row(label: string, s: CorpusScore): string[] {
 }
 
 /** One line for the decoder block of a report. */
-function describe(d: Record<string, unknown>): string {
+function describe(d: ReportDecoder): string {
   if (d.kind !== 'beam') return 'greedy';
   const parts = [`beam ${d.beam_width}`];
   if (d.grammar) parts.push('grammar');
-  const lm = d.lm as { order: number; weight: number } | null;
-  if (lm) parts.push(`${lm.order}-gram LM (weight ${lm.weight}, word bonus ${d.word_bonus})`);
+  if (d.lm) parts.push(`${d.lm.order}-gram LM (weight ${d.lm.weight}, word bonus ${d.word_bonus})`);
   if (d.lexicon) parts.push(`lexicon of ${d.lexicon} words`);
   return parts.join(' + ');
 }
@@ -25,28 +25,25 @@ function describe(d: Record<string, unknown>): string {
  * "adaptation: finetune (top 4 + input transform), KL 1: 249,203 of 356,979 parameters train;
  * 8 utterances + 16 re-spliced; 15 epochs; 45 steps in all, 2 threads".
  */
-export function describeAdaptation(a: Record<string, unknown>): string {
-  const n = (k: string): number => (typeof a[k] === 'number' ? (a[k] as number) : 0);
-  const pseudo = Array.isArray(a.pseudoLabels) ? (a.pseudoLabels as { kept: number; of: number }[]) : [];
+export function describeAdaptation(a: ReportAdaptation): string {
   const count = (x: number): string => x.toLocaleString('en-US');
-  const method = String(a.method);
-  const detail = method === 'finetune' ? ` (top ${n('topLayers')}${a.inputTransform ? ' + input transform' : ''})` : method === 'adapters' ? ` (bottleneck ${n('bottleneck')})` : '';
-  const extras = [n('klWeight') ? `KL ${n('klWeight')}` : '', a.specAugment ? 'SpecAugment' : '', a.renormalization ? 'renormalised' : ''].filter(Boolean);
+  const detail = a.method === 'finetune' ? ` (top ${a.top_layers}${a.input_transform ? ' + input transform' : ''})` : a.method === 'adapters' ? ` (bottleneck ${a.bottleneck})` : '';
+  const extras = [a.kl_weight ? `KL ${a.kl_weight}` : '', a.spec_augment ? 'SpecAugment' : '', a.renormalization ? 'renormalised' : ''].filter(Boolean);
   const data = [
-    `${count(n('adaptationUtterances'))} utterances`,
-    n('augmentedCopies') ? `${count(n('augmentedCopies'))} speed/noise copies` : '',
-    n('resplicedUtterances') ? `${count(n('resplicedUtterances'))} re-spliced` : '',
-    n('sourceMixUtterances') ? `${count(n('sourceMixUtterances'))} source-mix` : '',
-    pseudo.length ? `pseudo-labels kept ${pseudo.map((p) => `${p.kept}/${p.of}`).join(', ')} (by round)` : '',
+    `${count(a.adaptation_utterances)} utterances`,
+    a.augmented_copies ? `${count(a.augmented_copies)} speed/noise copies` : '',
+    a.respliced_utterances ? `${count(a.respliced_utterances)} re-spliced` : '',
+    a.source_mix_utterances ? `${count(a.source_mix_utterances)} source-mix` : '',
+    a.pseudo_labels.length ? `pseudo-labels kept ${a.pseudo_labels.map((p) => `${p.kept}/${p.of}`).join(', ')} (by round)` : '',
   ].filter(Boolean);
-  const run = Array.isArray(a.epochLog) ? a.epochLog.length : 0;
-  const schedule = n('heldOutUtterances')
-    ? `early stopping on ${n('heldOutUtterances')} held-out utterances chose epoch ${n('bestEpoch')} of ${run}${Array.isArray(a.refitEpochLog) ? ', then a refit on all' : ''}`
+  const run = a.epoch_log.length;
+  const schedule = a.held_out_utterances
+    ? `early stopping on ${a.held_out_utterances} held-out utterances chose epoch ${a.best_epoch} of ${run}${a.refit_epoch_log ? ', then a refit on all' : ''}`
     : `${run} epochs`;
-  const threads = n('trainingThreads');
+  const threads = a.training_threads;
   return (
-    `adaptation: ${method}${detail}${extras.length ? `, ${extras.join(', ')}` : ''}: ${count(n('trainableParams'))} of ${count(n('totalParams'))} parameters train; ` +
-    `${data.join(' + ')}${n('resplice') && !n('resplicedUtterances') ? ' (none re-spliced: no multi-word utterances)' : ''}; ${schedule}; ${count(n('steps'))} steps in all, ${threads} thread${threads === 1 ? '' : 's'}`
+    `adaptation: ${a.method}${detail}${extras.length ? `, ${extras.join(', ')}` : ''}: ${count(a.trainable_params)} of ${count(a.total_params)} parameters train; ` +
+    `${data.join(' + ')}${a.resplice && !a.respliced_utterances ? ' (none re-spliced: no multi-word utterances)' : ''}; ${schedule}; ${count(a.steps)} steps in all, ${threads} thread${threads === 1 ? '' : 's'}`
   );
 }
 

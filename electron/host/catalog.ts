@@ -6,7 +6,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseCard } from '../engine/model/card';
 import { readManifest as readManifestFile } from '../engine/corpus/manifest';
-import { REPORT_FORMAT, REPORT_VERSION } from '../engine/score/report';
+import { REPORT_FORMAT, REPORT_VERSION, upgradeReport } from '../engine/score/report';
 import type { ManifestRow, ModelEntry, Report, RunEntry } from '../contract';
 
 const isFile = (p: string): Promise<boolean> => stat(p).then((s) => s.isFile(), () => false);
@@ -72,7 +72,7 @@ export async function readReportFile(file: string): Promise<Report> {
   if (typeof raw.version !== 'number' || raw.version > REPORT_VERSION) {
     throw new Error(`${file}: report version ${String(raw.version)} is not one this program reads (up to ${REPORT_VERSION})`);
   }
-  return raw as unknown as Report;
+  return upgradeReport(raw as { version: number } & Record<string, unknown>);
 }
 
 /** Finished runs (folders of the runs folders holding report.json), newest first. Unreadable reports are skipped. */

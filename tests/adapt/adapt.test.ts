@@ -75,9 +75,16 @@ describe('adaptation on real recordings (German FSDD speaker)', () => {
     const onDisk = JSON.parse(await readFile(path.join(dir, 'run', 'report.json'), 'utf8'));
     expect(onDisk.test.after.wer).toBe(after.wer);
     expect(onDisk.utterances).toHaveLength(100);
-    const a = report.adaptation as Record<string, number>;
+    // Report version 2: every key of the adaptation block in snake_case, at any depth.
+    expect(onDisk.version).toBe(2);
+    const keys = (x: unknown): string[] => (Array.isArray(x) ? x.flatMap(keys) : x && typeof x === 'object' ? Object.entries(x).flatMap(([k, v]) => [k, ...keys(v)]) : []);
+    expect(keys(onDisk.adaptation).filter((k) => /[A-Z]/.test(k))).toEqual([]);
+    expect(keys(onDisk.adaptation)).toEqual(expect.arrayContaining(['trainable_params', 'held_out_ids', 'epoch_log', 'train_loss', 'held_out_loss', 'num_tensors']));
+    // The adapted card keeps camelCase, as every card field does.
+    expect(adapted.card.adaptation).toMatchObject({ trainableParams: onDisk.adaptation.trainable_params, bestEpoch: onDisk.adaptation.best_epoch });
+    const a = report.adaptation!;
     expect(formatReport(report).split('\n')).toContain(
-      `adaptation: finetune (top 4 + input transform), KL 1: 249,203 of 356,979 parameters train; 50 utterances (none re-spliced: no multi-word utterances); early stopping on 10 held-out utterances chose epoch ${a.bestEpoch} of ${(report.adaptation!.epochLog as unknown[]).length}, then a refit on all; ${a.steps} steps in all, 1 thread`,
+      `adaptation: finetune (top 4 + input transform), KL 1: 249,203 of 356,979 parameters train; 50 utterances (none re-spliced: no multi-word utterances); early stopping on 10 held-out utterances chose epoch ${a.best_epoch} of ${(report.adaptation!.epoch_log as unknown[]).length}, then a refit on all; ${a.steps} steps in all, 1 thread`,
     );
   });
 });
@@ -87,9 +94,9 @@ describe('adaptation on real recordings (Duke India, connected digits)', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'adapt-'));
     const common = { modelDir: BASE, adaptManifest: path.join(BENCH, 'duke-india-adapt.jsonl'), testManifest: path.join(BENCH, 'duke-india-test.jsonl') };
     const two = await adapt({ ...common, outDir: path.join(dir, 'two'), settings: { workers: 2, fixedEpochs: 3 } });
-    const a = two.adaptation as Record<string, number>;
-    expect(a.trainingThreads).toBe(2);
-    expect(a.resplicedUtterances).toBe(16); // 2 re-spliced copies of each phone number
+    const a = two.adaptation!;
+    expect(a.training_threads).toBe(2);
+    expect(a.respliced_utterances).toBe(16); // 2 re-spliced copies of each phone number
     expect(a.steps).toBe(9); // 8 + 16 utterances, batch 8, 3 epochs
     expect(two.notes.some((n) => n.includes('data-parallel on 2 threads'))).toBe(true);
     expect(two.test.after!.wer!).toBeLessThan(two.test.before.wer!);
@@ -98,7 +105,7 @@ describe('adaptation on real recordings (Duke India, connected digits)', () => {
       'adaptation: finetune (top 4 + input transform), KL 1: 249,203 of 356,979 parameters train; 8 utterances + 16 re-spliced; 3 epochs; 9 steps in all, 2 threads',
     );
     const one = await adapt({ ...common, outDir: path.join(dir, 'one'), settings: { workers: 1, fixedEpochs: 3 } });
-    expect((one.adaptation as Record<string, number>).trainingThreads).toBe(1);
+    expect(one.adaptation!.training_threads).toBe(1);
     expect(one.notes.some((n) => n.includes('data-parallel'))).toBe(false);
   });
 });
@@ -114,9 +121,9 @@ describe('word re-splicing in the adaptation job', () => {
     await writeFile(manifest, all.join('\n') + '\n');
     const control = path.join(BENCH, 'duke-us-control-test.jsonl');
     const r = await adapt({ modelDir: BASE, adaptManifest: manifest, testManifest: control, outDir: path.join(dir, 'o'), settings: { refit: false, epochs: 1, workers: 1 } });
-    const a = r.adaptation as Record<string, number>;
-    expect(a.heldOutUtterances).toBe(5);
-    expect(a.resplicedUtterances).toBe(2 * 19);
+    const a = r.adaptation!;
+    expect(a.held_out_utterances).toBe(5);
+    expect(a.respliced_utterances).toBe(2 * 19);
     expect(a.steps).toBe(Math.ceil((19 + 38) / 8)); // one epoch of the training part and its copies
   });
 
@@ -132,7 +139,7 @@ describe('word re-splicing in the adaptation job', () => {
     const adaptSet = await subset('fsdd-german-adapt.jsonl', (i) => i < 6, dir);
     const messages: string[] = [];
     const r = await adapt({ modelDir, adaptManifest: adaptSet, testManifest: adaptSet, outDir: path.join(dir, 'o'), settings: { epochs: 1, workers: 1 }, onProgress: (e) => { if (e.message) messages.push(e.message); } });
-    expect((r.adaptation as Record<string, number>).resplicedUtterances).toBe(0);
+    expect(r.adaptation!.respliced_utterances).toBe(0);
     expect(messages).toContain('word re-splicing skipped: the model\'s characters have no word separator (" ")');
   });
 });

@@ -70,7 +70,7 @@ describe('adaptation methods', () => {
     const adaptM = await subset('fsdd-german-adapt.jsonl', 20, dir);
     const testM = await subset('fsdd-german-test.jsonl', 40, dir);
     const r = await adapt({ modelDir: BASE, adaptManifest: adaptM, testManifest: testM, outDir: path.join(dir, 'run'), settings: { inputTransform: true, epochs: 5 } });
-    expect((r.adaptation as { trainableLayers: string[] }).trainableLayers).toEqual(['input_transform', 'conv3', 'conv4', 'conv5', 'output']);
+    expect(r.adaptation!.trainable_layers).toEqual(['input_transform', 'conv3', 'conv4', 'conv5', 'output']);
     const again = await evaluate({ modelDir: path.join(dir, 'run', 'model'), testManifest: testM, outDir: path.join(dir, 'eval') });
     expect(again.test.before.wer).toBeCloseTo(r.test.after!.wer!, 12);
     await expect(adapt({ modelDir: BASE, adaptManifest: adaptM, testManifest: testM, outDir: path.join(dir, 'run2'), settings: { method: 'lhuc', inputTransform: true } })).rejects.toThrow(
@@ -108,7 +108,7 @@ describe('adaptation methods', () => {
       /words not in the model's token inventory: "oh" \(the new-head method can add words\)/,
     );
     const r = await adapt({ modelDir: BASE, adaptManifest: adaptM, testManifest: testM, outDir: path.join(dir, 'run'), settings: { method: 'new-head' } });
-    expect(r.adaptation!.addedTokens).toEqual(['oh']);
+    expect(r.adaptation!.added_tokens).toEqual(['oh']);
     const ohRows = r.utterances.filter((u) => u.reference === 'oh');
     expect(ohRows.length).toBeGreaterThan(0);
     expect(ohRows.every((u) => u.before.hypothesis !== 'oh')).toBe(true); // the base model cannot say it
@@ -126,10 +126,10 @@ describe('adaptation methods', () => {
     const a = await run('a');
     const b = await run('b');
     expect(b.test.after!.wer).toBe(a.test.after!.wer);
-    expect(b.adaptation!.epochLog).toEqual(expect.any(Array));
+    expect(b.adaptation!.epoch_log).toEqual(expect.any(Array));
     const again = await evaluate({ modelDir: path.join(dir, 'a', 'model'), testManifest: testM, outDir: path.join(dir, 'eval') });
     expect(again.test.before.wer).toBeCloseTo(a.test.after!.wer!, 12);
-    expect(a.adaptation!.trainableParams).toBeLessThan(0.05 * (a.adaptation!.totalParams as number));
+    expect(a.adaptation!.trainable_params).toBeLessThan(0.05 * (a.adaptation!.total_params as number));
   });
 
   it('source mixing trains a spread of labelled source utterances alongside the adaptation set', async () => {
@@ -144,8 +144,8 @@ describe('adaptation methods', () => {
       outDir: path.join(dir, 'run'),
       settings: { sourceMixCount: 20, epochs: 2 },
     });
-    expect(r.adaptation!.sourceMixUtterances).toBe(20);
-    expect(r.adaptation!.labelledUtterances).toBe(10);
+    expect(r.adaptation!.source_mix_utterances).toBe(20);
+    expect(r.adaptation!.labelled_utterances).toBe(10);
   });
 
   it('pseudo-labels from unlabelled audio alone: confident utterances are kept and trained on', async () => {
@@ -153,10 +153,10 @@ describe('adaptation methods', () => {
     const unl = await subset('fsdd-german-adapt.jsonl', 50, dir, (o) => (o.text = ''));
     const testM = await subset('fsdd-german-test.jsonl', 30, dir);
     const r = await adapt({ modelDir: BASE, unlabelledManifest: unl, testManifest: testM, outDir: path.join(dir, 'run'), settings: { pseudoRounds: 1, epochs: 5 } });
-    const log = r.adaptation!.pseudoLabels as { kept: number; of: number }[];
+    const log = r.adaptation!.pseudo_labels as { kept: number; of: number }[];
     expect(log[0].of).toBe(50);
     expect(log[0].kept).toBeGreaterThan(10);
     expect(log[0].kept).toBeLessThan(50);
-    expect(r.adaptation!.labelledUtterances).toBe(0);
+    expect(r.adaptation!.labelled_utterances).toBe(0);
   });
 });

@@ -57,8 +57,8 @@ describe('re-estimating normalisation statistics on target audio (unsupervised)'
       outDir: path.join(dir, 'run'),
       settings: { renormalize: true, pseudoRounds: 0, inputTransform: false },
     });
-    const ren = (r.adaptation as { renormalization: { cmvn: boolean; utterances: number; batchNormLayers: string[] } }).renormalization;
-    expect(ren).toMatchObject({ cmvn: true, utterances: 50, batchNormLayers: [] });
+    const ren = r.adaptation!.renormalization;
+    expect(ren).toMatchObject({ cmvn: true, utterances: 50, batch_norm_layers: [] });
     const adapted = await loadModel(path.join(dir, 'run', 'model'));
     const target = await rawFeatures(unlabelled);
     for (const b of [0, 13, 39]) {
@@ -201,8 +201,8 @@ describe('batch-norm models through the adaptation job', () => {
     const two = await adapt({ ...common, outDir: path.join(dir, 'two'), settings: { ...settings, workers: 2 } });
     const one = await adapt({ ...common, outDir: path.join(dir, 'one'), settings: { ...settings, workers: 1 } });
     expect(tf.memory().numTensors).toBe(tensors);
-    expect((two.adaptation as { renormalization: { batchNormLayers: string[] } }).renormalization.batchNormLayers).toEqual(['bn1', 'bn2']);
-    expect((two.adaptation as Record<string, number>).trainingThreads).toBe(2);
+    expect(two.adaptation!.renormalization?.batch_norm_layers).toEqual(['bn1', 'bn2']);
+    expect(two.adaptation!.training_threads).toBe(2);
     // The statistics the job wrote are those of the target audio, computed here directly, untouched by training.
     const { model } = await loadModel(modelDir);
     const { readManifest: read } = await import('../../electron/engine/corpus/manifest');

@@ -93,7 +93,7 @@ describe('engine host', () => {
     const report = await host.call('adapt', { jobId: 'ad-2', modelDir, adaptManifest: adaptM, testManifest: testM, runName: 'adapt-1', method: { epochs: 2, topLayers: 2 } });
     off();
     expect(losses.length).toBeGreaterThan(0);
-    expect(report.adaptation?.topLayers).toBe(2);
+    expect(report.adaptation?.top_layers).toBe(2);
     const models = await host.call('listModels', {});
     const adapted = models.find((m) => m.kind === 'adapted');
     expect(adapted?.run).toBe('adapt-1');
@@ -144,16 +144,16 @@ describe('engine host', () => {
       runName: 'adapt-adapters',
       method: { method: 'adapters', bottleneck: 4, epochs: 2, klWeight: 0.1, specAugment: true },
     });
-    const a = report.adaptation as Record<string, unknown>;
+    const a = report.adaptation!;
     expect(a.method).toBe('adapters');
     expect(a.bottleneck).toBe(4);
     expect(a.epochs).toBe(2);
-    expect(a.klWeight).toBe(0.1);
-    expect(a.specAugment).toBe(true);
-    expect(a.learningRate).toBe(METHODS.adapters.learningRate); // none given: the method's default
-    expect(a.noiseSnrDb).toBeNull();
-    const trainable = a.trainableParams as number;
-    const total = a.totalParams as number;
+    expect(a.kl_weight).toBe(0.1);
+    expect(a.spec_augment).toBe(true);
+    expect(a.learning_rate).toBe(METHODS.adapters.learningRate); // none given: the method's default
+    expect(a.noise_snr_db).toBeNull();
+    const trainable = a.trainable_params as number;
+    const total = a.total_params as number;
     expect(trainable).toBeGreaterThan(0);
     expect(trainable / total).toBeLessThan(0.05);
     expect(report.test.before.utterances).toBe(10);

@@ -72,7 +72,7 @@ describe('model exchange', () => {
       settings: { topLayers: 2, epochs: 2 },
     });
     // The default fine-tuning adds an input transform in front of this chain model.
-    expect(report.adaptation!.trainableLayers).toEqual(['input_transform', ...['conv1d_Conv1D2', 'dense_Dense1'].map((n) => expect.stringMatching(new RegExp(n.replace(/\d+$/, '\\d+'))))]);
+    expect(report.adaptation!.trainable_layers).toEqual(['input_transform', ...['conv1d_Conv1D2', 'dense_Dense1'].map((n) => expect.stringMatching(new RegExp(n.replace(/\d+$/, '\\d+'))))]);
     const exported = JSON.parse(await readFile(path.join(work, 'run', 'model', 'model.json'), 'utf8'));
     expect(exported.format).toBe('layers-model');
     // The original 6 weights plus the input transform's matrix and bias.

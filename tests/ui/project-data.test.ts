@@ -155,12 +155,12 @@ describe.skipIf(!hasChromium)('Data screen on a project, and adapting from its s
     expect((await readFile(path.join(runDir, `${project}-adapt.jsonl`), 'utf8')).trim().split('\n')).toHaveLength(38);
     expect((await readFile(path.join(runDir, `${project}-unlabelled.jsonl`), 'utf8')).trim().split('\n').map((l) => JSON.parse(l).id)).toEqual([ids[2]]);
     expect(report.utterances).toHaveLength(11);
-    const a = report.adaptation as Record<string, number>;
-    expect(a.labelledUtterances).toBe(38);
+    const a = report.adaptation!;
+    expect(a.labelled_utterances).toBe(38);
     // All 38 train in the refit; when no epoch beat the base model on the held-out fifth, there is no refit.
-    expect(a.adaptationUtterances).toBe(a.bestEpoch > 0 ? 38 : 38 - a.heldOutUtterances);
-    expect(a.heldOutUtterances).toBeGreaterThanOrEqual(5);
-    expect((report.adaptation as Record<string, unknown>).epochLog).toHaveLength(2);
+    expect(a.adaptation_utterances).toBe(a.best_epoch > 0 ? 38 : 38 - a.held_out_utterances);
+    expect(a.held_out_utterances).toBeGreaterThanOrEqual(5);
+    expect(report.adaptation!.epoch_log).toHaveLength(2);
     await expect.poll(() => text('summary')).toContain(`${pct(report.test.before.wer)} → ${pct(report.test.after!.wer)}`);
 
     await page.getByTestId('open-compare').click();

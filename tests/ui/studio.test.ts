@@ -141,19 +141,19 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
     }
     expect(await page.getByTestId('run').inputValue()).toBe(runName);
     // What ran: the adapters method and its numbers, exactly as in report.json.
-    const a = report.adaptation as Record<string, number | string>;
+    const a = report.adaptation!;
     expect(a.method).toBe('adapters');
     expect(a.bottleneck).toBe(4);
-    expect(a.specAugment).toBe(true);
+    expect(a.spec_augment).toBe(true);
     expect(a.resplice).toBe(3);
-    expect(a.fixedEpochs).toBe(3);
-    expect((report.adaptation!.epochLog as unknown[]).length).toBe(2); // min(fixed 3, epochs 2)
+    expect(a.fixed_epochs).toBe(3);
+    expect((report.adaptation!.epoch_log as unknown[]).length).toBe(2); // min(fixed 3, epochs 2)
     expect(await cell('adapt-method')).toBe('adapters');
-    expect(await cell('adapt-trainable')).toBe(count(a.trainableParams as number));
-    expect(await cell('adapt-total')).toBe(count(a.totalParams as number));
-    expect(await cell('adapt-utterances')).toBe(count(a.adaptationUtterances as number));
-    expect(await cell('adapt-epochs')).toBe(count((report.adaptation!.epochLog as unknown[]).length));
-    expect(await cell('adapt-best-epoch')).toBe(count(a.bestEpoch as number));
+    expect(await cell('adapt-trainable')).toBe(count(a.trainable_params as number));
+    expect(await cell('adapt-total')).toBe(count(a.total_params as number));
+    expect(await cell('adapt-utterances')).toBe(count(a.adaptation_utterances as number));
+    expect(await cell('adapt-epochs')).toBe(count((report.adaptation!.epoch_log as unknown[]).length));
+    expect(await cell('adapt-best-epoch')).toBe(count(a.best_epoch as number));
     expect(await cell('adapt-extras')).toContain('SpecAugment');
     expect(await page.locator('[data-testid="utterances"] tbody tr').count()).toBe(report.utterances.length);
     // Low-confidence words (< 0.6) are marked: as many marks as such words in the report, before and after.

@@ -16,6 +16,7 @@ import { tokenConfidences } from './forced-align';
 import type { Grammar } from './grammar';
 import type { Lexicon } from './lexicon';
 import type { NgramLM } from './ngram';
+import type { ReportDecoder } from '../score/report';
 
 /** Which decoder runs and with what knowledge. */
 export interface DecoderOptions {
@@ -31,7 +32,7 @@ export interface DecoderOptions {
 export const GREEDY: DecoderOptions = { kind: 'greedy', beam: DEFAULT_BEAM, lmWeight: 0 };
 
 /** Plain-data description for reports. */
-export function describeDecoder(d: DecoderOptions, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function describeDecoder(d: DecoderOptions, extra: Pick<ReportDecoder, 'real_time_factor' | 'tuned_on' | 'tuning'> = {}): ReportDecoder {
   if (d.kind === 'greedy') return { kind: 'greedy', ...extra };
   return {
     kind: 'beam',

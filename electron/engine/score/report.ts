@@ -3,9 +3,16 @@ import { groupScores, poolScores, type CorpusScore, type UtteranceScore } from '
 import { pairedBootstrap, DEFAULT_BOOTSTRAP, type BootstrapConfig, type Comparison } from './bootstrap';
 import { analyzeErrors, type ErrorAnalysis } from './confusions';
 import { describeProfile, type NormalizationProfile } from './normalize';
+import { snakeKeys, type SnakeKeys } from '../util/case';
+import type { AdaptationSummary } from '../adapt/stages/outputs';
+import type { FusionTuning } from '../decode/options';
 
 export const REPORT_FORMAT = 'accent-studio-report';
-export const REPORT_VERSION = 1;
+/**
+ * 2: every key in snake_case (the `adaptation` block and the decoder's `tuning` were camelCase in 1);
+ * version 1 reports are still read (upgradeReport).
+ */
+export const REPORT_VERSION = 2;
 
 export const ALIGNMENT_NAME = 'minimum-cost alignment, sclite weights (substitution 4, deletion 3, insertion 3)';
 
@@ -50,6 +57,30 @@ export interface UtteranceRow {
   after?: SystemOutput;
 }
 
+/** report.json's `adaptation` block: what the adaptation did (adapt/stages/outputs.ts), keys in snake_case. */
+export type ReportAdaptation = SnakeKeys<AdaptationSummary>;
+
+/** report.json's `decoder` block: which decoder ran and its settings (decode/recognize.ts describeDecoder). */
+export interface ReportDecoder {
+  kind: 'greedy' | 'beam';
+  /** beam: hypotheses kept per frame. */
+  beam_width?: number;
+  /** beam: tokens more than this many nats below the frame's best are not extended. */
+  token_prune_nats?: number;
+  /** beam: added per emitted word (log domain). */
+  word_bonus?: number;
+  /** beam with an n-gram LM: its order, fusion weight and vocabulary size. */
+  lm?: { order: number; weight: number; vocabulary: number } | null;
+  grammar?: boolean;
+  /** Lexicon size in words, or null without one. */
+  lexicon?: number | null;
+  /** (acoustic + decoding seconds) / audio seconds on the test set. */
+  real_time_factor?: number;
+  /** Where the LM weight was tuned, when it was. */
+  tuned_on?: string;
+  tuning?: SnakeKeys<FusionTuning>;
+}
+
 export interface Report {
   format: typeof REPORT_FORMAT;
   version: number;
@@ -58,9 +89,9 @@ export interface Report {
   backend: string;
   model: { dir: string; name: string };
   adapted_model?: { dir: string; name: string };
-  adaptation?: Record<string, unknown>;
+  adaptation?: ReportAdaptation;
   /** Which decoder ran, with its settings (and the LM weight tuning grid when tuned). */
-  decoder?: Record<string, unknown>;
+  decoder?: ReportDecoder;
   scoring: { normalization: ReturnType<typeof describeProfile>; alignment: string; bootstrap: BootstrapConfig };
   test: SetReport;
   source_test?: SetReport;
@@ -128,4 +159,20 @@ export function utteranceRows(
     before: pick(b, words?.before?.[i]),
     ...(after ? { after: pick(after[i], words?.after?.[i]) } : {}),
   }));
+}
+
+/**
+ * A parsed report.json brought to the current version: version 1 reports had a camelCase
+ * `adaptation` block and decoder `tuning`; their keys are converted to snake_case.
+ * @param raw the parsed JSON, already checked to be a report of a version up to REPORT_VERSION
+ */
+export function upgradeReport(raw: { version: number } & Record<string, unknown>): Report {
+  if (raw.version >= REPORT_VERSION) return raw as unknown as Report;
+  const decoder = raw.decoder as Record<string, unknown> | undefined;
+  return {
+    ...raw,
+    version: REPORT_VERSION,
+    ...(raw.adaptation ? { adaptation: snakeKeys(raw.adaptation) } : {}),
+    ...(decoder?.tuning ? { decoder: { ...decoder, tuning: snakeKeys(decoder.tuning) } } : {}),
+  } as unknown as Report;
 }

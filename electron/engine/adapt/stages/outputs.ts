@@ -17,6 +17,8 @@ import type { TrainingSet } from './training-set';
 import type { RenormalizationInfo } from './renormalize';
 import type { RunDecoder } from './decoder';
 import type { RunSets } from './sets';
+import type { EpochLog } from '../train';
+import { snakeKeys } from '../../util/case';
 
 /** Parameters of `model` in the layers named (the others counted as frozen). */
 function countTrainable(model: tf.LayersModel, names: string[]): number {
@@ -28,9 +30,47 @@ function countTrainable(model: tf.LayersModel, names: string[]): number {
 }
 
 /**
- * The summary of what the adaptation did: the resolved settings, what trained, the data it trained
- * on and the epoch logs (report.json's `adaptation` block).
+ * What an adaptation did: the resolved settings, what trained, the data it trained on and the epoch
+ * logs. The adapted card's `adaptation` block holds it as is; report.json's `adaptation` block holds
+ * it with snake_case keys (score/report.ts ReportAdaptation).
  */
+export interface AdaptationSummary extends ResolvedAdaptConfig {
+  /** One line describing the method (its registry summary). */
+  methodSummary: string;
+  /** Layer names whose weights trained. */
+  trainableLayers: string[];
+  trainableParams: number;
+  totalParams: number;
+  /** Labelled adaptation utterances. */
+  labelledUtterances: number;
+  /** Labelled utterances the final weights trained on (all after a refit, else the training part). */
+  adaptationUtterances: number;
+  /** Speed-perturbed and noisy copies. */
+  augmentedCopies: number;
+  resplicedUtterances: number;
+  sourceMixUtterances: number;
+  /** Per pseudo-labelling round: confident utterances kept of the unlabelled set. */
+  pseudoLabels: { round: number; kept: number; of: number }[];
+  renormalization: RenormalizationInfo | null;
+  heldOutUtterances: number;
+  heldOutIds: string[];
+  /** Tokens the method added (new-head), in output order after the base model's. */
+  addedTokens: string[];
+  /** Held-out loss per target token of the starting weights (null without a held-out set). */
+  initialHeldOutLoss: number | null;
+  /** Epoch whose weights were kept (0 = the starting weights). */
+  bestEpoch: number;
+  /** Optimiser steps of both passes. */
+  steps: number;
+  trainingThreads: number;
+  epochLog: EpochLog[];
+  /** The refit pass's epochs (null without a refit). */
+  refitEpochLog: EpochLog[] | null;
+  /** tf.memory().numTensors before training. */
+  tensorsBeforeTraining: number;
+}
+
+/** The summary of a finished adaptation (see AdaptationSummary). */
 export function adaptationSummary(
   cfg: ResolvedAdaptConfig,
   methodSummary: string,
@@ -41,7 +81,7 @@ export function adaptationSummary(
   renormalization: RenormalizationInfo | null,
   adaptIds: string[],
   addedTokens: string[],
-) {
+): AdaptationSummary {
   const { result, refit } = rounds;
   return {
     ...cfg,
@@ -68,8 +108,6 @@ export function adaptationSummary(
     tensorsBeforeTraining: rounds.tensorsBefore,
   };
 }
-
-export type AdaptationSummary = ReturnType<typeof adaptationSummary>;
 
 /** The manifest paths of a run (as given). */
 interface RunPaths {
@@ -149,8 +187,8 @@ export function adaptationReport(
     ...reportHeader('adapt', backend.name),
     model: { dir: path.resolve(modelDir), name: baseCard.name },
     adapted_model: { dir: path.resolve(modelOut), name: adaptedCard.name },
-    adaptation: summary,
-    decoder: describeDecoder(run.decoder, { real_time_factor: rtf(testAfter), ...(run.tuning ? { tuned_on: 'adaptation set (base model)', tuning: run.tuning } : {}) }),
+    adaptation: snakeKeys(summary),
+    decoder: describeDecoder(run.decoder, { real_time_factor: rtf(testAfter), ...(run.tuning ? { tuned_on: 'adaptation set (base model)', tuning: snakeKeys(run.tuning) } : {}) }),
     scoring: scoringInfo(profile),
     test: setReport(path.resolve(paths.testManifest), testBefore.utterances, testAfter.utterances),
     ...(sourceBefore && sourceAfter ? { source_test: setReport(path.resolve(paths.sourceTestManifest!), sourceBefore.utterances, sourceAfter.utterances) } : {}),
