@@ -11,8 +11,9 @@ import { NAME_PATTERN, type AdaptRequest, type DecoderSettings, type EvaluateReq
 import type { AdaptConfig, DecoderSpec } from '../engine';
 import { METHODS, METHOD_NAMES } from '../engine/adapt/methods';
 import { JobRunner, type WorkerEntry, type WorkerJob } from './jobs';
-import { listModels, listRuns, readManifestRows, readReportFile, type RunsFolder } from './catalog';
+import { listModels, listRuns, readManifestRows, readRunReport, type RunsFolder } from './catalog';
 import { exportModel } from './export';
+import { isRunComplete } from '../engine/score/run-complete';
 import { ProjectStore } from './projects';
 
 export { JobCancelledError } from './jobs';
@@ -87,7 +88,7 @@ export class Host {
       cancel: async (req) => ({ cancelled: await this.jobs.cancel(req.jobId) }),
       listModels: async () => listModels(config.modelsDir, await this.runsFolders()),
       listRuns: async () => listRuns(await this.runsFolders()),
-      readReport: async (req) => readReportFile(path.join(await this.runDirOf(req.runName, req.project), 'report.json')),
+      readReport: async (req) => readRunReport(await this.runDirOf(req.runName, req.project)),
       exportModel: async (req) => exportModel(await this.runDirOf(req.run, req.project), this.exportsDir, req.name),
       // Native dialogs exist in the desktop app only: electron/main/ipc.ts answers this operation there.
       chooseFile: async () => ({ available: false }),
@@ -210,7 +211,7 @@ export class Host {
         for (const fn of this.listeners) fn({ ...e, jobId: req.jobId });
       });
     } catch (err) {
-      if (!(await exists(path.join(outDir, 'report.json')))) await rm(outDir, { recursive: true, force: true });
+      if (!(await isRunComplete(outDir))) await rm(outDir, { recursive: true, force: true });
       throw err;
     }
   }
