@@ -3,7 +3,7 @@
  * (electron/main/ipc.ts) and the browser-mode server (electron/server/). Every payload is validated
  * with the contract's schemas; long jobs run in worker threads (jobs.ts); results are plain data.
  */
-import { readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { backendInfo } from '../engine';
 import { parseRequest } from '../contract/schemas';
@@ -30,6 +30,8 @@ export interface HostConfig {
   exportsDir?: string;
   /** Built worker script; default: worker.ts run with tsx (development, browser mode, tests). */
   worker?: WorkerEntry;
+  /** Jobs (evaluate, adapt) running at once; later ones are queued. Default MAX_RUNNING_JOBS (2). */
+  maxRunningJobs?: number;
 }
 
 type Handlers = { [K in OperationName]: (req: Request<K>) => Promise<Response<K>> };
@@ -75,7 +77,7 @@ export class Host {
   readonly projects: ProjectStore;
 
   constructor(readonly config: HostConfig) {
-    this.jobs = new JobRunner(config.worker);
+    this.jobs = new JobRunner(config.worker, config.maxRunningJobs);
     this.projects = new ProjectStore(path.resolve(config.projectsDir ?? path.join(path.dirname(path.resolve(config.runsDir)), 'projects')));
     this.handlers = {
       backend: async () => {
@@ -205,7 +207,17 @@ export class Host {
    */
   private async runJob(req: EvaluateRequest | AdaptRequest, job: WorkerJob, prepared = false): Promise<Response<'adapt'>> {
     const outDir = job.request.outDir;
-    if (!prepared && (await exists(outDir))) throw new Error(`${outDir}: a run named "${req.runName}" already exists; choose a new name (results are never overwritten)`);
+    if (!prepared) {
+      // Made now (an exclusive mkdir), not when the job leaves the queue: a second request for the
+      // same run name, queued or running, is refused at once.
+      await mkdir(path.dirname(outDir), { recursive: true });
+      try {
+        await mkdir(outDir);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new Error(`${outDir}: a run named "${req.runName}" already exists; choose a new name (results are never overwritten)`);
+        throw err;
+      }
+    }
     try {
       return await this.jobs.run(req.jobId, job, (e) => {
         for (const fn of this.listeners) fn({ ...e, jobId: req.jobId });
