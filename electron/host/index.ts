@@ -38,6 +38,13 @@ type Handlers = { [K in OperationName]: (req: Request<K>) => Promise<Response<K>
 
 const exists = (p: string): Promise<boolean> => stat(p).then(() => true, () => false);
 
+/** The error for a run name already taken: by a finished run, or by the folder of one that did not finish. */
+async function runExistsError(outDir: string, runName: string): Promise<Error> {
+  return (await isRunComplete(outDir))
+    ? new Error(`${outDir}: a run named "${runName}" already exists; choose a new name (results are never overwritten)`)
+    : new Error(`${outDir}: a run named "${runName}" was started but did not finish (no run-complete.json), or is queued or running; choose a new name, or delete the folder if no job is using it`);
+}
+
 const decoderSpec = (d: DecoderSettings | undefined): DecoderSpec | undefined => (d ? { ...d } : undefined);
 
 /** The registry as the method picker shows it (no engine code reaches the renderer). */
@@ -143,7 +150,7 @@ export class Host {
     const outDir = req.fromProject ? path.join(await this.projects.requireProject(req.fromProject), 'runs', req.runName) : this.runDir(req.runName);
     let manifests = { adapt: req.adaptManifest, test: req.testManifest, unlabelled: req.unlabelledManifest };
     if (req.fromProject) {
-      if (await exists(outDir)) throw new Error(`${outDir}: a run named "${req.runName}" already exists; choose a new name (results are never overwritten)`);
+      if (await exists(outDir)) throw await runExistsError(outDir, req.runName);
       try {
         const s = await this.projects.writeSplits(req.fromProject, outDir);
         if ((req.method?.pseudoRounds !== undefined || req.method?.pseudoThreshold !== undefined) && !s.unlabelled) {
@@ -214,7 +221,7 @@ export class Host {
       try {
         await mkdir(outDir);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new Error(`${outDir}: a run named "${req.runName}" already exists; choose a new name (results are never overwritten)`);
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw await runExistsError(outDir, req.runName);
         throw err;
       }
     }

@@ -130,3 +130,24 @@ describe('run-completion marker: incomplete runs are never taken for finished on
     await expect(score({ refFile: ref, hypFile: hyp, outDir: out })).rejects.toThrow(`${out}: already holds a finished run`);
   });
 });
+
+describe('host: a run name taken by an unfinished run', () => {
+  it('says the run did not finish instead of calling it a finished run', async () => {
+    const tmp = await mkdtemp(path.join(tmpdir(), 'studio-runs-name-'));
+    const host = new Host({ modelsDir: path.join(tmp, 'models'), runsDir: path.join(tmp, 'runs') });
+    try {
+      await partialRun(path.join(tmp, 'runs', 'half'), 'report', 'm');
+      await partialRun(path.join(tmp, 'runs', 'done'), 'marker', 'm');
+      const req = { jobId: 'j', modelDir: path.join(tmp, 'models', 'x'), testManifest: path.join(tmp, 't.jsonl') };
+      await expect(host.call('evaluate', { ...req, runName: 'half' })).rejects.toThrow(
+        `${path.join(tmp, 'runs', 'half')}: a run named "half" was started but did not finish (no run-complete.json), or is queued or running; choose a new name, or delete the folder if no job is using it`,
+      );
+      await expect(host.call('evaluate', { ...req, runName: 'done' })).rejects.toThrow(`${path.join(tmp, 'runs', 'done')}: a run named "done" already exists; choose a new name`);
+      // Neither folder was touched.
+      expect((await readdir(path.join(tmp, 'runs', 'half'))).sort()).toEqual(['model', 'p-adapt.jsonl', 'report.json']);
+    } finally {
+      await host.dispose();
+      await rm(tmp, { recursive: true, force: true });
+    }
+  });
+});
