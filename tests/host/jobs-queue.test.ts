@@ -10,6 +10,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { JobCancelledError, JobRunner, type WorkerJob } from '../../electron/host/jobs';
+import { Host } from '../../electron/host';
 import { MAX_RUNNING_JOBS, type JobProgress } from '../../electron/contract';
 
 const FAKE_WORKER = `
@@ -95,5 +96,29 @@ describe('job queue', () => {
 
   it('refuses a limit below 1', () => {
     expect(() => new JobRunner({ file: 'x.js' }, 0)).toThrow('JobRunner: maxRunning must be an integer >= 1, not 0');
+  });
+
+  it('the host sends the queued state with the job id, and reserves the run name while a job waits', async () => {
+    const host = new Host({ modelsDir: path.join(tmp, 'models'), runsDir: path.join(tmp, 'runs'), worker: { file: path.join(tmp, 'fake-worker.js') }, maxRunningJobs: 1 });
+    try {
+      const events: JobProgress[] = [];
+      host.onProgress((e) => events.push(e));
+      const req = (jobId: string, runName: string) => ({ jobId, modelDir: path.join(tmp, 'm'), testManifest: path.join(tmp, 't.jsonl'), runName });
+      const first = host.call('evaluate', req('h1', 'run-1'));
+      const second = host.call('evaluate', req('h2', 'run-2'));
+      await until(() => events.some((e) => e.jobId === 'h2'), 'the queued event of h2');
+      expect(events.filter((e) => e.jobId === 'h2')).toEqual([{ jobId: 'h2', phase: 'queued', label: 'waiting for a free job slot (one job runs at a time)', done: 0, total: 0, queuePosition: 1 }]);
+      // The queued job's run folder exists already: the same name is refused at once.
+      await expect(host.call('evaluate', req('h3', 'run-2'))).rejects.toThrow(`${path.join(tmp, 'runs', 'run-2')}: a run named "run-2" was started but did not finish (no run-complete.json), or is queued or running`);
+      await until(() => existsSync(path.join(tmp, 'runs', 'run-1.started')), 'h1 to start');
+      await writeFile(path.join(tmp, 'runs', 'run-1.go'), '');
+      await first;
+      await until(() => existsSync(path.join(tmp, 'runs', 'run-2.started')), 'h2 to start');
+      expect(events.filter((e) => e.jobId === 'h2' && e.phase === 'queued').map((e) => (e.phase === 'queued' ? e.queuePosition : -1))).toEqual([1, 0]);
+      await writeFile(path.join(tmp, 'runs', 'run-2.go'), '');
+      await second;
+    } finally {
+      await host.dispose();
+    }
   });
 });
