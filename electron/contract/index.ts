@@ -422,8 +422,26 @@ export interface Operations {
   readProjectAudio: { request: { project: string; path: string }; response: ProjectAudio };
 }
 
-/** A progress event of one job. */
-export type JobProgress = ProgressEvent & { jobId: string };
+/**
+ * The event of a job waiting for a free slot (the host runs at most MAX_RUNNING_JOBS jobs at once;
+ * later ones wait in a first-come queue). Sent when the job is queued and whenever its place changes;
+ * `queuePosition` 1 = next to start; 0 = leaving the queue now (its worker is starting).
+ */
+export interface QueuedEvent {
+  phase: 'queued';
+  label: string;
+  done: 0;
+  total: 0;
+  queuePosition: number;
+  loss?: undefined;
+  message?: string;
+}
+
+/** Jobs that run at the same time in one host (Electron app or browser-mode server); later ones are queued. */
+export const MAX_RUNNING_JOBS = 2;
+
+/** A progress event of one job: the engine's progress, or its place in the queue. */
+export type JobProgress = (ProgressEvent | QueuedEvent) & { jobId: string };
 
 export interface Events {
   progress: JobProgress;

@@ -17,6 +17,7 @@ import { describeDecoder } from './decode/recognize';
 import { runAdaptation, type AdaptJobRequest } from './adapt/job';
 import { reportHeader, scoringInfo, setReport, utteranceRows, type Report } from './score/report';
 import { writeReport } from './score/writers';
+import { ensureFreeRunDir } from './score/run-complete';
 import { PROFILES, scoreUtterance, type NormalizationProfile } from './score';
 import { matchById, readTranscripts } from './score/match';
 export { loadProfile, PROFILES, type NormalizationProfile, type ProfileName } from './score';
@@ -51,13 +52,8 @@ const secondsSince = (t0: number): number => Number(((performance.now() - t0) / 
 /** Decoding real-time factor of a set: (acoustic model + decoder seconds) / audio seconds. */
 const rtf = (r: SetResult): number => Number(((r.seconds.acoustic + r.seconds.decode) / Math.max(r.audioSeconds, 1e-9)).toFixed(5));
 
-async function ensureFreeOutDir(outDir: string): Promise<void> {
-  const exists = await stat(path.join(outDir, 'report.json')).then(
-    () => true,
-    () => false,
-  );
-  if (exists) throw new Error(`${outDir}: already holds a report.json; choose a new --out folder (results are never overwritten)`);
-}
+/** Fail fast, before loading or training anything, when outDir holds a finished or incomplete run. */
+const ensureFreeOutDir = ensureFreeRunDir;
 
 /**
  * Score a model on a test set and write `outDir/report.json` (`test.before` only).

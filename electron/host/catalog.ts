@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseCard } from '../engine/model/card';
 import { readManifest as readManifestFile } from '../engine/corpus/manifest';
 import { REPORT_FORMAT, REPORT_VERSION, upgradeReport } from '../engine/score/report';
+import { isRunComplete, readRunComplete } from '../engine/score/run-complete';
 import type { ManifestRow, ModelEntry, Report, RunEntry } from '../contract';
 
 const isFile = (p: string): Promise<boolean> => stat(p).then((s) => s.isFile(), () => false);
@@ -40,6 +41,7 @@ const folders = (runs: string | RunsFolder[]): RunsFolder[] => (typeof runs === 
 /**
  * Base models (folders of `modelsDir` holding card.json or model.json), then adapted models of runs
  * (`runs`: the studio's runs folder, or several runs folders: the studio's and the projects').
+ * Adapted models of incomplete runs (no run-complete.json: stopped, failed or still running) are left out.
  */
 export async function listModels(modelsDir: string, runs: string | RunsFolder[]): Promise<ModelEntry[]> {
   const out: ModelEntry[] = [];
@@ -49,6 +51,7 @@ export async function listModels(modelsDir: string, runs: string | RunsFolder[])
   }
   for (const f of folders(runs)) {
     for (const run of await subfolders(f.dir)) {
+      if (!(await isRunComplete(path.join(f.dir, run)))) continue;
       const m = await modelEntry(path.join(f.dir, run, 'model'), 'adapted', run, f.project);
       if (m) out.push(m);
     }
@@ -75,14 +78,27 @@ export async function readReportFile(file: string): Promise<Report> {
   return upgradeReport(raw as { version: number } & Record<string, unknown>);
 }
 
-/** Finished runs (folders of the runs folders holding report.json), newest first. Unreadable reports are skipped. */
+/**
+ * A finished run's report: the run folder must hold run-complete.json (written last), then report.json.
+ * @throws Error naming the file: the marker missing (the run did not finish) or damaged, or the
+ *   report's own errors (readReportFile)
+ */
+export async function readRunReport(runDir: string): Promise<Report> {
+  await readRunComplete(runDir);
+  return readReportFile(path.join(runDir, 'report.json'));
+}
+
+/**
+ * Finished runs (folders of the runs folders holding run-complete.json and report.json), newest
+ * first. Incomplete runs and unreadable reports are skipped.
+ */
 export async function listRuns(runs: string | RunsFolder[]): Promise<RunEntry[]> {
   const out: RunEntry[] = [];
   for (const f of folders(runs)) for (const name of await subfolders(f.dir)) {
     const dir = path.join(f.dir, name);
     if (!(await isFile(path.join(dir, 'report.json')))) continue;
     try {
-      const r = await readReportFile(path.join(dir, 'report.json'));
+      const r = await readRunReport(dir);
       out.push({
         name,
         ...(f.project ? { project: f.project } : {}),

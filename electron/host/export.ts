@@ -9,6 +9,7 @@ import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { NAME_PATTERN, type ExportedModel } from '../contract';
+import { readRunComplete } from '../engine/score/run-complete';
 
 const isFile = (p: string): Promise<boolean> => stat(p).then((s) => s.isFile(), () => false);
 const isDir = (p: string): Promise<boolean> => stat(p).then((s) => s.isDirectory(), () => false);
@@ -24,14 +25,15 @@ const REPORT_FILES = ['report.json', 'report.html', 'utterances.csv'];
  * @param runDir the run folder (holding `model/` and report.json)
  * @param exportsRoot the exports folder (created when missing)
  * @param name the new folder's name (NAME_PATTERN)
- * @throws Error naming the folder: a bad name, a run without an adapted model or report, or an
- *   export of that name that already exists
+ * @throws Error naming the folder: a bad name, a run without an adapted model, an incomplete run (no
+ *   run-complete.json), or an export of that name that already exists
  */
 export async function exportModel(runDir: string, exportsRoot: string, name: string): Promise<ExportedModel> {
   if (!NAME_PATTERN.test(name)) throw new Error(`export name "${name}" may hold only letters, digits, ".", "_" and "-" (1-64 characters, no leading dot)`);
   const modelDir = path.join(runDir, 'model');
   if (!(await isFile(path.join(modelDir, 'model.json')))) throw new Error(`${modelDir}: no adapted model (model.json not found)`);
-  if (!(await isFile(path.join(runDir, 'report.json')))) throw new Error(`${runDir}: no report.json (the run has not finished)`);
+  // A run is finished only when its completion marker is there (written last, after the report files).
+  await readRunComplete(runDir);
   const root = path.resolve(exportsRoot);
   const target = path.join(root, name);
   if (path.dirname(target) !== root) throw new Error(`export name "${name}" leaves the exports folder`);

@@ -3,7 +3,7 @@
  * (electron/main/ipc.ts) and the browser-mode server (electron/server/). Every payload is validated
  * with the contract's schemas; long jobs run in worker threads (jobs.ts); results are plain data.
  */
-import { readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { backendInfo } from '../engine';
 import { parseRequest } from '../contract/schemas';
@@ -11,8 +11,9 @@ import { NAME_PATTERN, type AdaptRequest, type DecoderSettings, type EvaluateReq
 import type { AdaptConfig, DecoderSpec } from '../engine';
 import { METHODS, METHOD_NAMES } from '../engine/adapt/methods';
 import { JobRunner, type WorkerEntry, type WorkerJob } from './jobs';
-import { listModels, listRuns, readManifestRows, readReportFile, type RunsFolder } from './catalog';
+import { listModels, listRuns, readManifestRows, readRunReport, type RunsFolder } from './catalog';
 import { exportModel } from './export';
+import { isRunComplete } from '../engine/score/run-complete';
 import { ProjectStore } from './projects';
 
 export { JobCancelledError } from './jobs';
@@ -29,11 +30,20 @@ export interface HostConfig {
   exportsDir?: string;
   /** Built worker script; default: worker.ts run with tsx (development, browser mode, tests). */
   worker?: WorkerEntry;
+  /** Jobs (evaluate, adapt) running at once; later ones are queued. Default MAX_RUNNING_JOBS (2). */
+  maxRunningJobs?: number;
 }
 
 type Handlers = { [K in OperationName]: (req: Request<K>) => Promise<Response<K>> };
 
 const exists = (p: string): Promise<boolean> => stat(p).then(() => true, () => false);
+
+/** The error for a run name already taken: by a finished run, or by the folder of one that did not finish. */
+async function runExistsError(outDir: string, runName: string): Promise<Error> {
+  return (await isRunComplete(outDir))
+    ? new Error(`${outDir}: a run named "${runName}" already exists; choose a new name (results are never overwritten)`)
+    : new Error(`${outDir}: a run named "${runName}" was started but did not finish (no run-complete.json), or is queued or running; choose a new name, or delete the folder if no job is using it`);
+}
 
 const decoderSpec = (d: DecoderSettings | undefined): DecoderSpec | undefined => (d ? { ...d } : undefined);
 
@@ -74,7 +84,7 @@ export class Host {
   readonly projects: ProjectStore;
 
   constructor(readonly config: HostConfig) {
-    this.jobs = new JobRunner(config.worker);
+    this.jobs = new JobRunner(config.worker, config.maxRunningJobs);
     this.projects = new ProjectStore(path.resolve(config.projectsDir ?? path.join(path.dirname(path.resolve(config.runsDir)), 'projects')));
     this.handlers = {
       backend: async () => {
@@ -87,7 +97,7 @@ export class Host {
       cancel: async (req) => ({ cancelled: await this.jobs.cancel(req.jobId) }),
       listModels: async () => listModels(config.modelsDir, await this.runsFolders()),
       listRuns: async () => listRuns(await this.runsFolders()),
-      readReport: async (req) => readReportFile(path.join(await this.runDirOf(req.runName, req.project), 'report.json')),
+      readReport: async (req) => readRunReport(await this.runDirOf(req.runName, req.project)),
       exportModel: async (req) => exportModel(await this.runDirOf(req.run, req.project), this.exportsDir, req.name),
       // Native dialogs exist in the desktop app only: electron/main/ipc.ts answers this operation there.
       chooseFile: async () => ({ available: false }),
@@ -140,7 +150,7 @@ export class Host {
     const outDir = req.fromProject ? path.join(await this.projects.requireProject(req.fromProject), 'runs', req.runName) : this.runDir(req.runName);
     let manifests = { adapt: req.adaptManifest, test: req.testManifest, unlabelled: req.unlabelledManifest };
     if (req.fromProject) {
-      if (await exists(outDir)) throw new Error(`${outDir}: a run named "${req.runName}" already exists; choose a new name (results are never overwritten)`);
+      if (await exists(outDir)) throw await runExistsError(outDir, req.runName);
       try {
         const s = await this.projects.writeSplits(req.fromProject, outDir);
         if ((req.method?.pseudoRounds !== undefined || req.method?.pseudoThreshold !== undefined) && !s.unlabelled) {
@@ -204,13 +214,23 @@ export class Host {
    */
   private async runJob(req: EvaluateRequest | AdaptRequest, job: WorkerJob, prepared = false): Promise<Response<'adapt'>> {
     const outDir = job.request.outDir;
-    if (!prepared && (await exists(outDir))) throw new Error(`${outDir}: a run named "${req.runName}" already exists; choose a new name (results are never overwritten)`);
+    if (!prepared) {
+      // Made now (an exclusive mkdir), not when the job leaves the queue: a second request for the
+      // same run name, queued or running, is refused at once.
+      await mkdir(path.dirname(outDir), { recursive: true });
+      try {
+        await mkdir(outDir);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw await runExistsError(outDir, req.runName);
+        throw err;
+      }
+    }
     try {
       return await this.jobs.run(req.jobId, job, (e) => {
         for (const fn of this.listeners) fn({ ...e, jobId: req.jobId });
       });
     } catch (err) {
-      if (!(await exists(path.join(outDir, 'report.json')))) await rm(outDir, { recursive: true, force: true });
+      if (!(await isRunComplete(outDir))) await rm(outDir, { recursive: true, force: true });
       throw err;
     }
   }

@@ -1,7 +1,8 @@
 /**
  * Long-running engine jobs off the UI thread: each evaluate/adapt job runs in its own
- * worker_threads Worker (worker.ts) that calls the engine facade and posts progress. Cancelling
- * terminates the worker. Used by the Electron main process and by the browser-mode server alike.
+ * worker_threads Worker (worker.ts) that calls the engine facade and posts progress; at most
+ * MAX_RUNNING_JOBS (2) run at once, later ones wait in a queue. Cancelling terminates the worker
+ * (or takes the job out of the queue). Used by the Electron main process and by the browser-mode server alike.
  *
  * The worker is TypeScript. Under tsx or vitest (development, browser mode, tests) a small bootstrap
  * registers tsx's ESM loader inside the worker thread and then imports worker.ts (Node 20 does not
@@ -13,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sourceEntry, startWorker, type WorkerEntry } from '../engine/util/module-worker';
 import type { AdaptRequest as EngineAdaptRequest, EvaluateRequest as EngineEvaluateRequest, ProgressEvent, Report } from '../engine';
+import { MAX_RUNNING_JOBS, type QueuedEvent } from '../contract';
 
 /** What the worker receives as workerData: an engine request without its callback. */
 export type WorkerJob =
@@ -45,27 +47,72 @@ interface Running {
   cancelled: boolean;
 }
 
-/** Runs jobs in worker threads, one worker per job. */
+interface Waiting {
+  jobId: string;
+  start: () => void;
+  cancel: () => void;
+  onQueued: (e: QueuedEvent) => void;
+  /** Last position reported (events only when it changes). */
+  position: number;
+}
+
+/**
+ * Runs jobs in worker threads, one worker per job, at most `maxRunning` at a time (default
+ * MAX_RUNNING_JOBS: each job holds its model, features and decoder state, about 150 MB for an
+ * evaluation and more for training, and the machine's cores are shared). Later jobs wait in a
+ * first-come queue and get `queued` events with their place.
+ */
 export class JobRunner {
   private readonly running = new Map<string, Running>();
+  private readonly queue: Waiting[] = [];
 
-  constructor(private readonly entry: WorkerEntry = sourceWorkerEntry()) {}
+  constructor(
+    private readonly entry: WorkerEntry = sourceWorkerEntry(),
+    readonly maxRunning: number = MAX_RUNNING_JOBS,
+  ) {
+    if (!(Number.isInteger(maxRunning) && maxRunning >= 1)) throw new Error(`JobRunner: maxRunning must be an integer >= 1, not ${maxRunning}`);
+  }
 
   /** Ids of the jobs running now. */
   get jobIds(): string[] {
     return [...this.running.keys()];
   }
 
+  /** Ids of the jobs waiting, next first. */
+  get queuedIds(): string[] {
+    return this.queue.map((w) => w.jobId);
+  }
+
   /**
-   * Run one job to its end.
-   * @param onProgress called on the calling thread for each progress event of the job
+   * Run one job to its end: at once when fewer than `maxRunning` jobs run, else after the jobs
+   * queued before it.
+   * @param onProgress called on the calling thread for each progress event of the job, and with
+   *   QueuedEvents while it waits (see QueuedEvent)
    * @returns the job's report
-   * @throws Error `job <id>: already running` for a duplicate id; JobCancelledError when cancelled;
-   *   the engine's one-line error message when the job fails; `job <id>: worker stopped (exit code N)`
-   *   when the worker dies without an answer
+   * @throws Error `job <id>: already running` for a duplicate id (running or queued);
+   *   JobCancelledError when cancelled (running or queued); the engine's one-line error message
+   *   when the job fails; `job <id>: worker stopped (exit code N)` when the worker dies without an
+   *   answer
    */
-  run(jobId: string, job: WorkerJob, onProgress: (e: ProgressEvent) => void): Promise<Report> {
-    if (this.running.has(jobId)) return Promise.reject(new Error(`job ${jobId}: already running`));
+  run(jobId: string, job: WorkerJob, onProgress: (e: ProgressEvent | QueuedEvent) => void): Promise<Report> {
+    if (this.running.has(jobId) || this.queue.some((w) => w.jobId === jobId)) return Promise.reject(new Error(`job ${jobId}: already running`));
+    if (this.running.size < this.maxRunning && this.queue.length === 0) return this.start(jobId, job, onProgress);
+    return new Promise<Report>((resolve, reject) => {
+      this.queue.push({
+        jobId,
+        position: 0,
+        onQueued: onProgress,
+        start: () => {
+          onProgress(this.queuedEvent(0));
+          this.start(jobId, job, onProgress).then(resolve, reject);
+        },
+        cancel: () => reject(new JobCancelledError(jobId)),
+      });
+      this.reportPositions();
+    });
+  }
+
+  private start(jobId: string, job: WorkerJob, onProgress: (e: ProgressEvent) => void): Promise<Report> {
     return new Promise<Report>((resolve, reject) => {
       const worker = startWorker(this.entry, job);
       const state: Running = { worker, cancelled: false };
@@ -76,6 +123,7 @@ export class JobRunner {
         settled = true;
         this.running.delete(jobId);
         f();
+        this.startNext();
       };
       worker.on('message', (m: WorkerMessage) => {
         if (m.type === 'progress') {
@@ -93,11 +141,34 @@ export class JobRunner {
     });
   }
 
+  /** Start queued jobs while slots are free, then tell the rest their new places. */
+  private startNext(): void {
+    while (this.running.size < this.maxRunning && this.queue.length > 0) this.queue.shift()!.start();
+    this.reportPositions();
+  }
+
+  private reportPositions(): void {
+    this.queue.forEach((w, i) => {
+      if (w.position !== i + 1) {
+        w.position = i + 1;
+        w.onQueued(this.queuedEvent(i + 1));
+      }
+    });
+  }
+
   /**
-   * Cancel a running job: its worker is terminated and `run` rejects with JobCancelledError.
-   * @returns false when no job with this id is running
+   * Cancel a job: a running job's worker is terminated, a queued job leaves the queue; either way
+   * `run` rejects with JobCancelledError.
+   * @returns false when no job with this id is running or queued
    */
   async cancel(jobId: string): Promise<boolean> {
+    const i = this.queue.findIndex((w) => w.jobId === jobId);
+    if (i >= 0) {
+      const [w] = this.queue.splice(i, 1);
+      w.cancel();
+      this.reportPositions();
+      return true;
+    }
     const r = this.running.get(jobId);
     if (!r) return false;
     r.cancelled = true;
@@ -105,8 +176,14 @@ export class JobRunner {
     return true;
   }
 
-  /** Terminate every running job (app shutdown). */
+  private queuedEvent(position: number): QueuedEvent {
+    const slots = this.maxRunning > 1 ? `${this.maxRunning} jobs run at a time` : 'one job runs at a time';
+    return { phase: 'queued', label: position === 0 ? 'starting' : `waiting for a free job slot (${slots})`, done: 0, total: 0, queuePosition: position };
+  }
+
+  /** Cancel every queued job, then terminate every running one (app shutdown). */
   async cancelAll(): Promise<void> {
+    for (const w of this.queue.splice(0)) w.cancel();
     await Promise.all(this.jobIds.map((id) => this.cancel(id)));
   }
 }

@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { encodeWav16 } from '../engine/audio/wav';
+import { encodeWav16Sliced } from '../engine/audio/wav';
 import { FORMATS } from '../engine/corpus';
 import { nemoLine } from '../engine/corpus/nemo';
 import { createProject, importIntoProject, MANIFEST_FILE, openProject, PROJECT_FILE, type OpenProject, type ProjectFile } from '../engine/corpus/project';
@@ -40,24 +40,37 @@ const TAKE_PATTERN = /^take-(\d+)(?:\.[A-Za-z0-9]+)?$/;
 
 const isFile = (p: string): Promise<boolean> => stat(p).then((s) => s.isFile(), () => false);
 
-/** A take's samples from base64 of Float32 little-endian. @throws Error on a non-finite sample */
-export function decodeTakeSamples(b64: string): Float32Array {
-  const buf = Buffer.from(b64, 'base64');
-  if (buf.length % 4 !== 0 || buf.length === 0) throw new Error(`samples: ${buf.length} bytes is not a whole number of Float32 samples`);
-  const out = new Float32Array(buf.length / 4);
-  for (let i = 0; i < out.length; i++) {
-    const v = buf.readFloatLE(i * 4);
-    if (!Number.isFinite(v)) throw new Error(`samples: sample ${i} is ${v} (expected finite values in [-1, 1])`);
-    out[i] = v;
-  }
-  return out;
-}
+/** Samples handled between yields to the event loop while saving a take (1 s at 48 kHz). */
+const TAKE_SLICE_SAMPLES = 48_000;
 
-/** Peak level in dBFS; null for all-zero samples. */
-export function peakDbfs(samples: Float32Array): number | null {
+/**
+ * A take's samples from base64 of Float32 little-endian, decoded in slices of TAKE_SLICE_SAMPLES
+ * with a yield to the event loop between them (a 60 s take at 48 kHz is 15 MB of base64: decoded
+ * at once it held the host's event loop for about a second).
+ * @returns the samples and their peak level in dBFS (null for silence)
+ * @throws Error `samples: N bytes is not a whole number of Float32 samples`; `samples: sample i is
+ *   NaN (expected finite values in [-1, 1])`
+ */
+export async function decodeTakeSamples(b64: string): Promise<{ samples: Float32Array; peakDbfs: number | null }> {
+  const bytes = Buffer.byteLength(b64, 'base64');
+  if (bytes % 4 !== 0 || bytes === 0) throw new Error(`samples: ${bytes} bytes is not a whole number of Float32 samples`);
+  const out = new Float32Array(bytes / 4);
+  // 3 samples = 12 bytes = 16 base64 characters: slices of whole samples and whole base64 quanta.
+  const sliceChars = (TAKE_SLICE_SAMPLES / 3) * 16;
   let peak = 0;
-  for (let i = 0; i < samples.length; i++) peak = Math.max(peak, Math.abs(samples[i]));
-  return peak > 0 ? 20 * Math.log10(peak) : null;
+  let i = 0;
+  for (let at = 0; at < b64.length; at += sliceChars) {
+    const buf = Buffer.from(b64.slice(at, at + sliceChars), 'base64');
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+    for (let o = 0; o + 4 <= buf.length; o += 4, i++) {
+      const v = view.getFloat32(o, true);
+      if (!Number.isFinite(v)) throw new Error(`samples: sample ${i} is ${v} (expected finite values in [-1, 1])`);
+      out[i] = v;
+      peak = Math.max(peak, Math.abs(v));
+    }
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return { samples: out, peakDbfs: peak > 0 ? 20 * Math.log10(peak) : null };
 }
 
 export class ProjectStore {
@@ -165,7 +178,7 @@ export class ProjectStore {
 
   saveTake(req: SaveTakeRequest): Promise<SavedTake> {
     return this.locked(req.project, async () => {
-      const samples = decodeTakeSamples(req.samples);
+      const { samples, peakDbfs } = await decodeTakeSamples(req.samples);
       const dir = await this.requireProject(req.project);
       const opened = await openProject(dir, { verify: false });
       const manifestFile = path.join(dir, MANIFEST_FILE);
@@ -180,7 +193,7 @@ export class ProjectStore {
       while (ids.has(id) || (await stat(path.join(audioDir, `${id}.wav`)).then(() => true, () => false))) id = `take-${String(++n).padStart(4, '0')}`;
       const rel = `audio/${id}.wav`;
       const file = path.join(dir, rel);
-      const wav = encodeWav16(samples, req.sampleRateHz);
+      const wav = await encodeWav16Sliced(samples, req.sampleRateHz, TAKE_SLICE_SAMPLES);
       await writeFileAtomic(file, wav);
       const durationSec = samples.length / req.sampleRateHz;
       const utt: Utterance = {
@@ -210,7 +223,7 @@ export class ProjectStore {
         throw err;
       }
       const after = await openProject(dir, { verify: false });
-      return { id, audioPath: file, relPath: rel, durationSec, sampleRateHz: req.sampleRateHz, peakDbfs: peakDbfs(samples), project: this.info(req.project, after, false) };
+      return { id, audioPath: file, relPath: rel, durationSec, sampleRateHz: req.sampleRateHz, peakDbfs, project: this.info(req.project, after, false) };
     });
   }
 

@@ -2,7 +2,8 @@
  * Worker-thread entry of one engine job (evaluate or adapt). The parent (jobs.ts) passes the engine
  * request as `workerData`; this thread posts progress events and finally the report or the error.
  * Cancelling = the parent terminating this thread; the engine writes models and reports atomically
- * at the very end, so a terminated job leaves no half-written model behind.
+ * at the very end and marks the run complete (run-complete.json) last, so a terminated job leaves
+ * no half-written model behind and never a run that looks finished.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { adapt, evaluate, type ProgressEvent } from '../engine';

@@ -2,10 +2,17 @@
 import { app, BrowserWindow, ipcMain, session } from 'electron';
 import path from 'node:path';
 import { registerIpc } from './ipc';
+import { guardWebContents, permissionAllowed, permissionCheckAllowed, studioPage } from './policy';
 import { Host } from '../host';
 import { CONTENT_SECURITY_POLICY } from '../server/security';
 
 let win: BrowserWindow | null = null;
+
+// The studio's page: the built renderer; the dev server's URL only in development (policy.ts).
+const page = studioPage(path.join(__dirname, '../renderer/index.html'), process.env.ELECTRON_RENDERER_URL, app.isPackaged);
+
+// Every webContents (the window's and any other): no webviews, no new windows, no navigation.
+app.on('web-contents-created', (_e, contents) => guardWebContents(contents));
 
 function createWindow(): void {
   win = new BrowserWindow({
@@ -19,16 +26,16 @@ function createWindow(): void {
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
+      webviewTag: false,
     },
   });
-  win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
-  win.webContents.on('will-navigate', (e) => e.preventDefault());
-  if (process.env.ELECTRON_RENDERER_URL) void win.loadURL(process.env.ELECTRON_RENDERER_URL);
-  else void win.loadFile(path.join(__dirname, '../renderer/index.html'));
+  void win.loadURL(page.url);
 }
 
 app.whenReady().then(() => {
-  session.defaultSession.setPermissionRequestHandler((_wc, permission, cb) => cb(permission === 'media'));
+  // Microphone only (no camera, no screen, no other permission), for the studio's own page.
+  session.defaultSession.setPermissionRequestHandler((_wc, permission, cb, details) => cb(permissionAllowed(permission, details, page)));
+  session.defaultSession.setPermissionCheckHandler((_wc, permission, _origin, details) => permissionCheckAllowed(permission, details, page));
   session.defaultSession.webRequest.onHeadersReceived((details, cb) =>
     cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } }),
   );
@@ -40,7 +47,7 @@ app.whenReady().then(() => {
     // Built by electron-vite next to this file (see electron.vite.config.ts).
     worker: { file: path.join(__dirname, 'worker.js') },
   });
-  registerIpc(ipcMain, host, () => win?.webContents ?? null);
+  registerIpc(ipcMain, host, () => win?.webContents ?? null, page);
   app.on('before-quit', () => void host.dispose());
   createWindow();
 });

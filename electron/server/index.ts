@@ -9,8 +9,10 @@
  *   need no token (they hold no data).
  * - `POST /api/<operation>` with a JSON body -> 200 and the JSON response; 400 `{error}` for
  *   malformed JSON or a payload that fails the contract's schema (the same validation as the
- *   Electron IPC table); 404 for an unknown operation; 409 for a cancelled job; 422 `{error}` when
- *   the operation fails (the engine's one-line message, naming the file).
+ *   Electron IPC table); 404 for an unknown operation; 409 for a cancelled job; 413 `{error}` for a
+ *   body over the limit (1 MiB; saveTake: its schema's longest take), answered once the body has
+ *   arrived (a body over 64 MiB is cut off instead); 422 `{error}` when the operation fails (the
+ *   engine's one-line message, naming the file).
  * - `GET /api/events` is a server-sent event stream of every job's progress (`event: progress`).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -77,18 +79,41 @@ class HttpError extends Error {
   }
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
+/**
+ * Past this many bytes an over-limit body is no longer read to its end: the connection is dropped.
+ * Below it the rest of the body is read and discarded, so the client, still sending, receives the
+ * 413 answer instead of a reset connection (closing a socket with unread data resets it).
+ */
+const DRAIN_LIMIT_BYTES = 64 << 20;
+
+const mib = (bytes: number): string => `${Number((bytes / 2 ** 20).toFixed(2))} MiB`;
+
+/**
+ * Read a request body as text.
+ * @throws HttpError 413 `<op>: request body larger than N bytes (X MiB)` once the whole body has
+ *   arrived (when it exceeds `limit`); for a body past DRAIN_LIMIT_BYTES (or a Content-Length
+ *   saying so) the request is destroyed as well
+ */
+function readBody(req: IncomingMessage, limit: number, op: string): Promise<string> {
   return new Promise((resolve, reject) => {
+    const tooLarge = (): HttpError => new HttpError(413, `${op}: request body larger than ${limit} bytes (${mib(limit)})`);
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > DRAIN_LIMIT_BYTES) {
+      reject(tooLarge());
+      req.destroy();
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > limit) {
-        reject(new HttpError(413, `request body larger than ${limit} bytes`));
+      if (size > DRAIN_LIMIT_BYTES) {
+        reject(tooLarge());
         req.destroy();
-      } else chunks.push(c);
+      } else if (size <= limit) chunks.push(c);
+      else chunks.length = 0; // over the limit: keep reading to the end, keep nothing
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => (size > limit ? reject(tooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))));
     req.on('error', reject);
   });
 }
@@ -164,7 +189,7 @@ export async function startServer(config: ServerConfig): Promise<StudioServer> {
     if (req.method !== 'POST') throw new HttpError(405, `use POST for /api/${op}`);
     if (!(req.headers['content-type'] ?? '').startsWith('application/json')) throw new HttpError(415, 'send the request as application/json');
     // A recorded take is sent as base64 samples: its own, larger limit (the schema bounds it exactly).
-    const text = await readBody(req, op === 'saveTake' ? Math.max(limit, MAX_TAKE_BASE64_CHARS + 4096) : limit);
+    const text = await readBody(req, op === 'saveTake' ? Math.max(limit, MAX_TAKE_BASE64_CHARS + 4096) : limit, op);
     let payload: unknown;
     try {
       payload = text.trim() ? JSON.parse(text) : {};

@@ -32,7 +32,7 @@ describe('CLI', () => {
     // refuses to overwrite an earlier result
     const again = cli(['evaluate', '--model', 'models/digits-base', '--test', manifest, '--out', path.join(dir, 'out')]);
     expect(again.status).not.toBe(0);
-    expect(again.stderr).toMatch(/already holds a report\.json/);
+    expect(again.stderr).toMatch(/already holds a finished run; choose a new --out folder/);
   });
 
   it('bad input: non-zero exit and a one-line reason naming the file', async () => {

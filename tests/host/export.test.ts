@@ -1,7 +1,8 @@
 /**
  * Exporting an adapted model (exportModel) and runs stored in a project's runs/ (listRuns,
  * listModels, readReport with a project). Run folders are made by hand here (no training): the
- * export copies files and does not read them, and the catalog needs only a valid report.json.
+ * export copies files and does not read them, and the catalog needs only a valid report.json and
+ * the run-completion marker.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Host } from '../../electron/host';
 import { REPORT_FORMAT, REPORT_VERSION } from '../../electron/engine/score/report';
+import { writeRunComplete } from '../../electron/engine/score/run-complete';
 
 const report = (created: string, model: string) =>
   JSON.stringify({ format: REPORT_FORMAT, version: REPORT_VERSION, command: 'adapt', created, model: { name: 'base' }, adapted_model: { name: model }, test: { before: { wer: 0.5 }, after: { wer: 0.25 } } });
@@ -27,6 +29,7 @@ async function fakeRun(dir: string, created: string, model: string): Promise<voi
   await writeFile(path.join(dir, 'utterances.csv'), 'id\n');
   await writeFile(path.join(dir, 'trn', 'ref.trn'), 'one (a)\n');
   await writeFile(path.join(dir, 'base-test.jsonl'), '{}\n'); // a split manifest: not exported
+  await writeRunComplete(dir, 'adapt', ['model/', 'report.html', 'report.json', 'trn/ref.trn', 'utterances.csv']); // last, as a run does
 }
 
 describe('host: export of adapted models, and runs inside projects', () => {

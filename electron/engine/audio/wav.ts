@@ -173,20 +173,61 @@ export function sampleReader(view: DataView, bits: number, encoding: 'pcm' | 'fl
   }
 }
 
+/** The canonical 44-byte header of a mono 16-bit PCM WAV, into `out` (the same bytes as wavefile's fromScratch). */
+function writeWav16Header(view: DataView, numSamples: number, sampleRateHz: number): void {
+  const ascii = (o: number, s: string): void => {
+    for (let i = 0; i < s.length; i++) view.setUint8(o + i, s.charCodeAt(i));
+  };
+  ascii(0, 'RIFF');
+  view.setUint32(4, 36 + numSamples * 2, true);
+  ascii(8, 'WAVE');
+  ascii(12, 'fmt ');
+  view.setUint32(16, 16, true); // fmt chunk size
+  view.setUint16(20, 1, true); // PCM
+  view.setUint16(22, 1, true); // mono
+  view.setUint32(24, sampleRateHz, true);
+  view.setUint32(28, sampleRateHz * 2, true); // byte rate
+  view.setUint16(32, 2, true); // block align
+  view.setUint16(34, 16, true); // bits per sample
+  ascii(36, 'data');
+  view.setUint32(40, numSamples * 2, true);
+}
+
+/** Samples [from, to) as 16-bit PCM after the header: clipped to [-1, 1] and rounded. */
+function writePcm16(samples: Float32Array, view: DataView, from: number, to: number): void {
+  for (let i = from; i < to; i++) {
+    const v = Math.max(-1, Math.min(1, samples[i]));
+    view.setInt16(44 + 2 * i, Math.round(v < 0 ? v * 32768 : v * 32767), true);
+  }
+}
+
 /**
  * Encode mono float32 samples as a 16-bit PCM WAV (used for synthetic test audio and recordings).
- * Samples are clipped to [-1, 1] and rounded.
+ * Samples are clipped to [-1, 1] and rounded. Written directly (wavefile's fromScratch, used
+ * before, took 1.3 s for a 60 s take at 48 kHz); the bytes are the same.
  * @param samples [numSamples] float32
  * @param sampleRateHz sample rate, Hz
  * @returns the whole file's bytes
  */
 export function encodeWav16(samples: Float32Array, sampleRateHz: number): Uint8Array {
-  const int16 = new Int16Array(samples.length);
-  for (let i = 0; i < samples.length; i++) {
-    const v = Math.max(-1, Math.min(1, samples[i]));
-    int16[i] = Math.round(v < 0 ? v * 32768 : v * 32767);
+  const out = new Uint8Array(44 + samples.length * 2);
+  const view = new DataView(out.buffer);
+  writeWav16Header(view, samples.length, sampleRateHz);
+  writePcm16(samples, view, 0, samples.length);
+  return out;
+}
+
+/**
+ * encodeWav16 in slices of `sliceSamples`, yielding to the event loop between them, for a caller
+ * that must stay responsive (the host saving a recorded take). Same bytes as encodeWav16.
+ */
+export async function encodeWav16Sliced(samples: Float32Array, sampleRateHz: number, sliceSamples = 48_000): Promise<Uint8Array> {
+  const out = new Uint8Array(44 + samples.length * 2);
+  const view = new DataView(out.buffer);
+  writeWav16Header(view, samples.length, sampleRateHz);
+  for (let from = 0; from < samples.length; from += sliceSamples) {
+    writePcm16(samples, view, from, Math.min(samples.length, from + sliceSamples));
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  const wav = new (WaveFile as unknown as new () => { fromScratch: (...a: unknown[]) => void; toBuffer: () => Uint8Array })();
-  wav.fromScratch(1, sampleRateHz, '16', int16);
-  return wav.toBuffer();
+  return out;
 }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { AlignedPair } from './align';
 import type { Report, SetReport, UtteranceRow } from './report';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic';
+import { writeRunComplete } from './run-complete';
 
 const fmt = (x: number | null | undefined): string => (x === null || x === undefined ? '' : x.toFixed(4));
 
@@ -143,8 +144,13 @@ export async function writeReportFiles(outDir: string, r: Report): Promise<strin
   return written;
 }
 
-/** Write report.json and its companions (see writeReportFiles) into outDir. */
+/**
+ * Write report.json and its companions (see writeReportFiles) into outDir, then, last of all, the
+ * run-completion marker (run-complete.ts): the run's last write, so a run killed at any point before
+ * it is never taken for a finished one. An adaptation's model/ is written before this is called.
+ */
 export async function writeReport(outDir: string, r: Report): Promise<void> {
   await writeJsonAtomic(path.join(outDir, 'report.json'), r);
-  await writeReportFiles(outDir, r);
+  const files = await writeReportFiles(outDir, r);
+  await writeRunComplete(outDir, r.command, ['report.json', ...files, ...(r.command === 'adapt' ? ['model/'] : [])]);
 }
