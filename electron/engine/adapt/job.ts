@@ -201,14 +201,15 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
   };
   const disposables: tf.LayersModel[] = [base];
   try {
-    const adaptUtts: Utterance[] = req.adaptManifest ? await readManifest(req.adaptManifest) : [];
-    const unlabelledUtts: Utterance[] = req.unlabelledManifest ? await readManifest(req.unlabelledManifest) : [];
+    const readNotes: string[] = []; // manifests read as Latin-1 or UTF-16 (util/text.ts decodeText)
+    const adaptUtts: Utterance[] = req.adaptManifest ? await readManifest(req.adaptManifest, readNotes) : [];
+    const unlabelledUtts: Utterance[] = req.unlabelledManifest ? await readManifest(req.unlabelledManifest, readNotes) : [];
     // An even spread of the source-mix manifest (seeded order would also do; spread keeps every class).
-    const sourceMixAll: Utterance[] = req.sourceMixManifest ? await readManifest(req.sourceMixManifest) : [];
+    const sourceMixAll: Utterance[] = req.sourceMixManifest ? await readManifest(req.sourceMixManifest, readNotes) : [];
     const mixCount = Math.min(cfg.sourceMixCount, sourceMixAll.length);
     const sourceMixUtts = Array.from({ length: mixCount }, (_, i) => sourceMixAll[Math.floor((i * sourceMixAll.length) / Math.max(1, mixCount))]);
-    const testUtts = await readManifest(req.testManifest);
-    const sourceUtts = req.sourceTestManifest ? await readManifest(req.sourceTestManifest) : null;
+    const testUtts = await readManifest(req.testManifest, readNotes);
+    const sourceUtts = req.sourceTestManifest ? await readManifest(req.sourceTestManifest, readNotes) : null;
     const texts = adaptUtts.map((u) => u.text);
     const methodConfig = cfg.method === 'finetune' ? { topLayers: cfg.topLayers, inputTransform: cfg.inputTransform } : cfg.method === 'adapters' ? { bottleneck: cfg.bottleneck } : {};
     const prepared = (method.prepare as (b: tf.LayersModel, c: ModelCard, m: object, t: string[]) => ReturnType<typeof method.prepare>)(base, card, methodConfig, texts);
@@ -240,6 +241,9 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
     if (unlabelledUtts.length && cfg.pseudoRounds === 0 && !cfg.renormalize) {
       throw new Error(`adapt: the unlabelled set ${req.unlabelledManifest} would not be used (--pseudo-rounds 0 and no --renormalize)`);
     }
+    // Decoder files (grammar, word list, LM) are read and checked before any audio work.
+    let decoder: DecoderOptions = await buildDecoder(req.decoder, texts);
+    for (const n of readNotes) onProgress({ phase: 'adapt', label: 'manifest', done: 0, total: 1, message: `note: ${n}` });
     const tf0 = performance.now();
     const cache = defaultFeatureCache();
     const feats = (utts: Utterance[], label: string) => featurizeCorpus(utts, card.features, card.cmvnStats, onProgress, label, cache);
@@ -254,7 +258,6 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
     let features = secondsSince(tf0);
 
     const profile = req.normalization ?? PROFILES.basic;
-    let decoder: DecoderOptions = await buildDecoder(req.decoder, texts);
     const warnings = decoderWarnings(decoder, newCard);
     for (const w of warnings) onProgress({ phase: 'evaluate', label: 'decoder', done: 0, total: 1, message: `warning: ${w}` });
     // The base model's posteriors on the adaptation set, computed once for fusion tuning and word
@@ -488,6 +491,7 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
       notes: [
         `backend: ${backend.detail}`,
         ...((result?.threads ?? 1) > 1 ? [`training: data-parallel on ${result!.threads} threads (a gradient worker thread took half of each batch)`] : []),
+        ...readNotes.map((n) => `note: ${n}`),
         ...warnings.map((w) => `warning: ${w}`),
       ],
     };

@@ -71,7 +71,7 @@ async function readRows(file: string, c: ImportCollector): Promise<{ row: Record
       relax_column_count: true,
       skip_records_with_error: true,
       on_skip: (err) => {
-        c.skip(`${file}:${err?.lines ?? '?'}`, `CSV row could not be read (${err?.message ?? 'unknown error'})`);
+        c.skip(`${file}:${err?.lines ?? '?'}`, `CSV row could not be read (${err?.code ?? 'unknown error'})` /* csv-parse's message quotes the row */);
         return undefined;
       },
     }) as Record<string, string>[];

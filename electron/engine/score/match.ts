@@ -3,7 +3,7 @@
  * (`{"id": ..., "text": ...}`, or a NeMo manifest whose id is the audio file's base name), and the
  * matching of hypotheses to references by utterance id.
  */
-import { readText } from '../util/files';
+import { readTextFile } from '../util/files';
 import { readManifest } from '../corpus/manifest';
 
 export interface Transcript {
@@ -21,13 +21,16 @@ export interface Transcript {
 
 /**
  * Read a transcript file; the format follows the extension (.trn, otherwise JSON Lines).
- * trn ids "(speaker-utt)" give the speaker as the part before the first "-".
+ * trn ids "(speaker-utt)" give the speaker as the part before the first "-". Bytes are decoded by the
+ * shared rule (util/text.ts decodeText); lines are never quoted in errors.
+ * @param notes when given, receives `"<file>: not valid UTF-8; read as Latin-1"` (or a UTF-16 note)
  * @throws Error naming the file and line for malformed lines or duplicate ids
  */
-export async function readTranscripts(file: string): Promise<Transcript[]> {
+export async function readTranscripts(file: string, notes?: string[]): Promise<Transcript[]> {
   let out: Transcript[];
   if (/\.trn$/i.test(file)) {
-    const text = await readText(file);
+    const { text, note } = await readTextFile(file, 'transcript file');
+    if (note) notes?.push(`${file}: ${note}`);
     out = [];
     text.split(/\r?\n/).forEach((line, i) => {
       if (!line.trim()) return;
@@ -38,7 +41,7 @@ export async function readTranscripts(file: string): Promise<Transcript[]> {
       out.push({ id, text: m[1].trim(), ...(dash > 0 ? { speaker: id.slice(0, dash), trnUtterance: id.slice(dash + 1) } : {}) });
     });
   } else {
-    const text = await readText(file);
+    const { text, note } = await readTextFile(file, 'transcript file');
     const lines = text.split(/\r?\n/);
     const firstIndex = lines.findIndex((l) => l.trim());
     let first: unknown;
@@ -51,8 +54,9 @@ export async function readTranscripts(file: string): Promise<Transcript[]> {
       }
     }
     if (first !== null && typeof first === 'object' && 'audio_filepath' in first) {
-      out = (await readManifest(file)).map((u) => ({ id: u.id, text: u.text, speaker: u.speaker, accent: u.accent }));
+      out = (await readManifest(file, notes)).map((u) => ({ id: u.id, text: u.text, speaker: u.speaker, accent: u.accent }));
     } else {
+      if (note) notes?.push(`${file}: ${note}`);
       out = [];
       text.split(/\r?\n/).forEach((line, i) => {
         if (!line.trim()) return;
