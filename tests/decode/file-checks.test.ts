@@ -34,6 +34,11 @@ describe('decoder files are checked for their format and never echoed', () => {
     await expect(buildDecoder({ kind: 'beam', grammarFile: '/dev/zero' })).rejects.toThrow('/dev/zero: grammar file is not a regular file (a device, pipe or socket)');
     await expect(buildDecoder({ kind: 'beam', grammarFile: path.join(dir, 'nope.txt') })).rejects.toThrow(`${path.join(dir, 'nope.txt')}: grammar file not found`);
     await expect(buildDecoder({ kind: 'beam', lexiconFile: '/dev/zero' })).rejects.toThrow('/dev/zero: word list is not a regular file (a device, pipe or socket)');
+    await expect(buildDecoder({ kind: 'beam', lmFile: '/dev/zero' })).rejects.toThrow('/dev/zero: LM file is not a regular file (a device, pipe or socket)');
+    const passwd = path.join(dir, 'passwd');
+    await writeFile(passwd, PASSWD);
+    const err = (await buildDecoder({ kind: 'beam', lmFile: passwd }).catch((e: Error) => e)) as Error;
+    expect(err.message).toBe(`${passwd}: not an ARPA file (no \\data\\ section)`);
   });
 
   it('a word list that is not one is refused with its line number', async () => {
