@@ -5,7 +5,7 @@ import path from 'node:path';
 import { readManifest } from '../../electron/engine/corpus/manifest';
 import { importNemo } from '../../electron/engine/corpus/nemo';
 import { encodeWav16 } from '../../electron/engine/audio/wav';
-import { evaluate } from '../../electron/engine';
+import { adapt, evaluate, score } from '../../electron/engine';
 
 /** A folder with a 1 s synthetic WAV (a 440 Hz tone at 8 kHz, written by the test) and a manifest of `lines`. */
 async function corpus(lines: Buffer): Promise<{ dir: string; manifest: string }> {
@@ -39,6 +39,29 @@ describe('one text decoding rule for evaluate, adapt, score and import', () => {
   it('evaluate scores the Latin-1 reference as "fünf" and says how it read the manifest', async () => {
     const { dir, manifest } = await corpus(LATIN1_LINE);
     const report = await evaluate({ modelDir: path.resolve('models/digits-base'), testManifest: manifest, outDir: path.join(dir, 'run') });
+    expect(report.utterances.map((u) => u.reference)).toEqual(['fünf']);
+    expect(report.notes).toContain(`note: ${manifest}: not valid UTF-8; read as Latin-1`);
+  });
+});
+
+describe('score reads transcript files by the same rule', () => {
+  it('a Latin-1 reference file scores "fünf" against a UTF-8 hypothesis "fünf" at 0% and says so', async () => {
+    const { dir } = await corpus(Buffer.from(''));
+    const ref = path.join(dir, 'ref.jsonl');
+    await writeFile(ref, Buffer.concat([Buffer.from('{"id":"u1","text":"f'), Buffer.from([0xfc]), Buffer.from('nf"}\n')]));
+    await writeFile(path.join(dir, 'hyp.jsonl'), '{"id":"u1","text":"fünf"}\n');
+    const r = await score({ refFile: ref, hypFile: path.join(dir, 'hyp.jsonl'), outDir: path.join(dir, 'out') });
+    expect([r.test.before.wer, r.utterances[0].reference]).toEqual([0, 'fünf']);
+    expect(r.notes).toEqual([`note: ${ref}: not valid UTF-8; read as Latin-1`]);
+  });
+});
+
+describe('adapt reads manifests by the same rule', () => {
+  it('a Latin-1 test manifest is scored as "fünf" and noted in the adapt report', async () => {
+    const { dir, manifest } = await corpus(LATIN1_LINE);
+    const adaptManifest = path.join(dir, 'adapt.jsonl');
+    await writeFile(adaptManifest, '{"audio_filepath":"a.wav","duration":1,"text":"one"}\n');
+    const report = await adapt({ modelDir: path.resolve('models/digits-base'), adaptManifest, testManifest: manifest, outDir: path.join(dir, 'run'), settings: { fixedEpochs: 1, resplice: 0 } });
     expect(report.utterances.map((u) => u.reference)).toEqual(['fünf']);
     expect(report.notes).toContain(`note: ${manifest}: not valid UTF-8; read as Latin-1`);
   });
