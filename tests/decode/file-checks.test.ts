@@ -51,6 +51,11 @@ describe('decoder files are checked for their format and never echoed', () => {
 
   it('nested repetitions that would build a huge automaton are refused', () => {
     expect(() => new Grammar('((((a){64}){64}){64})', 'g.txt')).toThrow('g.txt: the grammar expands to more than 200000 states (nested repetitions)');
+    // macros that double each other 40 times: refused at once, not walked 2^40 times
+    const doubling = ['$m0 = a | b ;', ...Array.from({ length: 40 }, (_, i) => `$m${i + 1} = $m${i} $m${i} ;`), '$m40'].join('\n');
+    const t0 = performance.now();
+    expect(() => new Grammar(doubling, 'g.txt')).toThrow('g.txt: the grammar expands to more than 200000 states (nested repetitions)');
+    expect(performance.now() - t0).toBeLessThan(2000);
   });
 
   it('words the model cannot emit are counted and at most three named', async () => {

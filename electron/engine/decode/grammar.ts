@@ -111,12 +111,24 @@ function lex(text: string): string[] | null {
   return toks;
 }
 
+/** States Nfa.build creates for `n` (memoised per node: macros share nodes). */
+function nfaStates(n: Node, memo: Map<Node, number>): number {
+  const known = memo.get(n);
+  if (known !== undefined) return known;
+  let k: number;
+  if (n.kind === 'word') k = 2;
+  else if (n.kind === 'seq') k = 2 + n.items.reduce((a, it) => a + nfaStates(it, memo), 0);
+  else if (n.kind === 'alt') k = 2 + n.options.reduce((a, o) => a + nfaStates(o, memo), 0);
+  else k = 2 + (n.max === Infinity ? n.min + 1 : n.max) * nfaStates(n.node, memo);
+  memo.set(n, k);
+  return k;
+}
+
 /** NFA: state i has word edges and epsilon edges; state `accept` accepts. */
 class Nfa {
   words: Map<string, number[]>[] = [];
   eps: number[][] = [];
   add(): number {
-    if (this.words.length >= MAX_GRAMMAR_STATES) throw new Error(`the grammar expands to more than ${MAX_GRAMMAR_STATES} states (nested repetitions)`);
     this.words.push(new Map());
     this.eps.push([]);
     return this.words.length - 1;
@@ -209,20 +221,20 @@ export class Grammar implements WordScorer<number[]> {
     }
     if (mains.length === 0) throw new Error(`${where}: no utterance expression (only macro definitions)`);
     const root: Node = mains.length === 1 ? mains[0] : { kind: 'alt', options: mains };
+    // Macros share nodes: visit each once (a chain of doubling macros is a DAG of exponential size).
+    const seen = new Set<Node>();
     const collect = (n: Node): void => {
+      if (seen.has(n)) return;
+      seen.add(n);
       if (n.kind === 'word') this.vocabulary.add(n.word);
       else if (n.kind === 'seq') n.items.forEach(collect);
       else if (n.kind === 'alt') n.options.forEach(collect);
       else collect(n.node);
     };
     collect(root);
-    let built: [number, number];
-    try {
-      built = this.nfa.build(root);
-    } catch (err) {
-      throw new Error(`${where}: ${(err as Error).message}`);
-    }
-    const [s, e] = built;
+    // Counted before building (linear in the grammar): a huge automaton is refused at once.
+    if (nfaStates(root, new Map()) > MAX_GRAMMAR_STATES) throw new Error(`${where}: the grammar expands to more than ${MAX_GRAMMAR_STATES} states (nested repetitions)`);
+    const [s, e] = this.nfa.build(root);
     this.accept = e;
     this.start = this.closure([s]);
   }
