@@ -66,13 +66,16 @@ export async function evaluate(req: EvaluateRequest): Promise<Report> {
   const backend = await initBackend();
   const { model, card } = await loadModel(req.modelDir);
   try {
-    const utts = await readManifest(req.testManifest);
+    const readNotes: string[] = [];
+    const utts = await readManifest(req.testManifest, readNotes);
     requireTranscripts(utts, 'test set');
+    // Decoder files (grammar, word list, LM) are read and checked before any audio work.
+    const decoder = await buildDecoder(req.decoder);
+    for (const n of readNotes) onProgress({ phase: 'evaluate', label: 'manifest', done: 0, total: 1, message: `note: ${n}` });
     const tf0 = performance.now();
     const items = await featurizeCorpus(utts, card.features, card.cmvnStats, onProgress, 'test', defaultFeatureCache());
     const features = secondsSince(tf0);
     const profile = req.normalization ?? PROFILES.basic;
-    const decoder = await buildDecoder(req.decoder);
     const warnings = decoderWarnings(decoder, card);
     for (const w of warnings) onProgress({ phase: 'evaluate', label: 'decoder', done: 0, total: 1, message: `warning: ${w}` });
     const r = await evaluateFeaturized(model, card, items, onProgress, 'test', profile, decoder);
@@ -84,7 +87,7 @@ export async function evaluate(req: EvaluateRequest): Promise<Report> {
       test: setReport(path.resolve(req.testManifest), r.utterances),
       utterances: utteranceRows('test', r.utterances, undefined, { before: r.recognitions }),
       seconds: { features, adaptation: 0, scoring: Number((r.seconds.acoustic + r.seconds.decode + r.seconds.scoring).toFixed(3)), total: secondsSince(t0) },
-      notes: [`backend: ${backend.detail}`, ...warnings.map((w) => `warning: ${w}`)],
+      notes: [`backend: ${backend.detail}`, ...readNotes.map((n) => `note: ${n}`), ...warnings.map((w) => `warning: ${w}`)],
     };
     await writeReport(req.outDir, report);
     return report;
@@ -138,9 +141,10 @@ export async function score(req: ScoreRequest): Promise<Report> {
   const t0 = performance.now();
   await ensureFreeOutDir(req.outDir);
   const profile = req.normalization ?? PROFILES.basic;
-  const refs = await readTranscripts(req.refFile);
+  const readNotes: string[] = [];
+  const refs = await readTranscripts(req.refFile, readNotes);
   const scoreSide = async (file: string) =>
-    matchById(refs, await readTranscripts(file), file, req.missingAsEmpty).map(({ ref, hyp }) =>
+    matchById(refs, await readTranscripts(file, readNotes), file, req.missingAsEmpty).map(({ ref, hyp }) =>
       scoreUtterance({ id: ref.id, reference: ref.text, hypothesis: hyp, speaker: ref.speaker, accent: ref.accent }, profile),
     );
   const before = await scoreSide(req.hypFile);
@@ -153,7 +157,7 @@ export async function score(req: ScoreRequest): Promise<Report> {
     test: setReport(path.resolve(req.refFile), before, after),
     utterances: utteranceRows('test', before, after),
     seconds: { features: 0, adaptation: 0, scoring: secondsSince(t0), total: secondsSince(t0) },
-    notes: [],
+    notes: readNotes.map((n) => `note: ${n}`),
   };
   await writeReport(req.outDir, report);
   return report;

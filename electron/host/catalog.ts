@@ -32,7 +32,7 @@ async function modelEntry(dir: string, kind: ModelEntry['kind'], run?: string, p
     return { ...base, card: parseCard(JSON.parse(await readFile(cardPath, 'utf8')), cardPath) };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    return { ...base, card: null, error: e.code === 'ENOENT' ? `${cardPath}: missing` : e.message };
+    return { ...base, card: null, error: e.code === 'ENOENT' ? `${cardPath}: missing` : e instanceof SyntaxError ? `${cardPath}: not valid JSON` : e.message };
   }
 }
 
@@ -69,9 +69,9 @@ export async function readReportFile(file: string): Promise<Report> {
     raw = JSON.parse(await readFile(file, 'utf8'));
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new Error(`${file}: ${e.code === 'ENOENT' ? 'no report (the run has not finished)' : `not valid JSON (${e.message})`}`);
+    throw new Error(`${file}: ${e.code === 'ENOENT' ? 'no report (the run has not finished)' : e.code ? e.message : 'not valid JSON'}`);
   }
-  if (raw?.format !== REPORT_FORMAT) throw new Error(`${file}: not a report (format is ${JSON.stringify(raw?.format)}, expected "${REPORT_FORMAT}")`);
+  if (raw?.format !== REPORT_FORMAT) throw new Error(`${file}: not a report (its "format" is not "${REPORT_FORMAT}")`);
   if (typeof raw.version !== 'number' || raw.version > REPORT_VERSION) {
     throw new Error(`${file}: report version ${String(raw.version)} is not one this program reads (up to ${REPORT_VERSION})`);
   }

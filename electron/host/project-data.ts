@@ -38,8 +38,8 @@ export function parseLine(dir: string, raw: string): ParsedLine {
   let parsed: unknown;
   try {
     parsed = JSON.parse(line);
-  } catch (err) {
-    return { error: `line is not valid JSON (${(err as Error).message})` };
+  } catch {
+    return { error: 'line is not valid JSON' }; // never quote the line (JSON.parse's message does)
   }
   const r = LineSchema.safeParse(parsed);
   if (!r.success) return { error: r.error.issues.map((is) => `${is.path.join('.') || '(line)'}: ${is.message}`).join('; ') };

@@ -81,7 +81,9 @@ describe('compressed audio through the wasm decoders, recognised by content', ()
   it('an unknown codec is refused with a plain message', async () => {
     expect(sniffAudio(enc('OggS\x00\x02xxxxOpusHead'))).toBe('ogg-opus');
     await expect(decodeAudio(enc('OggS\x00\x02xxxxOpusHead'), 'o.opus')).rejects.toThrow(/^o\.opus: unknown audio format \(Ogg Opus/);
-    await expect(decodeAudio(new Uint8Array(0), 'e.wav')).rejects.toThrow('e.wav: unknown audio format (not WAV, FLAC, MP3 or Ogg Vorbis; first bytes none, the file is empty)');
+    await expect(decodeAudio(new Uint8Array(0), 'e.wav')).rejects.toThrow('e.wav: unknown audio format (not WAV, FLAC, MP3 or Ogg Vorbis; the file is empty); supported: WAV, FLAC, MP3, Ogg Vorbis');
+    const secret = new TextEncoder().encode('root:x:0:0:root:/root:/bin/bash\n');
+    await expect(decodeAudio(secret, 'p.wav')).rejects.toThrow(/^p\.wav: unknown audio format \(not WAV, FLAC, MP3 or Ogg Vorbis\); supported: WAV, FLAC, MP3, Ogg Vorbis$/);
   });
 });
 

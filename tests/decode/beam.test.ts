@@ -81,8 +81,8 @@ describe('grammar', () => {
     expect(g.accepts([])).toBe(false);
   });
   it('errors name the grammar and the problem', () => {
-    expect(() => new Grammar('$x{2}', 'g.txt')).toThrow('g.txt: $x is used before it is defined');
-    expect(() => new Grammar('(a | b', 'g.txt')).toThrow('g.txt: missing ")"');
+    expect(() => new Grammar('$x{2}', 'g.txt')).toThrow('g.txt: not a grammar file (line 1: a macro is used before it is defined)');
+    expect(() => new Grammar('a\n(a | b', 'g.txt')).toThrow('g.txt: not a grammar file (line 2: missing ")")');
     expect(() => new Grammar('$d = a ;', 'g.txt')).toThrow('g.txt: no utterance expression');
   });
 });

@@ -44,7 +44,7 @@ describe('decoder warnings', () => {
     const { decoderWarnings } = await import('../../electron/engine/decode/options');
     const { card } = await loadModel(path.resolve('models/digits-base')).then((m) => (m.model.dispose(), m));
     const d = { ...(await buildDecoder({ kind: 'beam' })), grammar: new Grammar('$d = zero | banana | oh ;\n$d+') };
-    expect(decoderWarnings(d, card)).toEqual(['grammar words the model cannot emit (never recognised): banana, oh']);
+    expect(decoderWarnings(d, card)).toEqual(['2 grammar words the model cannot emit (never recognised): banana, oh']);
     expect(decoderWarnings(await buildDecoder({ kind: 'beam', grammarFile: 'resources/grammars/phone-number.txt' }), card)).toEqual([]);
   });
 });

@@ -94,6 +94,6 @@ describe('model exchange', () => {
     await writeFile(cardPath, JSON.stringify({ ...card, features: { ...card.features, numMelBins: 64 }, architecture: { ...card.architecture, inputDim: 64 } }));
     await expect(loadModel(dir)).rejects.toThrow('the model takes 40 features per frame but the card\'s feature settings give 64');
     await writeFile(cardPath, JSON.stringify({ ...card, format: 'something-else' }));
-    await expect(loadModel(dir)).rejects.toThrow('not a model card (format is "something-else"');
+    await expect(loadModel(dir)).rejects.toThrow('card.json: not a model card (its "format" is not "accent-studio-model-card")');
   });
 });

@@ -143,7 +143,36 @@ describe('matching hypotheses to references by id', () => {
 
   it('trn ids "speaker-id" match manifest ids "id" when they do not match as written', () => {
     const refs = [{ id: '0_yweweler_10', text: 'zero' }];
-    expect(matchById(refs, [{ id: 'yweweler-0_yweweler_10', text: 'zero' }], 'h.trn')).toEqual([{ ref: refs[0], hyp: 'zero' }]);
+    expect(matchById(refs, [{ id: 'yweweler-0_yweweler_10', trnUtterance: '0_yweweler_10', text: 'zero' }], 'h.trn')).toEqual([{ ref: refs[0], hyp: 'zero' }]);
+  });
+
+  it('ids match exactly: "x-u1" in JSON Lines is an extra hypothesis, not "u1"; two trn lines landing on one reference are an error', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'score-ids-'));
+    await writeFile(path.join(dir, 'ref.jsonl'), '{"id":"u1","text":"one"}\n');
+    await writeFile(path.join(dir, 'hyp.jsonl'), '{"id":"u1","text":"one"}\n{"id":"x-u1","text":"two three"}\n');
+    await writeFile(path.join(dir, 'hyp.trn'), 'one (u1)\ntwo three (x-u1)\n');
+    await writeFile(path.join(dir, 'only.jsonl'), '{"id":"x-u1","text":"one"}\n');
+    const refs = await readTranscripts(path.join(dir, 'ref.jsonl'));
+    const hj = path.join(dir, 'hyp.jsonl');
+    expect(() => matchById(refs, [{ id: 'x-u1', text: 'one' }], 'h.jsonl')).toThrow('h.jsonl: 1 hypotheses have no reference: x-u1; 1 references have no hypothesis: u1');
+    await expect(score({ refFile: path.join(dir, 'ref.jsonl'), hypFile: hj, outDir: path.join(dir, 'o1') })).rejects.toThrow(`${hj}: 1 hypotheses have no reference: x-u1`);
+    const ht = path.join(dir, 'hyp.trn');
+    await expect(score({ refFile: path.join(dir, 'ref.jsonl'), hypFile: ht, outDir: path.join(dir, 'o2') })).rejects.toThrow(
+      `${ht}: 1 references have more than one hypothesis: "u1" and "x-u1" both match reference "u1"`,
+    );
+    const r = await score({ refFile: path.join(dir, 'ref.jsonl'), hypFile: path.join(dir, 'ref.jsonl'), outDir: path.join(dir, 'o3') });
+    expect(r.test.before.wer).toBe(0);
+  });
+
+  it('a transcript file that is neither trn nor JSON Lines is refused naming file and line, without quoting it', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'score-bad-'));
+    const bad = path.join(dir, 'passwd');
+    await writeFile(bad, '\nroot:x:0:0:root:/root:/bin/bash\n');
+    const err = await readTranscripts(bad).catch((e: Error) => e);
+    expect((err as Error).message).toBe(`${bad}:2: not valid JSON: expected a .trn file or JSON Lines ({"id", "text"} or a NeMo manifest)`);
+    const second = path.join(dir, 'h.jsonl');
+    await writeFile(second, '{"id":"a","text":"one"}\nsecret-token-123\n');
+    await expect(readTranscripts(second)).rejects.toThrow(new RegExp(`^${second.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2: not valid JSON$`));
   });
 
   it('score command: trn in any order, report files written, trn output re-reads to the same counts', async () => {

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { tf } from '../model/backend';
 import { loadModel, saveModel } from '../model/checkpoint';
 import type { ModelCard } from '../model/card';
-import type { DecoderSpec } from '../decode/options';
+import { buildDecoder, type DecoderSpec } from '../decode/options';
 import { DEFAULT_SPECAUGMENT } from '../features/augment';
 import { defaultFeatureCache } from '../features/cache';
 import type { FeaturizedUtterance } from '../features/corpus';
@@ -91,6 +91,9 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
     const model = prepared.model;
     if (model !== base) disposables.push(model);
     checkRun(sets, req, cfg, card, prepared.card, model);
+    // Decoder files (grammar, word list, LM) are read and checked before any audio work.
+    const built = await buildDecoder(req.decoder, texts);
+    for (const n of sets.notes) onProgress({ phase: 'adapt', label: 'manifest', done: 0, total: 1, message: `note: ${n}` });
 
     // 3. features
     const tf0 = performance.now();
@@ -101,7 +104,7 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
     // 4-5. decoder, score before
     const profile = req.normalization ?? PROFILES.basic;
     const posteriors = basePosteriorsMemo(base, card, onProgress);
-    const run: RunDecoder = await setupDecoder(req.decoder, texts, prepared.card, card, itemsBefore.adapt, posteriors, profile, onProgress);
+    const run: RunDecoder = await setupDecoder(built, req.decoder, prepared.card, card, itemsBefore.adapt, posteriors, profile, onProgress);
     const score = async (m: tf.LayersModel, c: ModelCard, items: FeaturizedUtterance[] | null, label: string): Promise<SetResult | null> =>
       items ? evaluateFeaturized(m, c, items, onProgress, label, profile, run.decoder) : null;
     const testBefore = (await score(base, card, itemsBefore.test, 'test (before)'))!;
@@ -141,7 +144,7 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
     const outCard = adaptedCardFor(card, adaptedCard, summary, method.summary, req, sets, testAfter, backend);
     const modelOut = path.join(req.outDir, 'model');
     await saveModel(modelOut, model, outCard);
-    const report = adaptationReport(backend, req.modelDir, card, modelOut, outCard, summary, run, profile, req, { testBefore, testAfter, sourceBefore, sourceAfter }, {
+    const report = adaptationReport(backend, req.modelDir, card, modelOut, outCard, summary, run, profile, req, { testBefore, testAfter, sourceBefore, sourceAfter }, sets.notes, {
       features,
       adaptation,
       total: secondsSince(t0),

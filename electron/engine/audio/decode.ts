@@ -117,8 +117,8 @@ export async function decodeAudio(bytes: Uint8Array, name: string): Promise<Deco
     }
     default: {
       const what = container === 'ogg-opus' ? 'Ogg Opus' : container === 'ogg' ? 'an Ogg stream of an unknown codec' : 'not WAV, FLAC, MP3 or Ogg Vorbis';
-      const hex = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
-      throw new Error(`${name}: unknown audio format (${what}; first bytes ${hex || 'none, the file is empty'}); supported: WAV, FLAC, MP3, Ogg Vorbis`);
+      // Never quote the file's bytes: the path may name any file.
+      throw new Error(`${name}: unknown audio format (${what}${bytes.length === 0 ? '; the file is empty' : ''}); supported: WAV, FLAC, MP3, Ogg Vorbis`);
     }
   }
 }

@@ -50,7 +50,7 @@ export async function importCommonVoice(source: string, options: ImportOptions =
   const lines = text.split(/\r?\n/);
   const header = (lines[0] ?? '').split('\t').map((h) => h.trim());
   if (!header.includes('path') || !header.includes('sentence')) {
-    throw new Error(`${file}: no 'path' and 'sentence' columns in the header (found: ${header.join(', ') || 'nothing'}); not a Common Voice TSV`);
+    throw new Error(`${file}: no 'path' and 'sentence' columns in the header (line 1 has ${header.filter(Boolean).length} tab-separated columns); not a Common Voice TSV`); // never quote the line
   }
   for (let i = 1; i < lines.length; i++) {
     if (!lines[i].trim()) continue;

@@ -94,23 +94,9 @@ export class ImportCollector {
   }
 }
 
-/**
- * Decode a transcript or manifest file's bytes: a UTF-8 byte-order mark is dropped, UTF-16 (with
- * its BOM) is decoded, bytes that are not valid UTF-8 are decoded as Latin-1 (ISO-8859-1) with a note.
- * @returns the text and, when it was not plain UTF-8, a note saying how it was read
- */
-export function decodeText(bytes: Uint8Array): { text: string; note?: string } {
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
-    return { text: new TextDecoder('utf-8').decode(bytes.subarray(3)), note: undefined };
-  }
-  if (bytes[0] === 0xff && bytes[1] === 0xfe) return { text: new TextDecoder('utf-16le').decode(bytes.subarray(2)), note: 'read as UTF-16 (little-endian, byte-order mark)' };
-  if (bytes[0] === 0xfe && bytes[1] === 0xff) return { text: new TextDecoder('utf-16be').decode(bytes.subarray(2)), note: 'read as UTF-16 (big-endian, byte-order mark)' };
-  try {
-    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
-  } catch {
-    return { text: new TextDecoder('latin1').decode(bytes), note: 'not valid UTF-8; read as Latin-1' };
-  }
-}
+/** Transcript and manifest decoding: the one rule in util/text.ts, shared with evaluate, adapt and score. */
+export { decodeText } from '../util/text';
+import { decodeText } from '../util/text';
 
 /**
  * Read a text source file (manifest, transcript) with decodeText.

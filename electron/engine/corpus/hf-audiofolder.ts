@@ -57,8 +57,8 @@ async function readRows(file: string, c: ImportCollector): Promise<{ row: Record
         const v = JSON.parse(line);
         if (v && typeof v === 'object' && !Array.isArray(v)) out.push({ row: v, where: `${file}:${i + 1}` });
         else c.skip(`${file}:${i + 1}`, 'line is not a JSON object');
-      } catch (err) {
-        c.skip(`${file}:${i + 1}`, `line is not valid JSON (${(err as Error).message})`);
+      } catch {
+        c.skip(`${file}:${i + 1}`, 'line is not valid JSON'); // never quote the line (JSON.parse's message does)
       }
     });
     return out;
@@ -71,7 +71,7 @@ async function readRows(file: string, c: ImportCollector): Promise<{ row: Record
       relax_column_count: true,
       skip_records_with_error: true,
       on_skip: (err) => {
-        c.skip(`${file}:${err?.lines ?? '?'}`, `CSV row could not be read (${err?.message ?? 'unknown error'})`);
+        c.skip(`${file}:${err?.lines ?? '?'}`, `CSV row could not be read (${err?.code ?? 'unknown error'})` /* csv-parse's message quotes the row */);
         return undefined;
       },
     }) as Record<string, string>[];

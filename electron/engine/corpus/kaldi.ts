@@ -88,7 +88,7 @@ export async function importKaldi(dir: string, options: ImportOptions = {}): Pro
       const start = Number(startS);
       const end = Number(endS);
       if (!rec || !Number.isFinite(start) || start < 0 || !Number.isFinite(end) || (end !== -1 && end <= start)) {
-        c.skip(where, `"${id}": segment line needs "<recording> <start s> <end s>" with end > start (or -1), got "${value}"`);
+        c.skip(where, `"${id}": segment line needs "<recording> <start s> <end s>" with end > start (or -1)`); // never quote the line
         continue;
       }
       const whole = start === 0 && end === -1;

@@ -3,9 +3,9 @@
  * `text`, optional `offset` (s) and any metadata (`speaker`, `accent`, ...). A relative
  * `audio_filepath` is resolved against the manifest's own folder.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { readTextFile } from '../util/files';
 
 /** One utterance of a corpus. */
 export interface Utterance {
@@ -60,19 +60,20 @@ export function defaultUtteranceId(audioFilepath: string, offsetSec?: number): s
 }
 
 /**
- * Read and validate a manifest.
+ * Read and validate a manifest. Its bytes are decoded by the rule every reader shares
+ * (util/text.ts decodeText: UTF-8, byte-order marks, UTF-16, Latin-1 with a note), as import does.
+ * Errors never quote the file's content (the path may name any file).
  * @param file manifest path
- * @throws Error `"<file>:<line>: ..."` for invalid JSON or missing/ill-typed fields; `"<file>: ..."`
- *   when the file is missing or holds no utterances
+ * @param notes when given, receives `"<file>: not valid UTF-8; read as Latin-1"` (or the UTF-16
+ *   note) for a file that is not plain UTF-8, for the run's report
+ * @throws Error `"<file>:<line>: not valid JSON"`, `"<file>:<line>: not a JSON object"` or
+ *   `"<file>:<line>: <field>: ..."` for missing/ill-typed fields; `"<file>: manifest not found"`,
+ *   `"<file>: manifest is a folder, expected a file"`, `"<file>: manifest is not a regular file ..."`
+ *   or `"<file>: manifest holds no utterances"`
  */
-export async function readManifest(file: string): Promise<Utterance[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(`${file}: ${code === 'ENOENT' ? 'manifest not found' : (err as Error).message}`);
-  }
+export async function readManifest(file: string, notes?: string[]): Promise<Utterance[]> {
+  const { text, note } = await readTextFile(file, 'manifest');
+  if (note) notes?.push(`${file}: ${note}`);
   const base = path.dirname(path.resolve(file));
   const out: Utterance[] = [];
   const seen = new Map<string, number>();
@@ -83,9 +84,11 @@ export async function readManifest(file: string): Promise<Utterance[]> {
     let parsed: unknown;
     try {
       parsed = JSON.parse(line);
-    } catch (err) {
-      throw new Error(`${file}:${i + 1}: not valid JSON (${(err as Error).message})`);
+    } catch {
+      // JSON.parse's message quotes the line's start: never echo a file's content.
+      throw new Error(`${file}:${i + 1}: not valid JSON`);
     }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`${file}:${i + 1}: not a JSON object`);
     const r = LineSchema.safeParse(parsed);
     if (!r.success) {
       const msg = r.error.issues.map((is) => `${is.path.join('.') || '(line)'}: ${is.message}`).join('; ');

@@ -32,8 +32,8 @@ export async function importNemo(file: string, options: ImportOptions = {}): Pro
     let parsed: unknown;
     try {
       parsed = JSON.parse(line);
-    } catch (err) {
-      c.skip(where, `line is not valid JSON (${(err as Error).message})`);
+    } catch {
+      c.skip(where, 'line is not valid JSON'); // never quote the line (JSON.parse's message does)
       continue;
     }
     const r = LineSchema.safeParse(parsed);

@@ -110,10 +110,10 @@ async function readProjectFile(root: string): Promise<ProjectFile> {
   let p: ProjectFile;
   try {
     p = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
+  } catch {
+    throw new Error(`${file}: not valid JSON`); // never quote the file (JSON.parse's message does)
   }
-  if (p?.format !== PROJECT_FORMAT) throw new Error(`${file}: format is "${p?.format}", expected "${PROJECT_FORMAT}"`);
+  if (p?.format !== PROJECT_FORMAT) throw new Error(`${file}: not a project file (its "format" is not "${PROJECT_FORMAT}")`);
   if (!Number.isInteger(p.version) || p.version > PROJECT_VERSION) {
     throw new Error(`${file}: version ${p.version} is newer than this program reads (${PROJECT_VERSION}); update Accent Studio`);
   }

@@ -152,7 +152,7 @@ export class NgramLM implements WordScorer<string[]> {
   }
 
   static async fromArpaFile(file: string): Promise<NgramLM> {
-    return NgramLM.fromArpa(await readText(file), file);
+    return NgramLM.fromArpa(await readText(file, 'LM file'), file);
   }
 }
 

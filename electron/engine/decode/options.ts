@@ -55,7 +55,7 @@ export async function buildDecoder(spec: DecoderSpec | undefined, adaptTranscrip
   }
   let lexicon: Lexicon | undefined;
   if (spec.lexiconFile) {
-    lexicon = Lexicon.fromText(await readText(spec.lexiconFile));
+    lexicon = Lexicon.fromText(await readText(spec.lexiconFile, 'word list'), spec.lexiconFile);
   }
   return {
     kind: 'beam',
@@ -99,13 +99,20 @@ export function tuneFusion(card: ModelCard, items: FeaturizedUtterance[], posts:
   return { lmWeight: best.lmWeight, wordBonus: best.wordBonus, grid };
 }
 
+/** At most this many of the grammar's words a model cannot emit are named in a warning. */
+export const MAX_NAMED_GRAMMAR_WORDS = 3;
+
 /**
  * Warnings about a decoder set-up for a model: grammar words a word-level model cannot emit (such a
- * branch of the grammar can never be recognised).
+ * branch of the grammar can never be recognised). The warning goes into responses and reports, so it
+ * gives the count and names at most MAX_NAMED_GRAMMAR_WORDS words (of a file that parsed as a
+ * grammar), never the whole file.
  */
 export function decoderWarnings(d: DecoderOptions, card: ModelCard): string[] {
   if (!d.grammar || card.tokens.unit !== 'word') return [];
   const known = new Set(card.tokens.inventory);
   const missing = [...d.grammar.vocabulary].filter((w) => !known.has(w)).sort();
-  return missing.length ? [`grammar words the model cannot emit (never recognised): ${missing.join(', ')}`] : [];
+  if (!missing.length) return [];
+  const named = missing.slice(0, MAX_NAMED_GRAMMAR_WORDS).join(', ') + (missing.length > MAX_NAMED_GRAMMAR_WORDS ? ', ...' : '');
+  return [`${missing.length} grammar word${missing.length === 1 ? '' : 's'} the model cannot emit (never recognised): ${named}`];
 }

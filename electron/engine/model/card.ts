@@ -93,13 +93,14 @@ export type Metric = z.infer<typeof MetricSchema>;
  * Validate a parsed card.
  * @param raw parsed JSON
  * @param where file name for messages
- * @throws Error naming the file: wrong format, newer version than this program reads, or the first
- *   schema violations with their JSON paths
+ * @throws Error naming the file: wrong format, newer version than this program reads, the first
+ *   schema violations with their JSON paths, or a token listed twice
+ *   (`"<where>: tokens.inventory lists \"one\" twice (at 2 and 5); every token must be listed once"`)
  */
 export function parseCard(raw: unknown, where: string): ModelCard {
   const obj = raw as { format?: unknown; version?: unknown };
   if (!obj || obj.format !== CARD_FORMAT) {
-    throw new Error(`${where}: not a model card (format is ${JSON.stringify(obj?.format)}, expected "${CARD_FORMAT}")`);
+    throw new Error(`${where}: not a model card (its "format" is not "${CARD_FORMAT}")`);
   }
   if (typeof obj.version === 'number' && obj.version > CARD_VERSION) {
     throw new Error(`${where}: model card version ${obj.version} is newer than this program reads (${CARD_VERSION}); update the program`);
@@ -112,6 +113,13 @@ export function parseCard(raw: unknown, where: string): ModelCard {
   const card = r.data;
   if (card.tokens.blankIndex >= card.tokens.inventory.length) {
     throw new Error(`${where}: tokens.blankIndex ${card.tokens.blankIndex} is outside the inventory of ${card.tokens.inventory.length}`);
+  }
+  const firstAt = new Map<string, number>();
+  for (const [i, t] of card.tokens.inventory.entries()) {
+    const j = firstAt.get(t);
+    // A repeated token would make two outputs mean one word: training and decoding would each pick one.
+    if (j !== undefined) throw new Error(`${where}: tokens.inventory lists ${JSON.stringify(t)} twice (at ${j} and ${i}); every token must be listed once`);
+    firstAt.set(t, i);
   }
   if (card.architecture.numTokens !== card.tokens.inventory.length) {
     throw new Error(`${where}: architecture has ${card.architecture.numTokens} outputs but the inventory has ${card.tokens.inventory.length} tokens`);

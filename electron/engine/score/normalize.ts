@@ -42,7 +42,7 @@ export function parseRules(text: string, where: string): [string[], string[]][] 
     const line = raw.replace(/#.*$/, '').trim();
     if (!line) return;
     const m = line.match(/^(.*?)\s*(?:->|=>)\s*(.*)$/);
-    if (!m) throw new Error(`${where}:${i + 1}: expected "from -> to", got ${JSON.stringify(raw)}`);
+    if (!m) throw new Error(`${where}:${i + 1}: expected "from -> to"`); // never quote the line
     const from = tokenize(m[1]);
     if (from.length === 0) throw new Error(`${where}:${i + 1}: the left side of a rule is empty`);
     rules.push([from, tokenize(m[2])]);

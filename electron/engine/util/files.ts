@@ -1,17 +1,64 @@
-/** Reading user files with errors that name the file. */
-import { open, readFile } from 'node:fs/promises';
+/**
+ * Reading user files with errors that name the file. Paths arrive from the CLI, the studio's dialogs
+ * and API requests, so every reader here checks what the path is before reading (a regular file,
+ * not a folder, device, FIFO or socket) and never quotes the file's content in an error.
+ */
+import { open, readFile, stat } from 'node:fs/promises';
+import { decodeText } from './text';
+
+/** Largest text file (manifest, transcript, grammar, word list, LM, card) read whole: 256 MiB. */
+export const MAX_TEXT_FILE_BYTES = 256 * 1024 * 1024;
 
 /**
- * Read a UTF-8 text file.
- * @throws Error `"<file>: file not found"` or `"<file>: <reason>"`
+ * Check that `file` is a regular file (links followed) before it is read.
+ * @param what what the file should be, for messages ("manifest", "grammar file", ...)
+ * @param maxBytes refuse larger files
+ * @returns its size in bytes
+ * @throws Error `"<file>: <what> not found"`, `"<file>: <what> is a folder, expected a file"`,
+ *   `"<file>: <what> is not a regular file (a device, pipe or socket)"`,
+ *   `"<file>: <what> is N MiB, more than the M MiB limit"` or `"<file>: <reason>"`
  */
-export async function readText(file: string): Promise<string> {
+export async function requireRegularFile(file: string, what = 'file', maxBytes = Infinity): Promise<number> {
+  let st;
   try {
-    return await readFile(file, 'utf8');
+    st = await stat(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(`${file}: ${code === 'ENOENT' ? 'file not found' : (err as Error).message}`);
+    throw new Error(`${file}: ${code === 'ENOENT' || code === 'ENOTDIR' ? `${what} not found` : code === 'EACCES' ? `${what} is not readable (permission denied)` : (err as Error).message}`);
   }
+  if (st.isDirectory()) throw new Error(`${file}: ${what} is a folder, expected a file`);
+  if (!st.isFile()) throw new Error(`${file}: ${what} is not a regular file (a device, pipe or socket)`);
+  if (st.size > maxBytes) {
+    const mib = (n: number) => (n / 1024 / 1024).toFixed(1);
+    throw new Error(`${file}: ${what} is ${mib(st.size)} MiB, more than the ${mib(maxBytes)} MiB limit`);
+  }
+  return st.size;
+}
+
+/**
+ * Read a user's text file, decoded by the shared rule (util/text.ts decodeText: UTF-8, BOMs,
+ * UTF-16, Latin-1 with a note).
+ * @param what what the file should be, for messages
+ * @throws Error as requireRegularFile (limit MAX_TEXT_FILE_BYTES), or `"<file>: <reason>"`
+ */
+export async function readTextFile(file: string, what = 'file'): Promise<{ text: string; note?: string }> {
+  await requireRegularFile(file, what, MAX_TEXT_FILE_BYTES);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(`${file}: ${code === 'ENOENT' ? `${what} not found` : (err as Error).message}`);
+  }
+  return decodeText(bytes);
+}
+
+/**
+ * Read a user's text file (see readTextFile), without the decoding note.
+ * @throws Error `"<file>: file not found"` or `"<file>: <reason>"`
+ */
+export async function readText(file: string, what = 'file'): Promise<string> {
+  return (await readTextFile(file, what)).text;
 }
 
 /**

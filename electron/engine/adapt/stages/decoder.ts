@@ -5,7 +5,7 @@
 import type { tf } from '../../model/backend';
 import type { ModelCard } from '../../model/card';
 import type { FeaturizedUtterance } from '../../features/corpus';
-import { buildDecoder, decoderWarnings, tuneFusion, type DecoderSpec, type FusionTuning } from '../../decode/options';
+import { decoderWarnings, tuneFusion, type DecoderSpec, type FusionTuning } from '../../decode/options';
 import { computePosteriors, type DecoderOptions, type Posteriors } from '../../decode/recognize';
 import type { NormalizationProfile } from '../../score';
 import type { ProgressFn } from '../../jobs/progress';
@@ -31,14 +31,14 @@ export interface RunDecoder {
 }
 
 /**
- * Build the decoder; with a language model and no LM weight given, tune the weight and word bonus
- * on the adaptation set with the base model's posteriors (decode/options.ts tuneFusion).
- * @param texts the adaptation transcripts (a grammar or LM may be built from them)
- * @throws Error (naming the file) for an unreadable grammar, lexicon or LM
+ * Check the built decoder against the model (warnings) and, with a language model and no LM weight
+ * given, tune the weight and word bonus on the adaptation set with the base model's posteriors
+ * (decode/options.ts tuneFusion). The decoder itself is built (its files read and checked) before
+ * any audio work: decode/options.ts buildDecoder.
  */
 export async function setupDecoder(
+  built: DecoderOptions,
   spec: DecoderSpec | undefined,
-  texts: string[],
   adaptedCard: ModelCard,
   baseCard: ModelCard,
   adaptItems: FeaturizedUtterance[],
@@ -46,7 +46,7 @@ export async function setupDecoder(
   profile: NormalizationProfile,
   onProgress: ProgressFn,
 ): Promise<RunDecoder> {
-  let decoder = await buildDecoder(spec, texts);
+  let decoder = built;
   const warnings = decoderWarnings(decoder, adaptedCard);
   for (const w of warnings) onProgress({ phase: 'evaluate', label: 'decoder', done: 0, total: 1, message: `warning: ${w}` });
   let tuning: FusionTuning | null = null;

@@ -180,6 +180,7 @@ export function adaptationReport(
   profile: NormalizationProfile,
   paths: RunPaths,
   scores: RunScores,
+  readNotes: string[],
   seconds: { features: number; adaptation: number; total: number },
 ): Report {
   const { testBefore, testAfter, sourceBefore, sourceAfter } = scores;
@@ -207,6 +208,7 @@ export function adaptationReport(
     notes: [
       `backend: ${backend.detail}`,
       ...(summary.trainingThreads > 1 ? [`training: data-parallel on ${summary.trainingThreads} threads (a gradient worker thread took half of each batch)`] : []),
+      ...readNotes.map((n) => `note: ${n}`),
       ...run.warnings.map((w) => `warning: ${w}`),
     ],
   };

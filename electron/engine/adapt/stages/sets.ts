@@ -29,6 +29,8 @@ export interface RunSets {
   sourceMix: Utterance[];
   test: Utterance[];
   source: Utterance[] | null;
+  /** Notes on how the manifests were read (e.g. "FILE: not valid UTF-8; read as Latin-1"). */
+  notes: string[];
 }
 
 /** Features of the sets, in the same order as their utterances. */
@@ -46,15 +48,17 @@ export interface RunItems {
  * @throws Error (naming the file) for an unreadable or malformed manifest
  */
 export async function loadSets(paths: SetPaths, sourceMixCount: number): Promise<RunSets> {
-  const read = (p: string | undefined) => (p ? readManifest(p) : Promise.resolve([] as Utterance[]));
+  const notes: string[] = []; // manifests read as Latin-1 or UTF-16 (util/text.ts decodeText)
+  const read = (p: string | undefined) => (p ? readManifest(p, notes) : Promise.resolve([] as Utterance[]));
   const sourceMixAll = await read(paths.sourceMixManifest);
   const mixCount = Math.min(sourceMixCount, sourceMixAll.length);
   return {
     adapt: await read(paths.adaptManifest),
     unlabelled: await read(paths.unlabelledManifest),
     sourceMix: Array.from({ length: mixCount }, (_, i) => sourceMixAll[Math.floor((i * sourceMixAll.length) / Math.max(1, mixCount))]),
-    test: await readManifest(paths.testManifest),
-    source: paths.sourceTestManifest ? await readManifest(paths.sourceTestManifest) : null,
+    test: await readManifest(paths.testManifest, notes),
+    source: paths.sourceTestManifest ? await readManifest(paths.sourceTestManifest, notes) : null,
+    notes,
   };
 }
 
