@@ -3,8 +3,7 @@
  * server) and the benchmarks call. Imports nothing from electron.
  */
 import path from 'node:path';
-import { stat } from 'node:fs/promises';
-import { readText } from './util/files';
+import { pathExists, readText } from './util/files';
 import { initBackend, type BackendInfo } from './model/backend';
 import { loadModel } from './model/checkpoint';
 import type { ModelCard } from './model/card';
@@ -52,11 +51,7 @@ const secondsSince = (t0: number): number => Number(((performance.now() - t0) / 
 const rtf = (r: SetResult): number => Number(((r.seconds.acoustic + r.seconds.decode) / Math.max(r.audioSeconds, 1e-9)).toFixed(5));
 
 async function ensureFreeOutDir(outDir: string): Promise<void> {
-  const exists = await stat(path.join(outDir, 'report.json')).then(
-    () => true,
-    () => false,
-  );
-  if (exists) throw new Error(`${outDir}: already holds a report.json; choose a new --out folder (results are never overwritten)`);
+  if (await pathExists(path.join(outDir, 'report.json'))) throw new Error(`${outDir}: already holds a report.json; choose a new --out folder (results are never overwritten)`);
 }
 
 /**
@@ -168,11 +163,7 @@ export async function score(req: ScoreRequest): Promise<Report> {
  * @throws Error when the output exists, the text is unreadable or holds no words
  */
 export async function buildLm(req: { textFile: string; outFile: string; order: number }): Promise<NgramLM> {
-  const exists = await stat(req.outFile).then(
-    () => true,
-    () => false,
-  );
-  if (exists) throw new Error(`${req.outFile}: already exists; choose a new file`);
+  if (await pathExists(req.outFile)) throw new Error(`${req.outFile}: already exists; choose a new file`);
   const text = await readText(req.textFile);
   const lm = trainKneserNey(text.toLowerCase().split(/\r?\n/), { order: req.order });
   await writeFileAtomic(req.outFile, lm.toArpa());

@@ -3,7 +3,7 @@
  * (electron/main/ipc.ts) and the browser-mode server (electron/server/). Every payload is validated
  * with the contract's schemas; long jobs run in worker threads (jobs.ts); results are plain data.
  */
-import { readdir, rm, stat } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { backendInfo } from '../engine';
 import { parseRequest } from '../contract/schemas';
@@ -14,6 +14,7 @@ import { JobRunner, type WorkerEntry, type WorkerJob } from './jobs';
 import { listModels, listRuns, readManifestRows, readReportFile, type RunsFolder } from './catalog';
 import { exportModel } from './export';
 import { ProjectStore } from './projects';
+import { pathExists as exists } from '../engine/util/files';
 
 export { JobCancelledError } from './jobs';
 export { InvalidRequestError } from '../contract/schemas';
@@ -32,8 +33,6 @@ export interface HostConfig {
 }
 
 type Handlers = { [K in OperationName]: (req: Request<K>) => Promise<Response<K>> };
-
-const exists = (p: string): Promise<boolean> => stat(p).then(() => true, () => false);
 
 const decoderSpec = (d: DecoderSettings | undefined): DecoderSpec | undefined => (d ? { ...d } : undefined);
 

@@ -9,6 +9,7 @@ import { loadModel, saveModel } from '../model/checkpoint';
 import type { ModelCard } from '../model/card';
 import { countParams, timeSubsampling } from '../model/acoustic';
 import { seededRandom } from '../model/batch';
+import { shuffleInPlace } from '../util/shuffle';
 import { encodeText } from '../model/tokens';
 import { readManifest, requireTranscripts, type Utterance } from '../corpus/manifest';
 import { featurizeAugmented, featurizeCorpus, type FeaturizedUtterance } from '../features/corpus';
@@ -157,12 +158,7 @@ const rtf = (r: SetResult): number => Number(((r.seconds.acoustic + r.seconds.de
 
 /** Split indices into train and held-out, seeded; at least one held out when n >= 2. */
 function splitHeldOut(n: number, fraction: number, seed: number): { train: number[]; heldOut: number[] } {
-  const idx = [...Array(n).keys()];
-  const rand = seededRandom(seed);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [idx[i], idx[j]] = [idx[j], idx[i]];
-  }
+  const idx = shuffleInPlace([...Array(n).keys()], seededRandom(seed));
   const k = n < 2 ? 0 : Math.max(1, Math.round(n * fraction));
   return { heldOut: idx.slice(0, k), train: idx.slice(k) };
 }

@@ -1,5 +1,12 @@
 /** Reading user files with errors that name the file. */
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
+
+/** Whether a file or folder exists at `p` (any error of `stat`, not found or no permission, counts as no). */
+export const pathExists = (p: string): Promise<boolean> =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * Read a UTF-8 text file.
