@@ -1,6 +1,19 @@
 /**
- * The engine facade: the only entry the CLI, the jobs host (Electron IPC table and browser-mode
- * server) and the benchmarks call. Imports nothing from electron.
+ * The engine facade: the whole jobs, each one call that reads its inputs, runs and writes its report
+ * (evaluate, adapt, score, buildLm, trainBase), and backendInfo. The CLI, the host's job worker
+ * (behind the Electron IPC table and the browser-mode server) and the benchmarks run jobs through it.
+ *
+ * It is not the only entry. Callers that need one stage's own pieces import that stage directly:
+ * - corpus/ (format registry, project store, manifests): the CLI's import and export, the host's
+ *   project operations and the contract's format names;
+ * - adapt/methods (the method registry): the host's method picker and the contract's method names;
+ * - model/card, score/report, score (card parsing, report format and types): the host's model and
+ *   run catalogue, the contract, the CLI's tables;
+ * - audio/wav, audio/split: the host's recorded takes, the CLI's silence splitting;
+ * - util/ (atomic writes, path checks, TypeScript worker threads): the host;
+ * - jobs/progress (the event type): the CLI's progress bars;
+ * - stage internals (model, features, decode, adapt/train): the benchmarks and the tests.
+ * The engine imports nothing from electron, host, contract, cli, main, server or renderer.
  */
 import path from 'node:path';
 import { pathExists, readText } from './util/files';
