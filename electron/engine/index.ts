@@ -11,7 +11,7 @@
  *   run catalogue, the contract, the CLI's tables;
  * - audio/wav, audio/split: the host's recorded takes, the CLI's silence splitting;
  * - util/ (atomic writes, path checks, TypeScript worker threads): the host;
- * - jobs/progress (the event type): the CLI's progress bars;
+ * - progress.ts (the event type): the CLI's progress bars;
  * - stage internals (model, features, decode, adapt/train): the benchmarks and the tests.
  * The engine imports nothing from electron, host, contract, cli, main, server or renderer.
  */
@@ -34,11 +34,11 @@ import { matchById, readTranscripts } from './score/match';
 export { loadProfile, PROFILES, type NormalizationProfile, type ProfileName } from './score';
 import { writeFileAtomic } from './util/atomic';
 import { NgramLM, trainKneserNey } from './decode/ngram';
-import { noProgress, type ProgressFn } from './jobs/progress';
+import { noProgress, type ProgressFn } from './progress';
 import { trainBaseModel, DEFAULT_BASE_RECIPE, type BaseRecipeConfig } from './recipes/base-model';
 
 export type { Report } from './score/report';
-export type { ProgressEvent, ProgressFn } from './jobs/progress';
+export type { ProgressEvent, ProgressFn } from './progress';
 export { DEFAULT_ADAPT, type AdaptConfig } from './adapt/job';
 export { METHODS, METHOD_NAMES, type MethodName } from './adapt/methods';
 export type { DecoderSpec } from './decode/options';

@@ -8,7 +8,7 @@ import { countParams } from '../../electron/engine/model/acoustic';
 import { padBatch } from '../../electron/engine/model/batch';
 import { readManifest } from '../../electron/engine/corpus/manifest';
 import { featurizeCorpus } from '../../electron/engine/features/corpus';
-import { noProgress } from '../../electron/engine/jobs/progress';
+import { noProgress } from '../../electron/engine/progress';
 import { METHODS } from '../../electron/engine/adapt/methods';
 import { adapt, evaluate } from '../../electron/engine';
 import { BENCH, SHIPPED_BASE as BASE, benchSubset as subset } from '../helpers';

@@ -22,7 +22,7 @@ import { PROFILES, type NormalizationProfile } from '../score';
 import { reportHeader, scoringInfo, setReport, utteranceRows, type Report } from '../score/report';
 import { writeReport } from '../score/writers';
 import type { BackendInfo } from '../model/backend';
-import type { ProgressFn } from '../jobs/progress';
+import type { ProgressFn } from '../progress';
 import { defaultWorkers } from './parallel';
 import { batchNormLayers, reestimateBatchNorm } from './renormalize';
 import { cmvnStats } from '../features/cmvn';

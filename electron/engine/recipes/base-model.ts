@@ -34,7 +34,7 @@ import { readManifest, type Utterance } from '../corpus/manifest';
 import { trainCtc, type TrainExample } from '../adapt/train';
 import { defaultWorkers } from '../adapt/parallel';
 import { evaluateSet } from '../decode/evaluate';
-import type { ProgressFn } from '../jobs/progress';
+import type { ProgressFn } from '../progress';
 import { writeFileAtomic } from '../util/atomic';
 import { pathExists } from '../util/files';
 import { shuffleInPlace } from '../util/shuffle';

@@ -4,7 +4,7 @@
  * (cli/progress.ts) and by the host: host/worker.ts posts them from the job's worker thread, and the
  * host sends them on with the job's id as the contract's `JobProgress` events, which the Adapt screen
  * shows as a progress bar and a loss chart. Running a job off the UI thread and cancelling it is the
- * host's work (host/jobs.ts), not this folder's.
+ * host's work (host/jobs.ts), not the engine's.
  */
 
 export type Phase = 'features' | 'evaluate' | 'adapt' | 'train';
