@@ -21,7 +21,7 @@ import { computePosteriors, type DecoderOptions } from '../electron/engine/decod
 import { evaluatePosteriors } from '../electron/engine/decode/evaluate';
 import { buildDecoder, tuneFusion } from '../electron/engine/decode/options';
 import { PROFILES } from '../electron/engine/score';
-import { noProgress } from '../electron/engine/jobs/progress';
+import { noProgress } from '../electron/engine/progress';
 
 const BENCH = path.resolve('../shared/data/bench');
 const BASE = path.resolve('models/digits-base');

@@ -1,6 +1,6 @@
 /** Progress display on stderr (cli-progress), one bar per phase/label; epoch messages as log lines. */
 import cliProgress from 'cli-progress';
-import type { ProgressEvent, ProgressFn } from '../engine/jobs/progress';
+import type { ProgressEvent, ProgressFn } from '../engine/progress';
 
 /** A ProgressFn drawing bars on stderr; call `stop()` before printing results. */
 export function stderrProgress(): { onProgress: ProgressFn; stop: () => void } {

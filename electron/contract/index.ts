@@ -474,6 +474,12 @@ export const OPERATION_NAMES = [
   'restoreUtterance',
   'readProjectAudio',
 ] as const satisfies readonly OperationName[];
+/**
+ * Compile-time check: every operation of `Operations` is listed (fails to compile when one is added
+ * to `Operations` only). The IPC table, the browser-mode server and the renderer's client register
+ * exactly the names of this list.
+ */
+export type EveryOperationListed = MustBeTrue<[Exclude<OperationName, (typeof OPERATION_NAMES)[number]>] extends [never] ? true : false>;
 
 /** What the preload bridge exposes as `window.studio`, and what the browser-mode client implements. */
 export type StudioApi = {

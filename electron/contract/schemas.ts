@@ -130,6 +130,10 @@ export const ProjectPathSchema = z
   .refine((p) => !/^([/\\]|[A-Za-z]:)/.test(p), 'must be relative to the project folder (not absolute)')
   .refine((p) => !p.split(/[/\\]/).includes('..'), 'must not leave the project folder ("..")');
 
+/**
+ * One schema per operation. The `satisfies` at the end is the compile-time check that every
+ * operation of the contract has one, of its request's type.
+ */
 const schemas = {
   backend: empty,
   methods: empty,

@@ -1,10 +1,22 @@
 /**
- * The engine facade: the only entry the CLI, the jobs host (Electron IPC table and browser-mode
- * server) and the benchmarks call. Imports nothing from electron.
+ * The engine facade: the whole jobs, each one call that reads its inputs, runs and writes its report
+ * (evaluate, adapt, score, buildLm, trainBase), and backendInfo. The CLI, the host's job worker
+ * (behind the Electron IPC table and the browser-mode server) and the benchmarks run jobs through it.
+ *
+ * It is not the only entry. Callers that need one stage's own pieces import that stage directly:
+ * - corpus/ (format registry, project store, manifests): the CLI's import and export, the host's
+ *   project operations and the contract's format names;
+ * - adapt/methods (the method registry): the host's method picker and the contract's method names;
+ * - model/card, score/report, score (card parsing, report format and types): the host's model and
+ *   run catalogue, the contract, the CLI's tables;
+ * - audio/wav, audio/split: the host's recorded takes, the CLI's silence splitting;
+ * - util/ (atomic writes, path checks, TypeScript worker threads): the host;
+ * - progress.ts (the event type): the CLI's progress bars;
+ * - stage internals (model, features, decode, adapt/train): the benchmarks and the tests.
+ * The engine imports nothing from electron, host, contract, cli, main, server or renderer.
  */
 import path from 'node:path';
-import { stat } from 'node:fs/promises';
-import { readText } from './util/files';
+import { pathExists, readText } from './util/files';
 import { initBackend, type BackendInfo } from './model/backend';
 import { loadModel } from './model/checkpoint';
 import type { ModelCard } from './model/card';
@@ -23,11 +35,11 @@ import { matchById, readTranscripts } from './score/match';
 export { loadProfile, PROFILES, type NormalizationProfile, type ProfileName } from './score';
 import { writeFileAtomic } from './util/atomic';
 import { NgramLM, trainKneserNey } from './decode/ngram';
-import { noProgress, type ProgressFn } from './jobs/progress';
+import { noProgress, type ProgressFn } from './progress';
 import { trainBaseModel, DEFAULT_BASE_RECIPE, type BaseRecipeConfig } from './recipes/base-model';
 
 export type { Report } from './score/report';
-export type { ProgressEvent, ProgressFn } from './jobs/progress';
+export type { ProgressEvent, ProgressFn } from './progress';
 export { DEFAULT_ADAPT, type AdaptConfig } from './adapt/job';
 export { METHODS, METHOD_NAMES, type MethodName } from './adapt/methods';
 export type { DecoderSpec } from './decode/options';
@@ -168,11 +180,7 @@ export async function score(req: ScoreRequest): Promise<Report> {
  * @throws Error when the output exists, the text is unreadable or holds no words
  */
 export async function buildLm(req: { textFile: string; outFile: string; order: number }): Promise<NgramLM> {
-  const exists = await stat(req.outFile).then(
-    () => true,
-    () => false,
-  );
-  if (exists) throw new Error(`${req.outFile}: already exists; choose a new file`);
+  if (await pathExists(req.outFile)) throw new Error(`${req.outFile}: already exists; choose a new file`);
   const text = await readText(req.textFile);
   const lm = trainKneserNey(text.toLowerCase().split(/\r?\n/), { order: req.order });
   await writeFileAtomic(req.outFile, lm.toArpa());

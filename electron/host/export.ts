@@ -10,10 +10,10 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { NAME_PATTERN, type ExportedModel } from '../contract';
 import { readRunComplete } from '../engine/score/run-complete';
+import { pathExists as exists } from '../engine/util/files';
 
 const isFile = (p: string): Promise<boolean> => stat(p).then((s) => s.isFile(), () => false);
 const isDir = (p: string): Promise<boolean> => stat(p).then((s) => s.isDirectory(), () => false);
-const exists = (p: string): Promise<boolean> => stat(p).then(() => true, () => false);
 
 /** Model files copied: model.json, weights*.bin, card.json, README.md. */
 const MODEL_FILE = /^(model\.json|weights.*\.bin|card\.json|README\.md)$/;

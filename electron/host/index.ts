@@ -15,6 +15,7 @@ import { listModels, listRuns, readManifestRows, readRunReport, type RunsFolder 
 import { exportModel } from './export';
 import { isRunComplete } from '../engine/score/run-complete';
 import { ProjectStore } from './projects';
+import { pathExists as exists } from '../engine/util/files';
 
 export { JobCancelledError } from './jobs';
 export { InvalidRequestError } from '../contract/schemas';
@@ -35,8 +36,6 @@ export interface HostConfig {
 }
 
 type Handlers = { [K in OperationName]: (req: Request<K>) => Promise<Response<K>> };
-
-const exists = (p: string): Promise<boolean> => stat(p).then(() => true, () => false);
 
 /** The error for a run name already taken: by a finished run, or by the folder of one that did not finish. */
 async function runExistsError(outDir: string, runName: string): Promise<Error> {

@@ -20,6 +20,7 @@ import { nemoLine } from '../engine/corpus/nemo';
 import { createProject, importIntoProject, MANIFEST_FILE, openProject, PROJECT_FILE, type OpenProject, type ProjectFile } from '../engine/corpus/project';
 import type { Utterance } from '../engine/corpus/manifest';
 import { writeFileAtomic, writeJsonAtomic } from '../engine/util/atomic';
+import { pathExists } from '../engine/util/files';
 import { deleteLine, editLines, joinLines, parseManifest, projectData, restoreLine, splitManifests, AUDIO_MIME, type ParsedManifest } from './project-data';
 import {
   IMPORT_FORMAT_NAMES,
@@ -190,7 +191,7 @@ export class ProjectStore {
       const ids = new Set(opened.utterances.map((u) => u.id));
       let n = names.reduce((m, f) => Math.max(m, Number(TAKE_PATTERN.exec(f)?.[1] ?? 0)), 0) + 1;
       let id = `take-${String(n).padStart(4, '0')}`;
-      while (ids.has(id) || (await stat(path.join(audioDir, `${id}.wav`)).then(() => true, () => false))) id = `take-${String(++n).padStart(4, '0')}`;
+      while (ids.has(id) || (await pathExists(path.join(audioDir, `${id}.wav`)))) id = `take-${String(++n).padStart(4, '0')}`;
       const rel = `audio/${id}.wav`;
       const file = path.join(dir, rel);
       const wav = await encodeWav16Sliced(samples, req.sampleRateHz, TAKE_SLICE_SAMPLES);

@@ -8,29 +8,12 @@ import { formatReport } from '../../electron/cli/table';
 import { loadModel, saveModel } from '../../electron/engine/model/checkpoint';
 import { buildAcousticModel, defaultArchitecture } from '../../electron/engine/model/acoustic';
 import { tf } from '../../electron/engine/model/backend';
-
-const BENCH = path.resolve('../shared/data/bench');
-const BASE = path.resolve('models/digits-base');
+import { BENCH, SHIPPED_BASE as BASE, benchSubset as subset } from '../helpers';
 
 async function folderHash(dir: string): Promise<string> {
   const h = createHash('sha256');
   for (const f of (await readdir(dir)).sort()) h.update(f).update(await readFile(path.join(dir, f)));
   return h.digest('hex');
-}
-
-/** A manifest of selected lines of a benchmark manifest, written to a temp folder (paths made absolute). */
-async function subset(name: string, pick: (i: number) => boolean, dir: string): Promise<string> {
-  const lines = (await readFile(path.join(BENCH, name), 'utf8')).trim().split('\n');
-  const out = lines
-    .filter((_, i) => pick(i))
-    .map((l) => {
-      const o = JSON.parse(l);
-      o.audio_filepath = path.resolve(BENCH, o.audio_filepath);
-      return JSON.stringify(o);
-    });
-  const file = path.join(dir, name);
-  await writeFile(file, out.join('\n') + '\n');
-  return file;
 }
 
 describe('shipped base model', () => {

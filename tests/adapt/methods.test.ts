@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { tf } from '../../electron/engine/model/backend';
@@ -8,35 +8,16 @@ import { countParams } from '../../electron/engine/model/acoustic';
 import { padBatch } from '../../electron/engine/model/batch';
 import { readManifest } from '../../electron/engine/corpus/manifest';
 import { featurizeCorpus } from '../../electron/engine/features/corpus';
-import { noProgress } from '../../electron/engine/jobs/progress';
+import { noProgress } from '../../electron/engine/progress';
 import { METHODS } from '../../electron/engine/adapt/methods';
 import { adapt, evaluate } from '../../electron/engine';
-
-const BENCH = path.resolve('../shared/data/bench');
-const BASE = path.resolve('models/digits-base');
+import { BENCH, SHIPPED_BASE as BASE, benchSubset as subset } from '../helpers';
 
 async function realBatch() {
   const { card } = await loadModel(BASE).then((m) => (m.model.dispose(), m));
   const utts = (await readManifest(path.join(BENCH, 'fsdd-german-adapt.jsonl'))).slice(0, 6);
   const items = await featurizeCorpus(utts, card.features, card.cmvnStats, noProgress, 'x');
   return padBatch(items.map((i) => i.feats)).x;
-}
-
-async function subset(name: string, n: number, dir: string, edit: (o: { text: string }) => void = () => {}): Promise<string> {
-  const lines = (await readFile(path.join(BENCH, name), 'utf8')).trim().split('\n');
-  const step = Math.max(1, Math.floor(lines.length / n));
-  const out = lines
-    .filter((_, i) => i % step === 0)
-    .slice(0, n)
-    .map((l) => {
-      const o = JSON.parse(l);
-      o.audio_filepath = path.resolve(BENCH, o.audio_filepath);
-      edit(o);
-      return JSON.stringify(o);
-    });
-  const file = path.join(dir, name);
-  await writeFile(file, out.join('\n') + '\n');
-  return file;
 }
 
 describe('adaptation methods', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidRequestError, parseRequest } from '../../electron/contract/schemas';
+import { InvalidRequestError, isOperation, parseRequest } from '../../electron/contract/schemas';
 import { ADAPT_METHOD_NAMES, OPERATION_NAMES } from '../../electron/contract';
 import { METHOD_NAMES } from '../../electron/engine/adapt/methods';
 
@@ -37,8 +37,25 @@ describe('contract request schemas (shared by IPC and browser mode)', () => {
     );
   });
 
-  it('has a schema for every operation; empty requests take {} or nothing', () => {
-    for (const op of OPERATION_NAMES) expect(() => parseRequest(op, {})).not.toThrow(/no schema/);
+  // That every operation has a schema, and that OPERATION_NAMES lists every operation, is checked at
+  // compile time (`schemas ... satisfies { [K in OperationName]: ... }` in schemas.ts and
+  // `EveryOperationListed` in the contract): `npm run typecheck` fails without them.
+  it('validates every operation with its own schema; empty requests take {} or nothing', () => {
+    for (const op of OPERATION_NAMES) {
+      expect(isOperation(op)).toBe(true);
+      let answer: unknown;
+      try {
+        answer = parseRequest(op, {});
+      } catch (err) {
+        // Operations with required fields refuse {} with their own name and the missing field's path.
+        expect(err).toBeInstanceOf(InvalidRequestError);
+        expect((err as Error).message).toMatch(new RegExp(`^${op}: invalid request: \\w+`));
+        continue;
+      }
+      expect(answer).toEqual({});
+    }
+    expect(isOperation('noSuchOperation')).toBe(false);
+    expect(isOperation('toString')).toBe(false);
     expect(parseRequest('listModels', undefined)).toEqual({});
     expect(() => parseRequest('listRuns', { x: 1 })).toThrow(/listRuns: invalid request: .*"x"/);
   });

@@ -8,7 +8,7 @@ import { CHUNK_FRAMES, computePosteriors, decodePosteriors } from '../../electro
 import { tf } from '../../electron/engine/model/backend';
 import { buildDecoder } from '../../electron/engine/decode/options';
 import { Grammar } from '../../electron/engine/decode/grammar';
-import { noProgress } from '../../electron/engine/jobs/progress';
+import { noProgress } from '../../electron/engine/progress';
 
 describe('decoders on real model outputs (shipped base model, Duke India test recordings)', () => {
   it('beam width 1 equals greedy; wider beams and the phone-number grammar behave', async () => {

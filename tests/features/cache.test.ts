@@ -6,7 +6,7 @@ import { FeatureCache } from '../../electron/engine/features/cache';
 import { featurizeCorpus } from '../../electron/engine/features/corpus';
 import { DEFAULT_FEATURES } from '../../electron/engine/features';
 import { encodeWav16 } from '../../electron/engine/audio';
-import { noProgress } from '../../electron/engine/jobs/progress';
+import { noProgress } from '../../electron/engine/progress';
 import type { Utterance } from '../../electron/engine/corpus/manifest';
 
 const utt = (audioPath: string): Utterance => ({ id: path.basename(audioPath), audioPath, durationSec: 0, text: 'one', meta: {} });

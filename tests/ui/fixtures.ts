@@ -3,7 +3,7 @@
  * small untrained stand-in with a valid card) and small benchmark slices with absolute audio paths.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { buildAcousticModel, countParams } from '../../electron/engine/model/acoustic';
 import { CARD_FORMAT, CARD_VERSION, type ModelCard } from '../../electron/engine/model/card';
@@ -11,9 +11,11 @@ import { saveModel } from '../../electron/engine/model/checkpoint';
 import { initBackend } from '../../electron/engine/model/backend';
 import { DEFAULT_FEATURES, featureDim } from '../../electron/engine/features';
 import { DIGIT_TOKENS } from '../../electron/engine/recipes/base-model';
+import { BENCH, SHIPPED_BASE, benchSubset } from '../helpers';
 
-export const BENCH = path.resolve('../shared/data/bench');
-export const SHIPPED_BASE = path.resolve('models/digits-base');
+export { BENCH, SHIPPED_BASE };
+/** `n` lines of a benchmark manifest spread over it, written to `dir` with absolute audio paths. */
+export const benchSlice = (name: string, n: number, dir: string): Promise<string> => benchSubset(name, n, dir);
 
 /**
  * Put a base model folder named `digits-base` into `modelsDir`: nothing to do when the shipped model
@@ -57,17 +59,3 @@ export async function baseModel(tmp: string): Promise<{ modelsDir: string; model
   return { modelsDir, modelDir, standIn: true };
 }
 
-/** The first `n` lines of a benchmark manifest, written to `dir` with absolute audio paths. */
-export async function benchSlice(name: string, n: number, dir: string): Promise<string> {
-  const lines = (await readFile(path.join(BENCH, name), 'utf8')).trim().split('\n');
-  const step = Math.max(1, Math.floor(lines.length / n));
-  const picked = lines.filter((_, i) => i % step === 0).slice(0, n);
-  const out = picked.map((l) => {
-    const o = JSON.parse(l) as { audio_filepath: string };
-    o.audio_filepath = path.resolve(BENCH, o.audio_filepath);
-    return JSON.stringify(o);
-  });
-  const file = path.join(dir, name);
-  await writeFile(file, out.join('\n') + '\n');
-  return file;
-}

@@ -24,7 +24,7 @@ import { PROFILES, type NormalizationProfile } from '../score';
 import type { Report } from '../score/report';
 import { writeReport } from '../score/writers';
 import type { BackendInfo } from '../model/backend';
-import type { ProgressFn } from '../jobs/progress';
+import type { ProgressFn } from '../progress';
 import type { TrainConfig } from './train';
 import { DEFAULT_ADAPT, resolveSettings, type AdaptConfig, type ResolvedAdaptConfig } from './config';
 import { checkRun, featurizeSets, loadSets } from './stages/sets';

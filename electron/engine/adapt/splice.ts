@@ -12,6 +12,7 @@
 import { ctcForcedAlign } from '../decode/forced-align';
 import type { FeatureMatrix } from '../features/logmel';
 import type { TrainExample } from './train';
+import { shuffleInPlace } from '../util/shuffle';
 
 /** An utterance cut into word pieces. */
 export interface WordPieces {
@@ -84,7 +85,6 @@ export function respliceUtterances(utterances: (WordPieces | null)[], copies: nu
   const out: SplicedExample[] = [];
   utterances.forEach((u, from) => {
     if (!u || u.pieces.length < 2) return;
-    const n = u.pieces.length;
     const key = (p: WordPieces['pieces'][number]) => p.labels.join(',');
     const sequence = (order: number[]) => order.map((i) => key(u.pieces[i])).join(' ');
     // word sequences already used: the original's, then each copy's
@@ -93,11 +93,7 @@ export function respliceUtterances(utterances: (WordPieces | null)[], copies: nu
       let order: number[] = [];
       // a few draws for an unused sequence; when none turns up (few words), the last draw is kept
       for (let attempt = 0; attempt < 32; attempt++) {
-        order = u.pieces.map((_, i) => i);
-        for (let i = n - 1; i > 0; i--) {
-          const j = Math.floor(rand() * (i + 1));
-          [order[i], order[j]] = [order[j], order[i]];
-        }
+        order = shuffleInPlace(u.pieces.map((_, i) => i), rand);
         if (!used.has(sequence(order))) break;
       }
       used.add(sequence(order));

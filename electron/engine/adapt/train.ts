@@ -12,7 +12,7 @@ import { GradientWorker } from './parallel';
 import { shardGradients, type KlRegularizer, type Shard } from './step';
 import type { FeatureMatrix } from '../features/logmel';
 import { specAugment, type SpecAugmentConfig } from '../features/augment';
-import type { ProgressFn } from '../jobs/progress';
+import type { ProgressFn } from '../progress';
 
 /** One training example. */
 export interface TrainExample {

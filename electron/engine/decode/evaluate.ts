@@ -4,7 +4,7 @@ import type { ModelCard } from '../model/card';
 import type { Utterance } from '../corpus/manifest';
 import { featurizeCorpus, type FeaturizedUtterance } from '../features/corpus';
 import { poolScores, scoreUtterance, PROFILES, type CorpusScore, type NormalizationProfile, type UtteranceScore } from '../score';
-import type { ProgressFn } from '../jobs/progress';
+import type { ProgressFn } from '../progress';
 import { computePosteriors, decodePosteriors, GREEDY, type DecoderOptions, type Posteriors, type Recognition } from './recognize';
 
 export interface SetResult {

@@ -8,7 +8,7 @@ import { lengthBatches, padBatch } from '../model/batch';
 import type { ModelCard } from '../model/card';
 import { decodeTokens } from '../model/tokens';
 import type { FeatureMatrix } from '../features/logmel';
-import type { ProgressFn } from '../jobs/progress';
+import type { ProgressFn } from '../progress';
 import { greedyCollapse } from './greedy';
 import { ctcBeamSearch, DEFAULT_BEAM, type BeamConfig } from './beam';
 import { combineScorers, type WordScorer } from './constraint';

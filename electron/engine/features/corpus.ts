@@ -3,7 +3,7 @@ import { loadAudio, STREAM_WAV_MIN_BYTES } from '../audio';
 import { addNoise, speedPerturb } from '../audio/perturb';
 import { seededRandom } from '../model/batch';
 import type { Utterance } from '../corpus/manifest';
-import type { ProgressFn } from '../jobs/progress';
+import type { ProgressFn } from '../progress';
 import type { CmvnStats } from './cmvn';
 import type { FeatureConfig } from './config';
 import { extractFeatures } from './index';

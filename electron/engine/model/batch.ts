@@ -1,6 +1,7 @@
 /** Padding feature matrices into batches, and length-sorted batch order. */
 import { tf } from './backend';
 import type { FeatureMatrix } from '../features/logmel';
+import { shuffleInPlace } from '../util/shuffle';
 
 /**
  * Stack feature matrices into one zero-padded tensor.
@@ -29,10 +30,7 @@ export function padBatch(mats: FeatureMatrix[], multipleOf = 1): { x: tf.Tensor3
 export function lengthBatches(lengths: number[], batchSize: number, shuffle?: () => number): number[][] {
   let idx = lengths.map((_, i) => i);
   if (shuffle) {
-    for (let i = idx.length - 1; i > 0; i--) {
-      const j = Math.floor(shuffle() * (i + 1));
-      [idx[i], idx[j]] = [idx[j], idx[i]];
-    }
+    shuffleInPlace(idx, shuffle);
     const win = batchSize * 50;
     const sorted: number[] = [];
     for (let s = 0; s < idx.length; s += win) {
@@ -44,12 +42,7 @@ export function lengthBatches(lengths: number[], batchSize: number, shuffle?: ()
   }
   const batches: number[][] = [];
   for (let s = 0; s < idx.length; s += batchSize) batches.push(idx.slice(s, s + batchSize));
-  if (shuffle) {
-    for (let i = batches.length - 1; i > 0; i--) {
-      const j = Math.floor(shuffle() * (i + 1));
-      [batches[i], batches[j]] = [batches[j], batches[i]];
-    }
-  }
+  if (shuffle) shuffleInPlace(batches, shuffle);
   return batches;
 }
 

@@ -9,7 +9,7 @@ import { parseCard, type ModelCard } from './card';
 import './layers'; // registers the adaptation layers so adapted models load
 import { diffFeatureConfig, type FeatureConfig } from '../features/config';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic';
-import { readText, requireRegularFile } from '../util/files';
+import { pathExists, readText, requireRegularFile } from '../util/files';
 
 /** A loaded model and its card. The caller disposes `model`. */
 export interface LoadedModel {
@@ -194,11 +194,7 @@ export async function modelFromArtifacts(a: ModelArtifacts): Promise<tf.LayersMo
  * @throws Error when `dir` already exists (models are never overwritten)
  */
 export async function saveModel(dir: string, model: tf.LayersModel, card: ModelCard): Promise<void> {
-  const exists = await stat(dir).then(
-    () => true,
-    () => false,
-  );
-  if (exists) throw new Error(`${dir}: already exists; a model folder is never overwritten`);
+  if (await pathExists(dir)) throw new Error(`${dir}: already exists; a model folder is never overwritten`);
   const tmp = `${dir}.partial-${process.pid}`;
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });

@@ -6,6 +6,13 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import { decodeText } from './text';
 
+/** Whether a file or folder exists at `p` (any error of `stat`, not found or no permission, counts as no). */
+export const pathExists = (p: string): Promise<boolean> =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
+
 /** Largest text file (manifest, transcript, grammar, word list, LM, card) read whole: 256 MiB. */
 export const MAX_TEXT_FILE_BYTES = 256 * 1024 * 1024;
 

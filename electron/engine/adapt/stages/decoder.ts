@@ -8,7 +8,7 @@ import type { FeaturizedUtterance } from '../../features/corpus';
 import { decoderWarnings, tuneFusion, type DecoderSpec, type FusionTuning } from '../../decode/options';
 import { computePosteriors, type DecoderOptions, type Posteriors } from '../../decode/recognize';
 import type { NormalizationProfile } from '../../score';
-import type { ProgressFn } from '../../jobs/progress';
+import type { ProgressFn } from '../../progress';
 
 /**
  * The base model's posteriors on a set, computed once per set of features: fusion tuning and word

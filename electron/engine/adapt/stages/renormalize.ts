@@ -9,7 +9,7 @@ import { timeSubsampling } from '../../model/acoustic';
 import { featurizeCorpus } from '../../features/corpus';
 import { cmvnStats } from '../../features/cmvn';
 import type { FeatureCache } from '../../features/cache';
-import type { ProgressFn } from '../../jobs/progress';
+import type { ProgressFn } from '../../progress';
 import { reestimateBatchNorm } from '../renormalize';
 import { featurizeSets, type RunItems, type RunSets } from './sets';
 

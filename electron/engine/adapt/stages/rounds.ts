@@ -8,7 +8,7 @@ import { tf } from '../../model/backend';
 import type { ModelCard } from '../../model/card';
 import type { FeaturizedUtterance } from '../../features/corpus';
 import { computePosteriors, decodePosteriors, GREEDY } from '../../decode/recognize';
-import type { ProgressFn } from '../../jobs/progress';
+import type { ProgressFn } from '../../progress';
 import { trainCtc, type TrainConfig, type TrainExample, type TrainResult } from '../train';
 import type { ResolvedAdaptConfig } from '../config';
 import { splitHeldOut, toExample, type TrainingSet } from './training-set';

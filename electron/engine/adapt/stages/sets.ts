@@ -7,7 +7,7 @@ import { encodeText } from '../../model/tokens';
 import { readManifest, requireTranscripts, type Utterance } from '../../corpus/manifest';
 import { featurizeCorpus, type FeaturizedUtterance } from '../../features/corpus';
 import type { FeatureCache } from '../../features/cache';
-import type { ProgressFn } from '../../jobs/progress';
+import type { ProgressFn } from '../../progress';
 import { batchNormLayers } from '../renormalize';
 import type { ResolvedAdaptConfig } from '../config';
 import type { tf } from '../../model/backend';

@@ -6,11 +6,12 @@
 import type { ModelCard } from '../../model/card';
 import { timeSubsampling } from '../../model/acoustic';
 import { seededRandom } from '../../model/batch';
+import { shuffleInPlace } from '../../util/shuffle';
 import { encodeText } from '../../model/tokens';
 import type { Utterance } from '../../corpus/manifest';
 import { featurizeAugmented, type FeaturizedUtterance } from '../../features/corpus';
 import type { Posteriors } from '../../decode/recognize';
-import type { ProgressFn } from '../../jobs/progress';
+import type { ProgressFn } from '../../progress';
 import { resplice } from '../splice';
 import type { TrainExample } from '../train';
 import type { ResolvedAdaptConfig } from '../config';
@@ -23,12 +24,7 @@ export interface HeldOutSplit {
 
 /** Split indices into train and held-out, seeded; at least one held out when n >= 2. */
 export function splitHeldOut(n: number, fraction: number, seed: number): HeldOutSplit {
-  const idx = [...Array(n).keys()];
-  const rand = seededRandom(seed);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [idx[i], idx[j]] = [idx[j], idx[i]];
-  }
+  const idx = shuffleInPlace([...Array(n).keys()], seededRandom(seed));
   const k = n < 2 ? 0 : Math.max(1, Math.round(n * fraction));
   return { heldOut: idx.slice(0, k), train: idx.slice(k) };
 }
