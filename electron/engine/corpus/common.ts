@@ -123,6 +123,25 @@ export function decodeText(bytes: Uint8Array): { text: string; note?: string } {
 }
 
 /**
+ * Read a text source file (manifest, transcript) with decodeText.
+ * Only regular files are read (see notRegularFileReason).
+ * @throws Error `"<file>: <what> not found"`, `"<file>: <what> is a folder, expected a file"`,
+ *   `"<file>: <what> is not a regular file (a device, pipe or socket)"` or `"<file>: <reason>"`
+ */
+export async function readSourceText(file: string, what = 'file'): Promise<{ text: string; note?: string }> {
+  const bad = await notRegularFileReason(file, what);
+  if (bad) throw new Error(`${file}: ${bad}`);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(`${file}: ${code === 'ENOENT' ? `${what} not found` : code === 'EISDIR' ? `${what} is a folder, expected a file` : (err as Error).message}`);
+  }
+  return decodeText(bytes);
+}
+
+/**
  * Why `name` (an utterance id or a speaker) cannot be used as one file or folder name inside an
  * export folder, or undefined when it can. Exporters name files `<id>.<ext>` and plain-folder
  * exports make a folder per speaker, so `..`, `.`, a path separator, control characters or a
@@ -161,24 +180,6 @@ export async function notRegularFileReason(file: string, what = 'file'): Promise
     const code = (err as NodeJS.ErrnoException).code;
     return code === 'ENOENT' ? `${what} not found` : `${what} cannot be read (${code ?? (err as Error).message})`;
   }
-}
-
-/**
- * Read a text source file (manifest, transcript) with decodeText. Only regular files are read.
- * @throws Error `"<file>: <what> not found"`, `"<file>: <what> is a folder, expected a file"`,
- *   `"<file>: <what> is not a regular file (a device, pipe or socket)"` or `"<file>: <reason>"`
- */
-export async function readSourceText(file: string, what = 'file'): Promise<{ text: string; note?: string }> {
-  const bad = await notRegularFileReason(file, what);
-  if (bad) throw new Error(`${file}: ${bad}`);
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(`${file}: ${code === 'ENOENT' ? `${what} not found` : code === 'EISDIR' ? `${what} is a folder, expected a file` : (err as Error).message}`);
-  }
-  return decodeText(bytes);
 }
 
 /**
