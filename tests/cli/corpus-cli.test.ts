@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { access, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { burstsWav } from '../corpus/helpers';
+import { burstsWav, toneWav } from '../corpus/helpers';
 
 const TSX = path.resolve('node_modules/.bin/tsx');
 const CLI = path.resolve('electron/cli/main.ts');
@@ -80,5 +80,30 @@ describe('CLI import / export', () => {
       ['session1_7.90', 7.9, 1.2, ''],
     ]);
     expect(new Set(lines.map((l) => l.audio_filepath))).toEqual(new Set(['audio/session1.wav']));
+  });
+
+  it('the issue 14 recipe: an id "../../../../victim" is skipped on import and export writes nothing outside --out', async () => {
+    const base = await mkdtemp(path.join(tmpdir(), 'corpus-cli-'));
+    const root = path.join(base, 'r');
+    const out = path.join(root, 'exports', 'x', 'out');
+    const victim = path.join(base, 'victim.txt');
+    await writeFile(victim, 'precious\n');
+    await mkdir(path.join(root, 'src'), { recursive: true });
+    await writeFile(path.join(root, 'src', 'a.wav'), toneWav(1));
+    await writeFile(path.join(root, 'src', 'b.wav'), toneWav(2));
+    const manifest = path.join(root, 'src', 'm.jsonl');
+    await writeFile(manifest, '{"id":"../../../../victim","audio_filepath":"a.wav","text":"zero"}\n{"id":"b","audio_filepath":"b.wav","text":"one"}\n');
+    const project = path.join(root, 'p');
+    const r = cli(['import', '--format', 'nemo', '--source', manifest, '--project', project]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.split('\n').slice(0, 2)).toEqual([
+      'imported 1 utterance, skipped 1',
+      `  skipped ${manifest}:1: utterance id "../../../../victim" cannot be a file name: it holds a path separator ("/" or "\\"); rename it in the source`,
+    ]);
+    const e = cli(['export', '--project', project, '--format', 'plain-folder', '--out', out]);
+    expect(e.status, e.stderr).toBe(0);
+    expect(e.stdout).toBe(`exported 1 utterances to ${out} (plain-folder), skipped 0\n`);
+    expect(await readFile(victim, 'utf8')).toBe('precious\n');
+    expect((await readdir(out)).sort()).toEqual(['b.txt', 'b.wav']);
   });
 });
