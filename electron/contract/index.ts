@@ -294,7 +294,8 @@ export const TAKE_LIMITS = {
 /** A problem openProject found (engine ProjectProblem). */
 export interface ProjectProblemInfo {
   file: string;
-  problem: 'missing' | 'changed' | 'unrecorded' | 'unreadable';
+  /** `orphan`: a leftover file of an interrupted import; `incomplete-import`: an import that never reached the manifest. */
+  problem: 'missing' | 'changed' | 'unrecorded' | 'unreadable' | 'orphan' | 'incomplete-import';
   detail: string;
 }
 
