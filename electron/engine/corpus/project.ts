@@ -366,10 +366,8 @@ export async function importIntoProject(
   // Pending until the manifest holds the new lines: a kill in between is found by openProject.
   const project: ProjectFile = { ...opened.project, audio, imports: [...opened.project.imports, rels.length > 0 ? { ...record, pendingAudio: rels } : record] };
   await writeJsonAtomic(path.join(root, PROJECT_FILE), project);
-  if (added.length > 0) {
-    await writeProjectManifest(root, [...opened.utterances, ...added]);
-    await writeJsonAtomic(path.join(root, PROJECT_FILE), { ...project, imports: [...opened.project.imports, record] });
-  }
+  await writeProjectManifest(root, [...opened.utterances, ...added]);
+  if (rels.length > 0) await writeJsonAtomic(path.join(root, PROJECT_FILE), { ...project, imports: [...opened.project.imports, record] });
   const warnings = [...read.warnings];
   const leftovers = opened.problems.filter((p) => p.problem === 'orphan' || p.problem === 'incomplete-import').length;
   if (leftovers > 0) warnings.push({ file: root, reason: `the project holds ${leftovers} leftover${leftovers === 1 ? '' : 's'} of an interrupted import (unused audio or .tmp files, or an import that never reached the manifest): clean the project to remove them` });
