@@ -106,4 +106,31 @@ describe('CLI import / export', () => {
     expect(await readFile(victim, 'utf8')).toBe('precious\n');
     expect((await readdir(out)).sort()).toEqual(['b.txt', 'b.wav']);
   });
+
+  it('clean --dry-run lists the leftovers of an interrupted import; clean removes them (issue 14 item 16)', async () => {
+    const base = await mkdtemp(path.join(tmpdir(), 'corpus-cli-'));
+    await mkdir(path.join(base, 'src'));
+    await writeFile(path.join(base, 'src', 'a.wav'), toneWav(1));
+    await writeFile(path.join(base, 'src', 'a.txt'), 'one');
+    const project = path.join(base, 'p');
+    expect(cli(['import', '--format', 'plain-folder', '--source', path.join(base, 'src'), '--project', project]).status).toBe(0);
+    // What a kill during the copies leaves: a copy no record names and a partial temporary file.
+    await writeFile(path.join(project, 'audio', 'b.wav'), toneWav(2));
+    await writeFile(path.join(project, 'audio', '.c.wav.123.1700000000000.tmp'), 'RIFF');
+    const dry = cli(['clean', '--project', project, '--dry-run']);
+    expect(dry.status, dry.stderr).toBe(0);
+    expect(dry.stdout).toBe(
+      [
+        '2 leftovers of interrupted imports',
+        `  orphan ${path.join(project, 'audio', '.c.wav.123.1700000000000.tmp')}: temporary file left by an interrupted audio copy`,
+        `  orphan ${path.join(project, 'audio', 'b.wav')}: audio file that neither project.json nor the manifest names (left by an interrupted import or take)`,
+        '',
+      ].join('\n'),
+    );
+    expect((await readdir(path.join(project, 'audio'))).sort()).toEqual(['.c.wav.123.1700000000000.tmp', 'a.wav', 'b.wav']);
+    const r = cli(['clean', '--project', project]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe('removed 2 files and 0 incomplete imports');
+    expect(await readdir(path.join(project, 'audio'))).toEqual(['a.wav']);
+  });
 });
