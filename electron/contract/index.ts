@@ -319,6 +319,15 @@ export interface ProjectInfo {
   imports: { format: string; source: string; date: string; imported: number; skipped: number }[];
 }
 
+/** What cleanProject removed, and the project re-opened. */
+export interface CleanedProject {
+  /** Files removed (absolute paths inside the project's folder). */
+  removed: string[];
+  /** Imports whose records were removed because they never reached the manifest. */
+  removedImports: { source: string; date: string }[];
+  project: ProjectInfo;
+}
+
 /** A recently opened project (listProjects). */
 export interface RecentProject {
   name: string;
@@ -421,6 +430,8 @@ export interface Operations {
   restoreUtterance: { request: RestoreUtteranceRequest; response: ProjectData };
   /** An audio file of the project (project-relative path; nothing outside the project folder). */
   readProjectAudio: { request: { project: string; path: string }; response: ProjectAudio };
+  /** Remove what interrupted imports left (problems `orphan` and `incomplete-import`), then re-open the project. */
+  cleanProject: { request: { name: string }; response: CleanedProject };
 }
 
 /** A progress event of one job. */
@@ -456,6 +467,7 @@ export const OPERATION_NAMES = [
   'deleteUtterance',
   'restoreUtterance',
   'readProjectAudio',
+  'cleanProject',
 ] as const satisfies readonly OperationName[];
 
 /** What the preload bridge exposes as `window.studio`, and what the browser-mode client implements. */

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { encodeWav16 } from '../engine/audio/wav';
 import { FORMATS } from '../engine/corpus';
 import { nemoLine } from '../engine/corpus/nemo';
-import { createProject, importIntoProject, MANIFEST_FILE, openProject, PROJECT_FILE, type OpenProject, type ProjectFile } from '../engine/corpus/project';
+import { cleanProject, createProject, importIntoProject, MANIFEST_FILE, openProject, PROJECT_FILE, type OpenProject, type ProjectFile } from '../engine/corpus/project';
 import type { Utterance } from '../engine/corpus/manifest';
 import { writeFileAtomic, writeJsonAtomic } from '../engine/util/atomic';
 import { deleteLine, editLines, joinLines, parseManifest, projectData, restoreLine, splitManifests, AUDIO_MIME, type ParsedManifest } from './project-data';
@@ -31,6 +31,7 @@ import {
   type ProjectData,
   type RestoreUtteranceRequest,
   type SplitName,
+  type CleanedProject,
   type ImportFormatInfo, type ImportIntoProjectRequest, type ImportSummaryInfo, type ProjectInfo, type RecentProject, type SavedTake, type SaveTakeRequest } from '../contract';
 
 export const RECENT_FILE = 'recent-projects.json';
@@ -152,6 +153,15 @@ export class ProjectStore {
       const opened = await openProject(dir);
       await this.touchRecent(name);
       return this.info(name, opened, true);
+    });
+  }
+
+  /** Remove what interrupted imports left (engine cleanProject), under the project's lock; re-opens it. */
+  clean(name: string): Promise<CleanedProject> {
+    return this.locked(name, async () => {
+      const dir = await this.requireProject(name);
+      const r = await cleanProject(dir);
+      return { removed: r.removed, removedImports: r.removedImports, project: this.info(name, await openProject(dir), true) };
     });
   }
 
