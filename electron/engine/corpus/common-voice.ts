@@ -23,7 +23,6 @@ import {
   type ExportResult,
   type ImportOptions,
   type ImportResult,
-  type SkippedItem,
 } from './common';
 
 /** TSVs tried, in order, when a Common Voice folder (not a file) is given. */

@@ -193,8 +193,6 @@ export async function notRegularFileReason(file: string, what = 'file'): Promise
 export async function readTextInside(file: string, root: string | undefined, what: string): Promise<{ text: string; note?: string } | { reason: string }> {
   const r = await resolveInside(path.dirname(path.resolve(file)), path.basename(file), root, what);
   if ('reason' in r) return r;
-  const bad = await notRegularFileReason(r.path, what);
-  if (bad) return { reason: bad };
   try {
     return await readSourceText(r.path, what);
   } catch (err) {

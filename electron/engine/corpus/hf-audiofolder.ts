@@ -25,7 +25,6 @@ import {
   type ExportResult,
   type ImportOptions,
   type ImportResult,
-  type SkippedItem,
 } from './common';
 
 const TEXT_COLUMNS = ['transcription', 'sentence', 'text', 'transcript'];

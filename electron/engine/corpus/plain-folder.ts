@@ -21,7 +21,6 @@ import {
   type ExportResult,
   type ImportOptions,
   type ImportResult,
-  type SkippedItem,
 } from './common';
 
 /** File extensions taken as audio (lower-case). */
