@@ -17,6 +17,7 @@ import path from 'node:path';
 import { encodeWav16 } from '../engine/audio/wav';
 import { FORMATS } from '../engine/corpus';
 import { nemoLine } from '../engine/corpus/nemo';
+import { unsafeNameReason } from '../engine/corpus/common';
 import { cleanProject, createProject, importIntoProject, MANIFEST_FILE, openProject, PROJECT_FILE, type OpenProject, type ProjectFile } from '../engine/corpus/project';
 import type { Utterance } from '../engine/corpus/manifest';
 import { writeFileAtomic, writeJsonAtomic } from '../engine/util/atomic';
@@ -176,6 +177,8 @@ export class ProjectStore {
   saveTake(req: SaveTakeRequest): Promise<SavedTake> {
     return this.locked(req.project, async () => {
       const samples = decodeTakeSamples(req.samples);
+      const badSpeaker = req.speaker ? unsafeNameReason(req.speaker) : undefined;
+      if (badSpeaker) throw new Error(`speaker ${JSON.stringify(req.speaker)} cannot be a folder name: it ${badSpeaker}`);
       const dir = await this.requireProject(req.project);
       const opened = await openProject(dir, { verify: false });
       const manifestFile = path.join(dir, MANIFEST_FILE);

@@ -129,5 +129,10 @@ describe('host project store', () => {
     expect(r.project.utterances).toBe(1);
     expect(await readdir(path.join(dir, 'audio'))).toEqual(['take-0001.wav']);
     await expect(host.call('cleanProject', { name: '../x' })).rejects.toThrow(/invalid request: name/);
+    // A take's speaker becomes a folder name in plain-folder exports: ".." is refused up front.
+    await expect(host.call('saveTake', { project: 'leftovers', samples: b64(tone(800, 8000)), sampleRateHz: 8000, promptText: 'two', speaker: '..', accent: '' })).rejects.toThrow(
+      'speaker ".." cannot be a folder name: it is "..", which names a folder, not a file',
+    );
+    expect(await readdir(path.join(dir, 'audio'))).toEqual(['take-0001.wav']);
   });
 });
