@@ -97,12 +97,12 @@ describe('ids and speakers that would leave an export folder', () => {
     const wav = path.join(base, 'a.wav');
     await writeAt(wav, toneWav(1));
     const u = (id: string, speaker?: string): Utterance => ({ id, audioPath: wav, durationSec: 0.1, text: 'one', ...(speaker ? { speaker } : {}), meta: {} });
-    const utts = [u('good', 'spk'), u('../../victim'), u('x', '..'), u('y', 'a/../../b'), u('tab\there')];
+    const utts = [u('good', 'spk'), u('../../victim'), u('x', '..'), u('y', 'a/../../b'), u('tab\there'), u('')];
     for (const f of FORMAT_NAMES) {
       const out = path.join(base, 'out', f);
       const e = await FORMATS[f].exporter(utts, out);
       expect(e.exported, f).toBe(1);
-      expect(e.skipped.map((s) => s.reason.replace(/ cannot be .*/, '')), f).toEqual(['utterance id "../../victim"', 'speaker ".." of "x"', 'speaker "a/../../b" of "y"', 'utterance id "tab\\there"']);
+      expect(e.skipped.map((s) => s.reason.replace(/ cannot be .*/, '')), f).toEqual(['utterance id "../../victim"', 'speaker ".." of "x"', 'speaker "a/../../b" of "y"', 'utterance id "tab\\there"', 'utterance id ""']);
     }
     expect((await readdir(base)).sort()).toEqual(['a.wav', 'out']);
     const w = await ExportWriter.create(path.join(base, 'w'));
@@ -114,7 +114,8 @@ describe('ids and speakers that would leave an export folder', () => {
 
   it('unsafeNameReason: only names that are one plain file name pass', () => {
     expect(['utt_a', 'für élan', '.hidden', 'a..b', 'R_34Kh357EGklz2X7', 'x'.repeat(200)].map(unsafeNameReason)).toEqual([undefined, undefined, undefined, undefined, undefined, undefined]);
-    expect(['..', '.', 'a/b', 'a\\b', 'a\u0000b', 'x'.repeat(201)].map(unsafeNameReason)).toEqual([
+    expect(['', '..', '.', 'a/b', 'a\\b', 'a\u0000b', 'x'.repeat(201)].map(unsafeNameReason)).toEqual([
+      'is empty',
       'is "..", which names a folder, not a file',
       'is ".", which names a folder, not a file',
       'holds a path separator ("/" or "\\")',

@@ -149,6 +149,7 @@ export async function readSourceText(file: string, what = 'file'): Promise<{ tex
  * fail. Checked on import (the item is skipped with this reason) and again on export.
  */
 export function unsafeNameReason(name: string): string | undefined {
+  if (name === '') return 'is empty';
   if (name === '.' || name === '..') return `is "${name}", which names a folder, not a file`;
   if (/[/\\]/.test(name)) return 'holds a path separator ("/" or "\\")';
   if (/[\u0000-\u001f\u007f]/.test(name)) return 'holds control characters';
@@ -160,7 +161,8 @@ export function unsafeNameReason(name: string): string | undefined {
 export function nameProblem(u: Pick<Utterance, 'id' | 'speaker'>): string | undefined {
   const id = unsafeNameReason(u.id);
   if (id) return `utterance id ${JSON.stringify(u.id)} cannot be a file name: it ${id}; rename it in the source`;
-  const spk = u.speaker === undefined ? undefined : unsafeNameReason(u.speaker);
+  // An empty speaker is no speaker (exporters write no folder for it).
+  const spk = u.speaker ? unsafeNameReason(u.speaker) : undefined;
   if (spk) return `speaker ${JSON.stringify(u.speaker)} of "${u.id}" cannot be a folder name: it ${spk}; rename it in the source`;
   return undefined;
 }
