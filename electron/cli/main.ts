@@ -22,7 +22,7 @@ import {
   type ProfileName,
 } from '../engine';
 import { FORMATS, FORMAT_NAMES, isFormatName, formatImportSummary, type FormatName } from '../engine/corpus';
-import { importIntoProject, exportProject } from '../engine/corpus/project';
+import { cleanProject, importIntoProject, exportProject, openProject } from '../engine/corpus/project';
 import { DEFAULT_SILENCE_SPLIT } from '../engine/audio/split';
 import { stderrProgress } from './progress';
 import { formatReport } from './table';
@@ -367,6 +367,26 @@ program
       const r = await exportProject(o.project, o.format, o.out);
       process.stdout.write(`exported ${r.exported} utterances to ${r.outDir} (${o.format}), skipped ${r.skipped.length}\n`);
       for (const s of r.skipped) process.stdout.write(`  skipped ${s.file}: ${s.reason}\n`);
+    }),
+  );
+
+program
+  .command('clean')
+  .description('remove what an interrupted import left in a project: audio and .tmp files no record names, and imports that never reached the manifest')
+  .requiredOption('--project <dir>', 'project folder')
+  .option('--dry-run', 'only list what would be removed')
+  .action((o: { project: string; dryRun?: boolean }) =>
+    run(async () => {
+      if (o.dryRun) {
+        const found = (await openProject(o.project, { verify: false })).problems.filter((p) => p.problem === 'orphan' || p.problem === 'incomplete-import');
+        process.stdout.write(`${found.length} leftover${found.length === 1 ? '' : 's'} of interrupted imports\n`);
+        for (const p of found) process.stdout.write(`  ${p.problem} ${p.file}: ${p.detail}\n`);
+        return;
+      }
+      const r = await cleanProject(o.project);
+      process.stdout.write(`removed ${r.removed.length} file${r.removed.length === 1 ? '' : 's'} and ${r.removedImports.length} incomplete import${r.removedImports.length === 1 ? '' : 's'}\n`);
+      for (const f of r.removed) process.stdout.write(`  removed ${f}\n`);
+      for (const i of r.removedImports) process.stdout.write(`  removed the record of the import of ${i.source} (${i.date})\n`);
     }),
   );
 

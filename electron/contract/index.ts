@@ -294,7 +294,8 @@ export const TAKE_LIMITS = {
 /** A problem openProject found (engine ProjectProblem). */
 export interface ProjectProblemInfo {
   file: string;
-  problem: 'missing' | 'changed' | 'unrecorded' | 'unreadable';
+  /** `orphan`: a leftover file of an interrupted import; `incomplete-import`: an import that never reached the manifest. */
+  problem: 'missing' | 'changed' | 'unrecorded' | 'unreadable' | 'orphan' | 'incomplete-import';
   detail: string;
 }
 
@@ -316,6 +317,15 @@ export interface ProjectInfo {
   /** Changed, missing or unrecorded audio (when verified) and unreadable manifest lines; empty when all is well. */
   problems: ProjectProblemInfo[];
   imports: { format: string; source: string; date: string; imported: number; skipped: number }[];
+}
+
+/** What cleanProject removed, and the project re-opened. */
+export interface CleanedProject {
+  /** Files removed (absolute paths inside the project's folder). */
+  removed: string[];
+  /** Imports whose records were removed because they never reached the manifest. */
+  removedImports: { source: string; date: string }[];
+  project: ProjectInfo;
 }
 
 /** A recently opened project (listProjects). */
@@ -420,6 +430,8 @@ export interface Operations {
   restoreUtterance: { request: RestoreUtteranceRequest; response: ProjectData };
   /** An audio file of the project (project-relative path; nothing outside the project folder). */
   readProjectAudio: { request: { project: string; path: string }; response: ProjectAudio };
+  /** Remove what interrupted imports left (problems `orphan` and `incomplete-import`), then re-open the project. */
+  cleanProject: { request: { name: string }; response: CleanedProject };
 }
 
 /**
@@ -473,6 +485,7 @@ export const OPERATION_NAMES = [
   'deleteUtterance',
   'restoreUtterance',
   'readProjectAudio',
+  'cleanProject',
 ] as const satisfies readonly OperationName[];
 /**
  * Compile-time check: every operation of `Operations` is listed (fails to compile when one is added

@@ -219,6 +219,7 @@ const schemas = {
     })
     .strict(),
   readProjectAudio: z.object({ project: name('project'), path: ProjectPathSchema }).strict(),
+  cleanProject: z.object({ name: name('name') }).strict(),
 } satisfies { [K in OperationName]: z.ZodType<Request<K>> };
 
 /** Thrown for a payload that does not match its operation's schema (HTTP 400 in browser mode). */

@@ -111,6 +111,7 @@ export class Host {
       deleteUtterance: (req) => this.projects.deleteUtterance(req.project, req.id),
       restoreUtterance: (req) => this.projects.restoreUtterance(req),
       readProjectAudio: (req) => this.projects.readAudio(req.project, req.path),
+      cleanProject: (req) => this.projects.clean(req.name),
     };
   }
 

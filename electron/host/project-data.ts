@@ -11,6 +11,7 @@
  */
 import path from 'node:path';
 import { LineSchema } from '../engine/corpus/manifest';
+import { nameProblem, unsafeNameReason } from '../engine/corpus/common';
 import { SPLIT_NAMES, type DeletedUtterance, type ProjectData, type ProjectRow, type SplitCounts, type SplitName, type UtteranceChanges } from '../contract';
 
 /** A manifest's text as lines (the newline after the last line is not a line of its own). */
@@ -54,6 +55,10 @@ export function parseLine(dir: string, raw: string): ParsedLine {
     id = path.basename(ref).replace(/\.[^.]+$/, '');
     if (offset !== undefined) id += `_${offset.toFixed(2)}`;
   }
+  // An id or speaker that cannot be a file name (`../x`, `..`) would let an export write outside its
+  // folder: such a line is unreadable here as in the engine's importer (restoreUtterance refuses it).
+  const bad = nameProblem({ id, speaker: speaker === undefined ? undefined : String(speaker) });
+  if (bad) return { error: bad };
   const transcript = (text ?? '').trim();
   const split: SplitName = SPLIT_NAMES.includes(obj.split as SplitName) ? (obj.split as SplitName) : transcript ? 'adapt' : 'unlabelled';
   return {
@@ -136,6 +141,8 @@ export function editLines(m: ParsedManifest, ids: string[], changes: UtteranceCh
       }
     };
     set('text', changes.text);
+    const badSpeaker = changes.speaker ? unsafeNameReason(changes.speaker) : undefined;
+    if (badSpeaker) throw new Error(`speaker ${JSON.stringify(changes.speaker)} cannot be a folder name: it ${badSpeaker}`);
     set('speaker', changes.speaker);
     set('accent', changes.accent);
     set('split', changes.split);

@@ -17,7 +17,8 @@ import path from 'node:path';
 import { encodeWav16Sliced } from '../engine/audio/wav';
 import { FORMATS } from '../engine/corpus';
 import { nemoLine } from '../engine/corpus/nemo';
-import { createProject, importIntoProject, MANIFEST_FILE, openProject, PROJECT_FILE, type OpenProject, type ProjectFile } from '../engine/corpus/project';
+import { unsafeNameReason } from '../engine/corpus/common';
+import { cleanProject, createProject, importIntoProject, MANIFEST_FILE, openProject, PROJECT_FILE, type OpenProject, type ProjectFile } from '../engine/corpus/project';
 import type { Utterance } from '../engine/corpus/manifest';
 import { writeFileAtomic, writeJsonAtomic } from '../engine/util/atomic';
 import { pathExists } from '../engine/util/files';
@@ -32,6 +33,7 @@ import {
   type ProjectData,
   type RestoreUtteranceRequest,
   type SplitName,
+  type CleanedProject,
   type ImportFormatInfo, type ImportIntoProjectRequest, type ImportSummaryInfo, type ProjectInfo, type RecentProject, type SavedTake, type SaveTakeRequest } from '../contract';
 
 export const RECENT_FILE = 'recent-projects.json';
@@ -169,6 +171,15 @@ export class ProjectStore {
     });
   }
 
+  /** Remove what interrupted imports left (engine cleanProject), under the project's lock; re-opens it. */
+  clean(name: string): Promise<CleanedProject> {
+    return this.locked(name, async () => {
+      const dir = await this.requireProject(name);
+      const r = await cleanProject(dir);
+      return { removed: r.removed, removedImports: r.removedImports, project: this.info(name, await openProject(dir), true) };
+    });
+  }
+
   importInto(req: ImportIntoProjectRequest): Promise<ImportSummaryInfo> {
     return this.locked(req.project, async () => {
       const dir = await this.requireProject(req.project);
@@ -180,6 +191,8 @@ export class ProjectStore {
   saveTake(req: SaveTakeRequest): Promise<SavedTake> {
     return this.locked(req.project, async () => {
       const { samples, peakDbfs } = await decodeTakeSamples(req.samples);
+      const badSpeaker = req.speaker ? unsafeNameReason(req.speaker) : undefined;
+      if (badSpeaker) throw new Error(`speaker ${JSON.stringify(req.speaker)} cannot be a folder name: it ${badSpeaker}`);
       const dir = await this.requireProject(req.project);
       const opened = await openProject(dir, { verify: false });
       const manifestFile = path.join(dir, MANIFEST_FILE);

@@ -28,6 +28,7 @@ const api: StudioApi = {
   deleteUtterance: (req) => ipcRenderer.invoke(channel('deleteUtterance'), req),
   restoreUtterance: (req) => ipcRenderer.invoke(channel('restoreUtterance'), req),
   readProjectAudio: (req) => ipcRenderer.invoke(channel('readProjectAudio'), req),
+  cleanProject: (req) => ipcRenderer.invoke(channel('cleanProject'), req),
   onProgress: (fn) => {
     const listener = (_e: unknown, ev: JobProgress): void => fn(ev);
     ipcRenderer.on(PROGRESS_CHANNEL, listener);

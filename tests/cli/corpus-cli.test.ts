@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { access, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { burstsWav } from '../corpus/helpers';
+import { burstsWav, toneWav } from '../corpus/helpers';
 
 const TSX = path.resolve('node_modules/.bin/tsx');
 const CLI = path.resolve('electron/cli/main.ts');
@@ -80,5 +80,57 @@ describe('CLI import / export', () => {
       ['session1_7.90', 7.9, 1.2, ''],
     ]);
     expect(new Set(lines.map((l) => l.audio_filepath))).toEqual(new Set(['audio/session1.wav']));
+  });
+
+  it('the issue 14 recipe: an id "../../../../victim" is skipped on import and export writes nothing outside --out', async () => {
+    const base = await mkdtemp(path.join(tmpdir(), 'corpus-cli-'));
+    const root = path.join(base, 'r');
+    const out = path.join(root, 'exports', 'x', 'out');
+    const victim = path.join(base, 'victim.txt');
+    await writeFile(victim, 'precious\n');
+    await mkdir(path.join(root, 'src'), { recursive: true });
+    await writeFile(path.join(root, 'src', 'a.wav'), toneWav(1));
+    await writeFile(path.join(root, 'src', 'b.wav'), toneWav(2));
+    const manifest = path.join(root, 'src', 'm.jsonl');
+    await writeFile(manifest, '{"id":"../../../../victim","audio_filepath":"a.wav","text":"zero"}\n{"id":"b","audio_filepath":"b.wav","text":"one"}\n');
+    const project = path.join(root, 'p');
+    const r = cli(['import', '--format', 'nemo', '--source', manifest, '--project', project]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.split('\n').slice(0, 2)).toEqual([
+      'imported 1 utterance, skipped 1',
+      `  skipped ${manifest}:1: utterance id "../../../../victim" cannot be a file name: it holds a path separator ("/" or "\\"); rename it in the source`,
+    ]);
+    const e = cli(['export', '--project', project, '--format', 'plain-folder', '--out', out]);
+    expect(e.status, e.stderr).toBe(0);
+    expect(e.stdout).toBe(`exported 1 utterances to ${out} (plain-folder), skipped 0\n`);
+    expect(await readFile(victim, 'utf8')).toBe('precious\n');
+    expect((await readdir(out)).sort()).toEqual(['b.txt', 'b.wav']);
+  });
+
+  it('clean --dry-run lists the leftovers of an interrupted import; clean removes them (issue 14 item 16)', async () => {
+    const base = await mkdtemp(path.join(tmpdir(), 'corpus-cli-'));
+    await mkdir(path.join(base, 'src'));
+    await writeFile(path.join(base, 'src', 'a.wav'), toneWav(1));
+    await writeFile(path.join(base, 'src', 'a.txt'), 'one');
+    const project = path.join(base, 'p');
+    expect(cli(['import', '--format', 'plain-folder', '--source', path.join(base, 'src'), '--project', project]).status).toBe(0);
+    // What a kill during the copies leaves: a copy no record names and a partial temporary file.
+    await writeFile(path.join(project, 'audio', 'b.wav'), toneWav(2));
+    await writeFile(path.join(project, 'audio', '.c.wav.123.1700000000000.tmp'), 'RIFF');
+    const dry = cli(['clean', '--project', project, '--dry-run']);
+    expect(dry.status, dry.stderr).toBe(0);
+    expect(dry.stdout).toBe(
+      [
+        '2 leftovers of interrupted imports',
+        `  orphan ${path.join(project, 'audio', '.c.wav.123.1700000000000.tmp')}: temporary file left by an interrupted audio copy`,
+        `  orphan ${path.join(project, 'audio', 'b.wav')}: audio file that neither project.json nor the manifest names (left by an interrupted import or take)`,
+        '',
+      ].join('\n'),
+    );
+    expect((await readdir(path.join(project, 'audio'))).sort()).toEqual(['.c.wav.123.1700000000000.tmp', 'a.wav', 'b.wav']);
+    const r = cli(['clean', '--project', project]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe('removed 2 files and 0 incomplete imports');
+    expect(await readdir(path.join(project, 'audio'))).toEqual(['a.wav']);
   });
 });

@@ -126,6 +126,22 @@ describe('host: project data editing', () => {
     expect(await read()).toBe(before);
   });
 
+  it('refuses a restored line whose id or speaker cannot be a file name, and a speaker edit to ".." (issue 14 item 1)', async () => {
+    const before = await read();
+    const first = JSON.parse((await lines())[0]);
+    await expect(host.call('restoreUtterance', { project: P, line: JSON.stringify({ ...first, id: '../../../../victim' }), index: 0 })).rejects.toThrow(
+      'cannot restore the line: utterance id "../../../../victim" cannot be a file name: it holds a path separator ("/" or "\\"); rename it in the source',
+    );
+    await expect(host.call('restoreUtterance', { project: P, line: JSON.stringify({ ...first, id: 'other', speaker: '..' }), index: 0 })).rejects.toThrow(
+      'cannot restore the line: speaker ".." of "other" cannot be a folder name: it is "..", which names a folder, not a file; rename it in the source',
+    );
+    await expect(host.call('editUtterances', { project: P, ids: [first.id], changes: { speaker: '..' } })).rejects.toThrow(
+      'speaker ".." cannot be a folder name: it is "..", which names a folder, not a file',
+    );
+    await expect(host.call('editUtterances', { project: P, ids: [first.id], changes: { speaker: 'a/b' } })).rejects.toThrow('speaker "a/b" cannot be a folder name: it holds a path separator');
+    expect(await read()).toBe(before);
+  });
+
   it('serialises concurrent edits of one project: every change is kept', async () => {
     const ids = (await host.call('projectData', { project: P })).rows.map((r) => r.id);
     await Promise.all(ids.map((id, i) => host.call('editUtterances', { project: P, ids: [id], changes: { speaker: `s${i}` } })));

@@ -109,4 +109,30 @@ describe('host project store', () => {
     expect(r.project.utterances).toBe(6);
     await expect(host.call('importIntoProject', { project: 'nope', format: 'nemo', source: src })).rejects.toThrow(/no project named "nope"/);
   });
+
+  it('opening reports the leftovers of an interrupted import; cleanProject removes them and re-opens (issue 14 item 16)', async () => {
+    await host.call('createProject', { name: 'leftovers' });
+    await host.call('saveTake', { project: 'leftovers', samples: b64(tone(800, 8000)), sampleRateHz: 8000, promptText: 'one', speaker: '', accent: '' });
+    const dir = path.join(root, 'leftovers');
+    // What a kill during an import's copies leaves: a copy no record names and a partial .tmp file.
+    await writeFile(path.join(dir, 'audio', 'orphan.wav'), 'RIFF');
+    await writeFile(path.join(dir, 'audio', '.x.wav.99.1700000000000.tmp'), 'RI');
+    const opened = await host.call('openProject', { name: 'leftovers' });
+    expect(opened.problems.map((p) => [p.problem, path.basename(p.file)])).toEqual([
+      ['orphan', '.x.wav.99.1700000000000.tmp'],
+      ['orphan', 'orphan.wav'],
+    ]);
+    const r = await host.call('cleanProject', { name: 'leftovers' });
+    expect(r.removed.map((f) => path.basename(f))).toEqual(['.x.wav.99.1700000000000.tmp', 'orphan.wav']);
+    expect(r.removedImports).toEqual([]);
+    expect(r.project.problems).toEqual([]);
+    expect(r.project.utterances).toBe(1);
+    expect(await readdir(path.join(dir, 'audio'))).toEqual(['take-0001.wav']);
+    await expect(host.call('cleanProject', { name: '../x' })).rejects.toThrow(/invalid request: name/);
+    // A take's speaker becomes a folder name in plain-folder exports: ".." is refused up front.
+    await expect(host.call('saveTake', { project: 'leftovers', samples: b64(tone(800, 8000)), sampleRateHz: 8000, promptText: 'two', speaker: '..', accent: '' })).rejects.toThrow(
+      'speaker ".." cannot be a folder name: it is "..", which names a folder, not a file',
+    );
+    expect(await readdir(path.join(dir, 'audio'))).toEqual(['take-0001.wav']);
+  });
 });

@@ -12,16 +12,17 @@ import type { Utterance } from './manifest';
 import {
   audioNameFor,
   ExportWriter,
+  exportable,
   ImportCollector,
   isDirectory,
   readSourceText,
+  readTextInside,
   resolveAudioPath,
   segmentReason,
   stem,
   type ExportResult,
   type ImportOptions,
   type ImportResult,
-  type SkippedItem,
 } from './common';
 
 /** TSVs tried, in order, when a Common Voice folder (not a file) is given. */
@@ -36,13 +37,19 @@ const CORE = ['path', 'sentence', 'client_id', 'accents', 'accent'];
  */
 export async function importCommonVoice(source: string, options: ImportOptions = {}): Promise<ImportResult> {
   let file = path.resolve(source);
+  let read: { text: string; note?: string };
   if (await isDirectory(file)) {
     const names = await readdir(file);
     const hit = CV_DEFAULT_TSVS.find((n) => names.includes(n));
     if (!hit) throw new Error(`${file}: no Common Voice TSV (looked for ${CV_DEFAULT_TSVS.join(', ')})`);
-    file = path.join(file, hit);
-  }
-  const { text, note } = await readSourceText(file, 'Common Voice TSV');
+    const dir = file;
+    file = path.join(dir, hit);
+    // A TSV found in the folder may not be a link leaving it (one named on the command line may).
+    const r = await readTextInside(file, options.allowOutside ? undefined : dir, 'Common Voice TSV');
+    if ('reason' in r) throw new Error(`${file}: ${r.reason}`);
+    read = r;
+  } else read = await readSourceText(file, 'Common Voice TSV');
+  const { text, note } = read;
   const c = new ImportCollector(options);
   if (note) c.warn(file, note);
   const dir = path.dirname(file);
@@ -97,12 +104,13 @@ const CV_COLUMNS = ['client_id', 'path', 'sentence', 'up_votes', 'down_votes', '
 /**
  * Export as Common Voice: `<outDir>/validated.tsv` (Common Voice's columns; `age`, `gender`,
  * `locale`, ... from metadata) and audio in `<outDir>/clips/<id>.<ext>`. Tabs and line breaks in a
- * transcript become spaces (the format cannot hold them). Segments are skipped.
+ * transcript become spaces (the format cannot hold them). Segments are skipped, and so are
+ * utterances whose id or speaker cannot be a file name (see exportable).
  * @throws Error when outDir is not empty, or a copy/write fails
  */
-export async function exportCommonVoice(utterances: Utterance[], outDir: string): Promise<ExportResult> {
+export async function exportCommonVoice(all: Utterance[], outDir: string): Promise<ExportResult> {
   const w = await ExportWriter.create(outDir);
-  const skipped: SkippedItem[] = [];
+  const { utterances, skipped } = exportable(all);
   const clean = (v: unknown) => (v === undefined || v === null ? '' : String(v).replace(/[\t\r\n]+/g, ' '));
   const lines = [CV_COLUMNS.join('\t')];
   for (const u of utterances) {

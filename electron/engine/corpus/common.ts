@@ -1,6 +1,8 @@
 /**
  * Shared parts of the importers and exporters: the result types, transcript decoding (UTF-8,
- * byte-order marks, Latin-1 fallback), path containment, and the export folder writer.
+ * byte-order marks, Latin-1 fallback), path containment (of audio, transcripts and every other file
+ * an importer reads, and of every file an exporter writes), utterance id and speaker checks, and the
+ * export folder writer.
  */
 import { mkdir, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -73,8 +75,16 @@ export class ImportCollector {
     this.warnings.push({ file, reason });
   }
 
-  /** Add an utterance unless its id is taken or its transcript is empty; `where` names its origin. */
+  /**
+   * Add an utterance unless its id or speaker cannot be a file name (see unsafeNameReason), its id
+   * is taken or its transcript is empty; `where` names its origin.
+   */
   add(u: Utterance, where: string): boolean {
+    const bad = nameProblem(u);
+    if (bad) {
+      this.skip(where, bad);
+      return false;
+    }
     const first = this.ids.get(u.id);
     if (first !== undefined) {
       this.skip(where, `duplicate utterance id "${u.id}" (first seen at ${first})`);
@@ -100,9 +110,13 @@ import { decodeText } from '../util/text';
 
 /**
  * Read a text source file (manifest, transcript) with decodeText.
- * @throws Error `"<file>: <what> not found"` or `"<file>: <reason>"`
+ * Only regular files are read (see notRegularFileReason).
+ * @throws Error `"<file>: <what> not found"`, `"<file>: <what> is a folder, expected a file"`,
+ *   `"<file>: <what> is not a regular file (a device, pipe or socket)"` or `"<file>: <reason>"`
  */
 export async function readSourceText(file: string, what = 'file'): Promise<{ text: string; note?: string }> {
+  const bad = await notRegularFileReason(file, what);
+  if (bad) throw new Error(`${file}: ${bad}`);
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file);
@@ -113,6 +127,67 @@ export async function readSourceText(file: string, what = 'file'): Promise<{ tex
   return decodeText(bytes);
 }
 
+/**
+ * Why `name` (an utterance id or a speaker) cannot be used as one file or folder name inside an
+ * export folder, or undefined when it can. Exporters name files `<id>.<ext>` and plain-folder
+ * exports make a folder per speaker, so `..`, `.`, a path separator, control characters or a
+ * name over 200 bytes (file systems allow 255, and an extension is added) would leave the folder or
+ * fail. Checked on import (the item is skipped with this reason) and again on export.
+ */
+export function unsafeNameReason(name: string): string | undefined {
+  if (name === '') return 'is empty';
+  if (name === '.' || name === '..') return `is "${name}", which names a folder, not a file`;
+  if (/[/\\]/.test(name)) return 'holds a path separator ("/" or "\\")';
+  if (/[\u0000-\u001f\u007f]/.test(name)) return 'holds control characters';
+  if (Buffer.byteLength(name) > 200) return `is ${Buffer.byteLength(name)} bytes long (at most 200)`;
+  return undefined;
+}
+
+/** The reason an utterance's id or speaker cannot name a file (unsafeNameReason), or undefined. */
+export function nameProblem(u: Pick<Utterance, 'id' | 'speaker'>): string | undefined {
+  const id = unsafeNameReason(u.id);
+  if (id) return `utterance id ${JSON.stringify(u.id)} cannot be a file name: it ${id}; rename it in the source`;
+  // An empty speaker is no speaker (exporters write no folder for it).
+  const spk = u.speaker ? unsafeNameReason(u.speaker) : undefined;
+  if (spk) return `speaker ${JSON.stringify(u.speaker)} of "${u.id}" cannot be a folder name: it ${spk}; rename it in the source`;
+  return undefined;
+}
+
+/**
+ * Check that `file` is a regular file (not a folder, device, pipe or socket) before reading it: a
+ * FIFO would block a read forever and `/dev/zero` would never end.
+ * @returns undefined when it is a regular file, else the reason in plain words (`what` first)
+ */
+export async function notRegularFileReason(file: string, what = 'file'): Promise<string | undefined> {
+  try {
+    const st = await stat(file);
+    if (st.isDirectory()) return `${what} is a folder, expected a file`;
+    if (!st.isFile()) return `${what} is not a regular file (a device, pipe or socket)`;
+    return undefined;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? `${what} not found` : `${what} cannot be read (${code ?? (err as Error).message})`;
+  }
+}
+
+/**
+ * Read a text file found inside an imported folder (a transcript, a Kaldi table, a metadata file):
+ * refused when it leaves `root` through `..` or a link (unless `root` is undefined: allowOutside),
+ * or is not a regular file. See resolveInside and readSourceText.
+ * @param file the file's path (absolute, or relative to the current folder)
+ * @param what what it is, for messages ("transcript", "Kaldi file", ...)
+ * @returns the decoded text (and a note when not plain UTF-8), or the reason for refusing it
+ */
+export async function readTextInside(file: string, root: string | undefined, what: string): Promise<{ text: string; note?: string } | { reason: string }> {
+  const r = await resolveInside(path.dirname(path.resolve(file)), path.basename(file), root, what);
+  if ('reason' in r) return r;
+  try {
+    return await readSourceText(r.path, what);
+  } catch (err) {
+    return { reason: (err as Error).message.replace(`${r.path}: `, '') };
+  }
+}
+
 /** True when `p` is `root` or inside it (lexically). */
 export function isInside(root: string, p: string): boolean {
   const rel = path.relative(root, p);
@@ -120,24 +195,31 @@ export function isInside(root: string, p: string): boolean {
 }
 
 /**
- * Resolve an audio reference from a manifest against the manifest's folder and check it stays
- * inside `root` (when given): first lexically (`..`, absolute paths), then after following links.
+ * Resolve a file reference against a folder and check it stays inside `root` (when given): first
+ * lexically (`..`, absolute paths), then after following links (of the file and of every folder on
+ * its way).
  * @param base folder relative references resolve against
- * @param ref the path as written in the manifest
+ * @param ref the path as written in the source
  * @param root the imported folder, or undefined to allow any path
+ * @param what what the file is, for the reason ("audio path", "transcript", ...)
  * @returns the absolute path, or a reason in plain words for refusing it
  */
-export async function resolveAudioPath(base: string, ref: string, root: string | undefined): Promise<{ path: string } | { reason: string }> {
+export async function resolveInside(base: string, ref: string, root: string | undefined, what: string): Promise<{ path: string } | { reason: string }> {
   const p = path.isAbsolute(ref) ? path.normalize(ref) : path.resolve(base, ref);
   if (root === undefined) return { path: p };
-  if (!isInside(root, p)) return { reason: `audio path "${ref}" leaves the imported folder (${root}); import with --allow-outside to accept it` };
+  if (!isInside(root, p)) return { reason: `${what} "${ref}" leaves the imported folder (${root}); import with --allow-outside to accept it` };
   try {
     const [real, realRoot] = await Promise.all([realpath(p), realpath(root)]);
-    if (!isInside(realRoot, real)) return { reason: `audio path "${ref}" is a link to ${real}, outside the imported folder; import with --allow-outside to accept it` };
+    if (!isInside(realRoot, real)) return { reason: `${what} "${ref}" is a link to ${real}, outside the imported folder; import with --allow-outside to accept it` };
   } catch {
-    // A missing file is reported by the audio check, with its own reason.
+    // A missing file is reported later by the reader, with its own reason.
   }
   return { path: p };
+}
+
+/** resolveInside for an audio reference from a manifest ("audio path ..." in reasons). */
+export function resolveAudioPath(base: string, ref: string, root: string | undefined): Promise<{ path: string } | { reason: string }> {
+  return resolveInside(base, ref, root, 'audio path');
 }
 
 /** Base name without its extension: the default utterance id of an audio file. */
@@ -156,7 +238,8 @@ export async function isDirectory(p: string): Promise<boolean> {
 
 /**
  * Writes an export folder: refuses a folder that already holds files (nothing is overwritten),
- * copies audio byte for byte (temporary file, flush, rename), writes text files atomically.
+ * copies audio byte for byte (temporary file, flush, rename), writes text files atomically. Every
+ * path is checked to stay inside the export folder (`target`), whatever the ids and speakers say.
  */
 export class ExportWriter {
   private constructor(readonly outDir: string) {}
@@ -176,15 +259,42 @@ export class ExportWriter {
     return new ExportWriter(dir);
   }
 
+  /**
+   * The absolute path of `rel` inside the export folder: the one check every exporter's writes go
+   * through.
+   * @throws Error `"<path>: leaves the export folder <outDir> (from \"<rel>\"); nothing was written there"`
+   */
+  target(rel: string): string {
+    const abs = path.resolve(this.outDir, rel);
+    if (abs === this.outDir || !isInside(this.outDir, abs)) throw new Error(`${abs}: leaves the export folder ${this.outDir} (from ${JSON.stringify(rel)}); nothing was written there`);
+    return abs;
+  }
+
   /** Copy `src` to `rel` (relative to the export folder); returns the absolute destination. */
   async copyAudio(src: string, rel: string): Promise<string> {
-    return copyFileAtomic(src, path.join(this.outDir, rel));
+    return copyFileAtomic(src, this.target(rel));
   }
 
   /** Write a text file atomically. */
   async writeText(rel: string, text: string): Promise<void> {
-    await writeFileAtomic(path.join(this.outDir, rel), text);
+    await writeFileAtomic(this.target(rel), text);
   }
+}
+
+/**
+ * Utterances an exporter may write: those whose id and speaker can be file names (see
+ * unsafeNameReason; a manifest edited by hand or a restored line may hold others). The rest are
+ * returned as skipped items with the reason.
+ */
+export function exportable(utterances: Utterance[]): { utterances: Utterance[]; skipped: SkippedItem[] } {
+  const ok: Utterance[] = [];
+  const skipped: SkippedItem[] = [];
+  for (const u of utterances) {
+    const bad = nameProblem(u);
+    if (bad) skipped.push({ file: u.source ?? u.audioPath, reason: bad });
+    else ok.push(u);
+  }
+  return { utterances: ok, skipped };
 }
 
 /** Audio file name for an exported utterance: `<id><ext of the source>` (".wav" when none). */

@@ -15,16 +15,16 @@ import type { Utterance } from './manifest';
 import {
   audioNameFor,
   ExportWriter,
+  exportable,
   ImportCollector,
   isDirectory,
-  readSourceText,
+  readTextInside,
   resolveAudioPath,
   segmentReason,
   stem,
   type ExportResult,
   type ImportOptions,
   type ImportResult,
-  type SkippedItem,
 } from './common';
 
 const TEXT_COLUMNS = ['transcription', 'sentence', 'text', 'transcript'];
@@ -45,9 +45,15 @@ async function findMetadata(dir: string): Promise<{ file: string; split?: string
   return found;
 }
 
-/** Rows of a metadata file as string-keyed records; bad rows are reported in `skipped`. */
-async function readRows(file: string, c: ImportCollector): Promise<{ row: Record<string, unknown>; where: string }[]> {
-  const { text, note } = await readSourceText(file, 'metadata file');
+/**
+ * Rows of a metadata file as string-keyed records; bad rows are reported in `skipped`.
+ * @param root the dataset folder the file must stay in (also through links), or undefined (allowOutside)
+ * @throws Error `"<file>: metadata file \"metadata.csv\" is a link to ..., outside the imported folder; ..."`
+ */
+async function readRows(file: string, c: ImportCollector, root: string | undefined): Promise<{ row: Record<string, unknown>; where: string }[]> {
+  const read = await readTextInside(file, root, 'metadata file');
+  if ('reason' in read) throw new Error(`${file}: ${read.reason}`);
+  const { text, note } = read;
   if (note) c.warn(file, note);
   const out: { row: Record<string, unknown>; where: string }[] = [];
   if (file.endsWith('.jsonl')) {
@@ -101,7 +107,7 @@ export async function importHfAudiofolder(dir: string, options: ImportOptions = 
   if (metas.length === 0) throw new Error(`${root}: no metadata.csv or metadata.jsonl (a Hugging Face audiofolder needs one)`);
   const c = new ImportCollector(options);
   for (const { file, split } of metas) {
-    for (const { row, where } of await readRows(file, c)) {
+    for (const { row, where } of await readRows(file, c, options.allowOutside ? undefined : root)) {
       const fileName = row.file_name;
       if (typeof fileName !== 'string' || !fileName) {
         c.skip(where, 'no file_name');
@@ -139,12 +145,13 @@ export async function importHfAudiofolder(dir: string, options: ImportOptions = 
 /**
  * Export as an audiofolder: `<outDir>/metadata.csv` (file_name, transcription, speaker_id, accent,
  * then string/number metadata columns) and audio in `<outDir>/audio/<id>.<ext>`. Segments of longer
- * files are skipped (audiofolder has no offsets).
+ * files are skipped (audiofolder has no offsets), and so are utterances whose id or speaker cannot be
+ * a file name (see exportable).
  * @throws Error when outDir is not empty, or a copy/write fails
  */
-export async function exportHfAudiofolder(utterances: Utterance[], outDir: string): Promise<ExportResult> {
+export async function exportHfAudiofolder(all: Utterance[], outDir: string): Promise<ExportResult> {
   const w = await ExportWriter.create(outDir);
-  const skipped: SkippedItem[] = [];
+  const { utterances, skipped } = exportable(all);
   const metaCols = new Set<string>();
   for (const u of utterances) for (const [k, v] of Object.entries(u.meta)) if (typeof v === 'string' || typeof v === 'number') metaCols.add(k);
   const base = ['file_name', 'transcription', 'speaker_id', 'accent'];

@@ -11,12 +11,17 @@ import path from 'node:path';
 import { access } from 'node:fs/promises';
 import type { Utterance } from './manifest';
 import { AudioNamer } from './nemo';
-import { ExportWriter, ImportCollector, isDirectory, readSourceText, resolveAudioPath, type ExportResult, type ImportOptions, type ImportResult } from './common';
+import { ExportWriter, exportable, ImportCollector, isDirectory, readTextInside, resolveAudioPath, type ExportResult, type ImportOptions, type ImportResult } from './common';
 
 type Table = Map<string, { value: string; where: string }>;
 
-/** Read a `<key> <value...>` file; missing optional files give an empty table. */
-async function readTable(file: string, c: ImportCollector, required: boolean): Promise<Table> {
+/**
+ * Read a `<key> <value...>` file; missing optional files give an empty table.
+ * @param root the data directory the file must stay in (also through links), or undefined (allowOutside)
+ * @throws Error `"<file>: Kaldi file not found"` (required files), `"<file>: Kaldi file \"text\" is a
+ *   link to ..., outside the imported folder; ..."`, `"<file>: Kaldi file is a folder, expected a file"`
+ */
+async function readTable(file: string, c: ImportCollector, required: boolean, root: string | undefined): Promise<Table> {
   const table: Table = new Map();
   if (!required) {
     try {
@@ -25,7 +30,9 @@ async function readTable(file: string, c: ImportCollector, required: boolean): P
       return table;
     }
   }
-  const { text, note } = await readSourceText(file, 'Kaldi file');
+  const read = await readTextInside(file, root, 'Kaldi file');
+  if ('reason' in read) throw new Error(`${file}: ${read.reason}`);
+  const { text, note } = read;
   if (note) c.warn(file, note);
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trim();
@@ -50,11 +57,12 @@ export async function importKaldi(dir: string, options: ImportOptions = {}): Pro
   const root = path.resolve(dir);
   if (!(await isDirectory(root))) throw new Error(`${root}: folder not found`);
   const c = new ImportCollector(options);
-  const wavScp = await readTable(path.join(root, 'wav.scp'), c, true);
-  const text = await readTable(path.join(root, 'text'), c, true);
-  const utt2spk = await readTable(path.join(root, 'utt2spk'), c, false);
-  const utt2accent = await readTable(path.join(root, 'utt2accent'), c, false);
-  const segments = await readTable(path.join(root, 'segments'), c, false);
+  const inside = options.allowOutside ? undefined : root;
+  const wavScp = await readTable(path.join(root, 'wav.scp'), c, true, inside);
+  const text = await readTable(path.join(root, 'text'), c, true, inside);
+  const utt2spk = await readTable(path.join(root, 'utt2spk'), c, false, inside);
+  const utt2accent = await readTable(path.join(root, 'utt2accent'), c, false, inside);
+  const segments = await readTable(path.join(root, 'segments'), c, false, inside);
   const audio = new Map<string, string>();
   for (const [rec, { value, where }] of wavScp) {
     if (value.endsWith('|')) {
@@ -109,10 +117,12 @@ const byteOrder = (a: string, b: string) => (Buffer.compare(Buffer.from(a), Buff
  * `<outDir>/audio/`), `text`, `utt2spk` and `spk2utt` (an utterance without a speaker is its own
  * speaker, Kaldi's convention), `segments` when any utterance is a segment, `utt2accent` when any
  * has an accent. Tables are sorted in byte order. Whitespace inside ids or speakers becomes `_`.
+ * Utterances whose id or speaker cannot be a file name are skipped (see exportable).
  * @throws Error when outDir is not empty, or a copy/write fails
  */
-export async function exportKaldi(utterances: Utterance[], outDir: string): Promise<ExportResult> {
+export async function exportKaldi(all: Utterance[], outDir: string): Promise<ExportResult> {
   const w = await ExportWriter.create(outDir);
+  const { utterances, skipped } = exportable(all);
   const namer = new AudioNamer();
   const key = (s: string) => s.replace(/\s+/g, '_');
   const withSegments = utterances.some((u) => u.offsetSec !== undefined);
@@ -145,5 +155,5 @@ export async function exportKaldi(utterances: Utterance[], outDir: string): Prom
   await w.writeText('spk2utt', lines([...s2u].sort((a, b) => byteOrder(a[0], b[0])).map(([s, us]) => `${s} ${us.join(' ')}`)));
   if (withSegments) await w.writeText('segments', lines(segs));
   if (u2a.length > 0) await w.writeText('utt2accent', lines(u2a));
-  return { outDir: w.outDir, exported: text.length, skipped: [] };
+  return { outDir: w.outDir, exported: text.length, skipped };
 }

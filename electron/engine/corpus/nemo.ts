@@ -9,7 +9,7 @@
  */
 import path from 'node:path';
 import { defaultUtteranceId, LineSchema, type Utterance } from './manifest';
-import { ExportWriter, ImportCollector, readSourceText, resolveAudioPath, type ExportResult, type ImportOptions, type ImportResult } from './common';
+import { ExportWriter, exportable, ImportCollector, readSourceText, resolveAudioPath, type ExportResult, type ImportOptions, type ImportResult } from './common';
 
 /**
  * Import a NeMo manifest.
@@ -84,11 +84,13 @@ export function nemoLine(u: Utterance, audioRef: string): string {
 /**
  * Export to `<outDir>/manifest.jsonl` with the audio copied to `<outDir>/audio/` (a whole-file
  * utterance as `<id>.<ext>`; segments keep `offset` and share one copy of their source file).
- * Lines carry an explicit `id` so ids survive a round trip.
+ * Lines carry an explicit `id` so ids survive a round trip. Utterances whose id or speaker cannot
+ * be a file name are skipped (see exportable).
  * @throws Error when outDir is not empty, or a copy/write fails
  */
-export async function exportNemo(utterances: Utterance[], outDir: string): Promise<ExportResult> {
+export async function exportNemo(all: Utterance[], outDir: string): Promise<ExportResult> {
   const w = await ExportWriter.create(outDir);
+  const { utterances, skipped } = exportable(all);
   const names = new AudioNamer();
   const lines: string[] = [];
   for (const u of utterances) {
@@ -96,7 +98,7 @@ export async function exportNemo(utterances: Utterance[], outDir: string): Promi
     lines.push(nemoLine(u, rel));
   }
   await w.writeText('manifest.jsonl', lines.map((l) => l + '\n').join(''));
-  return { outDir: w.outDir, exported: lines.length, skipped: [] };
+  return { outDir: w.outDir, exported: lines.length, skipped };
 }
 
 /**

@@ -10,19 +10,18 @@ import path from 'node:path';
 import type { Utterance } from './manifest';
 import {
   audioNameFor,
-  decodeText,
   ExportWriter,
+  exportable,
   ImportCollector,
   isDirectory,
+  readTextInside,
   resolveAudioPath,
   segmentReason,
   stem,
   type ExportResult,
   type ImportOptions,
   type ImportResult,
-  type SkippedItem,
 } from './common';
-import { readFile } from 'node:fs/promises';
 
 /** File extensions taken as audio (lower-case). */
 export const AUDIO_EXTENSIONS = ['.wav', '.flac', '.mp3', '.ogg', '.oga'];
@@ -58,8 +57,15 @@ export async function importPlainFolder(dir: string, options: ImportOptions = {}
       const tName = TRANSCRIPT_EXTENSIONS.map((t) => s + t).find((n) => names.has(n));
       let text = '';
       if (tName) {
-        const decoded = decodeText(await readFile(path.join(d, tName)));
-        if (decoded.note) c.warn(path.join(d, tName), decoded.note);
+        // The transcript obeys the audio's rule: a link leaving the folder is refused (unless
+        // allowOutside), and so is anything that is not a regular file (a folder named a.txt).
+        const tPath = path.join(d, tName);
+        const decoded = await readTextInside(tPath, options.allowOutside ? undefined : root, 'transcript');
+        if ('reason' in decoded) {
+          c.skip(tPath, decoded.reason);
+          continue;
+        }
+        if (decoded.note) c.warn(tPath, decoded.note);
         text = decoded.text.replace(/\s+/g, ' ').trim();
       } else if (!options.allowEmptyText) {
         c.skip(full, `no transcript beside it (${s}.txt or ${s}.lab)`);
@@ -76,12 +82,13 @@ export async function importPlainFolder(dir: string, options: ImportOptions = {}
 /**
  * Export as a plain folder: `<outDir>/<speaker>/<id>.<ext>` (no speaker: `<outDir>/<id>.<ext>`)
  * with `<id>.txt` (UTF-8, one line) beside each. Accents and metadata are not kept (the format has
- * no place for them). Segments are skipped.
+ * no place for them). Segments are skipped, and so are utterances whose id or speaker cannot be a
+ * file name (see exportable).
  * @throws Error when outDir is not empty, or a copy/write fails
  */
-export async function exportPlainFolder(utterances: Utterance[], outDir: string): Promise<ExportResult> {
+export async function exportPlainFolder(all: Utterance[], outDir: string): Promise<ExportResult> {
   const w = await ExportWriter.create(outDir);
-  const skipped: SkippedItem[] = [];
+  const { utterances, skipped } = exportable(all);
   let n = 0;
   for (const u of utterances) {
     if (u.offsetSec !== undefined) {

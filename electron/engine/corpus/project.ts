@@ -13,18 +13,21 @@
  * ```
  *
  * Every write is atomic (temporary file, flush, rename: util/atomic.ts), so a process killed at any
- * moment leaves the old or the new state. An import copies audio first (new names only), then writes
- * project.json (which records each copy's sha256), then the manifest; if a copy fails, the copies of
- * that import are removed and nothing else changes. `openProject` re-hashes the audio and reports
- * changed or missing files.
+ * moment leaves the old or the new state of each file. An import copies audio first (new names
+ * only), then writes project.json (which records each copy's sha256, and the import as pending with
+ * the files it copied: `pendingAudio`), then the manifest, then project.json again without
+ * `pendingAudio`; if a copy fails, the copies of that import are removed and nothing else changes.
+ * A process killed during an import can leave audio copies and `.tmp` files no record names
+ * (orphans), or a pending import that never reached the manifest: `openProject` reports both
+ * (with changed or missing audio, after re-hashing it) and `cleanProject` removes them.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { copyFileAtomic, writeFileAtomic, writeJsonAtomic } from '../util/atomic';
 import type { Utterance } from './manifest';
-import { type ExportResult, type ImportOptions, type SkippedItem } from './common';
+import { isInside, type ExportResult, type ImportOptions, type SkippedItem } from './common';
 import { importNemo, nemoLine } from './nemo';
 import { FORMATS, importCorpus, type FormatName } from './index';
 
@@ -43,13 +46,34 @@ export interface ProjectFile {
   /** Project-relative audio path -> its sha256 (hex), size in bytes and the original it was copied from. */
   audio: Record<string, { sha256: string; bytes: number; source: string }>;
   /** One entry per import, oldest first. */
-  imports: { format: string; source: string; date: string; imported: number; skipped: number }[];
+  imports: ProjectImportRecord[];
+}
+
+/** One import of project.json. */
+export interface ProjectImportRecord {
+  format: string;
+  source: string;
+  /** ISO 8601. */
+  date: string;
+  imported: number;
+  skipped: number;
+  /**
+   * Present only while the import is not known to have reached the manifest: the project-relative
+   * audio files (`audio/x.wav`) it copied. Removed once the manifest is written; an entry killed
+   * before that keeps it, and openProject reports it as an incomplete import.
+   */
+  pendingAudio?: string[];
 }
 
 /** A problem found when opening a project. */
 export interface ProjectProblem {
   file: string;
-  problem: 'missing' | 'changed' | 'unrecorded' | 'unreadable';
+  /**
+   * `orphan`: a file in `audio/` no record or manifest line names, or a `.tmp` file left by an
+   * interrupted write; `incomplete-import`: an import project.json records whose utterances never
+   * reached the manifest (cleanProject removes both).
+   */
+  problem: 'missing' | 'changed' | 'unrecorded' | 'unreadable' | 'orphan' | 'incomplete-import';
   detail: string;
 }
 
@@ -139,6 +163,17 @@ export async function openProject(dir: string, options: { verify?: boolean } = {
     utterances = r.utterances;
     for (const s of r.skipped) problems.push({ file: s.file, problem: 'unreadable', detail: s.reason });
   }
+  const leftovers = await findLeftovers(root, project, utterances);
+  for (const f of leftovers.orphans) problems.push({ file: f.file, problem: 'orphan', detail: f.detail });
+  for (const i of leftovers.incomplete) {
+    const rec = project.imports[i];
+    const n = rec.pendingAudio?.length ?? 0;
+    problems.push({
+      file: path.join(root, PROJECT_FILE),
+      problem: 'incomplete-import',
+      detail: `the import of ${rec.source} (${rec.date}, ${rec.imported} utterance${rec.imported === 1 ? '' : 's'}) never reached the manifest (interrupted); its ${n} audio file${n === 1 ? ' is' : 's are'} unused: clean the project to remove ${n === 1 ? 'it' : 'them'} and the record, then import again`,
+    });
+  }
   if (options.verify !== false) {
     for (const abs of new Set(utterances.map((u) => u.audioPath))) {
       const rel = path.relative(root, abs).split(path.sep).join('/');
@@ -155,6 +190,112 @@ export async function openProject(dir: string, options: { verify?: boolean } = {
     }
   }
   return { dir: root, project, utterances, problems };
+}
+
+/** Names util/atomic.ts gives its temporary files: `.<name>.<pid>.<ms>.tmp`. */
+const ATOMIC_TMP = /^\..+\.\d+\.\d+\.tmp$/;
+
+/** What an interrupted import or write left in a project (see findLeftovers). */
+export interface ProjectLeftovers {
+  /** Files to remove: absolute paths inside the project, with what they are. */
+  orphans: { file: string; detail: string }[];
+  /** Indexes into project.imports of pending imports none of whose audio the manifest uses. */
+  incomplete: number[];
+  /** Indexes of pending imports whose utterances did reach the manifest (only the record is stale). */
+  finished: number[];
+}
+
+/**
+ * Find what a killed import, take or write left behind: `.tmp` files of atomic writes in the
+ * project folder and in `audio/`, files in `audio/` that neither project.json nor the manifest
+ * names, and pending imports (project.json `pendingAudio`) that never reached the manifest. Audio
+ * that project.json records but no manifest line uses (a deleted utterance, kept for undo) is left
+ * alone. Only regular files directly in the project folder or `audio/` are considered.
+ * @param utterances the manifest's utterances (audio paths absolute)
+ */
+export async function findLeftovers(root: string, project: ProjectFile, utterances: Utterance[]): Promise<ProjectLeftovers> {
+  const used = new Set(utterances.map((u) => path.relative(root, u.audioPath).split(path.sep).join('/')));
+  const recorded = new Set(Object.keys(project.audio));
+  const orphans: ProjectLeftovers['orphans'] = [];
+  const filesIn = async (rel: string): Promise<string[]> => {
+    const entries = await readdir(path.join(root, rel), { withFileTypes: true }).catch(() => []);
+    return entries.filter((e) => e.isFile()).map((e) => e.name).sort();
+  };
+  for (const name of await filesIn('.')) {
+    if (ATOMIC_TMP.test(name)) orphans.push({ file: path.join(root, name), detail: 'temporary file left by an interrupted write' });
+  }
+  for (const name of await filesIn('audio')) {
+    const rel = `audio/${name}`;
+    if (ATOMIC_TMP.test(name)) orphans.push({ file: path.join(root, 'audio', name), detail: 'temporary file left by an interrupted audio copy' });
+    else if (!recorded.has(rel) && !used.has(rel)) orphans.push({ file: path.join(root, 'audio', name), detail: 'audio file that neither project.json nor the manifest names (left by an interrupted import or take)' });
+  }
+  const incomplete: number[] = [];
+  const finished: number[] = [];
+  project.imports.forEach((rec, i) => {
+    if (!Array.isArray(rec.pendingAudio)) return;
+    (rec.pendingAudio.some((rel) => used.has(rel)) ? finished : incomplete).push(i);
+  });
+  return { orphans, incomplete, finished };
+}
+
+/** What cleanProject did. */
+export interface CleanSummary {
+  /** Files removed (absolute paths). */
+  removed: string[];
+  /** Incomplete imports whose records were removed. */
+  removedImports: { source: string; date: string }[];
+  /** Pending imports that had reached the manifest and are now recorded as complete. */
+  completedImports: number;
+}
+
+/**
+ * Remove what interrupted imports left (see findLeftovers): orphan and `.tmp` files, and the audio
+ * and project.json records of incomplete imports, so that importing the same source again copies
+ * each file once. project.json is rewritten first (atomically), then the files are removed, so a
+ * clean-up killed half-way leaves only orphans, which the next clean-up removes. Run it when no
+ * import into the project is running (the studio runs it under the project's lock).
+ * @throws Error from openProject; `"<file>: not inside <project>/audio; not removed"` for a record
+ *   of project.json that names a file elsewhere
+ */
+export async function cleanProject(dir: string): Promise<CleanSummary> {
+  const root = path.resolve(dir);
+  const { project, utterances } = await openProject(root, { verify: false });
+  const found = await findLeftovers(root, project, utterances);
+  const audioDir = path.join(root, 'audio');
+  const realAudio = await realpath(audioDir).catch(() => audioDir);
+  const realRoot = await realpath(root);
+  // Never remove anything outside <project>/audio (project.json may have been edited by hand).
+  const inAudio = (rel: string): string => {
+    const abs = path.resolve(root, rel);
+    if (path.dirname(abs) !== audioDir || !isInside(realRoot, realAudio)) throw new Error(`${abs}: not inside ${audioDir}; not removed`);
+    return abs;
+  };
+  const drop = new Set(found.incomplete);
+  const removeRel = found.incomplete.flatMap((i) => project.imports[i].pendingAudio ?? []);
+  const removeAbs = removeRel.map(inAudio);
+  const audio = { ...project.audio };
+  for (const rel of removeRel) delete audio[rel];
+  const imports = project.imports
+    .map((rec, i) => {
+      if (!found.finished.includes(i)) return rec;
+      const { pendingAudio: _p, ...done } = rec;
+      void _p;
+      return done;
+    })
+    .filter((_, i) => !drop.has(i));
+  if (drop.size > 0 || found.finished.length > 0) await writeJsonAtomic(path.join(root, PROJECT_FILE), { ...project, audio, imports });
+  const removed: string[] = [];
+  for (const f of [...found.orphans.map((o) => o.file), ...removeAbs]) {
+    const st = await stat(f).catch(() => undefined);
+    if (!st?.isFile()) continue;
+    await rm(f, { force: true });
+    removed.push(f);
+  }
+  return {
+    removed,
+    removedImports: found.incomplete.map((i) => ({ source: project.imports[i].source, date: project.imports[i].date })),
+    completedImports: found.finished.length,
+  };
 }
 
 /**
@@ -220,14 +361,17 @@ export async function importIntoProject(
     throw err;
   }
   const added = fresh.map((u) => ({ ...u, audioPath: copies.get(u.audioPath)!, meta: { ...u.meta, source_path: u.audioPath } }));
-  const project: ProjectFile = {
-    ...opened.project,
-    audio,
-    imports: [...opened.project.imports, { format, source: path.resolve(source), date: new Date().toISOString(), imported: added.length, skipped: skipped.length }],
-  };
+  const record: ProjectImportRecord = { format, source: path.resolve(source), date: new Date().toISOString(), imported: added.length, skipped: skipped.length };
+  const rels = [...copies.values()].map((d) => path.relative(root, d).split(path.sep).join('/'));
+  // Pending until the manifest holds the new lines: a kill in between is found by openProject.
+  const project: ProjectFile = { ...opened.project, audio, imports: [...opened.project.imports, rels.length > 0 ? { ...record, pendingAudio: rels } : record] };
   await writeJsonAtomic(path.join(root, PROJECT_FILE), project);
   await writeProjectManifest(root, [...opened.utterances, ...added]);
-  return { imported: added.length, utterances: added, skipped, warnings: read.warnings };
+  if (rels.length > 0) await writeJsonAtomic(path.join(root, PROJECT_FILE), { ...project, imports: [...opened.project.imports, record] });
+  const warnings = [...read.warnings];
+  const leftovers = opened.problems.filter((p) => p.problem === 'orphan' || p.problem === 'incomplete-import').length;
+  if (leftovers > 0) warnings.push({ file: root, reason: `the project holds ${leftovers} leftover${leftovers === 1 ? '' : 's'} of an interrupted import (unused audio or .tmp files, or an import that never reached the manifest): clean the project to remove them` });
+  return { imported: added.length, utterances: added, skipped, warnings };
 }
 
 /**
