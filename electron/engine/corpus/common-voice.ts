@@ -15,7 +15,6 @@ import {
   exportable,
   ImportCollector,
   isDirectory,
-  readSourceText,
   readTextInside,
   resolveAudioPath,
   segmentReason,
@@ -24,6 +23,7 @@ import {
   type ImportOptions,
   type ImportResult,
 } from './common';
+import { readTextFile } from '../util/files';
 
 /** TSVs tried, in order, when a Common Voice folder (not a file) is given. */
 export const CV_DEFAULT_TSVS = ['validated.tsv', 'train.tsv', 'dev.tsv', 'test.tsv'];
@@ -48,7 +48,7 @@ export async function importCommonVoice(source: string, options: ImportOptions =
     const r = await readTextInside(file, options.allowOutside ? undefined : dir, 'Common Voice TSV');
     if ('reason' in r) throw new Error(`${file}: ${r.reason}`);
     read = r;
-  } else read = await readSourceText(file, 'Common Voice TSV');
+  } else read = await readTextFile(file, 'Common Voice TSV');
   const { text, note } = read;
   const c = new ImportCollector(options);
   if (note) c.warn(file, note);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Utterance } from './manifest';
 import type { SilenceSplitConfig } from '../audio/split';
 import { copyFileAtomic, writeFileAtomic } from '../util/atomic';
+import { readTextFile } from '../util/files';
 
 /** An item an import or export left out, and why, in plain words. */
 export interface SkippedItem {
@@ -109,25 +110,6 @@ export { decodeText } from '../util/text';
 import { decodeText } from '../util/text';
 
 /**
- * Read a text source file (manifest, transcript) with decodeText.
- * Only regular files are read (see notRegularFileReason).
- * @throws Error `"<file>: <what> not found"`, `"<file>: <what> is a folder, expected a file"`,
- *   `"<file>: <what> is not a regular file (a device, pipe or socket)"` or `"<file>: <reason>"`
- */
-export async function readSourceText(file: string, what = 'file'): Promise<{ text: string; note?: string }> {
-  const bad = await notRegularFileReason(file, what);
-  if (bad) throw new Error(`${file}: ${bad}`);
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(`${file}: ${code === 'ENOENT' ? `${what} not found` : code === 'EISDIR' ? `${what} is a folder, expected a file` : (err as Error).message}`);
-  }
-  return decodeText(bytes);
-}
-
-/**
  * Why `name` (an utterance id or a speaker) cannot be used as one file or folder name inside an
  * export folder, or undefined when it can. Exporters name files `<id>.<ext>` and plain-folder
  * exports make a folder per speaker, so `..`, `.`, a path separator, control characters or a
@@ -154,26 +136,9 @@ export function nameProblem(u: Pick<Utterance, 'id' | 'speaker'>): string | unde
 }
 
 /**
- * Check that `file` is a regular file (not a folder, device, pipe or socket) before reading it: a
- * FIFO would block a read forever and `/dev/zero` would never end.
- * @returns undefined when it is a regular file, else the reason in plain words (`what` first)
- */
-export async function notRegularFileReason(file: string, what = 'file'): Promise<string | undefined> {
-  try {
-    const st = await stat(file);
-    if (st.isDirectory()) return `${what} is a folder, expected a file`;
-    if (!st.isFile()) return `${what} is not a regular file (a device, pipe or socket)`;
-    return undefined;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? `${what} not found` : `${what} cannot be read (${code ?? (err as Error).message})`;
-  }
-}
-
-/**
  * Read a text file found inside an imported folder (a transcript, a Kaldi table, a metadata file):
  * refused when it leaves `root` through `..` or a link (unless `root` is undefined: allowOutside),
- * or is not a regular file. See resolveInside and readSourceText.
+ * or is not a regular file. See resolveInside and readTextFile.
  * @param file the file's path (absolute, or relative to the current folder)
  * @param what what it is, for messages ("transcript", "Kaldi file", ...)
  * @returns the decoded text (and a note when not plain UTF-8), or the reason for refusing it
@@ -182,7 +147,7 @@ export async function readTextInside(file: string, root: string | undefined, wha
   const r = await resolveInside(path.dirname(path.resolve(file)), path.basename(file), root, what);
   if ('reason' in r) return r;
   try {
-    return await readSourceText(r.path, what);
+    return await readTextFile(r.path, what);
   } catch (err) {
     return { reason: (err as Error).message.replace(`${r.path}: `, '') };
   }

@@ -9,7 +9,8 @@
  */
 import path from 'node:path';
 import { defaultUtteranceId, LineSchema, type Utterance } from './manifest';
-import { ExportWriter, exportable, ImportCollector, readSourceText, resolveAudioPath, type ExportResult, type ImportOptions, type ImportResult } from './common';
+import { ExportWriter, exportable, ImportCollector, resolveAudioPath, type ExportResult, type ImportOptions, type ImportResult } from './common';
+import { readTextFile } from '../util/files';
 
 /**
  * Import a NeMo manifest.
@@ -19,7 +20,7 @@ import { ExportWriter, exportable, ImportCollector, readSourceText, resolveAudio
  */
 export async function importNemo(file: string, options: ImportOptions = {}): Promise<ImportResult> {
   const abs = path.resolve(file);
-  const { text, note } = await readSourceText(abs, 'manifest');
+  const { text, note } = await readTextFile(abs, 'manifest');
   const c = new ImportCollector(options);
   if (note) c.warn(abs, note);
   const base = path.dirname(abs);
