@@ -10,6 +10,8 @@ import type { ModelCard } from '../model/card';
 import { countParams, timeSubsampling } from '../model/acoustic';
 import { seededRandom } from '../model/batch';
 import { encodeText } from '../model/tokens';
+import { tooShortNotes, trainableItems } from '../model/fit';
+import { MAX_TRAIN_UTTERANCE_SEC } from '../audio/limits';
 import { readManifest, requireTranscripts, type Utterance } from '../corpus/manifest';
 import { featurizeAugmented, featurizeCorpus, type FeaturizedUtterance } from '../features/corpus';
 import { DEFAULT_SPECAUGMENT } from '../features/augment';
@@ -273,6 +275,10 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
     }
     const score = async (m: tf.LayersModel, c: ModelCard, items: FeaturizedUtterance[] | null, label: string): Promise<SetResult | null> =>
       items ? evaluateFeaturized(m, c, items, onProgress, label, profile, decoder) : null;
+    for (const w of [...tooShortNotes(testItems, card, 'test'), ...(sourceItems ? tooShortNotes(sourceItems, card, 'source test') : [])]) {
+      warnings.push(w);
+      onProgress({ phase: 'evaluate', label: 'test', done: 0, total: 1, message: `warning: ${w}` });
+    }
     const testBefore = (await score(base, card, testItems, 'test (before)'))!;
     const sourceBefore = await score(base, card, sourceItems, 'source (before)');
 
@@ -306,6 +312,15 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
       });
     }
     const toExample = (it: FeaturizedUtterance, text = it.utt.text): TrainExample => ({ feats: it.feats, labels: encodeText(text, newCard.tokens) });
+    // Utterances too short for the model to emit their reference, or too long to train on, are left
+    // out of training with a note (model/fit.ts); they stay in the report's data counts.
+    const fit = trainableItems(adaptItems, newCard);
+    if (fit.notes.length) {
+      adaptItems = fit.kept;
+      warnings.push(...fit.notes);
+      for (const w of fit.notes) onProgress({ phase: 'train', label: 'adaptation set', done: 0, total: 1, message: `warning: ${w}` });
+    }
+    const trainUtts = adaptItems.map((it) => it.utt);
     const labelled = adaptItems.map((it) => toExample(it));
     const sourceMix = sourceMixItems.map((it) => toExample(it));
     const tooSmall = Math.round(labelled.length * cfg.heldOutFraction) < cfg.minHeldOut;
@@ -317,9 +332,9 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
     // held-out utterances must not train pass 1.
     const augmented: { example: TrainExample; from: number }[] = [];
     if (cfg.speedPerturb || cfg.noiseSnrDb !== null) {
-      const from = cfg.refit ? adaptUtts.map((_, i) => i) : split.train;
+      const from = cfg.refit ? trainUtts.map((_, i) => i) : split.train;
       const speeds = cfg.speedPerturb ? [0.9, 1.1] : [];
-      const aug = await featurizeAugmented(from.map((i) => adaptUtts[i]), newCard.features, newCard.cmvnStats, { speeds, noiseSnrDb: cfg.noiseSnrDb }, cfg.seed, onProgress);
+      const aug = await featurizeAugmented(from.map((i) => trainUtts[i]), newCard.features, newCard.cmvnStats, { speeds, noiseSnrDb: cfg.noiseSnrDb }, cfg.seed, onProgress);
       const perUtt = speeds.length + (cfg.noiseSnrDb !== null ? 1 : 0);
       augmented.push(...aug.map((it, k) => ({ example: toExample(it), from: from[Math.floor(k / perUtt)] })));
     }
@@ -373,7 +388,10 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
           pseudo = [];
           posts.forEach((p, i) => {
             const r = decodePosteriors(p, newCard, GREEDY);
-            if (r.words.length && r.words.every((w) => w.confidence >= cfg.pseudoThreshold)) pseudo.push(toExample(unlabelledItems[i], r.text));
+            const sec = (unlabelledItems[i].feats.numFrames * newCard.features.hopMs) / 1000;
+            const confident = r.words.length > 0 && r.words.every((w) => w.confidence >= cfg.pseudoThreshold);
+            // too long to train on (MAX_TRAIN_UTTERANCE_SEC): never pseudo-labelled
+            if (confident && sec <= MAX_TRAIN_UTTERANCE_SEC) pseudo.push(toExample(unlabelledItems[i], r.text));
           });
           pseudoLog.push({ round, kept: pseudo.length, of: unlabelledItems.length });
           onProgress({ phase: 'train', label: 'pseudo-labels', done: round, total: rounds, message: `pseudo-label round ${round}: kept ${pseudo.length} of ${unlabelledItems.length} unlabelled utterances` });
@@ -425,7 +443,7 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
       pseudoLabels: pseudoLog,
       renormalization,
       heldOutUtterances: split.heldOut.length,
-      heldOutIds: split.heldOut.map((i) => adaptUtts[i].id),
+      heldOutIds: split.heldOut.map((i) => trainUtts[i].id),
       addedTokens: newCard.tokens.inventory.slice(card.tokens.inventory.length),
       initialHeldOutLoss: result?.initialHeldOutLoss ?? null,
       bestEpoch: result?.bestEpoch ?? 0,

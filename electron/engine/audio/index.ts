@@ -14,6 +14,7 @@ export {
   MIN_SAMPLE_RATE_HZ,
   MAX_SAMPLE_RATE_HZ,
   MAX_UTTERANCE_SEC,
+  MAX_TRAIN_UTTERANCE_SEC,
   MAX_COMPRESSED_FILE_BYTES,
   checkSampleRate,
   checkUtteranceDuration,

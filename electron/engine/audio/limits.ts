@@ -28,6 +28,13 @@ export const MAX_SAMPLE_RATE_HZ = 192000;
 export const MAX_UTTERANCE_SEC = 2 * 3600;
 
 /**
+ * Longest adaptation utterance trained on, seconds: 120. A whole utterance is one CTC sequence in
+ * one training step (a 1-hour one would need gigabytes); longer ones are scored but left out of
+ * training with a note in the report (model/fit.ts). The longest in the shipped benchmarks is 17 s.
+ */
+export const MAX_TRAIN_UTTERANCE_SEC = 120;
+
+/**
  * WAV files larger than this are read block by block (bounded memory, any length); smaller ones,
  * and every WAV segment, are read as needed by loadAudio: 64 MiB.
  */
