@@ -5,7 +5,7 @@
  *
  * Memory: a full Viterbi table is numFrames x (2 labels + 1) cells (a 1-hour recording at the
  * model's 40 ms output frames with 5,500 words: 90,000 x 11,001 = 990 M cells; at 12 bytes per cell
- * that was 7.7 GB at peak). The table is never held: the forward pass keeps two score rows and a
+ * `evaluate` peaked at 11.6 GB RSS on such a file). The table is never held: the forward pass keeps two score rows and a
  * checkpoint row every K = ceil(sqrt(numFrames)) frames; the backtrace recomputes one block of K
  * frames at a time from its checkpoint, keeping 1-byte back-pointers (the step, 0, 1 or 2 states)
  * for that block only. Peak memory is about sqrt(numFrames) x numStates x 9 bytes (the example above:
