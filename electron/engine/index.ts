@@ -36,6 +36,7 @@ export { loadProfile, PROFILES, type NormalizationProfile, type ProfileName } fr
 import { writeFileAtomic } from './util/atomic';
 import { NgramLM, trainKneserNey } from './decode/ngram';
 import { noProgress, type ProgressFn } from './progress';
+import { tooShortNotes } from './model/fit';
 import { trainBaseModel, DEFAULT_BASE_RECIPE, type BaseRecipeConfig } from './recipes/base-model';
 
 export type { Report } from './score/report';
@@ -88,7 +89,7 @@ export async function evaluate(req: EvaluateRequest): Promise<Report> {
     const items = await featurizeCorpus(utts, card.features, card.cmvnStats, onProgress, 'test', defaultFeatureCache());
     const features = secondsSince(tf0);
     const profile = req.normalization ?? PROFILES.basic;
-    const warnings = decoderWarnings(decoder, card);
+    const warnings = [...decoderWarnings(decoder, card), ...tooShortNotes(items, card, 'test')];
     for (const w of warnings) onProgress({ phase: 'evaluate', label: 'decoder', done: 0, total: 1, message: `warning: ${w}` });
     const r = await evaluateFeaturized(model, card, items, onProgress, 'test', profile, decoder);
     const report: Report = {

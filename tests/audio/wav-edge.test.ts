@@ -32,12 +32,41 @@ function fmt16(channels: number, rate: number, bits: number, tag = 1): Uint8Arra
 const enc = (s: string) => new TextEncoder().encode(s);
 const adtl = enc('adtllabl\x07\x00\x00\x00\x01\x00\x00\x00ab\x00\x00'); // labl sub-chunk of odd size + pad
 const info = enc('INFOINAM\x03\x00\x00\x00ab\x00\x00');
+/** RF64 (EBU Tech 3306): RF64 header and data sizes 0xFFFFFFFF, the real data size in ds64. */
+function rf64(fmt: Uint8Array, data: Uint8Array, dataSizeInDs64 = data.length): Uint8Array {
+  const ds64 = new Uint8Array(28);
+  const dv = new DataView(ds64.buffer);
+  dv.setUint32(0, 0xffffffff, true); // riffSize low (not used by the reader)
+  dv.setUint32(8, dataSizeInDs64, true); // dataSize low; high stays 0
+  const b = riff([['ds64', ds64], ['fmt ', fmt], ['data', data]]);
+  const v = new DataView(b.buffer);
+  b.set(enc('RF64'), 0);
+  v.setUint32(4, 0xffffffff, true);
+  v.setUint32(12 + 8 + 28 + 8 + fmt.length + 4, 0xffffffff, true); // the data chunk's size field
+  return b;
+}
 
 describe('WAV edge cases (decodeWav and the block reader agree)', () => {
   const cases: [string, Uint8Array, number[]][] = [
     ['odd-sized 8-bit data chunk with its pad byte, then LIST/INFO after the data', riff([['fmt ', fmt16(1, 8000, 8)], ['data', new Uint8Array([128, 192, 64])], ['LIST', info]]), [0, 0.5, -0.5]],
     ['LIST/adtl and an odd junk chunk before fmt and data', riff([['LIST', adtl], ['junk', new Uint8Array([1, 2, 3])], ['fmt ', fmt16(1, 8000, 16)], ['data', new Uint8Array([0, 64])]]), [0.5]],
     ['a 1-sample file', riff([['fmt ', fmt16(1, 8000, 16)], ['data', new Uint8Array([0, 0xc0])]]), [-0.5]],
+    // wavefile (used before riff.ts) failed here: "Cannot read properties of undefined (reading 'start')"
+    [
+      'LIST/INFO then LIST/adtl (a labl without any cue chunk) after the data, as some editors write',
+      riff([['fmt ', fmt16(1, 8000, 16)], ['data', new Uint8Array([0, 64, 0, 0xc0])], ['LIST', info], ['LIST', adtl]]),
+      [0.5, -0.5],
+    ],
+    [
+      'data before fmt, odd-sized cue and fact chunks between (pad bytes), a LIST whose size runs past the end',
+      (() => {
+        const b = riff([['data', new Uint8Array([0, 64])], ['cue ', new Uint8Array(5)], ['fact', new Uint8Array(3)], ['fmt ', fmt16(1, 8000, 16)], ['LIST', info]]);
+        new DataView(b.buffer).setUint32(b.length - info.length - 4, 1e6, true);
+        return b;
+      })(),
+      [0.5],
+    ],
+    ['RF64 with its ds64 chunk', rf64(fmt16(2, 16000, 16), new Uint8Array(new Int16Array([16384, 0, -16384, -16384]).buffer)), [0.25, -0.5]],
   ];
   for (const [name, bytes, want] of cases) {
     it(name, async () => {
@@ -51,6 +80,26 @@ describe('WAV edge cases (decodeWav and the block reader agree)', () => {
       expect(got).toEqual(want);
     });
   }
+  it('both readers refuse the same broken files with the same message', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'edge-'));
+    const bad: [Uint8Array, string][] = [
+      [riff([['fmt ', fmt16(1, 1, 16)], ['data', new Uint8Array(4)]]), 'sample rate 1 Hz is outside the supported 4000..192000 Hz'],
+      [riff([['fmt ', fmt16(1, 3999, 16)], ['data', new Uint8Array(4)]]), 'sample rate 3999 Hz is outside the supported 4000..192000 Hz'],
+      [riff([['fmt ', fmt16(1, 192001, 16)], ['data', new Uint8Array(4)]]), 'sample rate 192001 Hz is outside the supported 4000..192000 Hz'],
+      [rf64(fmt16(1, 8000, 16), new Uint8Array(4), 400), 'data chunk says 400 bytes, file has 4'],
+      [riff([['LIST', info], ['data', new Uint8Array(4)]]), 'not a readable WAV file (no fmt chunk)'],
+      [riff([['fmt ', fmt16(1, 8000, 16)], ['LIST', adtl]]), 'not a readable WAV file (no data chunk)'],
+    ];
+    for (const [bytes, msg] of bad) {
+      expect(() => decodeWav(bytes, 'b.wav')).toThrow(`b.wav: ${msg}`);
+      const file = path.join(dir, 'b.wav');
+      await writeFile(file, bytes);
+      await expect(openWavBlocks(file)).rejects.toThrow(`${file}: ${msg}`);
+    }
+    // the limits themselves are accepted
+    expect(decodeWav(riff([['fmt ', fmt16(1, 4000, 16)], ['data', new Uint8Array(2)]]), 'l.wav').sampleRateHz).toBe(4000);
+    expect(decodeWav(riff([['fmt ', fmt16(1, 192000, 16)], ['data', new Uint8Array(2)]]), 'h.wav').sampleRateHz).toBe(192000);
+  });
   it('truncated, zero-length and NaN files are refused with the reason', () => {
     const full = encodeWav16(new Float32Array(100), 8000);
     expect(() => decodeWav(full.slice(0, 60), 't.wav')).toThrow('t.wav: data chunk says 200 bytes, file has 16');

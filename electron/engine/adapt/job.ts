@@ -30,6 +30,7 @@ import { DEFAULT_ADAPT, resolveSettings, type AdaptConfig, type ResolvedAdaptCon
 import { checkRun, featurizeSets, loadSets } from './stages/sets';
 import { basePosteriorsMemo, setupDecoder, type RunDecoder } from './stages/decoder';
 import { renormalizeStage, type RenormalizationInfo } from './stages/renormalize';
+import { tooShortNotes } from '../model/fit';
 import { buildTrainingSet, type TrainingSet } from './stages/training-set';
 import { trainRounds } from './stages/rounds';
 import { adaptationReport, adaptationSummary, adaptedCardFor } from './stages/outputs';
@@ -107,6 +108,10 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
     const run: RunDecoder = await setupDecoder(built, req.decoder, prepared.card, card, itemsBefore.adapt, posteriors, profile, onProgress);
     const score = async (m: tf.LayersModel, c: ModelCard, items: FeaturizedUtterance[] | null, label: string): Promise<SetResult | null> =>
       items ? evaluateFeaturized(m, c, items, onProgress, label, profile, run.decoder) : null;
+    for (const w of [...tooShortNotes(itemsBefore.test, card, 'test'), ...(itemsBefore.source ? tooShortNotes(itemsBefore.source, card, 'source test') : [])]) {
+      run.warnings.push(w);
+      onProgress({ phase: 'evaluate', label: 'test', done: 0, total: 1, message: `warning: ${w}` });
+    }
     const testBefore = (await score(base, card, itemsBefore.test, 'test (before)'))!;
     const sourceBefore = await score(base, card, itemsBefore.source, 'source (before)');
 
@@ -124,13 +129,14 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
     }
 
     // 7-8. training set and training rounds
-    const set = await buildTrainingSet(cfg, sets.adapt, items.adapt, items.sourceMix, adaptedCard, card, posteriors, onProgress);
+    const set = await buildTrainingSet(cfg, items.adapt, items.sourceMix, adaptedCard, card, posteriors, onProgress);
     let reference: tf.LayersModel | null = null;
     if (cfg.klWeight > 0) {
       // The KL reference: a second copy of the base model (methods may share layers with `base`).
       reference = (await loadModel(req.modelDir)).model;
       disposables.push(reference);
     }
+    run.warnings.push(...set.notes);
     const rounds = await trainRounds(model, adaptedCard, set, items.unlabelled, cfg, trainConfigFor(cfg, set, prepared.trainable, reference), renormalization !== null, onProgress);
     const adaptation = secondsSince(ta0);
 
@@ -140,7 +146,7 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
 
     // 10. outputs
     const addedTokens = adaptedCard.tokens.inventory.slice(card.tokens.inventory.length);
-    const summary = adaptationSummary(cfg, method.summary, model, prepared.trainable, set, rounds, renormalization, sets.adapt.map((u) => u.id), addedTokens);
+    const summary = adaptationSummary(cfg, method.summary, model, prepared.trainable, set, rounds, renormalization, addedTokens);
     const outCard = adaptedCardFor(card, adaptedCard, summary, method.summary, req, sets, testAfter, backend);
     const modelOut = path.join(req.outDir, 'model');
     await saveModel(modelOut, model, outCard);

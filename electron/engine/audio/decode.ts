@@ -5,18 +5,19 @@
  * libvorbis compiled to WebAssembly, so no native build and no download at install time).
  */
 import { decodeWav, type DecodedAudio } from './wav';
+import { checkSampleRate } from './limits';
 
 /** Containers recognised by `sniffAudio`. */
 export type AudioContainer = 'wav' | 'flac' | 'mp3' | 'ogg-vorbis' | 'ogg-opus' | 'ogg' | 'unknown';
 
 /**
  * Name a file's container from its first bytes (16 are enough; more help for Ogg).
- * WAV: "RIFF....WAVE"; FLAC: "fLaC"; MP3: "ID3" tag or an MPEG audio frame sync (0xFFE);
+ * WAV: "RIFF....WAVE" (or RF64, the 64-bit variant); FLAC: "fLaC"; MP3: "ID3" tag or an MPEG audio frame sync (0xFFE);
  * Ogg: "OggS", then the first packet's codec ("\x01vorbis", "OpusHead").
  */
 export function sniffAudio(head: Uint8Array): AudioContainer {
   const s = (a: number, b: number) => String.fromCharCode(...head.subarray(a, b));
-  if (head.length >= 12 && s(0, 4) === 'RIFF' && s(8, 12) === 'WAVE') return 'wav';
+  if (head.length >= 12 && (s(0, 4) === 'RIFF' || s(0, 4) === 'RF64') && s(8, 12) === 'WAVE') return 'wav';
   if (head.length >= 4 && s(0, 4) === 'fLaC') return 'flac';
   if (head.length >= 4 && s(0, 4) === 'OggS') {
     const text = s(0, Math.min(head.length, 128));
@@ -65,7 +66,8 @@ function mixdown(d: WasmDecoded, name: string, what: string): Float32Array {
  * @returns samples in [-1, 1] at the file's own rate; `numChannels` before mixdown; for compressed
  *   files `encoding` is "float" and `bitsPerSample` 32 (FLAC: its own bit depth, encoding "pcm")
  * @throws Error `"<name>: unknown audio format (...)"` for other content (AAC, Opus, text, ...), the
- *   errors of decodeWav, or `"<name>: not a readable FLAC|MP3|Ogg Vorbis file (<decoder message>)"`
+ *   errors of decodeWav, `"<name>: not a readable FLAC|MP3|Ogg Vorbis file (<decoder message>)"`,
+ *   or `"<name>: sample rate <r> Hz is outside the supported 4000..192000 Hz"` (limits.ts)
  */
 export async function decodeAudio(bytes: Uint8Array, name: string): Promise<DecodedFile> {
   const container = sniffAudio(bytes.subarray(0, 128));
@@ -82,6 +84,7 @@ export async function decodeAudio(bytes: Uint8Array, name: string): Promise<Deco
         // like decodeWav, so a FLAC file decodes to exactly the samples of the WAV it was made from.
         const max = 2 ** (d.bitDepth - 1);
         for (const ch of d.channelData) for (let i = 0; i < d.samplesDecoded; i++) ch[i] = Math.round(ch[i] * (max - 1)) / max;
+        checkSampleRate(d.sampleRate, name);
         return { samples: mixdown(d, name, 'FLAC'), sampleRateHz: d.sampleRate, numChannels: d.channelData.length, bitsPerSample: d.bitDepth, encoding: 'pcm', container };
       } catch (err) {
         throw wrap(err, name, 'FLAC');
@@ -95,6 +98,7 @@ export async function decodeAudio(bytes: Uint8Array, name: string): Promise<Deco
       await dec.ready;
       try {
         const d = dec.decode(bytes);
+        checkSampleRate(d.sampleRate, name);
         return { samples: mixdown(d, name, 'MP3'), sampleRateHz: d.sampleRate, numChannels: d.channelData.length, bitsPerSample: 32, encoding: 'float', container };
       } catch (err) {
         throw wrap(err, name, 'MP3');
@@ -108,6 +112,7 @@ export async function decodeAudio(bytes: Uint8Array, name: string): Promise<Deco
       await dec.ready;
       try {
         const d = await dec.decodeFile(bytes);
+        checkSampleRate(d.sampleRate, name);
         return { samples: mixdown(d, name, 'Ogg Vorbis'), sampleRateHz: d.sampleRate, numChannels: d.channelData.length, bitsPerSample: 32, encoding: 'float', container };
       } catch (err) {
         throw wrap(err, name, 'Ogg Vorbis');

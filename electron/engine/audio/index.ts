@@ -1,8 +1,8 @@
 /** Audio stage: file -> canonical mono float32 PCM at the model's sample rate. */
-import { open, readFile } from 'node:fs/promises';
 import { decodeAudio, sniffAudio } from './decode';
 import { resample } from './resample';
-import { loadWavBlockwise, STREAM_WAV_MIN_BYTES } from './stream-load';
+import { loadWavBlockwise } from './stream-load';
+import { checkUtteranceDuration, MAX_COMPRESSED_FILE_BYTES, openAudioFile, STREAM_WAV_MIN_BYTES } from './limits';
 
 export { decodeWav, encodeWav16, type DecodedAudio } from './wav';
 export { decodeAudio, sniffAudio, type AudioContainer, type DecodedFile } from './decode';
@@ -10,6 +10,17 @@ export { openWavBlocks, readWavLayout, measureLongWavRead, DEFAULT_BLOCK_FRAMES,
 export { splitAtSilences, splitWavFile, DEFAULT_SILENCE_SPLIT, type SilenceSplitConfig, type AudioSegment } from './split';
 export { resample, resampledLength, StreamingResampler, DEFAULT_RESAMPLE, type ResampleConfig } from './resample';
 export { loadWavBlockwise, STREAM_WAV_MIN_BYTES, type BlockwiseLoad } from './stream-load';
+export {
+  MIN_SAMPLE_RATE_HZ,
+  MAX_SAMPLE_RATE_HZ,
+  MAX_UTTERANCE_SEC,
+  MAX_TRAIN_UTTERANCE_SEC,
+  MAX_COMPRESSED_FILE_BYTES,
+  checkSampleRate,
+  checkUtteranceDuration,
+  openAudioFile,
+  readAudioFile,
+} from './limits';
 
 /** Audio ready for feature extraction. */
 export interface CanonicalAudio {
@@ -38,8 +49,12 @@ export interface CanonicalAudio {
  * @param segment optional `[offsetSec, durationSec]` to keep only part of the file (NeMo `offset`)
  * @param contents the file's bytes when the caller has read them already (not read again; ignored
  *   when the file is read block by block)
- * @throws Error naming the file: not found, unreadable, unknown format, unsupported encoding,
- *   truncated, non-finite samples (see decodeWav / decodeAudio), empty segment
+ * Limits (limits.ts): only regular files are opened (a FIFO or /dev/zero is refused before any
+ * read); sample rates 4000..192000 Hz; an utterance (file or segment) of at most MAX_UTTERANCE_SEC;
+ * FLAC, MP3 and Ogg files of at most MAX_COMPRESSED_FILE_BYTES.
+ * @throws Error naming the file: not found, not a regular file, unreadable, unknown format,
+ *   unsupported encoding, truncated, non-finite samples (see decodeWav / decodeAudio), empty
+ *   segment, or a limit above
  */
 export async function loadAudio(
   path: string,
@@ -48,16 +63,24 @@ export async function loadAudio(
   contents?: Uint8Array,
 ): Promise<CanonicalAudio> {
   const wantSegment = !!segment && !!(segment.offsetSec || segment.durationSec);
-  const probe = await probeHead(path);
-  if (probe && probe.container === 'wav' && (wantSegment || probe.bytes > STREAM_WAV_MIN_BYTES)) {
-    return loadWavBlockwise(path, targetRateHz, segment);
-  }
-  let bytes: Uint8Array;
+  let bytes: Uint8Array | undefined = contents;
+  const { fh, sizeBytes } = await openAudioFile(path);
   try {
-    bytes = contents ?? (await readFile(path));
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(`${path}: ${code === 'ENOENT' ? 'file not found' : (err as Error).message}`);
+    const head = Buffer.alloc(16);
+    const { bytesRead } = await fh.read(head, 0, 16, 0);
+    const container = sniffAudio(head.subarray(0, bytesRead));
+    if (container === 'wav' && (wantSegment || sizeBytes > STREAM_WAV_MIN_BYTES)) {
+      return await loadWavBlockwise(path, targetRateHz, segment);
+    }
+    if (container !== 'wav' && sizeBytes > MAX_COMPRESSED_FILE_BYTES) {
+      throw new Error(
+        `${path}: file is ${sizeBytes} bytes, more than the ${MAX_COMPRESSED_FILE_BYTES} bytes a FLAC, MP3 or Ogg file may have ` +
+          '(these are decoded whole); convert it to WAV, which is read block by block',
+      );
+    }
+    bytes ??= await fh.readFile();
+  } finally {
+    await fh.close();
   }
   const decoded = await decodeAudio(bytes, path);
   let samples = decoded.samples;
@@ -72,6 +95,7 @@ export async function loadAudio(
     }
     samples = samples.subarray(start, Math.min(end, samples.length));
   }
+  checkUtteranceDuration(samples.length / decoded.sampleRateHz, path);
   const out = resample(samples, decoded.sampleRateHz, targetRateHz);
   return {
     samples: out,
@@ -80,23 +104,4 @@ export async function loadAudio(
     sourceChannels: decoded.numChannels,
     durationSec: out.length / targetRateHz,
   };
-}
-
-/** Size and container of a file from its first bytes; undefined when it cannot be opened (readFile reports why). */
-async function probeHead(path: string): Promise<{ bytes: number; container: ReturnType<typeof sniffAudio> } | undefined> {
-  let fh;
-  try {
-    fh = await open(path, 'r');
-  } catch {
-    return undefined;
-  }
-  try {
-    const st = await fh.stat();
-    if (!st.isFile()) return undefined;
-    const head = Buffer.alloc(16);
-    const { bytesRead } = await fh.read(head, 0, 16, 0);
-    return { bytes: st.size, container: sniffAudio(head.subarray(0, bytesRead)) };
-  } finally {
-    await fh.close();
-  }
 }

@@ -7,9 +7,10 @@
  */
 import { openWavBlocks, DEFAULT_BLOCK_FRAMES } from './wav-stream';
 import { StreamingResampler, resampledLength } from './resample';
+import { checkUtteranceDuration } from './limits';
 
-/** WAV files larger than this (bytes) are loaded block-wise by loadAudio: 64 MiB. */
-export const STREAM_WAV_MIN_BYTES = 64 * 1024 * 1024;
+/** WAV files larger than this (bytes) are loaded block-wise by loadAudio: 64 MiB (limits.ts). */
+export { STREAM_WAV_MIN_BYTES } from './limits';
 
 /** What loadWavBlockwise returns (the fields of CanonicalAudio). */
 export interface BlockwiseLoad {
@@ -35,7 +36,9 @@ export interface BlockwiseLoad {
  *   covering it are read
  * @param blockFrames frames per read (default DEFAULT_BLOCK_FRAMES = 65536)
  * @throws Error naming the file: openWavBlocks's / readWavLayout's errors (not found, not a WAV,
- *   truncated, unsupported encoding), NaN samples, or `"<file>: offset <s>s is past the end of the file (<d>s)"`
+ *   truncated, unsupported encoding, sample rate limits), NaN samples, `"<file>: offset <s>s is past
+ *   the end of the file (<d>s)"`, or checkUtteranceDuration's error when the part read is longer
+ *   than MAX_UTTERANCE_SEC (checked before anything is read or allocated)
  */
 export async function loadWavBlockwise(
   file: string,
@@ -53,6 +56,7 @@ export async function loadWavBlockwise(
       end = segment.durationSec !== undefined ? Math.min(numFrames, start + Math.round(segment.durationSec * rate)) : numFrames;
       if (start >= numFrames) throw new Error(`${file}: offset ${segment.offsetSec}s is past the end of the file (${numFrames / rate}s)`);
     }
+    checkUtteranceDuration((end - start) / rate, file);
     const rs = new StreamingResampler(rate, targetRateHz);
     const out = new Float32Array(resampledLength(Math.max(0, end - start), rate, targetRateHz));
     let o = 0;

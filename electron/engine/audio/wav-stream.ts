@@ -6,88 +6,30 @@
  * and the fmt chunk are read), then the data chunk is read `blockFrames` frames at a time and mixed
  * down to mono float32, with the same conversions and checks as `decodeWav`.
  */
-import { open, type FileHandle } from 'node:fs/promises';
-import { nonFiniteError, resolveWavEncoding, sampleReader } from './wav';
+import { readSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { nonFiniteError, parseWavLayout, sampleReader, type WavLayout } from './wav';
+import { openAudioFile } from './limits';
 
-/** Where the samples of a WAV file are and how they are encoded. */
-export interface WavLayout {
-  /** Sample rate of the file, Hz. */
-  sampleRateHz: number;
-  /** Channel count before mixdown. */
-  numChannels: number;
-  /** Bits per sample: 8, 16, 24, 32 or 64. */
-  bitsPerSample: number;
-  encoding: 'pcm' | 'float';
-  /** Byte offset of the first sample in the file. */
-  dataOffset: number;
-  /** Size of the data chunk in bytes (whole frames only). */
-  dataBytes: number;
-  /** Number of frames (samples per channel). */
-  numFrames: number;
-  /** numFrames / sampleRateHz, seconds. */
-  durationSec: number;
-}
-
-const MAX_FMT_BYTES = 1 << 16;
+export type { WavLayout } from './wav';
 
 /**
- * Walk the RIFF chunks of an open WAV file with positioned reads (odd-sized chunks are followed by
- * a pad byte; LIST and other chunks before or after the data are skipped; fmt may be longer than
- * 40 bytes).
+ * Walk the RIFF chunks of an open WAV file with positioned reads (riff.ts's walker, the same as
+ * decodeWav's: odd-sized chunks are followed by a pad byte; LIST and any other chunk before or after
+ * the data are skipped unparsed; fmt may be longer than 40 bytes; RF64). Only chunk headers and the
+ * fmt chunk are read, synchronously (a few bytes each, from a regular file).
  * @param fileBytes size of the file, bytes
  * @param name file name for error messages
- * @throws Error `"<name>: not a readable WAV file (<reason>)"`, `"<name>: data chunk says <n> bytes,
- *   file has <m>"` (truncated), `"<name>: data chunk is empty"`, or resolveWavEncoding's errors
+ * @throws Error as parseWavLayout: `"<name>: not a readable WAV file (<reason>)"`, `"<name>: data
+ *   chunk says <n> bytes, file has <m>"` (truncated), `"<name>: data chunk is empty"`, or
+ *   resolveWavEncoding's errors (encoding, sample rate limits)
  */
 export async function readWavLayout(fh: FileHandle, fileBytes: number, name: string): Promise<WavLayout> {
-  const head = Buffer.alloc(12);
-  const got = (await fh.read(head, 0, 12, 0)).bytesRead;
-  if (got < 12 || head.toString('latin1', 0, 4) !== 'RIFF' || head.toString('latin1', 8, 12) !== 'WAVE') {
-    throw new Error(`${name}: not a readable WAV file (no RIFF/WAVE header)`);
-  }
-  let pos = 12;
-  let fmt: Buffer | undefined;
-  let data: { offset: number; declared: number } | undefined;
-  const hdr = Buffer.alloc(8);
-  while (pos + 8 <= fileBytes && !(fmt && data)) {
-    await fh.read(hdr, 0, 8, pos);
-    const id = hdr.toString('latin1', 0, 4);
-    const size = hdr.readUInt32LE(4);
-    if (id === 'fmt ') {
-      if (size < 16 || size > MAX_FMT_BYTES) throw new Error(`${name}: not a readable WAV file (fmt chunk of ${size} bytes)`);
-      fmt = Buffer.alloc(size);
-      const n = (await fh.read(fmt, 0, size, pos + 8)).bytesRead;
-      if (n < size) throw new Error(`${name}: not a readable WAV file (fmt chunk cut short)`);
-    } else if (id === 'data') {
-      data = { offset: pos + 8, declared: size };
-    }
-    pos += 8 + size + (size & 1);
-  }
-  if (!fmt) throw new Error(`${name}: not a readable WAV file (no fmt chunk)`);
-  if (!data) throw new Error(`${name}: not a readable WAV file (no data chunk)`);
-  const audioFormat = fmt.readUInt16LE(0);
-  const subformat = audioFormat === 0xfffe && fmt.length >= 26 ? [fmt.readUInt16LE(24)] : [];
-  const { encoding, bits, channels } = resolveWavEncoding(
-    { audioFormat, subformat, numChannels: fmt.readUInt16LE(2), sampleRate: fmt.readUInt32LE(4), bitsPerSample: fmt.readUInt16LE(14) },
-    name,
-  );
-  const present = Math.max(0, fileBytes - data.offset);
-  if (data.declared > present) throw new Error(`${name}: data chunk says ${data.declared} bytes, file has ${present}`);
-  if (data.declared === 0) throw new Error(`${name}: data chunk is empty`);
-  const frameBytes = (bits / 8) * channels;
-  const numFrames = Math.floor(data.declared / frameBytes);
-  if (numFrames === 0) throw new Error(`${name}: data chunk holds ${data.declared} bytes, less than one frame`);
-  const sampleRateHz = fmt.readUInt32LE(4);
-  return {
-    sampleRateHz,
-    numChannels: channels,
-    bitsPerSample: bits,
-    encoding,
-    dataOffset: data.offset,
-    dataBytes: numFrames * frameBytes,
-    numFrames,
-    durationSec: numFrames / sampleRateHz,
+  const readAt = (pos: number, len: number): Uint8Array => {
+    const buf = Buffer.alloc(len);
+    return buf.subarray(0, readSync(fh.fd, buf, 0, len, pos));
   };
+  return parseWavLayout(readAt, fileBytes, name);
 }
 
 /** An open WAV file read block by block. Call close() when done (blocks() closes nothing). */
@@ -110,18 +52,12 @@ export const DEFAULT_BLOCK_FRAMES = 65536;
 /**
  * Open a WAV file for block-wise reading.
  * @param file path
- * @throws Error `"<file>: file not found"` or readWavLayout's errors
+ * @throws Error `"<file>: file not found"`, `"<file>: not a regular file (...)"` (openAudioFile:
+ *   FIFOs, devices and directories are refused before reading), or readWavLayout's errors
  */
 export async function openWavBlocks(file: string): Promise<WavBlockReader> {
-  let fh: FileHandle;
+  const { fh, sizeBytes: size } = await openAudioFile(file);
   try {
-    fh = await open(file, 'r');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(`${file}: ${code === 'ENOENT' ? 'file not found' : (err as Error).message}`);
-  }
-  try {
-    const { size } = await fh.stat();
     const layout = await readWavLayout(fh, size, file);
     return { layout, blocks: (b, s, e, r) => readBlocks(fh, layout, file, b, s, e, r), close: () => fh.close() };
   } catch (err) {

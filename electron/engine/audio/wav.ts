@@ -1,29 +1,19 @@
 /**
  * WAV decoding: any PCM / float depth, WAVE_FORMAT_EXTENSIBLE, any channel count -> Float32 mono.
  *
- * Chunk parsing is wavefile's (a well-kept RIFF reader); the sample conversion is ours, reading the
- * raw little-endian bytes of the `data` chunk directly, because wavefile's `toBitDepth('32f')` and
- * `getSamples()` convert one sample at a time through generic unpackers (12-20 s per minute of audio).
+ * Chunks are found by riff.ts's walker, the same one the block reader (wav-stream.ts) uses, so both
+ * accept the same files; the sample conversion reads the raw little-endian bytes of the `data`
+ * chunk directly. (wavefile, used before, parsed every LIST chunk and failed on some, e.g. a
+ * LIST/INFO followed by a LIST/adtl: "Cannot read properties of undefined (reading 'start')"; it
+ * is still used to write files in encodeWav16.)
  */
 import * as wavefileNs from 'wavefile';
+import { walkRiffChunks, type ReadAt } from './riff';
+import { checkSampleRate } from './limits';
 
 // wavefile ships CJS (`main`) and ESM (`module`) builds; Node's loader and Vite pick different ones.
 const wavefileExports = wavefileNs as unknown as { WaveFile?: unknown; default?: { WaveFile: unknown } };
-const WaveFile = (wavefileExports.WaveFile ?? wavefileExports.default!.WaveFile) as new (
-  buf?: Uint8Array,
-) => WaveFileLike;
-
-interface WaveFileLike {
-  fmt: {
-    audioFormat: number;
-    numChannels: number;
-    sampleRate: number;
-    bitsPerSample: number;
-    blockAlign: number;
-    subformat: number[];
-  };
-  data: { samples: Uint8Array };
-}
+const WaveFile = (wavefileExports.WaveFile ?? wavefileExports.default!.WaveFile) as unknown;
 
 /** Decoded audio, channels already mixed down. */
 export interface DecodedAudio {
@@ -59,37 +49,19 @@ const WAVE_FORMAT_EXTENSIBLE = 0xfffe;
  *   `"<name>: data chunk holds <n> bytes, less than one frame"` (a 1-sample file is valid audio);
  * - NaN or infinite float samples: `"<name>: sample <i> of frame <f> is NaN"` (or `Infinity`);
  * - odd-sized chunks with their pad byte, LIST/INFO and LIST/adtl chunks before or after the data,
- *   and fmt chunks longer than 40 bytes are read normally (wavefile's chunk walker).
+ *   any other chunk (never parsed), fmt chunks longer than 40 bytes and RF64 files are read
+ *   normally (riff.ts's walker);
+ * - a sample rate outside 4000..192000 Hz (limits.ts) is refused.
  *
  * @throws Error `"<name>: not a readable WAV file (<reason>)"` when the RIFF structure is broken,
  *   `"<name>: unsupported WAV encoding ..."` for compressed formats (A-law, ADPCM, ...),
  *   `"<name>: data chunk ..."` as above.
  */
 export function decodeWav(bytes: Uint8Array, name: string): DecodedAudio {
-  let wav: WaveFileLike;
-  try {
-    wav = new WaveFile(bytes);
-  } catch (err) {
-    throw new Error(`${name}: not a readable WAV file (${(err as Error).message})`);
-  }
-  const { fmt } = wav;
-  const { encoding, bits, channels } = resolveWavEncoding(
-    { audioFormat: fmt.audioFormat, subformat: fmt.subformat, bitsPerSample: fmt.bitsPerSample, numChannels: fmt.numChannels, sampleRate: fmt.sampleRate },
-    name,
-  );
-  const all = wav.data.samples;
-  const declared = (wav.data as { chunkSize?: number }).chunkSize ?? all?.length ?? 0;
-  if (all && declared > all.length) {
-    throw new Error(`${name}: data chunk says ${declared} bytes, file has ${all.length}`);
-  }
-  // wavefile keeps the pad byte of an odd-sized data chunk in `samples`: cut to the declared size.
-  const raw = all?.subarray(0, declared);
+  const layout = parseWavLayout((pos, len) => bytes.subarray(pos, pos + len), bytes.length, name);
+  const { numChannels: channels, bitsPerSample: bits, encoding, numFrames } = layout;
   const bytesPerSample = bits / 8;
-  const frameBytes = bytesPerSample * channels;
-  if (!raw || raw.length === 0) throw new Error(`${name}: data chunk is empty`);
-  const numFrames = Math.floor(raw.length / frameBytes);
-  if (numFrames === 0) throw new Error(`${name}: data chunk holds ${raw.length} bytes, less than one frame`);
-  const view = new DataView(raw.buffer, raw.byteOffset, numFrames * frameBytes);
+  const view = new DataView(bytes.buffer, bytes.byteOffset + layout.dataOffset, layout.dataBytes);
   const out = new Float32Array(numFrames);
   const read = sampleReader(view, bits, encoding);
   const invChannels = 1 / channels;
@@ -100,7 +72,82 @@ export function decodeWav(bytes: Uint8Array, name: string): DecodedAudio {
     if (encoding === 'float' && !Number.isFinite(acc)) throw nonFiniteError(view, f, channels, bits, name);
     out[f] = acc * invChannels;
   }
-  return { samples: out, sampleRateHz: fmt.sampleRate, numChannels: channels, bitsPerSample: bits, encoding };
+  return { samples: out, sampleRateHz: layout.sampleRateHz, numChannels: channels, bitsPerSample: bits, encoding };
+}
+
+/** Where the samples of a WAV file are and how they are encoded. */
+export interface WavLayout {
+  /** Sample rate of the file, Hz. */
+  sampleRateHz: number;
+  /** Channel count before mixdown. */
+  numChannels: number;
+  /** Bits per sample: 8, 16, 24, 32 or 64. */
+  bitsPerSample: number;
+  encoding: 'pcm' | 'float';
+  /** Byte offset of the first sample in the file. */
+  dataOffset: number;
+  /** Size of the data chunk in bytes (whole frames only; no pad byte). */
+  dataBytes: number;
+  /** Number of frames (samples per channel). */
+  numFrames: number;
+  /** numFrames / sampleRateHz, seconds. */
+  durationSec: number;
+}
+
+/** A fmt chunk longer than this is refused (the longest real one, EXTENSIBLE, is 40 bytes). */
+const MAX_FMT_BYTES = 1 << 16;
+
+/**
+ * Find and check the fmt and data chunks of a WAV file (riff.ts's walker; the rest is skipped).
+ * Shared by decodeWav (bytes in memory) and readWavLayout (positioned reads of a file).
+ * @param readAt reads bytes of the file
+ * @param fileBytes size of the file, bytes
+ * @param name file name for error messages
+ * @throws Error `"<name>: not a readable WAV file (<reason>)"` (no RIFF/WAVE header, no fmt or no
+ *   data chunk, fmt chunk of <n> bytes, fmt chunk cut short), `"<name>: data chunk says <n> bytes,
+ *   file has <m>"` (truncated), `"<name>: data chunk is empty"`, `"<name>: data chunk holds <n>
+ *   bytes, less than one frame"`, or resolveWavEncoding's errors (encoding, channels, sample rate
+ *   outside MIN_SAMPLE_RATE_HZ..MAX_SAMPLE_RATE_HZ)
+ */
+export function parseWavLayout(readAt: ReadAt, fileBytes: number, name: string): WavLayout {
+  let fmt: Uint8Array | undefined;
+  let data: { offset: number; declared: number } | undefined;
+  walkRiffChunks(readAt, fileBytes, name, ({ id, bodyOffset, size }) => {
+    if (id === 'fmt ' && !fmt) {
+      if (size < 16 || size > MAX_FMT_BYTES) throw new Error(`${name}: not a readable WAV file (fmt chunk of ${size} bytes)`);
+      fmt = readAt(bodyOffset, size);
+      if (fmt.length < size) throw new Error(`${name}: not a readable WAV file (fmt chunk cut short)`);
+    } else if (id === 'data' && !data) {
+      data = { offset: bodyOffset, declared: size };
+    }
+    return !!(fmt && data);
+  });
+  if (!fmt) throw new Error(`${name}: not a readable WAV file (no fmt chunk)`);
+  if (!data) throw new Error(`${name}: not a readable WAV file (no data chunk)`);
+  const v = new DataView(fmt.buffer, fmt.byteOffset, fmt.length);
+  const audioFormat = v.getUint16(0, true);
+  const sampleRateHz = v.getUint32(4, true);
+  const subformat = audioFormat === WAVE_FORMAT_EXTENSIBLE && fmt.length >= 26 ? [v.getUint16(24, true)] : [];
+  const { encoding, bits, channels } = resolveWavEncoding(
+    { audioFormat, subformat, numChannels: v.getUint16(2, true), sampleRate: sampleRateHz, bitsPerSample: v.getUint16(14, true) },
+    name,
+  );
+  const present = Math.max(0, fileBytes - data.offset);
+  if (data.declared > present) throw new Error(`${name}: data chunk says ${data.declared} bytes, file has ${present}`);
+  if (data.declared === 0) throw new Error(`${name}: data chunk is empty`);
+  const frameBytes = (bits / 8) * channels;
+  const numFrames = Math.floor(data.declared / frameBytes);
+  if (numFrames === 0) throw new Error(`${name}: data chunk holds ${data.declared} bytes, less than one frame`);
+  return {
+    sampleRateHz,
+    numChannels: channels,
+    bitsPerSample: bits,
+    encoding,
+    dataOffset: data.offset,
+    dataBytes: numFrames * frameBytes,
+    numFrames,
+    durationSec: numFrames / sampleRateHz,
+  };
 }
 
 /** The error for the first non-finite sample of frame `f`. */
@@ -126,7 +173,8 @@ export interface WavFmtFields {
 /**
  * Check a fmt chunk and name its sample encoding.
  * @throws Error `"<name>: unsupported WAV encoding (format tag <t>, <b> bits); ..."`,
- *   `"<name>: fmt chunk says <n> channels"`, `"<name>: fmt chunk says sample rate <r>"`,
+ *   `"<name>: fmt chunk says <n> channels"`, `"<name>: sample rate <r> Hz is outside the supported
+ *   4000..192000 Hz"` (limits.ts),
  *   `"<name>: WAVE_FORMAT_EXTENSIBLE without a sub-format GUID"`
  */
 export function resolveWavEncoding(fmt: WavFmtFields, name: string): { encoding: 'pcm' | 'float'; bits: number; channels: number } {
@@ -140,7 +188,7 @@ export function resolveWavEncoding(fmt: WavFmtFields, name: string): { encoding:
   const bits = fmt.bitsPerSample;
   const channels = fmt.numChannels;
   if (channels < 1) throw new Error(`${name}: fmt chunk says ${channels} channels`);
-  if (!(fmt.sampleRate > 0)) throw new Error(`${name}: fmt chunk says sample rate ${fmt.sampleRate}`);
+  checkSampleRate(fmt.sampleRate, name);
   let encoding: 'pcm' | 'float';
   if (format === WAVE_FORMAT_PCM && [8, 16, 24, 32].includes(bits)) encoding = 'pcm';
   else if (format === WAVE_FORMAT_IEEE_FLOAT && (bits === 32 || bits === 64)) encoding = 'float';

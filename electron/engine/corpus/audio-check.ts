@@ -3,12 +3,11 @@
  * block, so long recordings stay out of memory), its real duration, sample rate and channel count
  * are recorded, and unusable files are moved to the skipped list with the decoder's reason.
  */
-import { readFile, stat } from 'node:fs/promises';
 import { openWavBlocks } from '../audio/wav-stream';
 import { decodeAudio, sniffAudio, type AudioContainer } from '../audio/decode';
+import { MAX_COMPRESSED_FILE_BYTES, MAX_UTTERANCE_SEC, openAudioFile } from '../audio/limits';
 import type { Utterance } from './manifest';
 import type { ImportResult } from './common';
-import { readHead } from '../util/files';
 
 /** What a probe learnt about an audio file. */
 export interface AudioInfo {
@@ -22,23 +21,35 @@ export interface AudioInfo {
 }
 
 /**
- * Open and fully decode an audio file to check it (WAV: block-wise, bounded memory).
- * @throws Error naming the file: `"<file>: audio file not found"`, `"<file>: audio file is empty"`,
- *   or the decoder's message (truncated, unknown format, NaN samples, ...)
+ * Open and fully decode an audio file to check it (WAV: block-wise, bounded memory, any length).
+ * Only regular files are opened (limits.ts openAudioFile: a FIFO or a device such as /dev/zero is
+ * refused before any byte is read); FLAC, MP3 and Ogg files over MAX_COMPRESSED_FILE_BYTES are
+ * refused (they would be decoded whole).
+ * @throws Error naming the file: `"<file>: audio file not found"`, `"<file>: not a regular file
+ *   (...)"`, `"<file>: audio file is empty (0 bytes)"`, `"<file>: file is <n> bytes, more than ..."`,
+ *   or the decoder's message (truncated, unknown format, NaN samples, sample rate outside
+ *   4000..192000 Hz, ...)
  */
 export async function probeAudio(file: string): Promise<AudioInfo> {
-  let size: number;
+  const opened = await openAudioFile(file).catch((err: Error) => {
+    throw err.message === `${file}: file not found` ? new Error(`${file}: audio file not found`) : err;
+  });
+  let bytes: Uint8Array | undefined; // the whole file, for formats decoded whole (not WAV)
   try {
-    const st = await stat(file);
-    if (!st.isFile()) throw new Error(`${file}: not a file`);
-    size = st.size;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`${file}: audio file not found`);
-    throw err;
+    if (opened.sizeBytes === 0) throw new Error(`${file}: audio file is empty (0 bytes)`);
+    const head = Buffer.alloc(128);
+    const { bytesRead } = await opened.fh.read(head, 0, 128, 0);
+    if (sniffAudio(head.subarray(0, bytesRead)) === 'wav') bytes = undefined;
+    else if (opened.sizeBytes > MAX_COMPRESSED_FILE_BYTES) {
+      throw new Error(
+        `${file}: file is ${opened.sizeBytes} bytes, more than the ${MAX_COMPRESSED_FILE_BYTES} bytes a FLAC, MP3 or Ogg file may have ` +
+          '(these are decoded whole); convert it to WAV, which is read block by block',
+      );
+    } else bytes = await opened.fh.readFile();
+  } finally {
+    await opened.fh.close();
   }
-  if (size === 0) throw new Error(`${file}: audio file is empty (0 bytes)`);
-  const head = await readHead(file);
-  if (sniffAudio(head) === 'wav') {
+  if (!bytes) {
     const r = await openWavBlocks(file);
     try {
       for await (const block of r.blocks()) void block; // decodes every sample: NaN/Inf are found here
@@ -47,20 +58,26 @@ export async function probeAudio(file: string): Promise<AudioInfo> {
     }
     return { container: 'wav', sampleRateHz: r.layout.sampleRateHz, numChannels: r.layout.numChannels, durationSec: r.layout.durationSec };
   }
-  const d = await decodeAudio(await readFile(file), file);
+  const d = await decodeAudio(bytes, file);
   return { container: d.container, sampleRateHz: d.sampleRateHz, numChannels: d.numChannels, durationSec: d.samples.length / d.sampleRateHz };
 }
-
 
 /**
  * Check the audio of every utterance (each distinct file once). Keeps utterances whose audio
  * decodes, sets their `durationSec` when the source gave none (whole files: the file's length;
  * segments: to the end of the file), and adds `meta.sample_rate_hz` and `meta.channels` (the
  * device's values; the model resamples later). Moves the rest to `skipped` with the reason. A
- * segment whose offset is past the end of its file is skipped too.
+ * segment whose offset is past the end of its file is skipped too, and so is an utterance longer
+ * than MAX_UTTERANCE_SEC (limits.ts), with the advice to split it, unless `options.splitLater`
+ * (import --split-silences: whole recordings of any length are cut into segments next, and
+ * splitRecordings checks the segments).
  * @param onProgress called after each distinct file with (done, total)
  */
-export async function checkAudio(result: ImportResult, onProgress?: (done: number, total: number) => void): Promise<ImportResult> {
+export async function checkAudio(
+  result: ImportResult,
+  onProgress?: (done: number, total: number) => void,
+  options: { splitLater?: boolean } = {},
+): Promise<ImportResult> {
   const infos = new Map<string, AudioInfo | Error>();
   const files = [...new Set(result.utterances.map((u) => u.audioPath))];
   for (const [i, f] of files.entries()) {
@@ -85,7 +102,20 @@ export async function checkAudio(result: ImportResult, onProgress?: (done: numbe
       continue;
     }
     const durationSec = u.durationSec > 0 ? u.durationSec : info.durationSec - offset;
+    const willSplit = options.splitLater && u.offsetSec === undefined;
+    if (!willSplit && Math.min(durationSec, info.durationSec - offset) > MAX_UTTERANCE_SEC) {
+      skipped.push({ file: u.audioPath, reason: tooLong(u.id, Math.min(durationSec, info.durationSec - offset)) });
+      continue;
+    }
     utterances.push({ ...u, durationSec, meta: { ...u.meta, sample_rate_hz: info.sampleRateHz, channels: info.numChannels } });
   }
   return { utterances, skipped, warnings: result.warnings };
+}
+
+/** The skip reason of an utterance longer than MAX_UTTERANCE_SEC. */
+export function tooLong(id: string, durationSec: number): string {
+  return (
+    `"${id}": ${durationSec.toFixed(1)} s long, more than the ${MAX_UTTERANCE_SEC} s limit per utterance; ` +
+    'import it with --split-silences, or as segments (manifest offset/duration)'
+  );
 }

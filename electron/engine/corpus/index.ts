@@ -75,7 +75,7 @@ export function isFormatName(v: string): v is FormatName {
 export async function importCorpus(format: FormatName, source: string, options: ImportOptions = {}, onProgress?: (done: number, total: number) => void): Promise<ImportResult> {
   const split = options.splitSilences;
   const read = await FORMATS[format].importer(source, split ? { ...options, allowEmptyText: true } : options);
-  const checked = await checkAudio(read, onProgress);
+  const checked = await checkAudio(read, onProgress, { splitLater: !!split });
   return split ? splitRecordings(checked, split === true ? {} : split) : checked;
 }
 

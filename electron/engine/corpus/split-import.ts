@@ -4,21 +4,28 @@
  * NeMo segments of the original file (`offset` / `duration`, seconds) with an empty transcript, so
  * they can be transcribed later; the file itself is copied into the project once.
  */
-import { readFile } from 'node:fs/promises';
 import { decodeAudio, sniffAudio } from '../audio/decode';
+import { MAX_COMPRESSED_FILE_BYTES, MAX_UTTERANCE_SEC, openAudioFile, readAudioFile } from '../audio/limits';
+import { tooLong } from './audio-check';
 import { splitAtSilences, splitWavFile, DEFAULT_SILENCE_SPLIT, type AudioSegment, type SilenceSplitConfig } from '../audio/split';
 import type { Utterance } from './manifest';
 import type { ImportResult } from './common';
-import { readHead } from '../util/files';
 
 /** Segment boundaries are written to the manifest rounded to 1 ms (divide, so 4.6 stays 4.6 in JSON). */
 const round = (s: number) => Math.round(s * 1000) / 1000;
 
 /** Find the speech in one file: WAV block-wise (bounded memory), other formats decoded whole. */
 async function segmentsOf(file: string, config: Partial<SilenceSplitConfig>): Promise<AudioSegment[]> {
-  const bytes = await readHead(file);
-  if (sniffAudio(bytes) === 'wav') return splitWavFile(file, config);
-  const d = await decodeAudio(await readFile(file), file);
+  const { fh } = await openAudioFile(file); // regular files only (no FIFO, no device)
+  let head: Uint8Array;
+  try {
+    const buf = Buffer.alloc(128);
+    head = buf.subarray(0, (await fh.read(buf, 0, 128, 0)).bytesRead);
+  } finally {
+    await fh.close();
+  }
+  if (sniffAudio(head) === 'wav') return splitWavFile(file, config);
+  const d = await decodeAudio(await readAudioFile(file, MAX_COMPRESSED_FILE_BYTES, 'convert it to WAV, which is read block by block'), file);
   return splitAtSilences(d.samples, d.sampleRateHz, config);
 }
 
@@ -31,7 +38,8 @@ async function segmentsOf(file: string, config: Partial<SilenceSplitConfig>): Pr
  * the recording's speaker, accent and metadata, plus `meta.source_utterance` (the recording's id)
  * and, when the recording had a transcript, `meta.recording_text`. Utterances that already are
  * segments (`offsetSec` set) are kept unchanged. A recording with no speech above the threshold is
- * skipped with the reason; so is one that cannot be read again.
+ * skipped with the reason; so is one that cannot be read again, and a stretch of speech longer than
+ * MAX_UTTERANCE_SEC (limits.ts).
  * @param result the output of checkAudio (audio known to decode)
  * @param config overrides of DEFAULT_SILENCE_SPLIT (thresholdDb in dBFS, minSilenceMs in ms, ...)
  * @returns a new ImportResult (the input is not modified)
@@ -61,6 +69,10 @@ export async function splitRecordings(result: ImportResult, config: Partial<Sile
       const offsetSec = round(s.startSec);
       const durationSec = round(s.endSec - offsetSec);
       if (durationSec <= 0) continue;
+      if (durationSec > MAX_UTTERANCE_SEC) {
+        skipped.push({ file: u.audioPath, reason: tooLong(`${u.id}_${offsetSec.toFixed(2)}`, durationSec) });
+        continue;
+      }
       let id = `${u.id}_${offsetSec.toFixed(2)}`;
       for (let k = 2; ids.has(id); k++) id = `${u.id}_${offsetSec.toFixed(2)}-${k}`;
       ids.add(id);

@@ -8,11 +8,11 @@
  * disables it.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic';
+import { openAudioFile } from '../audio/limits';
 import type { FeatureConfig } from './config';
 import type { FeatureMatrix } from './logmel';
 
@@ -40,16 +40,22 @@ export class FeatureCache {
    * Cache key of an audio file (the same as `key` of its bytes). Files up to `wholeMaxBytes` are read
    * whole and their bytes returned too, so decoding need not read them again; larger ones are hashed
    * as a stream (bounded memory) and `bytes` is null.
-   * @throws Error (the file system's) when the file cannot be read
+   * @throws Error naming the file when it cannot be read or is not a regular file (openAudioFile:
+   *   a FIFO or /dev/zero is refused before reading)
    */
   static async keyOfFile(file: string, config: FeatureConfig, segment: Segment | undefined, wholeMaxBytes: number): Promise<{ key: string; bytes: Uint8Array | null }> {
-    if ((await stat(file)).size <= wholeMaxBytes) {
-      const bytes = await readFile(file);
-      return { key: FeatureCache.key(bytes, config, segment), bytes };
+    const { fh, sizeBytes } = await openAudioFile(file);
+    try {
+      if (sizeBytes <= wholeMaxBytes) {
+        const bytes = await fh.readFile();
+        return { key: FeatureCache.key(bytes, config, segment), bytes };
+      }
+      const hash = createHash('sha256');
+      for await (const chunk of fh.createReadStream({ highWaterMark: 1 << 20, autoClose: false, start: 0 })) hash.update(chunk as Buffer);
+      return { key: FeatureCache.finish(hash, config, segment), bytes: null };
+    } finally {
+      await fh.close();
     }
-    const hash = createHash('sha256');
-    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-    return { key: FeatureCache.finish(hash, config, segment), bytes: null };
   }
 
   private file(key: string): string {

@@ -79,7 +79,6 @@ export function adaptationSummary(
   set: TrainingSet,
   rounds: RoundsResult,
   renormalization: RenormalizationInfo | null,
-  adaptIds: string[],
   addedTokens: string[],
 ): AdaptationSummary {
   const { result, refit } = rounds;
@@ -97,7 +96,7 @@ export function adaptationSummary(
     pseudoLabels: rounds.pseudoLog,
     renormalization,
     heldOutUtterances: set.split.heldOut.length,
-    heldOutIds: set.split.heldOut.map((i) => adaptIds[i]),
+    heldOutIds: set.split.heldOut.map((i) => set.utts[i].id),
     addedTokens,
     initialHeldOutLoss: result?.initialHeldOutLoss ?? null,
     bestEpoch: result?.bestEpoch ?? 0,

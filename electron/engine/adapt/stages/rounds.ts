@@ -11,6 +11,7 @@ import { computePosteriors, decodePosteriors, GREEDY } from '../../decode/recogn
 import type { ProgressFn } from '../../progress';
 import { trainCtc, type TrainConfig, type TrainExample, type TrainResult } from '../train';
 import type { ResolvedAdaptConfig } from '../config';
+import { MAX_TRAIN_UTTERANCE_SEC } from '../../audio/limits';
 import { splitHeldOut, toExample, type TrainingSet } from './training-set';
 
 /** What the rounds did, for the report. */
@@ -26,14 +27,17 @@ export interface RoundsResult {
 
 /**
  * Pseudo-labels: the greedy transcript of each unlabelled utterance under `model`, kept when every
- * word's confidence is at least `threshold`.
+ * word's confidence is at least `threshold` (utterances too long to train on, MAX_TRAIN_UTTERANCE_SEC,
+ * are never pseudo-labelled).
  */
 async function pseudoLabel(model: tf.LayersModel, card: ModelCard, unlabelled: FeaturizedUtterance[], threshold: number, onProgress: ProgressFn, label: string): Promise<TrainExample[]> {
   const posts = await computePosteriors(model, card, unlabelled.map((i) => i.feats), onProgress, label);
   const kept: TrainExample[] = [];
   posts.forEach((p, i) => {
     const r = decodePosteriors(p, card, GREEDY);
-    if (r.words.length && r.words.every((w) => w.confidence >= threshold)) kept.push(toExample(unlabelled[i], card, r.text));
+    const sec = (unlabelled[i].feats.numFrames * card.features.hopMs) / 1000;
+    const confident = r.words.length > 0 && r.words.every((w) => w.confidence >= threshold);
+    if (confident && sec <= MAX_TRAIN_UTTERANCE_SEC) kept.push(toExample(unlabelled[i], card, r.text));
   });
   return kept;
 }

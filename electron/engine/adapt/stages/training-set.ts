@@ -13,6 +13,7 @@ import { featurizeAugmented, type FeaturizedUtterance } from '../../features/cor
 import type { Posteriors } from '../../decode/recognize';
 import type { ProgressFn } from '../../progress';
 import { resplice } from '../splice';
+import { trainableItems } from '../../model/fit';
 import type { TrainExample } from '../train';
 import type { ResolvedAdaptConfig } from '../config';
 
@@ -37,6 +38,10 @@ export interface DerivedExample {
 
 /** The training material of a run. */
 export interface TrainingSet {
+  /** The adaptation utterances that train (too short or too long ones left out: model/fit.ts). */
+  utts: Utterance[];
+  /** Why utterances were left out of training (one note each). */
+  notes: string[];
   labelled: TrainExample[];
   split: HeldOutSplit;
   /** True when the set is too small to hold `minHeldOut` utterances out: fixed epochs on all. */
@@ -55,14 +60,13 @@ export function toExample(it: FeaturizedUtterance, card: ModelCard, text = it.ut
 
 /**
  * Build the training set.
- * @param adaptUtts the adaptation utterances (augmentation re-reads their audio)
- * @param adaptItems their features under `adaptedCard`'s statistics
+ * @param adaptItems the adaptation set's features under `adaptedCard`'s statistics (augmentation
+ *   re-reads the audio of their utterances)
  * @param baseCard the base model's card (its alignment gives the re-splicing word boundaries)
  * @param posteriors the base model's posteriors on `adaptItems` (computed only when re-splicing)
  */
 export async function buildTrainingSet(
   cfg: ResolvedAdaptConfig,
-  adaptUtts: Utterance[],
   adaptItems: FeaturizedUtterance[],
   sourceMixItems: FeaturizedUtterance[],
   adaptedCard: ModelCard,
@@ -70,6 +74,12 @@ export async function buildTrainingSet(
   posteriors: (items: FeaturizedUtterance[], label: string) => Promise<Posteriors[]>,
   onProgress: ProgressFn,
 ): Promise<TrainingSet> {
+  // Utterances too short for the model to emit their reference, or too long to train on, are left
+  // out of training with a note (model/fit.ts); they stay in the report's data counts.
+  const fit = trainableItems(adaptItems, adaptedCard);
+  adaptItems = fit.kept;
+  for (const w of fit.notes) onProgress({ phase: 'train', label: 'adaptation set', done: 0, total: 1, message: `warning: ${w}` });
+  const utts = adaptItems.map((it) => it.utt);
   const labelled = adaptItems.map((it) => toExample(it, adaptedCard));
   const sourceMix = sourceMixItems.map((it) => toExample(it, adaptedCard));
   const tooSmall = Math.round(labelled.length * cfg.heldOutFraction) < cfg.minHeldOut;
@@ -77,9 +87,9 @@ export async function buildTrainingSet(
   if (tooSmall && labelled.length) {
     onProgress({ phase: 'train', label: cfg.method, done: 0, total: 1, message: `${labelled.length} labelled utterances: too few to hold ${cfg.minHeldOut} out for early stopping; training ${Math.min(cfg.fixedEpochs, cfg.epochs)} epochs on all` });
   }
-  const derived = await augmentedCopies(cfg, adaptUtts, split, adaptedCard, onProgress);
+  const derived = await augmentedCopies(cfg, utts, split, adaptedCard, onProgress);
   const spliced = await resplicedCopies(cfg, labelled, adaptItems, split, adaptedCard, baseCard, posteriors, onProgress);
-  return { labelled, split, tooSmall, derived: [...derived, ...spliced], respliced: spliced.length, sourceMix };
+  return { utts, notes: fit.notes, labelled, split, tooSmall, derived: [...derived, ...spliced], respliced: spliced.length, sourceMix };
 }
 
 /** Speed-perturbed (0.9, 1.1) and noisy copies; without a refit, only of the utterances that train. */
