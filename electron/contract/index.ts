@@ -335,12 +335,35 @@ export interface ImportFormatInfo {
   source: string;
 }
 
+/**
+ * Which split imported utterances go to (electron/host/import-split.ts): all to one split, or whole
+ * speakers to the test split by a seeded shuffle until it holds about `testFraction` of the labelled
+ * utterances (a speaker is never in both adapt and test). Utterances without a transcript always go
+ * to "unlabelled".
+ */
+export type ImportSplitChoice = { mode: SplitName } | { mode: 'by-speaker'; /** In (0, 1). */ testFraction: number; /** Integer in [0, 2^32). */ seed: number };
+
+/** Per split: utterances, distinct speakers and seconds. */
+export type ImportSplitCounts = Record<SplitName, { utterances: number; speakers: number; totalSec: number }>;
+
 export interface ImportIntoProjectRequest {
   /** Project name (NAME_PATTERN) inside the projects root. */
   project: string;
   format: ImportFormatName;
   /** Manifest file or corpus folder to import from (read only). */
   source: string;
+  /** Where the imported utterances go; absent = no `split` field written (adapt when transcribed, else unlabelled). */
+  split?: ImportSplitChoice;
+}
+
+/** What an import would do (operation `previewImport`): nothing is copied or written. */
+export interface ImportPreview {
+  /** Utterances that would be imported (after skipping bad items and ids already in the project). */
+  utterances: number;
+  skipped: { file: string; reason: string }[];
+  warnings: { file: string; reason: string }[];
+  /** How they would be split. */
+  splits: ImportSplitCounts;
 }
 
 export interface ImportSummaryInfo {
@@ -349,6 +372,8 @@ export interface ImportSummaryInfo {
   warnings: { file: string; reason: string }[];
   /** The project after the import. */
   project: ProjectInfo;
+  /** How the imported utterances were split (when the request chose a split). */
+  splits?: ImportSplitCounts;
 }
 
 export interface SaveTakeRequest {
@@ -406,6 +431,8 @@ export interface Operations {
   createProject: { request: { name: string }; response: ProjectInfo };
   /** Open a project: re-hashes its audio and reports changed or missing files. */
   openProject: { request: { name: string }; response: ProjectInfo };
+  /** What importIntoProject would import, and the split counts, without copying or writing anything. */
+  previewImport: { request: ImportIntoProjectRequest; response: ImportPreview };
   /** Import a corpus into a project; bad items are skipped with their reasons. */
   importIntoProject: { request: ImportIntoProjectRequest; response: ImportSummaryInfo };
   /** Write a recorded take as a 16-bit WAV at the device rate into audio/ and append it to the manifest. */
@@ -448,6 +475,7 @@ export const OPERATION_NAMES = [
   'listProjects',
   'createProject',
   'openProject',
+  'previewImport',
   'importIntoProject',
   'saveTake',
   'projectData',

@@ -130,6 +130,27 @@ export const ProjectPathSchema = z
   .refine((p) => !/^([/\\]|[A-Za-z]:)/.test(p), 'must be relative to the project folder (not absolute)')
   .refine((p) => !p.split(/[/\\]/).includes('..'), 'must not leave the project folder ("..")');
 
+/** Where imported utterances go (ImportSplitChoice). */
+export const ImportSplitSchema = z.union([
+  z.object({ mode: z.enum(SPLIT_NAMES) }).strict(),
+  z
+    .object({
+      mode: z.literal('by-speaker'),
+      testFraction: z.number().gt(0, 'must be above 0').lt(1, 'must be below 1'),
+      seed: z.number().int('must be a whole number').min(0, 'must be at least 0').max(2 ** 32 - 1, 'must be below 2^32'),
+    })
+    .strict(),
+]);
+
+const ImportSchema = z
+  .object({
+    project: name('project'),
+    format: z.enum(IMPORT_FORMAT_NAMES, { error: `must be one of ${IMPORT_FORMAT_NAMES.map((f) => `"${f}"`).join(', ')}` }),
+    source: filePath,
+    split: ImportSplitSchema.optional(),
+  })
+  .strict();
+
 const schemas = {
   backend: empty,
   methods: empty,
@@ -182,13 +203,8 @@ const schemas = {
   listProjects: empty,
   createProject: z.object({ name: name('name') }).strict(),
   openProject: z.object({ name: name('name') }).strict(),
-  importIntoProject: z
-    .object({
-      project: name('project'),
-      format: z.enum(IMPORT_FORMAT_NAMES, { error: `must be one of ${IMPORT_FORMAT_NAMES.map((f) => `"${f}"`).join(', ')}` }),
-      source: filePath,
-    })
-    .strict(),
+  previewImport: ImportSchema,
+  importIntoProject: ImportSchema,
   saveTake: SaveTakeSchema,
   projectData: z.object({ project: name('project') }).strict(),
   editUtterances: z

@@ -95,6 +95,7 @@ export class Host {
       listProjects: () => this.projects.list(),
       createProject: (req) => this.projects.create(req.name),
       openProject: (req) => this.projects.open(req.name),
+      previewImport: (req) => this.projects.previewImport(req),
       importIntoProject: (req) => this.projects.importInto(req),
       saveTake: (req) => this.projects.saveTake(req),
       projectData: (req) => this.projects.data(req.project),

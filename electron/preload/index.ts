@@ -21,6 +21,7 @@ const api: StudioApi = {
   listProjects: (req) => ipcRenderer.invoke(channel('listProjects'), req),
   createProject: (req) => ipcRenderer.invoke(channel('createProject'), req),
   openProject: (req) => ipcRenderer.invoke(channel('openProject'), req),
+  previewImport: (req) => ipcRenderer.invoke(channel('previewImport'), req),
   importIntoProject: (req) => ipcRenderer.invoke(channel('importIntoProject'), req),
   saveTake: (req) => ipcRenderer.invoke(channel('saveTake'), req),
   projectData: (req) => ipcRenderer.invoke(channel('projectData'), req),

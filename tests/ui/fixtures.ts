@@ -12,7 +12,8 @@ import { initBackend } from '../../electron/engine/model/backend';
 import { DEFAULT_FEATURES, featureDim } from '../../electron/engine/features';
 import { DIGIT_TOKENS } from '../../electron/engine/recipes/base-model';
 
-export const BENCH = path.resolve('../shared/data/bench');
+/** The benchmark manifests: `../shared/data/bench` beside the checkout, or `$ACCENT_STUDIO_DATA/bench` (a worktree elsewhere). */
+export const BENCH = path.resolve(process.env.ACCENT_STUDIO_DATA ?? '../shared/data', 'bench');
 export const SHIPPED_BASE = path.resolve('models/digits-base');
 
 /**
