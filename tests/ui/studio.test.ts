@@ -79,6 +79,11 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
 
   it('adapts through the Adapt screen, then Compare shows exactly the report numbers', async () => {
     await page.goto(server.url);
+    // No project open: the studio opens on Project, the first step; the sidebar follows the journey.
+    await page.getByRole('heading', { name: 'Project', exact: true }).waitFor();
+    expect(await page.locator('nav [data-screen]').evaluateAll((els) => els.map((e) => e.getAttribute('data-screen')))).toEqual(['project', 'record', 'data', 'adapt', 'compare', 'models']);
+    expect(await page.locator('nav [data-screen="project"]').getAttribute('aria-current')).toBe('page');
+    await page.locator('nav [data-screen="adapt"]').click();
     await page.getByRole('heading', { name: 'Adapt' }).waitFor();
     await expect.poll(() => page.getByTestId('model').inputValue()).toBe(modelDir);
     await page.getByTestId('adaptManifest').fill(adaptManifest);
