@@ -42,6 +42,28 @@ export interface MethodInfo {
 }
 
 /**
+ * Ranges of the numeric MethodSettings, inclusive unless named `...Exclusive`: the schema
+ * (./schemas.ts) checks requests against them and the Adapt screen checks its form with the same
+ * numbers before Start. The engine may narrow them for a model (finetune's top layers: at most the
+ * model's weight layers).
+ */
+export const METHOD_LIMITS = {
+  topLayers: { min: 1, max: 20, integer: true },
+  bottleneck: { min: 1, max: 256, integer: true },
+  epochs: { min: 1, max: 500, integer: true },
+  fixedEpochs: { min: 1, max: 500, integer: true },
+  /** Above 0 (exclusive), at most 1. */
+  learningRate: { min: 0, max: 1, integer: false, minExclusive: true },
+  klWeight: { min: 0, max: 100, integer: false },
+  noiseSnrDb: { min: -10, max: 60, integer: false },
+  resplice: { min: 0, max: 20, integer: true },
+  pseudoRounds: { min: 1, max: 10, integer: true },
+  pseudoThreshold: { min: 0, max: 1, integer: false },
+  beamWidth: { min: 1, max: 256, integer: true },
+} as const satisfies Record<string, { min: number; max: number; integer: boolean; minExclusive?: boolean }>;
+export type LimitedSetting = keyof typeof METHOD_LIMITS;
+
+/**
  * Adaptation settings the UI exposes; the host maps them onto the engine's AdaptConfig
  * (electron/engine/adapt/job.ts, DEFAULT_ADAPT). Absent fields take the engine's defaults.
  */
@@ -280,7 +302,7 @@ export type EveryFormatListed = MustBeTrue<[Exclude<FormatName, ImportFormatName
 
 /** Recording limits of `saveTake` (checked by its schema). */
 /** Largest `MethodSettings.resplice` (the engine's MAX_RESPLICE). */
-export const RESPLICE_MAX = 20;
+export const RESPLICE_MAX = METHOD_LIMITS.resplice.max;
 
 export const TAKE_LIMITS = {
   minSampleRateHz: 8000,

@@ -145,6 +145,37 @@ describe.skipIf(!hasChromium)('Project and Data: import with a split, select by 
     await shootBoth(page, 'journey-data');
   }, 120_000);
 
+  it('Adapt from the project: a transcript the model cannot emit is found before start and shown in Data; a 409 on Start is shown', async () => {
+    const data = await server.host.call('projectData', { project });
+    const victim = data.rows.find((r) => r.split === 'adapt' && r.speaker !== 'george')!;
+    await server.host.call('editUtterances', { project, ids: [victim.id], changes: { text: 'zero null' } });
+    await page.locator('nav [data-screen="adapt"]').click();
+    // A project is open: the form starts on the project's splits.
+    expect(await page.getByTestId('source-project').isChecked()).toBe(true);
+    await page.getByTestId('project-splits').waitFor();
+    await page.getByTestId('start').click();
+    await expect.poll(() => page.getByTestId('problem-transcripts').count()).toBe(1);
+    expect(await text('problem-transcripts')).toContain(`${victim.id} ("null")`);
+    expect(await page.getByTestId('job').count()).toBe(0);
+    await shootBoth(page, 'journey-adapt-problems');
+    await page.getByTestId('open-data-unknown').click();
+    await expect.poll(() => text('data-summary')).toContain('1 of 216 utterances');
+    expect(await page.getByTestId('data-find').inputValue()).toBe(victim.id);
+    await page.getByTestId(`text-${victim.id}`).fill(victim.text);
+    await page.getByTestId(`text-${victim.id}`).press('Enter');
+    await expect.poll(() => text('data-status')).toContain(`Saved text of ${victim.id}`);
+
+    // A conflict answer to Start (another Start of the same job) is an error the user sees, not "cancelled".
+    await page.route('**/api/adapt', (route) => route.fulfill({ status: 409, contentType: 'application/json', body: JSON.stringify({ error: 'adapt: job job-x: already running' }) }));
+    await page.locator('nav [data-screen="adapt"]').click();
+    await page.getByTestId('project-splits').waitFor();
+    await expect.poll(() => page.getByTestId('problem-transcripts').count()).toBe(0);
+    await page.getByTestId('start').click();
+    await page.locator('[data-testid="job"][data-status="failed"]').waitFor();
+    expect(await text('job-error')).toBe('adapt: job job-x: already running');
+    await page.unroute('**/api/adapt');
+  }, 120_000);
+
   it('a reload keeps the open project', async () => {
     await page.reload();
     await page.getByTestId('nav-project').waitFor({ timeout: 30_000 });

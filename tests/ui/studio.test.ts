@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { StudioServer } from '../../electron/server';
@@ -86,6 +86,32 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
     await page.locator('nav [data-screen="adapt"]').click();
     await page.getByRole('heading', { name: 'Adapt' }).waitFor();
     await expect.poll(() => page.getByTestId('model').inputValue()).toBe(modelDir);
+    // Validation before start, every bad field at once: a manifest that does not exist, top layers
+    // beyond the model's weight layers, an adaptation transcript with a word the model cannot emit.
+    const weightLayers = (JSON.parse(await readFile(path.join(modelDir, 'card.json'), 'utf8')) as { architecture: { convLayers: unknown[] } }).architecture.convLayers.length + 1;
+    const badWords = path.join(tmp, 'bad-words.jsonl');
+    const firstLines = (await readFile(adaptManifest, 'utf8')).trim().split('\n');
+    const badLine = { ...(JSON.parse(firstLines[0]) as object), id: 'bad-0', text: 'zero null' };
+    await writeFile(badWords, [JSON.stringify(badLine), ...firstLines.slice(1)].join('\n') + '\n');
+    await page.getByTestId('adaptManifest').fill(badWords);
+    await page.getByTestId('testManifest').fill(path.join(tmp, 'missing.jsonl'));
+    await page.getByTestId('topLayers').fill('20');
+    await page.getByTestId('start').click();
+    await page.getByTestId('settings-problems').waitFor();
+    await expect.poll(() => page.locator('[data-testid="settings-problems"] li').count()).toBe(3);
+    expect(await page.getByTestId('problem-topLayers').textContent()).toBe(`Top layers: a whole number from 1 to ${weightLayers} (this model has ${weightLayers} weight layers).`);
+    expect(await page.getByTestId('problem-testManifest').textContent()).toMatch(/^Test manifest: .*missing\.jsonl: .*not found/);
+    expect(await page.getByTestId('problem-transcripts').textContent()).toContain('bad-0 ("null")');
+    for (const f of ['topLayers', 'testManifest', 'adaptManifest']) expect(await page.getByTestId(f).getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByTestId('job').count()).toBe(0); // nothing started
+    await page.screenshot({ path: path.join(SHOTS, 'adapt-problems.png'), fullPage: true });
+    for (const [w, h] of [[1440, 900], [1280, 800]] as const) {
+      await page.setViewportSize({ width: w, height: h });
+      await page.getByTestId('settings-problems').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: path.join(SHOTS, `adapt-problems-${w}x${h}.png`) });
+    }
+    await page.setViewportSize({ width: 1280, height: 860 });
+    await page.getByTestId('topLayers').fill('4');
     await page.getByTestId('adaptManifest').fill(adaptManifest);
     await page.getByTestId('testManifest').fill(testManifest);
     await page.getByTestId('runName').fill(runName);
@@ -105,9 +131,10 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
     // An out-of-range setting is named and blocks the start; 10 utterances train the fixed epochs (at most Epochs).
     expect(await page.getByTestId('fixedEpochs').inputValue()).toBe(String(DEFAULT_ADAPT.fixedEpochs));
     await page.getByTestId('fixedEpochs').fill('0');
-    await expect.poll(() => page.getByTestId('settings-problem').textContent()).toBe('Epochs without early stopping: a whole number from 1 to 500.');
-    expect(await page.getByTestId('start').isDisabled()).toBe(true);
+    await expect.poll(() => page.getByTestId('problem-fixedEpochs').textContent()).toBe('Epochs without early stopping: a whole number from 1 to 500.');
+    expect(await page.locator('[data-testid="settings-problems"] li').count()).toBe(1);
     await page.getByTestId('fixedEpochs').fill('3');
+    await expect.poll(() => page.getByTestId('settings-problems').count()).toBe(0);
     await page.getByTestId('specAugment').check();
     expect(await page.getByTestId('resplice').inputValue()).toBe(String(DEFAULT_ADAPT.resplice)); // the engine's default
     await page.getByTestId('resplice').fill('3');
