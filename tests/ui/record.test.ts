@@ -127,6 +127,21 @@ describe.skipIf(!hasChromium)('Project and Record screens (Chromium, fake microp
         expect(await page.getByTestId('warn-quiet').count()).toBe(0);
         expect(await page.getByTestId('warn-clip').count()).toBe(0);
         await page.screenshot({ path: path.join(SHOTS, 'record-recording.png'), fullPage: true });
+        // Under the pointer the Stop label stays readable: WCAG contrast of text on background at least 4.5.
+        await page.getByTestId('record-button').hover();
+        await page.waitForTimeout(50);
+        const contrast = await page.getByTestId('record-button').evaluate((el) => {
+          const cs = getComputedStyle(el);
+          const lum = (c: string): number => {
+            const [r, g, b] = (c.match(/[\d.]+/g) ?? []).slice(0, 3).map((v) => Number(v) / 255).map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+            return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+          };
+          const [a, b] = [lum(cs.color), lum(cs.backgroundColor)].sort((x, y) => y - x);
+          return (a + 0.05) / (b + 0.05);
+        });
+        expect(contrast).toBeGreaterThanOrEqual(4.5);
+        await page.screenshot({ path: path.join(SHOTS, 'record-stop-hover.png') });
+        await page.mouse.move(0, 0);
       }
       await page.keyboard.press('Space');
       heldMs.push(Date.now() - t0);
