@@ -179,8 +179,10 @@ export interface ExportModelRequest {
   run: string;
   /** Project holding the run in its `runs/`; absent for the studio's runs folder. */
   project?: string;
-  /** New folder name (NAME_PATTERN) inside the exports root; must not exist yet. */
+  /** New folder name (NAME_PATTERN) inside the exports root (or `folder`); must not exist yet. */
   name: string;
+  /** A folder the user chose (absolute path of an existing folder) instead of the exports root. */
+  folder?: string;
 }
 
 export interface ExportedModel {
@@ -438,7 +440,9 @@ export interface Operations {
   adapt: { request: AdaptRequest; response: Report };
   /** Stop a running job (terminates its worker; a half-written run folder is removed). */
   cancel: { request: { jobId: string }; response: { cancelled: boolean } };
+  /** The models, and where exportModel writes by default (the user's data folder, never the program's). */
   listModels: { request: Record<string, never>; response: ModelEntry[] };
+  exportsRoot: { request: Record<string, never>; response: { path: string } };
   listRuns: { request: Record<string, never>; response: RunEntry[] };
   /** A run folder's report.json, by run name (and project, for runs in a project's runs/). */
   readReport: { request: { runName: string; project?: string }; response: Report };
@@ -492,6 +496,7 @@ export const OPERATION_NAMES = [
   'listRuns',
   'readReport',
   'exportModel',
+  'exportsRoot',
   'chooseFile',
   'readManifest',
   'listProjects',

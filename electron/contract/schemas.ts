@@ -200,7 +200,15 @@ const schemas = {
   listModels: empty,
   listRuns: empty,
   readReport: z.object({ runName: name('runName'), project: name('project').optional() }).strict(),
-  exportModel: z.object({ run: name('run'), project: name('project').optional(), name: name('name') }).strict(),
+  exportModel: z
+    .object({
+      run: name('run'),
+      project: name('project').optional(),
+      name: name('name'),
+      folder: filePath.refine((p) => /^([/\\]|[A-Za-z]:[/\\])/.test(p), 'must be an absolute folder path').optional(),
+    })
+    .strict(),
+  exportsRoot: empty,
   chooseFile: z
     .object({
       purpose: z.enum(['manifest', 'folder'], { error: 'must be "manifest" or "folder"' }),

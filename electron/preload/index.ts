@@ -16,6 +16,7 @@ const api: StudioApi = {
   listRuns: (req) => ipcRenderer.invoke(channel('listRuns'), req),
   readReport: (req) => ipcRenderer.invoke(channel('readReport'), req),
   exportModel: (req) => ipcRenderer.invoke(channel('exportModel'), req),
+  exportsRoot: (req) => ipcRenderer.invoke(channel('exportsRoot'), req),
   chooseFile: (req) => ipcRenderer.invoke(channel('chooseFile'), req),
   readManifest: (req) => ipcRenderer.invoke(channel('readManifest'), req),
   listProjects: (req) => ipcRenderer.invoke(channel('listProjects'), req),

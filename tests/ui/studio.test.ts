@@ -91,7 +91,8 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
     const weightLayers = (JSON.parse(await readFile(path.join(modelDir, 'card.json'), 'utf8')) as { architecture: { convLayers: unknown[] } }).architecture.convLayers.length + 1;
     const badWords = path.join(tmp, 'bad-words.jsonl');
     const firstLines = (await readFile(adaptManifest, 'utf8')).trim().split('\n');
-    const badLine = { ...(JSON.parse(firstLines[0]) as object), id: 'bad-0', text: 'zero null' };
+    const badLine = { ...(JSON.parse(firstLines[0]) as { audio_filepath: string }), text: 'zero null' };
+    const badId = path.basename(badLine.audio_filepath).replace(/\.[^.]+$/, '');
     await writeFile(badWords, [JSON.stringify(badLine), ...firstLines.slice(1)].join('\n') + '\n');
     await page.getByTestId('adaptManifest').fill(badWords);
     await page.getByTestId('testManifest').fill(path.join(tmp, 'missing.jsonl'));
@@ -101,7 +102,7 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
     await expect.poll(() => page.locator('[data-testid="settings-problems"] li').count()).toBe(3);
     expect(await page.getByTestId('problem-topLayers').textContent()).toBe(`Top layers: a whole number from 1 to ${weightLayers} (this model has ${weightLayers} weight layers).`);
     expect(await page.getByTestId('problem-testManifest').textContent()).toMatch(/^Test manifest: .*missing\.jsonl: .*not found/);
-    expect(await page.getByTestId('problem-transcripts').textContent()).toContain('bad-0 ("null")');
+    expect(await page.getByTestId('problem-transcripts').textContent()).toContain(`${badId} ("null")`);
     for (const f of ['topLayers', 'testManifest', 'adaptManifest']) expect(await page.getByTestId(f).getAttribute('aria-invalid')).toBe('true');
     expect(await page.getByTestId('job').count()).toBe(0); // nothing started
     await page.screenshot({ path: path.join(SHOTS, 'adapt-problems.png'), fullPage: true });
@@ -224,6 +225,22 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
     // The same name again is refused: the export is never overwritten.
     await exporter.getByTestId('export').click();
     await expect.poll(() => exporter.getByTestId('export-error').textContent().catch(() => null)).toContain('already exists');
+    // Into a folder the user chose instead; the card's title names the run (two runs of one method differ).
+    const chosen = path.join(tmp, 'chosen');
+    await mkdir(chosen);
+    await exporter.getByTestId('export-name').fill('ui-export-2');
+    await exporter.getByTestId('export-folder').fill(chosen);
+    await exporter.getByTestId('export').click();
+    await expect.poll(() => exporter.getByTestId('export-path').textContent().catch(() => null)).toBe(path.join(chosen, 'ui-export-2'));
+    expect(existsSync(path.join(chosen, 'ui-export-2', 'model.json'))).toBe(true);
+    expect(await page.getByTestId('models-adapted').getByTestId('model-run').first().textContent()).toBe(runName);
+    // The Export row is inside its model's card.
+    expect(await page.getByTestId('models-adapted').getByTestId('model-card').first().getByTestId('export-model').count()).toBe(1);
+    for (const [w, h] of [[1440, 900], [1280, 800]] as const) {
+      await page.setViewportSize({ width: w, height: h });
+      await page.getByTestId('models-adapted').screenshot({ path: path.join(SHOTS, `models-adapted-${w}x${h}.png`) });
+    }
+    await page.setViewportSize({ width: 1280, height: 860 });
   });
 
   it('shows a manifest in the Data screen', async () => {
