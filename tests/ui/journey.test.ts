@@ -176,10 +176,24 @@ describe.skipIf(!hasChromium)('Project and Data: import with a split, select by 
     await page.unroute('**/api/adapt');
   }, 120_000);
 
-  it('a reload keeps the open project', async () => {
+  it('the Adapt form is kept per project: leaving the screen and a reload keep it; a reload keeps the open project', async () => {
+    await page.locator('nav [data-screen="adapt"]').click();
+    await page.getByTestId('method-lhuc').check();
+    await page.getByTestId('epochs').fill('7');
+    await page.getByTestId('runName').fill('kept-name');
+    await page.locator('nav [data-screen="data"]').click();
+    await page.locator('nav [data-screen="adapt"]').click();
+    expect(await page.getByTestId('method-lhuc').isChecked()).toBe(true);
+    expect(await page.getByTestId('epochs').inputValue()).toBe('7');
+    expect(await page.getByTestId('source-project').isChecked()).toBe(true);
+
     await page.reload();
     await page.getByTestId('nav-project').waitFor({ timeout: 30_000 });
     expect(await text('nav-project')).toContain(project);
+    await page.locator('nav [data-screen="adapt"]').click();
+    await expect.poll(() => page.getByTestId('method-lhuc').isChecked()).toBe(true);
+    expect(await page.getByTestId('epochs').inputValue()).toBe('7');
+    expect(await page.getByTestId('source-project').isChecked()).toBe(true);
     await page.locator('nav [data-screen="data"]').click();
     await expect.poll(() => text('data-summary'), { timeout: 30_000 }).toContain('216 of 216 utterances');
   }, 60_000);
