@@ -171,7 +171,21 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
       expect(await cell(`d-${key}`)).toBe(String(s.deletions));
       expect(await cell(`i-${key}`)).toBe(String(s.insertions));
       expect(await cell(`n-${key}`)).toBe(String(s.reference_words));
+      expect(await cell(`cer-${key}`)).toBe(pct(s.cer));
+      // The confusion matrix holds the same counts: off the diagonal S, the ∅ column D, the ∅ row I.
+      const cells = await page.getByTestId(`matrix-${key}`).locator('td[data-cell]').evaluateAll((els) => els.map((e) => [e.getAttribute('data-cell') ?? '', Number(e.textContent || 0)] as const));
+      const sum = (f: (r: string, h: string) => boolean): number => cells.filter(([c]) => f(...(c.split('|') as [string, string]))).reduce((a, [, n]) => a + n, 0);
+      expect(sum((r, h) => r !== '∅' && h !== '∅' && r !== h)).toBe(s.substitutions);
+      expect(sum((r, h) => r !== '∅' && h === '∅')).toBe(s.deletions);
+      expect(sum((r, h) => r === '∅' && h !== '∅')).toBe(s.insertions);
+      expect(sum((r, h) => r === h && r !== '∅')).toBe(s.reference_words - s.substitutions - s.deletions);
     }
+    for (const [w, h] of [[1440, 900], [1280, 800]] as const) {
+      await page.setViewportSize({ width: w, height: h });
+      await page.getByTestId('scores').screenshot({ path: path.join(SHOTS, `compare-scores-${w}x${h}.png`) });
+      await page.getByTestId('confusions-test').screenshot({ path: path.join(SHOTS, `compare-matrix-${w}x${h}.png`) });
+    }
+    await page.setViewportSize({ width: 1280, height: 860 });
     expect(await page.getByTestId('run').inputValue()).toBe(runName);
     // What ran: the adapters method and its numbers, exactly as in report.json.
     const a = report.adaptation as Record<string, number | string>;
