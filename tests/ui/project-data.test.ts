@@ -147,7 +147,8 @@ describe.skipIf(!hasChromium)('Data screen on a project, and adapting from its s
     // 38 adaptation utterances: early stopping holds some out, and its held-out loss is plotted
     // beside the training loss; the log shows its newest line.
     expect(Number(await page.getByTestId('loss-chart').getAttribute('data-heldout'))).toBeGreaterThan(0);
-    console.log(`[ui] loss series: ${await page.getByTestId('loss-chart').getAttribute('data-series')}`);
+    // Two pseudo-label rounds train twice: the second round is its own series, never drawn over the first.
+    expect((await page.getByTestId('loss-chart').getAttribute('data-series'))?.split('|')).toEqual(['finetune', 'refit on all', 'finetune (2)', 'refit on all (2)']);
     expect(await page.getByTestId('job-log').evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight)).toBeLessThanOrEqual(2);
     for (const [w, h] of [[1440, 900], [1280, 800]] as const) {
       await page.setViewportSize({ width: w, height: h });

@@ -210,6 +210,10 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
     );
     expect(lowWords).toBeGreaterThan(0);
     expect(await page.locator('[data-testid="utterances"] .low').count()).toBe(lowWords);
+    // Before and after under the same reference words: one column per reference word plus one per insertion of either system.
+    const u0 = report.utterances.find((u) => u.set === 'test' && u.after)!;
+    const cols = u0.before.alignment.filter((p) => p.op !== 'I').length + [u0.before, u0.after!].reduce((n, s) => n + s.alignment.filter((p) => p.op === 'I').length, 0);
+    expect(Number(await page.locator(`[data-testid="utterances"] tr[data-id="${u0.id}"] [data-testid="aligned-columns"]`).getAttribute('data-columns'))).toBe(cols);
     if (report.test.comparison) {
       const verdict = await page.locator('[data-testid="bootstrap-test"] [data-testid="verdict"]').textContent();
       expect(verdict?.toLowerCase()).toContain(report.test.comparison.verdict === 'not distinguishable at this test-set size' ? 'not distinguishable' : report.test.comparison.verdict);

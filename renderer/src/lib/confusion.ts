@@ -46,3 +46,41 @@ export function confusionMatrix(alignments: readonly (readonly { op: string; ref
   const counts = refs.map((r) => hyps.map((h) => (r === NONE && h === NONE ? 0 : (cell.get(`${r}\u0000${h}`) ?? 0))));
   return { refs, hyps, counts, omitted: allRefs.length - rowWords.length + Math.max(0, extraHyps.length - (colWords.length - rowWords.length)) };
 }
+
+/** One column of a before/after alignment under the same reference word (or an insertion of either side). */
+export interface AlignedColumn {
+  /** The reference word; null for an insertion column. */
+  ref: string | null;
+  before: { op: string; hyp: string | null } | null;
+  after: { op: string; hyp: string | null } | null;
+}
+
+/**
+ * Before and after hypotheses under the same reference words: both alignments consume the same
+ * reference words in order (ops C, S, D); an insertion (I) of either system gets a column of its own
+ * where the other system shows nothing. Nothing is re-aligned.
+ * @throws Error when the two alignments do not hold the same reference words
+ */
+export function mergeAlignments(before: readonly { op: string; ref?: string | null; hyp?: string | null }[], after: readonly { op: string; ref?: string | null; hyp?: string | null }[]): AlignedColumn[] {
+  const out: AlignedColumn[] = [];
+  let i = 0;
+  let j = 0;
+  const side = (p: { op: string; hyp?: string | null }) => ({ op: p.op, hyp: p.op === 'D' ? null : (p.hyp ?? null) });
+  while (i < before.length || j < after.length) {
+    const b = before[i];
+    const a = after[j];
+    if (b?.op === 'I') {
+      out.push({ ref: null, before: side(b), after: null });
+      i++;
+    } else if (a?.op === 'I') {
+      out.push({ ref: null, before: null, after: side(a) });
+      j++;
+    } else if (b && a) {
+      if ((b.ref ?? null) !== (a.ref ?? null)) throw new Error(`alignments disagree on the reference: "${b.ref}" vs "${a.ref}"`);
+      out.push({ ref: b.ref ?? null, before: side(b), after: side(a) });
+      i++;
+      j++;
+    } else throw new Error('alignments hold different numbers of reference words');
+  }
+  return out;
+}
