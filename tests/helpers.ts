@@ -6,8 +6,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-/** The benchmark manifests (../shared/data/bench, read only; audio is never copied into the repository). */
-export const BENCH = path.resolve('../shared/data/bench');
+/** The benchmark manifests: `../shared/data/bench` beside the checkout, or `$ACCENT_STUDIO_DATA/bench` (a worktree elsewhere). */
+export const BENCH = path.resolve(process.env.ACCENT_STUDIO_DATA ?? '../shared/data', 'bench');
 /** The shipped base model folder. */
 export const SHIPPED_BASE = path.resolve('models/digits-base');
 

@@ -42,6 +42,28 @@ export interface MethodInfo {
 }
 
 /**
+ * Ranges of the numeric MethodSettings, inclusive unless named `...Exclusive`: the schema
+ * (./schemas.ts) checks requests against them and the Adapt screen checks its form with the same
+ * numbers before Start. The engine may narrow them for a model (finetune's top layers: at most the
+ * model's weight layers).
+ */
+export const METHOD_LIMITS = {
+  topLayers: { min: 1, max: 20, integer: true },
+  bottleneck: { min: 1, max: 256, integer: true },
+  epochs: { min: 1, max: 500, integer: true },
+  fixedEpochs: { min: 1, max: 500, integer: true },
+  /** Above 0 (exclusive), at most 1. */
+  learningRate: { min: 0, max: 1, integer: false, minExclusive: true },
+  klWeight: { min: 0, max: 100, integer: false },
+  noiseSnrDb: { min: -10, max: 60, integer: false },
+  resplice: { min: 0, max: 20, integer: true },
+  pseudoRounds: { min: 1, max: 10, integer: true },
+  pseudoThreshold: { min: 0, max: 1, integer: false },
+  beamWidth: { min: 1, max: 256, integer: true },
+} as const satisfies Record<string, { min: number; max: number; integer: boolean; minExclusive?: boolean }>;
+export type LimitedSetting = keyof typeof METHOD_LIMITS;
+
+/**
  * Adaptation settings the UI exposes; the host maps them onto the engine's AdaptConfig
  * (electron/engine/adapt/job.ts, DEFAULT_ADAPT). Absent fields take the engine's defaults.
  */
@@ -157,8 +179,10 @@ export interface ExportModelRequest {
   run: string;
   /** Project holding the run in its `runs/`; absent for the studio's runs folder. */
   project?: string;
-  /** New folder name (NAME_PATTERN) inside the exports root; must not exist yet. */
+  /** New folder name (NAME_PATTERN) inside the exports root (or `folder`); must not exist yet. */
   name: string;
+  /** A folder the user chose (absolute path of an existing folder) instead of the exports root. */
+  folder?: string;
 }
 
 export interface ExportedModel {
@@ -280,7 +304,7 @@ export type EveryFormatListed = MustBeTrue<[Exclude<FormatName, ImportFormatName
 
 /** Recording limits of `saveTake` (checked by its schema). */
 /** Largest `MethodSettings.resplice` (the engine's MAX_RESPLICE). */
-export const RESPLICE_MAX = 20;
+export const RESPLICE_MAX = METHOD_LIMITS.resplice.max;
 
 export const TAKE_LIMITS = {
   minSampleRateHz: 8000,
@@ -345,12 +369,35 @@ export interface ImportFormatInfo {
   source: string;
 }
 
+/**
+ * Which split imported utterances go to (electron/host/import-split.ts): all to one split, or whole
+ * speakers to the test split by a seeded shuffle until it holds about `testFraction` of the labelled
+ * utterances (a speaker is never in both adapt and test). Utterances without a transcript always go
+ * to "unlabelled".
+ */
+export type ImportSplitChoice = { mode: SplitName } | { mode: 'by-speaker'; /** In (0, 1). */ testFraction: number; /** Integer in [0, 2^32). */ seed: number };
+
+/** Per split: utterances, distinct speakers and seconds. */
+export type ImportSplitCounts = Record<SplitName, { utterances: number; speakers: number; totalSec: number }>;
+
 export interface ImportIntoProjectRequest {
   /** Project name (NAME_PATTERN) inside the projects root. */
   project: string;
   format: ImportFormatName;
   /** Manifest file or corpus folder to import from (read only). */
   source: string;
+  /** Where the imported utterances go; absent = no `split` field written (adapt when transcribed, else unlabelled). */
+  split?: ImportSplitChoice;
+}
+
+/** What an import would do (operation `previewImport`): nothing is copied or written. */
+export interface ImportPreview {
+  /** Utterances that would be imported (after skipping bad items and ids already in the project). */
+  utterances: number;
+  skipped: { file: string; reason: string }[];
+  warnings: { file: string; reason: string }[];
+  /** How they would be split. */
+  splits: ImportSplitCounts;
 }
 
 export interface ImportSummaryInfo {
@@ -359,6 +406,8 @@ export interface ImportSummaryInfo {
   warnings: { file: string; reason: string }[];
   /** The project after the import. */
   project: ProjectInfo;
+  /** How the imported utterances were split (when the request chose a split). */
+  splits?: ImportSplitCounts;
 }
 
 export interface SaveTakeRequest {
@@ -401,7 +450,9 @@ export interface Operations {
   adapt: { request: AdaptRequest; response: Report };
   /** Stop a running job (terminates its worker; a half-written run folder is removed). */
   cancel: { request: { jobId: string }; response: { cancelled: boolean } };
+  /** The models, and where exportModel writes by default (the user's data folder, never the program's). */
   listModels: { request: Record<string, never>; response: ModelEntry[] };
+  exportsRoot: { request: Record<string, never>; response: { path: string } };
   listRuns: { request: Record<string, never>; response: RunEntry[] };
   /** A run folder's report.json, by run name (and project, for runs in a project's runs/). */
   readReport: { request: { runName: string; project?: string }; response: Report };
@@ -416,6 +467,8 @@ export interface Operations {
   createProject: { request: { name: string }; response: ProjectInfo };
   /** Open a project: re-hashes its audio and reports changed or missing files. */
   openProject: { request: { name: string }; response: ProjectInfo };
+  /** What importIntoProject would import, and the split counts, without copying or writing anything. */
+  previewImport: { request: ImportIntoProjectRequest; response: ImportPreview };
   /** Import a corpus into a project; bad items are skipped with their reasons. */
   importIntoProject: { request: ImportIntoProjectRequest; response: ImportSummaryInfo };
   /** Write a recorded take as a 16-bit WAV at the device rate into audio/ and append it to the manifest. */
@@ -473,11 +526,13 @@ export const OPERATION_NAMES = [
   'listRuns',
   'readReport',
   'exportModel',
+  'exportsRoot',
   'chooseFile',
   'readManifest',
   'listProjects',
   'createProject',
   'openProject',
+  'previewImport',
   'importIntoProject',
   'saveTake',
   'projectData',

@@ -4,30 +4,38 @@
  * Objects are strict: an unknown field is an error, not silently dropped.
  */
 import { z } from 'zod';
-import { ADAPT_METHOD_NAMES, IMPORT_FORMAT_NAMES, NAME_PATTERN, RESPLICE_MAX, SPLIT_NAMES, TAKE_LIMITS, type OperationName, type Request } from './index';
+import { ADAPT_METHOD_NAMES, IMPORT_FORMAT_NAMES, METHOD_LIMITS, NAME_PATTERN, SPLIT_NAMES, TAKE_LIMITS, type OperationName, type Request } from './index';
 
 const filePath = z.string().min(1, 'must not be empty').max(4096);
 const name = (what: string) => z.string().regex(NAME_PATTERN, `${what} may hold only letters, digits, ".", "_" and "-" (1-64 characters, no leading dot)`);
 const empty = z.object({}).strict();
 
-const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+
+/** A number within its METHOD_LIMITS range (the same numbers the Adapt screen checks). */
+function limited(key: keyof typeof METHOD_LIMITS): z.ZodNumber {
+  const l: { min: number; max: number; integer: boolean; minExclusive?: boolean } = METHOD_LIMITS[key];
+  let n = z.number();
+  if (l.integer) n = n.int();
+  n = l.minExclusive ? n.gt(l.min) : n.min(l.min);
+  return n.max(l.max);
+}
 
 export const MethodSettingsSchema = z
   .object({
     method: z.enum(ADAPT_METHOD_NAMES, { error: `must be one of ${ADAPT_METHOD_NAMES.map((m) => `"${m}"`).join(', ')}` }).optional(),
-    topLayers: z.number().int().min(1).max(20).optional(),
+    topLayers: limited('topLayers').optional(),
     inputTransform: z.boolean().optional(),
-    bottleneck: z.number().int().min(1).max(256).optional(),
-    epochs: z.number().int().min(1).max(500).optional(),
-    fixedEpochs: z.number().int().min(1).max(500).optional(),
-    learningRate: z.number().positive().max(1).optional(),
-    klWeight: z.number().min(0).max(100).optional(),
+    bottleneck: limited('bottleneck').optional(),
+    epochs: limited('epochs').optional(),
+    fixedEpochs: limited('fixedEpochs').optional(),
+    learningRate: limited('learningRate').optional(),
+    klWeight: limited('klWeight').optional(),
     specAugment: z.boolean().optional(),
     speedPerturb: z.boolean().optional(),
-    noiseSnrDb: finite.min(-10).max(60).optional(),
-    resplice: z.number().int().min(0).max(RESPLICE_MAX).optional(),
-    pseudoRounds: z.number().int().min(1).max(10).optional(),
-    pseudoThreshold: z.number().min(0).max(1).optional(),
+    noiseSnrDb: limited('noiseSnrDb').optional(),
+    resplice: limited('resplice').optional(),
+    pseudoRounds: limited('pseudoRounds').optional(),
+    pseudoThreshold: limited('pseudoThreshold').optional(),
     renormalize: z.boolean().optional(),
   })
   .strict()
@@ -41,7 +49,7 @@ export const MethodSettingsSchema = z
 export const DecoderSettingsSchema = z
   .object({
     kind: z.enum(['greedy', 'beam']),
-    beamWidth: z.number().int().min(1).max(256).optional(),
+    beamWidth: limited('beamWidth').optional(),
     grammarFile: filePath.optional(),
     lmFromAdapt: z.boolean().optional(),
   })
@@ -130,6 +138,27 @@ export const ProjectPathSchema = z
   .refine((p) => !/^([/\\]|[A-Za-z]:)/.test(p), 'must be relative to the project folder (not absolute)')
   .refine((p) => !p.split(/[/\\]/).includes('..'), 'must not leave the project folder ("..")');
 
+/** Where imported utterances go (ImportSplitChoice). */
+export const ImportSplitSchema = z.union([
+  z.object({ mode: z.enum(SPLIT_NAMES) }).strict(),
+  z
+    .object({
+      mode: z.literal('by-speaker'),
+      testFraction: z.number().gt(0, 'must be above 0').lt(1, 'must be below 1'),
+      seed: z.number().int('must be a whole number').min(0, 'must be at least 0').max(2 ** 32 - 1, 'must be below 2^32'),
+    })
+    .strict(),
+]);
+
+const ImportSchema = z
+  .object({
+    project: name('project'),
+    format: z.enum(IMPORT_FORMAT_NAMES, { error: `must be one of ${IMPORT_FORMAT_NAMES.map((f) => `"${f}"`).join(', ')}` }),
+    source: filePath,
+    split: ImportSplitSchema.optional(),
+  })
+  .strict();
+
 /**
  * One schema per operation. The `satisfies` at the end is the compile-time check that every
  * operation of the contract has one, of its request's type.
@@ -175,7 +204,15 @@ const schemas = {
   listModels: empty,
   listRuns: empty,
   readReport: z.object({ runName: name('runName'), project: name('project').optional() }).strict(),
-  exportModel: z.object({ run: name('run'), project: name('project').optional(), name: name('name') }).strict(),
+  exportModel: z
+    .object({
+      run: name('run'),
+      project: name('project').optional(),
+      name: name('name'),
+      folder: filePath.refine((p) => /^([/\\]|[A-Za-z]:[/\\])/.test(p), 'must be an absolute folder path').optional(),
+    })
+    .strict(),
+  exportsRoot: empty,
   chooseFile: z
     .object({
       purpose: z.enum(['manifest', 'folder'], { error: 'must be "manifest" or "folder"' }),
@@ -186,13 +223,8 @@ const schemas = {
   listProjects: empty,
   createProject: z.object({ name: name('name') }).strict(),
   openProject: z.object({ name: name('name') }).strict(),
-  importIntoProject: z
-    .object({
-      project: name('project'),
-      format: z.enum(IMPORT_FORMAT_NAMES, { error: `must be one of ${IMPORT_FORMAT_NAMES.map((f) => `"${f}"`).join(', ')}` }),
-      source: filePath,
-    })
-    .strict(),
+  previewImport: ImportSchema,
+  importIntoProject: ImportSchema,
   saveTake: SaveTakeSchema,
   projectData: z.object({ project: name('project') }).strict(),
   editUtterances: z

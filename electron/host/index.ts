@@ -97,13 +97,20 @@ export class Host {
       listModels: async () => listModels(config.modelsDir, await this.runsFolders()),
       listRuns: async () => listRuns(await this.runsFolders()),
       readReport: async (req) => readRunReport(await this.runDirOf(req.runName, req.project)),
-      exportModel: async (req) => exportModel(await this.runDirOf(req.run, req.project), this.exportsDir, req.name),
+      exportModel: async (req) => {
+        if (req.folder !== undefined && !(await stat(req.folder).then((st) => st.isDirectory(), () => false))) {
+          throw new Error(`${req.folder}: export folder not found (choose an existing folder)`);
+        }
+        return exportModel(await this.runDirOf(req.run, req.project), req.folder ?? this.exportsDir, req.name);
+      },
+      exportsRoot: async () => ({ path: this.exportsDir }),
       // Native dialogs exist in the desktop app only: electron/main/ipc.ts answers this operation there.
       chooseFile: async () => ({ available: false }),
       readManifest: (req) => readManifestRows(req.path),
       listProjects: () => this.projects.list(),
       createProject: (req) => this.projects.create(req.name),
       openProject: (req) => this.projects.open(req.name),
+      previewImport: (req) => this.projects.previewImport(req),
       importIntoProject: (req) => this.projects.importInto(req),
       saveTake: (req) => this.projects.saveTake(req),
       projectData: (req) => this.projects.data(req.project),

@@ -15,17 +15,21 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { encodeWav16Sliced } from '../engine/audio/wav';
-import { FORMATS } from '../engine/corpus';
+import { FORMATS, importCorpus } from '../engine/corpus';
 import { nemoLine } from '../engine/corpus/nemo';
 import { unsafeNameReason } from '../engine/corpus/common';
 import { cleanProject, createProject, importIntoProject, MANIFEST_FILE, openProject, PROJECT_FILE, type OpenProject, type ProjectFile } from '../engine/corpus/project';
 import type { Utterance } from '../engine/corpus/manifest';
 import { writeFileAtomic, writeJsonAtomic } from '../engine/util/atomic';
 import { pathExists } from '../engine/util/files';
+import { assignImportSplits, importSplitCounts } from './import-split';
 import { deleteLine, editLines, joinLines, parseManifest, projectData, restoreLine, splitManifests, AUDIO_MIME, type ParsedManifest } from './project-data';
 import {
   IMPORT_FORMAT_NAMES,
   MAX_PLAY_BYTES,
+  SPLIT_NAMES,
+  type ImportPreview,
+  type ImportSplitCounts,
   NAME_PATTERN,
   type DeletedUtterance,
   type EditUtterancesRequest,
@@ -180,11 +184,57 @@ export class ProjectStore {
     });
   }
 
+  /**
+   * The split of speakers already in the project, for "split by speaker": a speaker found only in
+   * the adapt split (or only in test) keeps it; speakers in neither or in both are free.
+   */
+  private speakerSplits(m: ParsedManifest): Map<string, 'adapt' | 'test'> {
+    const seen = new Map<string, Set<SplitName>>();
+    for (const r of m.rows) if (r.speaker && r.split !== 'unlabelled') seen.set(r.speaker, (seen.get(r.speaker) ?? new Set()).add(r.split));
+    const out = new Map<string, 'adapt' | 'test'>();
+    for (const [spk, splits] of seen) if (splits.size === 1) out.set(spk, [...splits][0] as 'adapt' | 'test');
+    return out;
+  }
+
+  /** What importInto would import and how it would split it; reads the source, writes nothing. */
+  previewImport(req: ImportIntoProjectRequest): Promise<ImportPreview> {
+    return this.locked(req.project, async () => {
+      const m = await this.readManifestOf(req.project);
+      const read = await importCorpus(req.format, req.source);
+      const existing = new Set(m.parsed.rows.map((r) => r.id));
+      const skipped = [...read.skipped];
+      const fresh = read.utterances.filter((u) => {
+        if (!existing.has(u.id)) return true;
+        skipped.push({ file: u.audioPath, reason: `duplicate utterance id "${u.id}" (already in the project)` });
+        return false;
+      });
+      const splits = assignImportSplits(fresh, req.split ?? { mode: 'adapt' }, this.speakerSplits(m.parsed));
+      return { utterances: fresh.length, skipped, warnings: read.warnings, splits: importSplitCounts(fresh, splits) };
+    });
+  }
+
+  /**
+   * Import a corpus; with `req.split`, every imported line gets its `split` field in the same
+   * manifest write that follows the import (manifest.jsonl.bak stays the manifest from before it).
+   */
   importInto(req: ImportIntoProjectRequest): Promise<ImportSummaryInfo> {
     return this.locked(req.project, async () => {
       const dir = await this.requireProject(req.project);
+      const before = await this.readManifestOf(req.project);
       const r = await importIntoProject(dir, req.format, req.source);
-      return { imported: r.imported, skipped: r.skipped, warnings: r.warnings, project: this.info(req.project, await openProject(dir), true) };
+      let splits: ImportSplitCounts | undefined;
+      if (req.split) {
+        const assigned = assignImportSplits(r.utterances, req.split, this.speakerSplits(before.parsed));
+        const m = await this.readManifestOf(req.project);
+        let lines = m.parsed.lines;
+        for (const s of SPLIT_NAMES) {
+          const ids = r.utterances.filter((u) => assigned.get(u.id) === s).map((u) => u.id);
+          if (ids.length) lines = editLines({ ...m.parsed, lines }, ids, { split: s });
+        }
+        await writeFileAtomic(m.file, joinLines(lines));
+        splits = importSplitCounts(r.utterances, assigned);
+      }
+      return { imported: r.imported, skipped: r.skipped, warnings: r.warnings, project: this.info(req.project, await openProject(dir), true), ...(splits ? { splits } : {}) };
     });
   }
 

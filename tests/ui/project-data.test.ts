@@ -144,6 +144,17 @@ describe.skipIf(!hasChromium)('Data screen on a project, and adapting from its s
     await page.getByTestId('start').click();
     await page.locator('[data-testid="job"]:not([data-status="running"])').waitFor({ timeout: 240_000 });
     if ((await page.getByTestId('job').getAttribute('data-status')) !== 'done') throw new Error(`adaptation ended: ${await page.getByTestId('job').textContent()}`);
+    // 38 adaptation utterances: early stopping holds some out, and its held-out loss is plotted
+    // beside the training loss; the log shows its newest line.
+    expect(Number(await page.getByTestId('loss-chart').getAttribute('data-heldout'))).toBeGreaterThan(0);
+    // Two pseudo-label rounds train twice: the second round is its own series, never drawn over the first.
+    expect((await page.getByTestId('loss-chart').getAttribute('data-series'))?.split('|')).toEqual(['finetune', 'refit on all', 'finetune (2)', 'refit on all (2)']);
+    expect(await page.getByTestId('job-log').evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight)).toBeLessThanOrEqual(2);
+    for (const [w, h] of [[1440, 900], [1280, 800]] as const) {
+      await page.setViewportSize({ width: w, height: h });
+      await page.getByTestId('job').screenshot({ path: path.join(SHOTS, `adapt-job-${w}x${h}.png`) });
+    }
+    await page.setViewportSize({ width: 1280, height: 860 });
 
     // A run from the project's splits lands in the project's runs/, not the studio's runs folder.
     const runDir = path.join(tmp, 'projects', project, 'runs', runName);

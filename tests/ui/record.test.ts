@@ -89,6 +89,19 @@ describe.skipIf(!hasChromium)('Project and Record screens (Chromium, fake microp
         expect(await page.getByTestId('warn-quiet').count()).toBe(0);
         expect(await page.getByTestId('warn-clip').count()).toBe(0);
         await page.screenshot({ path: path.join(SHOTS, 'record-recording.png'), fullPage: true });
+        // Under the pointer the Stop label stays readable: WCAG contrast of text on background at least 4.5.
+        await page.getByTestId('record-button').hover();
+        const contrast = await page.getByTestId('record-button').evaluate((el) => {
+          const cs = getComputedStyle(el);
+          const lum = (c: string): number => {
+            const [r, g, b] = (c.match(/[\d.]+/g) ?? []).slice(0, 3).map((v) => Number(v) / 255).map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+            return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+          };
+          const [a, b] = [lum(cs.color), lum(cs.backgroundColor)].sort((x, y) => y - x);
+          return (a + 0.05) / (b + 0.05);
+        });
+        expect(contrast).toBeGreaterThanOrEqual(4.5);
+        await page.mouse.move(0, 0);
       }
       const tStop = Date.now();
       await page.keyboard.press('Space');
@@ -148,8 +161,16 @@ describe.skipIf(!hasChromium)('Project and Record screens (Chromium, fake microp
     expect(await page.getByTestId('project-utterances').textContent()).toBe('2');
     await page.getByTestId('import-format').selectOption('nemo');
     await page.getByTestId('import-source').fill(path.join(BENCH, 'fsdd-german-adapt.jsonl'));
+    // Import asks for the split and shows the counts before anything is copied.
+    await page.getByTestId('import-split-adapt').check();
+    expect(await page.getByTestId('import-start').isDisabled()).toBe(true);
+    await page.getByTestId('import-preview').click();
+    await expect.poll(() => page.getByTestId('preview-adapt').textContent(), { timeout: 60_000 }).toBe('50');
+    expect(await page.getByTestId('preview-test').textContent()).toBe('0');
+    expect(await page.getByTestId('import-start').textContent()).toBe('Import 50 utterances');
     await page.getByTestId('import-start').click();
     await page.getByTestId('import-summary').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('import-splits').textContent()).toContain('50 to adapt');
     expect(await page.getByTestId('import-imported').textContent()).toBe('50 imported');
     expect(await page.getByTestId('import-skipped').textContent()).toBe('0 skipped');
     expect(await page.getByTestId('project-utterances').textContent()).toBe('52');
@@ -157,10 +178,12 @@ describe.skipIf(!hasChromium)('Project and Record screens (Chromium, fake microp
     const lines = (await readFile(path.join(projectsDir, project, 'manifest.jsonl'), 'utf8')).trim().split('\n');
     expect(lines).toHaveLength(52);
     await page.screenshot({ path: path.join(SHOTS, 'project.png'), fullPage: true });
-    // A second import of the same set: every item skipped as a duplicate, each with its reason.
-    await page.getByTestId('import-start').click();
-    await expect.poll(() => page.getByTestId('import-skipped').textContent(), { timeout: 60_000 }).toBe('50 skipped');
-    expect(await page.getByTestId('import-imported').textContent()).toBe('0 imported');
+    // A second import of the same set: the preview shows every item skipped as a duplicate, each
+    // with its reason, and nothing to import.
+    await page.getByTestId('import-preview').click();
+    await expect.poll(() => page.getByTestId('preview-skipped').textContent(), { timeout: 60_000 }).toBe('50 skipped');
+    expect(await page.getByTestId('preview-adapt').textContent()).toBe('0');
+    expect(await page.getByTestId('import-start').isDisabled()).toBe(true);
     expect(await page.locator('[data-testid="import-skipped-table"] tbody tr').count()).toBe(50);
     expect(await page.getByTestId('import-skipped-table').textContent()).toContain('duplicate utterance id');
     await page.screenshot({ path: path.join(SHOTS, 'project-import-skipped.png') });

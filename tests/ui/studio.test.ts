@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { StudioServer } from '../../electron/server';
@@ -79,8 +79,40 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
 
   it('adapts through the Adapt screen, then Compare shows exactly the report numbers', async () => {
     await page.goto(server.url);
+    // No project open: the studio opens on Project, the first step; the sidebar follows the journey.
+    await page.getByRole('heading', { name: 'Project', exact: true }).waitFor();
+    expect(await page.locator('nav [data-screen]').evaluateAll((els) => els.map((e) => e.getAttribute('data-screen')))).toEqual(['project', 'record', 'data', 'adapt', 'compare', 'models']);
+    expect(await page.locator('nav [data-screen="project"]').getAttribute('aria-current')).toBe('page');
+    await page.locator('nav [data-screen="adapt"]').click();
     await page.getByRole('heading', { name: 'Adapt' }).waitFor();
     await expect.poll(() => page.getByTestId('model').inputValue()).toBe(modelDir);
+    // Validation before start, every bad field at once: a manifest that does not exist, top layers
+    // beyond the model's weight layers, an adaptation transcript with a word the model cannot emit.
+    const weightLayers = (JSON.parse(await readFile(path.join(modelDir, 'card.json'), 'utf8')) as { architecture: { convLayers: unknown[] } }).architecture.convLayers.length + 1;
+    const badWords = path.join(tmp, 'bad-words.jsonl');
+    const firstLines = (await readFile(adaptManifest, 'utf8')).trim().split('\n');
+    const badLine = { ...(JSON.parse(firstLines[0]) as { audio_filepath: string }), text: 'zero null' };
+    const badId = path.basename(badLine.audio_filepath).replace(/\.[^.]+$/, '');
+    await writeFile(badWords, [JSON.stringify(badLine), ...firstLines.slice(1)].join('\n') + '\n');
+    await page.getByTestId('adaptManifest').fill(badWords);
+    await page.getByTestId('testManifest').fill(path.join(tmp, 'missing.jsonl'));
+    await page.getByTestId('topLayers').fill('20');
+    await page.getByTestId('start').click();
+    await page.getByTestId('settings-problems').waitFor();
+    await expect.poll(() => page.locator('[data-testid="settings-problems"] li').count()).toBe(3);
+    expect(await page.getByTestId('problem-topLayers').textContent()).toBe(`Top layers: a whole number from 1 to ${weightLayers} (this model has ${weightLayers} weight layers).`);
+    expect(await page.getByTestId('problem-testManifest').textContent()).toMatch(/^Test manifest: .*missing\.jsonl: .*not found/);
+    expect(await page.getByTestId('problem-transcripts').textContent()).toContain(`${badId} ("null")`);
+    for (const f of ['topLayers', 'testManifest', 'adaptManifest']) expect(await page.getByTestId(f).getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByTestId('job').count()).toBe(0); // nothing started
+    await page.screenshot({ path: path.join(SHOTS, 'adapt-problems.png'), fullPage: true });
+    for (const [w, h] of [[1440, 900], [1280, 800]] as const) {
+      await page.setViewportSize({ width: w, height: h });
+      await page.getByTestId('settings-problems').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: path.join(SHOTS, `adapt-problems-${w}x${h}.png`) });
+    }
+    await page.setViewportSize({ width: 1280, height: 860 });
+    await page.getByTestId('topLayers').fill('4');
     await page.getByTestId('adaptManifest').fill(adaptManifest);
     await page.getByTestId('testManifest').fill(testManifest);
     await page.getByTestId('runName').fill(runName);
@@ -100,9 +132,10 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
     // An out-of-range setting is named and blocks the start; 10 utterances train the fixed epochs (at most Epochs).
     expect(await page.getByTestId('fixedEpochs').inputValue()).toBe(String(DEFAULT_ADAPT.fixedEpochs));
     await page.getByTestId('fixedEpochs').fill('0');
-    await expect.poll(() => page.getByTestId('settings-problem').textContent()).toBe('Epochs without early stopping: a whole number from 1 to 500.');
-    expect(await page.getByTestId('start').isDisabled()).toBe(true);
+    await expect.poll(() => page.getByTestId('problem-fixedEpochs').textContent()).toBe('Epochs without early stopping: a whole number from 1 to 500.');
+    expect(await page.locator('[data-testid="settings-problems"] li').count()).toBe(1);
     await page.getByTestId('fixedEpochs').fill('3');
+    await expect.poll(() => page.getByTestId('settings-problems').count()).toBe(0);
     await page.getByTestId('specAugment').check();
     expect(await page.getByTestId('resplice').inputValue()).toBe(String(DEFAULT_ADAPT.resplice)); // the engine's default
     await page.getByTestId('resplice').fill('3');
@@ -138,7 +171,21 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
       expect(await cell(`d-${key}`)).toBe(String(s.deletions));
       expect(await cell(`i-${key}`)).toBe(String(s.insertions));
       expect(await cell(`n-${key}`)).toBe(String(s.reference_words));
+      expect(await cell(`cer-${key}`)).toBe(pct(s.cer));
+      // The confusion matrix holds the same counts: off the diagonal S, the ∅ column D, the ∅ row I.
+      const cells = await page.getByTestId(`matrix-${key}`).locator('td[data-cell]').evaluateAll((els) => els.map((e) => [e.getAttribute('data-cell') ?? '', Number(e.textContent || 0)] as const));
+      const sum = (f: (r: string, h: string) => boolean): number => cells.filter(([c]) => f(...(c.split('|') as [string, string]))).reduce((a, [, n]) => a + n, 0);
+      expect(sum((r, h) => r !== '∅' && h !== '∅' && r !== h)).toBe(s.substitutions);
+      expect(sum((r, h) => r !== '∅' && h === '∅')).toBe(s.deletions);
+      expect(sum((r, h) => r === '∅' && h !== '∅')).toBe(s.insertions);
+      expect(sum((r, h) => r === h && r !== '∅')).toBe(s.reference_words - s.substitutions - s.deletions);
     }
+    for (const [w, h] of [[1440, 900], [1280, 800]] as const) {
+      await page.setViewportSize({ width: w, height: h });
+      await page.getByTestId('scores').screenshot({ path: path.join(SHOTS, `compare-scores-${w}x${h}.png`) });
+      await page.getByTestId('confusions-test').screenshot({ path: path.join(SHOTS, `compare-matrix-${w}x${h}.png`) });
+    }
+    await page.setViewportSize({ width: 1280, height: 860 });
     expect(await page.getByTestId('run').inputValue()).toBe(runName);
     // What ran: the adapters method and its numbers, exactly as in report.json.
     const a = report.adaptation!;
@@ -163,6 +210,10 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
     );
     expect(lowWords).toBeGreaterThan(0);
     expect(await page.locator('[data-testid="utterances"] .low').count()).toBe(lowWords);
+    // Before and after under the same reference words: one column per reference word plus one per insertion of either system.
+    const u0 = report.utterances.find((u) => u.set === 'test' && u.after)!;
+    const cols = u0.before.alignment.filter((p) => p.op !== 'I').length + [u0.before, u0.after!].reduce((n, s) => n + s.alignment.filter((p) => p.op === 'I').length, 0);
+    expect(Number(await page.locator(`[data-testid="utterances"] tr[data-id="${u0.id}"] [data-testid="aligned-columns"]`).getAttribute('data-columns'))).toBe(cols);
     if (report.test.comparison) {
       const verdict = await page.locator('[data-testid="bootstrap-test"] [data-testid="verdict"]').textContent();
       expect(verdict?.toLowerCase()).toContain(report.test.comparison.verdict === 'not distinguishable at this test-set size' ? 'not distinguishable' : report.test.comparison.verdict);
@@ -192,6 +243,22 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
     // The same name again is refused: the export is never overwritten.
     await exporter.getByTestId('export').click();
     await expect.poll(() => exporter.getByTestId('export-error').textContent().catch(() => null)).toContain('already exists');
+    // Into a folder the user chose instead; the card's title names the run (two runs of one method differ).
+    const chosen = path.join(tmp, 'chosen');
+    await mkdir(chosen);
+    await exporter.getByTestId('export-name').fill('ui-export-2');
+    await exporter.getByTestId('export-folder').fill(chosen);
+    await exporter.getByTestId('export').click();
+    await expect.poll(() => exporter.getByTestId('export-path').textContent().catch(() => null)).toBe(path.join(chosen, 'ui-export-2'));
+    expect(existsSync(path.join(chosen, 'ui-export-2', 'model.json'))).toBe(true);
+    expect(await page.getByTestId('models-adapted').getByTestId('model-run').first().textContent()).toBe(runName);
+    // The Export row is inside its model's card.
+    expect(await page.getByTestId('models-adapted').getByTestId('model-card').first().getByTestId('export-model').count()).toBe(1);
+    for (const [w, h] of [[1440, 900], [1280, 800]] as const) {
+      await page.setViewportSize({ width: w, height: h });
+      await page.getByTestId('models-adapted').screenshot({ path: path.join(SHOTS, `models-adapted-${w}x${h}.png`) });
+    }
+    await page.setViewportSize({ width: 1280, height: 860 });
   });
 
   it('shows a manifest in the Data screen', async () => {

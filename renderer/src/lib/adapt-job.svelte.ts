@@ -5,16 +5,24 @@
  */
 import type { AdaptRequest, JobProgress, Report, StudioApi } from '../../../electron/contract';
 import { StudioError } from './api';
+import { heldOutLoss, seriesName } from './loss';
 
 export type JobStatus = 'idle' | 'running' | 'done' | 'failed' | 'cancelled';
 
-/** One point of the loss chart: per-step loss, or an epoch's mean (events carrying a message). */
+/** One point of the loss chart: per-step loss, an epoch's mean (events carrying a message), or an epoch's held-out loss. */
 export interface LossPoint {
   /** Training stage, e.g. "fine-tune" or "refit on all". */
   label: string;
+  /**
+   * The chart series: the label, numbered from its second run ("lhuc (2)") when the stage starts
+   * again (its step count falls, e.g. a second pseudo-label round), so runs never draw over each other.
+   */
+  series: string;
   step: number;
   loss: number;
   epochMean: boolean;
+  /** The held-out loss the epoch's message reports (early stopping's measure). */
+  heldOut?: boolean;
 }
 
 export class AdaptJob {
@@ -33,6 +41,8 @@ export class AdaptJob {
   error = $state('');
 
   private stepKey = '';
+  /** Per stage label: its last step and how many times it has (re)started. */
+  private runs = new Map<string, { last: number; n: number }>();
   private stepStart = { time: 0, done: 0 };
   private startedAt = 0;
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -49,6 +59,7 @@ export class AdaptJob {
     const jobId = `job-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
     Object.assign(this, { status: 'running', jobId, runName: req.runName, runKey: req.fromProject ? `${req.fromProject}/${req.runName}` : req.runName, progress: null, etaSec: null, elapsedSec: 0, losses: [], log: [], report: null, error: '' });
     this.stepKey = '';
+    this.runs = new Map();
     this.startedAt = performance.now();
     this.timer = setInterval(() => (this.elapsedSec = (performance.now() - this.startedAt) / 1000), 500);
     const unsubscribe = this.api.onProgress((e) => e.jobId === jobId && this.onProgress(e));
@@ -83,7 +94,16 @@ export class AdaptJob {
       this.etaSec = perItem * Math.max(0, e.total - e.done);
     }
     this.progress = e;
-    if (e.loss !== undefined && e.phase === 'train') this.losses.push({ label: e.label, step: e.done, loss: e.loss, epochMean: Boolean(e.message) });
+    if (e.loss !== undefined && e.phase === 'train') {
+      const run = this.runs.get(e.label) ?? { last: -1, n: 1 };
+      if (e.done < run.last) run.n++;
+      run.last = e.done;
+      this.runs.set(e.label, run);
+      const series = seriesName(e.label, run.n);
+      this.losses.push({ label: e.label, series, step: e.done, loss: e.loss, epochMean: Boolean(e.message) });
+      const ho = e.message ? heldOutLoss(e.message) : null;
+      if (ho !== null) this.losses.push({ label: e.label, series, step: e.done, loss: ho, epochMean: true, heldOut: true });
+    }
     if (e.message) this.log.push(`${e.label}: ${e.message}`);
   }
 }

@@ -59,7 +59,12 @@ export function httpApi(token: string, base = ''): StudioApi {
         throw new StudioError(`${op}: the studio server does not answer (${(err as Error).message}); is "npm run serve" still running?`);
       }
       const body = (await res.json().catch(() => ({ error: `${op}: HTTP ${res.status} without a JSON body` }))) as { error?: string };
-      if (!res.ok) throw new StudioError(body.error ?? `${op}: HTTP ${res.status}`, res.status === 409);
+      if (!res.ok) {
+        // 409 is a cancelled job ("job <id>: cancelled"); any other conflict (a second Start of a
+        // job, a busy queue) is an error the user must see, not a quiet "cancelled".
+        const message = body.error ?? `${op}: HTTP ${res.status}${res.status === 409 ? ' Conflict' : ''}`;
+        throw new StudioError(message, res.status === 409 && /: cancelled$/.test(message));
+      }
       return body as Response<K>;
     };
 
