@@ -62,6 +62,7 @@ export const DecoderSettingsSchema = z
 const label = z
   .string()
   .max(64, 'must be at most 64 characters')
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
   .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), 'must not contain control characters (tabs, new lines)');
 
 /** Largest base64 text of a take: TAKE_LIMITS.maxSeconds at the highest rate, 4 bytes a sample. */
@@ -79,6 +80,7 @@ export const SaveTakeSchema = z
       .trim()
       .min(1, 'must not be empty (the prompt is the transcript of the take)')
       .max(TAKE_LIMITS.maxPromptChars, `must be at most ${TAKE_LIMITS.maxPromptChars} characters`)
+      // eslint-disable-next-line no-control-regex -- refusing control characters is the point
       .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), 'must be one line without control characters'),
     speaker: label.transform((v) => v.trim()),
     accent: label.transform((v) => v.trim()),
@@ -103,6 +105,7 @@ export const SaveTakeSchema = z
     }
   });
 
+// eslint-disable-next-line no-control-regex -- refusing control characters is the point
 const noControl = (v: string): boolean => !/[\u0000-\u001f\u007f]/.test(v);
 
 /** An utterance id as the manifest holds it: 1-256 characters, no control characters. */

@@ -69,7 +69,7 @@ export async function readReportFile(file: string): Promise<Report> {
     raw = JSON.parse(await readFile(file, 'utf8'));
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new Error(`${file}: ${e.code === 'ENOENT' ? 'no report (the run has not finished)' : e.code ? e.message : 'not valid JSON'}`);
+    throw new Error(`${file}: ${e.code === 'ENOENT' ? 'no report (the run has not finished)' : e.code ? e.message : 'not valid JSON'}`, { cause: err });
   }
   if (raw?.format !== REPORT_FORMAT) throw new Error(`${file}: not a report (its "format" is not "${REPORT_FORMAT}")`);
   if (typeof raw.version !== 'number' || raw.version > REPORT_VERSION) {

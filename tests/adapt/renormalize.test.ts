@@ -24,7 +24,10 @@ async function rawFeatures(manifest: string, count = Infinity) {
 function binStats(mats: { data: Float32Array; numFrames: number; dim: number }[], bin: number): { mean: number; std: number } {
   let s = 0;
   let n = 0;
-  for (const m of mats) for (let t = 0; t < m.numFrames; t++) (s += m.data[t * m.dim + bin]), n++;
+  for (const m of mats) for (let t = 0; t < m.numFrames; t++) {
+    s += m.data[t * m.dim + bin];
+    n++;
+  }
   const mean = s / n;
   let v = 0;
   for (const m of mats) for (let t = 0; t < m.numFrames; t++) v += (m.data[t * m.dim + bin] - mean) ** 2;
@@ -93,7 +96,10 @@ describe('re-estimating normalisation statistics on target audio (unsupervised)'
     for (const f of feats) {
       const h = probe.predict(padBatch([f], 2).x) as tf.Tensor;
       const d = h.dataSync();
-      for (let i = 0; i < d.length; i++) (sum[i % 8] += d[i]), (sumSq[i % 8] += d[i] * d[i]);
+      for (let i = 0; i < d.length; i++) {
+        sum[i % 8] += d[i];
+        sumSq[i % 8] += d[i] * d[i];
+      }
       n += d.length / 8;
     }
     const layer = model.getLayer('bn');

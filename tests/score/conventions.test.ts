@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { align, errorRate } from '../../electron/engine/score/align';
+import { align } from '../../electron/engine/score/align';
 import { groupScores, poolScores, scoreUtterance, PROFILES, type NormalizationProfile } from '../../electron/engine/score';
 import { normalizeText, parseRules, loadProfile } from '../../electron/engine/score/normalize';
 import { pairedBootstrap } from '../../electron/engine/score/bootstrap';

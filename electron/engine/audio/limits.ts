@@ -99,7 +99,7 @@ export async function openAudioFile(file: string): Promise<{ fh: FileHandle; siz
     fh = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(`${file}: ${code === 'ENOENT' ? 'file not found' : (err as Error).message}`);
+    throw new Error(`${file}: ${code === 'ENOENT' ? 'file not found' : (err as Error).message}`, { cause: err });
   }
   try {
     const st = await fh.stat();

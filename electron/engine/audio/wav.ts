@@ -7,13 +7,9 @@
  * LIST/INFO followed by a LIST/adtl: "Cannot read properties of undefined (reading 'start')"; it
  * is still used to write files in encodeWav16.)
  */
-import * as wavefileNs from 'wavefile';
 import { walkRiffChunks, type ReadAt } from './riff';
 import { checkSampleRate } from './limits';
 
-// wavefile ships CJS (`main`) and ESM (`module`) builds; Node's loader and Vite pick different ones.
-const wavefileExports = wavefileNs as unknown as { WaveFile?: unknown; default?: { WaveFile: unknown } };
-const WaveFile = (wavefileExports.WaveFile ?? wavefileExports.default!.WaveFile) as unknown;
 
 /** Decoded audio, channels already mixed down. */
 export interface DecodedAudio {

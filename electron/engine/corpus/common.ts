@@ -4,7 +4,7 @@
  * an importer reads, and of every file an exporter writes), utterance id and speaker checks, and the
  * export folder writer.
  */
-import { mkdir, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { mkdir, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Utterance } from './manifest';
 import type { SilenceSplitConfig } from '../audio/split';
@@ -107,7 +107,6 @@ export class ImportCollector {
 
 /** Transcript and manifest decoding: the one rule in util/text.ts, shared with evaluate, adapt and score. */
 export { decodeText } from '../util/text';
-import { decodeText } from '../util/text';
 
 /**
  * Why `name` (an utterance id or a speaker) cannot be used as one file or folder name inside an
@@ -120,6 +119,7 @@ export function unsafeNameReason(name: string): string | undefined {
   if (name === '') return 'is empty';
   if (name === '.' || name === '..') return `is "${name}", which names a folder, not a file`;
   if (/[/\\]/.test(name)) return 'holds a path separator ("/" or "\\")';
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
   if (/[\u0000-\u001f\u007f]/.test(name)) return 'holds control characters';
   if (Buffer.byteLength(name) > 200) return `is ${Buffer.byteLength(name)} bytes long (at most 200)`;
   return undefined;

@@ -129,7 +129,7 @@ async function readProjectFile(root: string): Promise<ProjectFile> {
     text = await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(`${file}: ${code === 'ENOENT' ? 'not a project (project.json not found)' : (err as Error).message}`);
+    throw new Error(`${file}: ${code === 'ENOENT' ? 'not a project (project.json not found)' : (err as Error).message}`, { cause: err });
   }
   let p: ProjectFile;
   try {
@@ -383,7 +383,6 @@ export async function exportProject(dir: string, format: FormatName, outDir: str
   const { utterances } = await openProject(dir, { verify: false });
   const clean = utterances.map((u) => {
     const { sample_rate_hz: _r, channels: _c, source_path: _s, ...meta } = u.meta as Record<string, unknown>;
-    void _r, _c, _s;
     return { ...u, meta: format === 'nemo' ? u.meta : meta };
   });
   return FORMATS[format].exporter(clean, outDir);

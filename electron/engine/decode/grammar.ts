@@ -23,7 +23,7 @@ const MAX_REPEAT = 64;
 /** Largest NFA built (states); a grammar of nested repetitions past it is refused, not built. */
 export const MAX_GRAMMAR_STATES = 200_000;
 /** What a grammar word may hold. */
-const WORD_RE = /^[\p{L}\p{M}\p{N}'’_.\-]+$/u;
+const WORD_RE = /^[\p{L}\p{M}\p{N}'’_.-]+$/u;
 
 class Parser {
   private pos = 0;

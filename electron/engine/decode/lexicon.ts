@@ -2,7 +2,7 @@
 import { tokenize } from '../util/text';
 
 /** What a word of a word list may hold (the same as a grammar word). */
-const WORD_RE = /^[\p{L}\p{M}\p{N}'’_.\-]+$/u;
+const WORD_RE = /^[\p{L}\p{M}\p{N}'’_.-]+$/u;
 
 export class Lexicon {
   private readonly words = new Set<string>();

@@ -56,7 +56,7 @@ export async function loadModel(dir: string, expectFeatures?: FeatureConfig): Pr
   try {
     model = await modelFromArtifacts({ modelTopology, weightSpecs: specs, weightData: weightData.buffer as ArrayBuffer });
   } catch (err) {
-    throw new Error(`${modelPath}: could not load weights (${(err as Error).message})`);
+    throw new Error(`${modelPath}: could not load weights (${(err as Error).message})`, { cause: err });
   }
   const inUnits = (model.inputs[0].shape as number[])[2];
   if (inUnits !== card.architecture.inputDim) {

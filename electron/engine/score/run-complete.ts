@@ -56,7 +56,7 @@ export async function readRunComplete(runDir: string): Promise<RunComplete> {
     raw = JSON.parse(await readFile(file, 'utf8'));
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new Error(`${file}: ${e.code === 'ENOENT' ? 'missing (the run did not finish: it was stopped, failed, or is still running)' : `not valid JSON (${e.message})`}`);
+    throw new Error(`${file}: ${e.code === 'ENOENT' ? 'missing (the run did not finish: it was stopped, failed, or is still running)' : `not valid JSON (${e.message})`}`, { cause: err });
   }
   if (raw?.format !== RUN_COMPLETE_FORMAT) throw new Error(`${file}: not a run-completion marker (format is ${JSON.stringify(raw?.format)}, expected "${RUN_COMPLETE_FORMAT}")`);
   if (typeof raw.version !== 'number' || raw.version > RUN_COMPLETE_VERSION) {

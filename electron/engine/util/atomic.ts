@@ -26,7 +26,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
     await rename(tmp, file);
   } catch (err) {
     await rm(tmp, { force: true });
-    throw new Error(`${file}: could not write (${(err as Error).message})`);
+    throw new Error(`${file}: could not write (${(err as Error).message})`, { cause: err });
   }
 }
 
@@ -54,7 +54,7 @@ export async function copyFileAtomic(src: string, dest: string): Promise<string>
     await rename(tmp, dest);
   } catch (err) {
     await rm(tmp, { force: true });
-    throw new Error(`${src}: could not copy to ${dest} (${(err as Error).message})`);
+    throw new Error(`${src}: could not copy to ${dest} (${(err as Error).message})`, { cause: err });
   }
   return dest;
 }

@@ -42,6 +42,7 @@ export class AdaptJob {
 
   private stepKey = '';
   /** Per stage label: its last step and how many times it has (re)started. */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, not reactive state
   private runs = new Map<string, { last: number; n: number }>();
   private stepStart = { time: 0, done: 0 };
   private startedAt = 0;
@@ -59,6 +60,7 @@ export class AdaptJob {
     const jobId = `job-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
     Object.assign(this, { status: 'running', jobId, runName: req.runName, runKey: req.fromProject ? `${req.fromProject}/${req.runName}` : req.runName, progress: null, etaSec: null, elapsedSec: 0, losses: [], log: [], report: null, error: '' });
     this.stepKey = '';
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, not reactive state
     this.runs = new Map();
     this.startedAt = performance.now();
     this.timer = setInterval(() => (this.elapsedSec = (performance.now() - this.startedAt) / 1000), 500);

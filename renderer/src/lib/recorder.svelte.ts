@@ -67,6 +67,7 @@ export class Recorder {
       // The context runs at the device's rate, so the samples are the device's (no resampling).
       this.ctx = new AudioContext(rate ? { sampleRate: rate } : undefined);
       this.sampleRateHz = this.ctx.sampleRate;
+      // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a one-off URL, not state
       await this.ctx.audioWorklet.addModule(new URL('capture-worklet.js', document.baseURI).href);
       const source = this.ctx.createMediaStreamSource(this.stream);
       this.analyser = this.ctx.createAnalyser();

@@ -81,7 +81,7 @@ export function checkRun(
     try {
       encodeText(u.text, adaptedCard.tokens);
     } catch (err) {
-      throw new Error(`${paths.adaptManifest}: utterance ${u.id}: ${(err as Error).message}${cfg.method === 'new-head' ? '' : ' (the new-head method can add words)'}`);
+      throw new Error(`${paths.adaptManifest}: utterance ${u.id}: ${(err as Error).message}${cfg.method === 'new-head' ? '' : ' (the new-head method can add words)'}`, { cause: err });
     }
   }
   if (cfg.klWeight > 0 && adaptedCard.tokens.inventory.length !== card.tokens.inventory.length) {
