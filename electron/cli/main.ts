@@ -3,6 +3,7 @@
  * Exit codes: 0 ok; 1 bad input or failure, with a one-line reason on stderr.
  */
 import { Command, InvalidArgumentError } from 'commander';
+import { METHOD_LIMITS, type LimitedSetting } from '../contract';
 import path from 'node:path';
 import {
   adapt,
@@ -13,6 +14,7 @@ import {
   loadProfile,
   PROFILES,
   DEFAULT_ADAPT,
+  definedSettings,
   DEFAULT_BASE_RECIPE,
   METHODS,
   METHOD_NAMES,
@@ -44,6 +46,22 @@ function num(name: string, bound: { min?: number; above?: number } = {}) {
     if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number`);
     if (bound.min !== undefined && n < bound.min) throw new InvalidArgumentError(`${name} must be >= ${bound.min}`);
     if (bound.above !== undefined && n <= bound.above) throw new InvalidArgumentError(`${name} must be > ${bound.above}`);
+    return n;
+  };
+}
+
+/**
+ * Option parser for an adaptation setting within its METHOD_LIMITS range: the numbers the API's
+ * schema and the Adapt screen check (electron/contract), so the CLI accepts exactly what they do.
+ */
+function limited(flag: string, key: LimitedSetting) {
+  const l: { min: number; max: number; integer: boolean; minExclusive?: boolean } = METHOD_LIMITS[key];
+  return (v: string): number => {
+    const n = Number(v);
+    const low = l.minExclusive ? n <= l.min : n < l.min;
+    if (!Number.isFinite(n) || (l.integer && !Number.isInteger(n)) || low || n > l.max) {
+      throw new InvalidArgumentError(`${flag} must be ${l.integer ? 'an integer' : 'a number'} ${l.minExclusive ? `above ${l.min}` : `from ${l.min}`} to ${l.max}`);
+    }
     return n;
   };
 }
@@ -160,7 +178,7 @@ type AdaptOpts = {
 
 /** AdaptConfig fields from the flags that were given (the rest keep DEFAULT_ADAPT). */
 function adaptSettings(o: AdaptOpts): Partial<AdaptConfig> {
-  const given: Partial<AdaptConfig> = {
+  const given = {
     method: o.method,
     topLayers: o.topLayers,
     inputTransform: o.inputTransform,
@@ -182,7 +200,7 @@ function adaptSettings(o: AdaptOpts): Partial<AdaptConfig> {
     renormalize: o.renormalize,
     refit: o.refit,
   };
-  return Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<AdaptConfig>;
+  return definedSettings(given);
 }
 
 const D = DEFAULT_ADAPT;
@@ -199,29 +217,29 @@ decoderOptions(scoringOptions(program
     if (!(METHOD_NAMES as string[]).includes(v)) throw new InvalidArgumentError(`one of ${METHOD_NAMES.join(', ')}`);
     return v as MethodName;
   }, D.method)
-  .option('--top-layers <n>', `finetune: weight layers that train, from the top (default ${D.topLayers})`, int('--top-layers'))
+  .option('--top-layers <n>', `finetune: weight layers that train, from the top (default ${D.topLayers})`, limited('--top-layers', 'topLayers'))
   .option('--input-transform', 'finetune: also train an affine input transform (identity at start) before the first layer (the default)')
   .option('--no-input-transform', 'finetune: the top layers only')
-  .option('--bottleneck <n>', `adapters: bottleneck width (default ${D.bottleneck})`, int('--bottleneck'))
-  .option('--epochs <n>', `maximum epochs with early stopping (default ${D.epochs})`, int('--epochs'))
-  .option('--fixed-epochs <n>', `epochs when the adaptation set is too small to hold ${D.minHeldOut} utterances out for early stopping (default ${D.fixedEpochs}; at most --epochs)`, int('--fixed-epochs'))
-  .option('--lr <x>', 'Adam learning rate (default: the method\'s)', num('--lr', { above: 0 }))
+  .option('--bottleneck <n>', `adapters: bottleneck width (default ${D.bottleneck})`, limited('--bottleneck', 'bottleneck'))
+  .option('--epochs <n>', `maximum epochs with early stopping (default ${D.epochs})`, limited('--epochs', 'epochs'))
+  .option('--fixed-epochs <n>', `epochs when the adaptation set is too small to hold ${D.minHeldOut} utterances out for early stopping (default ${D.fixedEpochs}; at most --epochs)`, limited('--fixed-epochs', 'fixedEpochs'))
+  .option('--lr <x>', 'Adam learning rate (default: the method\'s)', limited('--lr', 'learningRate'))
   .option('--batch-size <n>', `default ${D.batchSize}`, int('--batch-size'))
   .option('--seed <n>', `default ${D.seed}`, int('--seed', 0))
   .option('--workers <n>', `training threads, 1 or 2 (2: a gradient worker thread takes half of each large batch; same result; default ${D.workers} here)`, (v: string) => {
     if (v !== '1' && v !== '2') throw new InvalidArgumentError('--workers must be 1 or 2');
     return Number(v);
   })
-  .option('--kl-weight <x>', 'conservative training: weight of KL(base || adapted) against forgetting; 0 = off (default: the method\'s, 1 for finetune, else 0)', num('--kl-weight', { min: 0 }))
+  .option('--kl-weight <x>', 'conservative training: weight of KL(base || adapted) against forgetting; 0 = off (default: the method\'s, 1 for finetune, else 0)', limited('--kl-weight', 'klWeight'))
   .option('--source-mix <manifest>', 'labelled source-domain data mixed into training against forgetting')
   .option('--source-mix-count <n>', `utterances of --source-mix used (default ${D.sourceMixCount})`, int('--source-mix-count'))
   .option('--spec-augment', 'SpecAugment time and frequency masks while training')
   .option('--speed-perturb', 'add speed-perturbed copies (0.9, 1.1) of the adaptation audio')
-  .option('--noise-snr <dB>', 'add a noisy copy of the adaptation audio at this SNR', num('--noise-snr'))
-  .option('--resplice <n>', `word re-splicing: from each labelled utterance of two or more words, n new utterances with its words (cut at their forced alignment) in another order; 0 = off (default ${D.resplice})`, int('--resplice', 0))
+  .option('--noise-snr <dB>', 'add a noisy copy of the adaptation audio at this SNR', limited('--noise-snr', 'noiseSnrDb'))
+  .option('--resplice <n>', `word re-splicing: from each labelled utterance of two or more words, n new utterances with its words (cut at their forced alignment) in another order; 0 = off (default ${D.resplice})`, limited('--resplice', 'resplice'))
   .option('--pseudo-rounds <n>', `pseudo-labelling rounds with --unlabelled (default ${D.pseudoRounds}; 0 = none)`, int('--pseudo-rounds', 0))
   .option('--renormalize', 're-estimate normalisation statistics (global CMVN, batch norm) on the target audio: --unlabelled if given, else the adaptation audio')
-  .option('--pseudo-threshold <x>', `keep pseudo-labels whose every word has this confidence (default ${D.pseudoThreshold})`, num('--pseudo-threshold', { min: 0 }))
+  .option('--pseudo-threshold <x>', `keep pseudo-labels whose every word has this confidence (default ${D.pseudoThreshold})`, limited('--pseudo-threshold', 'pseudoThreshold'))
   .option('--no-refit', 'keep the early-stopped weights instead of retraining on the whole adaptation set')
   .action((o: AdaptOpts & ScoringOpts & DecoderOpts) =>
     run(async () => {

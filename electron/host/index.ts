@@ -8,7 +8,7 @@ import path from 'node:path';
 import { backendInfo } from '../engine';
 import { parseRequest } from '../contract/schemas';
 import { NAME_PATTERN, type AdaptRequest, type DecoderSettings, type EvaluateRequest, type JobProgress, type MethodInfo, type MethodSettings, type OperationName, type Request, type Response } from '../contract';
-import type { AdaptConfig, DecoderSpec } from '../engine';
+import { definedSettings, type AdaptConfig, type DecoderSpec } from '../engine';
 import { METHODS, METHOD_NAMES } from '../engine/adapt/methods';
 import { JobRunner, type WorkerEntry, type WorkerJob } from './jobs';
 import { listModels, listRuns, readManifestRows, readRunReport, type RunsFolder } from './catalog';
@@ -55,25 +55,8 @@ export const methodInfos = (): MethodInfo[] => METHOD_NAMES.map((name) => ({ nam
  */
 export function adaptSettings(m: MethodSettings | undefined): Partial<AdaptConfig> | undefined {
   if (!m) return undefined;
-  const out: Partial<AdaptConfig> = {
-    method: m.method,
-    topLayers: m.topLayers,
-    inputTransform: m.inputTransform,
-    bottleneck: m.bottleneck,
-    epochs: m.epochs,
-    fixedEpochs: m.fixedEpochs,
-    learningRate: m.learningRate,
-    klWeight: m.klWeight,
-    specAugment: m.specAugment,
-    speedPerturb: m.speedPerturb,
-    noiseSnrDb: m.noiseSnrDb,
-    resplice: m.resplice,
-    pseudoRounds: m.pseudoRounds,
-    pseudoThreshold: m.pseudoThreshold,
-    renormalize: m.renormalize,
-  };
-  // `{...DEFAULT_ADAPT, ...settings}` would let an undefined field override a default: drop them.
-  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)) as Partial<AdaptConfig>;
+  const { method, topLayers, inputTransform, bottleneck, epochs, fixedEpochs, learningRate, klWeight, specAugment, speedPerturb, noiseSnrDb, resplice, pseudoRounds, pseudoThreshold, renormalize } = m;
+  return definedSettings({ method, topLayers, inputTransform, bottleneck, epochs, fixedEpochs, learningRate, klWeight, specAugment, speedPerturb, noiseSnrDb, resplice, pseudoRounds, pseudoThreshold, renormalize });
 }
 
 export class Host {

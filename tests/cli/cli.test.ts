@@ -57,10 +57,14 @@ describe('CLI', () => {
     expect(r5.stderr).toContain('models/digits-base: already exists; a model folder is never overwritten');
     const r6 = cli(['adapt', '--model', 'models/digits-base', '--adapt', oov, '--test', oov, '--out', path.join(dir, 'o6'), '--epochs', '-3']);
     expect(r6.status).not.toBe(0);
-    expect(r6.stderr).toContain('--epochs must be an integer >= 1');
+    expect(r6.stderr).toContain('--epochs must be an integer from 1 to 500');
     const r7 = cli(['adapt', '--model', 'models/digits-base', '--adapt', oov, '--test', oov, '--out', path.join(dir, 'o7'), '--resplice', '1.5']);
     expect(r7.status).not.toBe(0);
-    expect(r7.stderr).toContain('--resplice must be an integer >= 0');
+    expect(r7.stderr).toContain('--resplice must be an integer from 0 to 20');
+    // The same range as the API's schema and the Adapt screen (contract METHOD_LIMITS): 21 is refused too.
+    const r8 = cli(['adapt', '--model', 'models/digits-base', '--adapt', oov, '--test', oov, '--out', path.join(dir, 'o8'), '--resplice', '21']);
+    expect(r8.status).not.toBe(0);
+    expect(r8.stderr).toContain('--resplice must be an integer from 0 to 20');
     const r4 = cli(['evaluate', '--model', path.join(dir, 'no-model'), '--test', oov, '--out', path.join(dir, 'o4')]);
     expect(r4.status).toBe(1);
     expect(r4.stderr).toMatch(/not a model folder \(card\.json is missing\)/);

@@ -111,6 +111,15 @@ export const DEFAULT_ADAPT: AdaptConfig = {
   workers: defaultWorkers(),
 };
 
+/**
+ * The settings a caller gave, without the fields it left undefined: `{...DEFAULT_ADAPT, ...given}`
+ * would let an undefined field override a default. Used by the CLI and the host, which both map
+ * their own option names onto AdaptConfig.
+ */
+export function definedSettings(given: { [K in keyof AdaptConfig]?: AdaptConfig[K] | undefined }): Partial<AdaptConfig> {
+  return Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<AdaptConfig>;
+}
+
 /** The settings of a run with every method default filled in (what the report records). */
 export interface ResolvedAdaptConfig extends AdaptConfig {
   klWeight: number;
