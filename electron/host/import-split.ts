@@ -15,6 +15,7 @@
  */
 import { SPLIT_NAMES, type ImportSplitChoice, type ImportSplitCounts, type SplitName } from '../contract';
 import { naturalCompare } from '../contract/natural';
+import { seededRandom } from '../engine/model/batch';
 
 /** What the assignment needs of an utterance. */
 export interface SplitCandidate {
@@ -24,17 +25,8 @@ export interface SplitCandidate {
   durationSec: number;
 }
 
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). Source: Tommy Ettinger's public-domain mulberry32. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (the engine's seeded PRNG, model/batch.ts), uniform in [0, 1). */
+export const mulberry32 = seededRandom;
 
 /**
  * The split of each utterance.

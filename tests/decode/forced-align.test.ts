@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { ctcForcedAlign, tokenConfidences } from '../../electron/engine/decode/forced-align';
+import { seededRandom } from '../../electron/engine/model/batch';
 
 const TSX = path.resolve('node_modules/.bin/tsx');
 const CHILD = path.resolve('tests/decode/align-memory-child.ts');
@@ -49,16 +50,8 @@ function referenceAlign(logProbs: Float32Array, numFrames: number, numTokens: nu
   return spans;
 }
 
-/** Seeded uniform numbers in [0, 1) (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform numbers in [0, 1) (mulberry32, the engine's). */
+const rng = seededRandom;
 
 /** Random log-softmax rows; with `levels`, logits are drawn from that many values so ties are common. */
 function randomLogProbs(T: number, V: number, rand: () => number, levels = 0): Float32Array {

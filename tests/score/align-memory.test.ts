@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { align, type AlignedPair, type Alignment } from '../../electron/engine/score/align';
+import { seededRandom } from '../../electron/engine/model/batch';
 
 const TSX = path.resolve('node_modules/.bin/tsx');
 const CHILD = path.resolve('tests/score/align-memory-child.ts');
@@ -57,16 +58,8 @@ function referenceAlign(ref: readonly string[], hyp: readonly string[]): Alignme
   return { ...counts, referenceWords: n, pairs };
 }
 
-/** Seeded uniform numbers in [0, 1) (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform numbers in [0, 1) (mulberry32, the engine's). */
+const rng = seededRandom;
 
 describe('alignment in bounded memory', () => {
   it('gives exactly the full-table alignment, small and checkpointed tables, with many ties', () => {
