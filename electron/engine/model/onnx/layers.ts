@@ -4,7 +4,7 @@
  * layout (the converter inserts Permute layers where needed), and is registered with
  * tf.serialization so a converted model saves and loads like any LayersModel.
  *
- * - OnnxUnary {op}: Log, Exp, Sqrt, Abs, Neg, Reciprocal, Sigmoid, Tanh, Relu.
+ * - OnnxUnary {op, alpha}: LeakyRelu, Log, Exp, Sqrt, Abs, Neg, Reciprocal, Sigmoid, Tanh, Relu.
  * - OnnxBinary {op}: Add, Sub, Mul, Div, Pow, Max, Min, MatMul of two graph tensors (broadcasting).
  * - OnnxConstBinary {op, constDims, constFirst}: the same with one constant operand, held as the
  *   layer's weight "constant" (trainable when `trainable` is true).
@@ -43,7 +43,12 @@ export function broadcastShapes(a: Shape, b: Shape): Shape {
   return out;
 }
 
-const UNARY: Record<string, (x: tf.Tensor) => tf.Tensor> = {
+/**
+ * Unary ops. LeakyRelu as alpha x + (1 - alpha) relu(x) (0 <= alpha <= 1): the same function, ~20x
+ * faster than tf.leakyRelu on the wasm backend (measured on [1, 595, 32, 24]: 0.35 vs 6.8 ms).
+ */
+const UNARY: Record<string, (x: tf.Tensor, alpha: number) => tf.Tensor> = {
+  LeakyRelu: (x, alpha) => tf.add(tf.mul(x, alpha), tf.mul(tf.relu(x), 1 - alpha)),
   Log: (x) => tf.log(x),
   Exp: (x) => tf.exp(x),
   Sqrt: (x) => tf.sqrt(x),
@@ -77,18 +82,21 @@ function binaryShape(op: string, a: Shape, b: Shape): Shape {
 export class OnnxUnary extends tf.layers.Layer {
   static className = 'OnnxUnary';
   readonly op: string;
-  constructor(args: Kwargs & { op: string }) {
+  /** LeakyRelu's slope (ONNX default 0.01). */
+  readonly alpha: number;
+  constructor(args: Kwargs & { op: string; alpha?: number }) {
     super(args as tf.serialization.ConfigDict);
     this.op = args.op;
+    this.alpha = args.alpha ?? 0.01;
   }
   call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => UNARY[this.op](first(inputs)));
+    return tf.tidy(() => UNARY[this.op](first(inputs), this.alpha));
   }
   computeOutputShape(s: tf.Shape | tf.Shape[]): tf.Shape {
     return shapesOf(s)[0];
   }
   getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), op: this.op };
+    return { ...super.getConfig(), op: this.op, alpha: this.alpha };
   }
 }
 
@@ -128,10 +136,24 @@ export class OnnxConstBinary extends tf.layers.Layer {
     this.constant = this.addWeight('constant', this.constDims, 'float32', tf.initializers.zeros(), undefined, this.trainable);
     this.built = true;
   }
+  /**
+   * One-value constants take fast paths: tfjs-wasm's broadcasting maximum of a [1, 595, 32, 24]
+   * tensor and a [1, 1, 1, 1] one takes 150 ms, clipByValue 0.1 ms; binary ops with a rank-0
+   * operand are also far faster than with a rank-4 one. Same values.
+   */
   call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = first(inputs);
       const c = this.constant.read();
+      if (c.size === 1 && c.rank <= x.rank) {
+        if (this.op === 'Max' || this.op === 'Min') {
+          const v = c.dataSync()[0];
+          return this.op === 'Max' ? tf.clipByValue(x, v, Infinity) : tf.clipByValue(x, -Infinity, v);
+        }
+        const s = tf.reshape(c, []);
+        if (this.op === 'Pow' && !this.constFirst && s.dataSync()[0] === 2) return tf.square(x);
+        return this.constFirst ? BINARY[this.op](s, x) : BINARY[this.op](x, s);
+      }
       return this.constFirst ? BINARY[this.op](c, x) : BINARY[this.op](x, c);
     });
   }
@@ -161,6 +183,7 @@ export class OnnxClip extends tf.layers.Layer {
     return tf.tidy(() => {
       const list = Array.isArray(inputs) ? inputs : [inputs];
       let x = list[0];
+      if (!this.hasMin && !this.hasMax) return tf.clipByValue(x, this.min ?? -Infinity, this.max ?? Infinity);
       let k = 1;
       if (this.hasMin) x = tf.maximum(x, list[k++]);
       else if (this.min !== null) x = tf.maximum(x, this.min);
