@@ -9,6 +9,7 @@ import {
   evaluate,
   score,
   trainBase,
+  importOnnx,
   buildLm,
   loadProfile,
   PROFILES,
@@ -310,6 +311,19 @@ program
       p.stop();
       const m = card.metrics[0];
       process.stdout.write(`saved ${o.out}: source-test WER ${(m.wer * 100).toFixed(2)}% (S ${m.substitutions}, D ${m.deletions}, I ${m.insertions}, N ${m.referenceWords})\n`);
+    }),
+  );
+
+program
+  .command('import-onnx')
+  .description('convert an ONNX acoustic model (documented op subset) into a new model folder, with a card you wrote')
+  .requiredOption('--onnx <file>', 'the .onnx file: [batch, frames, inputDim] features -> [batch, frames / subsampling, numTokens] CTC logits')
+  .requiredOption('--card <file>', 'card.json for it (architecture type "layers-model"; features, tokens, licence)')
+  .requiredOption('--out <dir>', 'new model folder (never an existing one)')
+  .action((o: { onnx: string; card: string; out: string }) =>
+    run(async () => {
+      const card = await importOnnx({ onnxFile: o.onnx, cardFile: o.card, outDir: o.out });
+      process.stdout.write(`saved ${o.out}: ${card.architecture.numParams} parameters, ${card.architecture.numTokens} tokens\n`);
     }),
   );
 

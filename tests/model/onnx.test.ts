@@ -12,7 +12,13 @@ import { initBackend, tf } from '../../electron/engine/model/backend';
 import { parseOnnx } from '../../electron/engine/model/onnx/parse';
 import { convertOnnx } from '../../electron/engine/model/onnx/convert';
 import { modelProtoType } from '../../electron/engine/model/onnx/proto';
-import { modelArtifacts, modelFromArtifacts } from '../../electron/engine/model/checkpoint';
+import { loadModel, modelArtifacts, modelFromArtifacts } from '../../electron/engine/model/checkpoint';
+import { importOnnx } from '../../electron/engine';
+import { CARD_FORMAT, type ModelCard } from '../../electron/engine/model/card';
+import { DEFAULT_FEATURES } from '../../electron/engine/features/config';
+import { DIGIT_TOKENS } from '../../electron/engine/recipes/base-model';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { loadAudio } from '../../electron/engine/audio';
 import {
   embeddingFramesFor,
@@ -125,8 +131,8 @@ function tensorProto(name: string, dims: number[], values: number[], dataType = 
 function attrInts(name: string, ints: number[]): any {
   return { name, type: 7, ints };
 }
-function valueInfo(name: string, dims: number[]): any {
-  return { name, type: { tensor_type: { elem_type: 1, shape: { dim: dims.map((d) => ({ dim_value: d })) } } } };
+function valueInfo(name: string, dims: (number | string)[]): any {
+  return { name, type: { tensor_type: { elem_type: 1, shape: { dim: dims.map((d) => (typeof d === 'string' ? { dim_param: d } : { dim_value: d })) } } } };
 }
 function encodeModel(nodes: any[], initializers: any[], input: any, output: any): Uint8Array {
   const T = modelProtoType();
@@ -204,5 +210,49 @@ describe('ONNX import: a small graph of the documented ops', () => {
     );
     expect(() => convertOnnx(parseOnnx(grouped, 'dw.onnx'))).toThrow('dw.onnx: node "dw" (op Conv): group 2 is not supported (only 1)');
     expect(() => parseOnnx(readFileSync(FSDD_CLIP), 'clip.wav')).toThrow(/^clip\.wav: not an ONNX model/);
+  });
+});
+
+describe("import-onnx: a user's ONNX acoustic model becomes a model folder", () => {
+  it('converts [batch, frames, 40] -> [batch, frames, 11] logits, saves it with the card, and loads back equal to onnxruntime', async () => {
+    const bytes = encodeModel(
+      [
+        { name: 'proj', op_type: 'MatMul', input: ['feats', 'W'], output: ['h'] },
+        { name: 'bias', op_type: 'Add', input: ['h', 'b'], output: ['logits'] },
+      ],
+      [tensorProto('W', [40, 11], seeded(440, 5, 0.2)), tensorProto('b', [11], seeded(11, 6, 0.1))],
+      valueInfo('feats', ['batch', 'frames', 40]),
+      valueInfo('logits', ['batch', 'frames', 11]),
+    );
+    const dir = await mkdtemp(path.join(tmpdir(), 'onnx-import-'));
+    const card: ModelCard = {
+      format: CARD_FORMAT,
+      version: 1,
+      name: 'my-onnx',
+      description: 'a linear model written as ONNX',
+      created: '2026-12-02T00:00:00Z',
+      architecture: { type: 'layers-model', inputDim: 40, numTokens: 11, subsampling: 1 },
+      features: DEFAULT_FEATURES,
+      tokens: DIGIT_TOKENS,
+      trainingData: [],
+      licence: 'test',
+      metrics: [],
+    };
+    await writeFile(path.join(dir, 'model.onnx'), bytes);
+    await writeFile(path.join(dir, 'card.json'), JSON.stringify(card));
+    const saved = await importOnnx({ onnxFile: path.join(dir, 'model.onnx'), cardFile: path.join(dir, 'card.json'), outDir: path.join(dir, 'model') });
+    expect(saved.architecture.numParams).toBe(440 + 11);
+    const loaded = await loadModel(path.join(dir, 'model'));
+    const x = Float32Array.from(seeded(7 * 40, 9));
+    const s = await ort.InferenceSession.create(bytes, ORT_OPTS);
+    const ref = (await s.run({ feats: new ort.Tensor('float32', x, [1, 7, 40]) })).logits.data as Float32Array;
+    const y = loaded.model.predict(tf.tensor3d(x, [1, 7, 40])) as tf.Tensor;
+    expect(y.shape).toEqual([1, 7, 11]);
+    expect(maxAbsDiff(await y.data(), ref)).toBeLessThan(1e-5);
+    // the weights train: the MatMul kernel and the added bias
+    expect(loaded.model.trainableWeights.length).toBe(2);
+    y.dispose();
+    loaded.model.dispose();
+    await expect(importOnnx({ onnxFile: path.join(dir, 'model.onnx'), cardFile: path.join(dir, 'card.json'), outDir: path.join(dir, 'model') })).rejects.toThrow('already exists');
   });
 });

@@ -13,7 +13,7 @@ export const FrontEndConfigSchema = z.object({
   frozen: z.literal(true),
   /** Scale each utterance so its peak is this fraction of full scale; null keeps the level. */
   peakLevel: z.number().positive().max(1).nullable(),
-  /** Seeded noise padded on both sides, seconds (0-2). */
+  /** Seeded noise padded on both sides, seconds (0-2); more when the clip is shorter than one 0.782 s window. */
   padSec: z.number().min(0).max(2),
   /** RMS of that noise, int16 units (0-1000). */
   padNoiseRms: z.number().min(0).max(1000),
@@ -79,7 +79,7 @@ export const SPEECH_EMBEDDING_FEATURES: FeatureConfig = {
   preemphasis: 0,
   inputScale: 32767,
   cmvn: 'none',
-  frontEnd: { name: 'speech-embedding', version: 1, frozen: true, peakLevel: 0.5, padSec: 0.5, padNoiseRms: 3 },
+  frontEnd: { name: 'speech-embedding', version: 1, frozen: true, peakLevel: 0.5, padSec: 0.25, padNoiseRms: 3 },
 };
 
 /** Feature dimension per frame for a config. */

@@ -6,8 +6,8 @@
  *
  * Pipeline for one utterance (16 kHz, samples in [-1, 1]):
  *   1. optional peak normalisation to `peakLevel` of full scale; pad `padSec` of seeded Gaussian
- *      noise (RMS `padNoiseRms`, int16 units) on both sides, so short clips reach the embedding's
- *      76-frame window and both ends look the same for every clip;
+ *      noise (RMS `padNoiseRms`, int16 units) on both sides (more when needed to reach the
+ *      embedding's 76-frame window, 0.782 s), so every clip starts and ends alike;
  *   2. scale to int16 range (x 32767), the mel graph: 32 mel bins (60-3800 Hz) per 10 ms, in dB,
  *      floored at the utterance maximum - 80 dB;
  *   3. x / 10 + 2 (openWakeWord's scaling), then the embedding graph over the whole utterance at
@@ -34,6 +34,8 @@ export const SPEECH_EMBEDDING_RATE_HZ = 16000;
 /** Mel frames per embedding window and step. */
 export const EMBEDDING_WINDOW_FRAMES = 76;
 export const EMBEDDING_STEP_FRAMES = 8;
+/** Fewest samples that give one embedding: 76 mel frames of a 512-sample STFT at a 160-sample hop. */
+const MIN_SAMPLES = 512 + (EMBEDDING_WINDOW_FRAMES - 1) * 160;
 /** Output of the last convolution (before the graph's fixed [-1, 1, 1, 96] reshape). */
 const EMBEDDING_OUTPUT = 'model/conv2d_19/Conv2D:0';
 
@@ -77,7 +79,8 @@ export function frontEndInput(samples: Float32Array, fe: FrontEndConfig): Float3
   let peak = 0;
   for (let i = 0; i < samples.length; i++) peak = Math.max(peak, Math.abs(samples[i]));
   const gain = 32767 * (fe.peakLevel !== null && peak > 0 ? fe.peakLevel / peak : 1);
-  const pad = Math.round(fe.padSec * SPEECH_EMBEDDING_RATE_HZ);
+  // At least one embedding window in all: 512 + 75 x 160 samples.
+  const pad = Math.max(Math.round(fe.padSec * SPEECH_EMBEDDING_RATE_HZ), Math.ceil((MIN_SAMPLES - samples.length) / 2));
   const out = new Float32Array(samples.length + 2 * pad);
   const rand = seededRandom(0x5eed);
   for (let i = 0; i < pad; i++) out[i] = fe.padNoiseRms * gaussian(rand);

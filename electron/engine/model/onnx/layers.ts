@@ -23,6 +23,17 @@ import { tf } from '../backend';
 type Kwargs = Record<string, unknown>;
 type Shape = (number | null)[];
 
+/**
+ * tfjs-layers snake_cases string config values when it saves a model ("LeakyRelu" -> "leaky_relu")
+ * and camelCases them on load ("leakyRelu"): ops are looked up by this case- and underscore-free key.
+ */
+function opKey(op: string): string {
+  return op.toLowerCase().replace(/_/g, '');
+}
+function keyed<T>(table: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(table).map(([k, v]) => [opKey(k), v]));
+}
+
 function first(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
   return Array.isArray(inputs) ? inputs[0] : inputs;
 }
@@ -60,6 +71,7 @@ const UNARY: Record<string, (x: tf.Tensor, alpha: number) => tf.Tensor> = {
   Relu: (x) => tf.relu(x),
 };
 export const UNARY_OPS = Object.keys(UNARY);
+const UNARY_BY_KEY = keyed(UNARY);
 
 const BINARY: Record<string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor> = {
   Add: (a, b) => tf.add(a, b),
@@ -72,9 +84,10 @@ const BINARY: Record<string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor> = {
   MatMul: (a, b) => tf.matMul(a, b),
 };
 export const BINARY_OPS = Object.keys(BINARY).filter((k) => k !== 'MatMul');
+const BINARY_BY_KEY = keyed(BINARY);
 
 function binaryShape(op: string, a: Shape, b: Shape): Shape {
-  if (op !== 'MatMul') return broadcastShapes(a, b);
+  if (opKey(op) !== 'matmul') return broadcastShapes(a, b);
   const batch = broadcastShapes(a.slice(0, -2), b.slice(0, -2));
   return [...batch, a[a.length - 2], b[b.length - 1]];
 }
@@ -90,7 +103,7 @@ export class OnnxUnary extends tf.layers.Layer {
     this.alpha = args.alpha ?? 0.01;
   }
   call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => UNARY[this.op](first(inputs), this.alpha));
+    return tf.tidy(() => UNARY_BY_KEY[opKey(this.op)](first(inputs), this.alpha));
   }
   computeOutputShape(s: tf.Shape | tf.Shape[]): tf.Shape {
     return shapesOf(s)[0];
@@ -109,7 +122,7 @@ export class OnnxBinary extends tf.layers.Layer {
   }
   call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const [a, b] = inputs as tf.Tensor[];
-    return tf.tidy(() => BINARY[this.op](a, b));
+    return tf.tidy(() => BINARY_BY_KEY[opKey(this.op)](a, b));
   }
   computeOutputShape(s: tf.Shape | tf.Shape[]): tf.Shape {
     const [a, b] = shapesOf(s);
@@ -146,15 +159,15 @@ export class OnnxConstBinary extends tf.layers.Layer {
       const x = first(inputs);
       const c = this.constant.read();
       if (c.size === 1 && c.rank <= x.rank) {
-        if (this.op === 'Max' || this.op === 'Min') {
+        if (opKey(this.op) === 'max' || opKey(this.op) === 'min') {
           const v = c.dataSync()[0];
-          return this.op === 'Max' ? tf.clipByValue(x, v, Infinity) : tf.clipByValue(x, -Infinity, v);
+          return opKey(this.op) === 'max' ? tf.clipByValue(x, v, Infinity) : tf.clipByValue(x, -Infinity, v);
         }
         const s = tf.reshape(c, []);
-        if (this.op === 'Pow' && !this.constFirst && s.dataSync()[0] === 2) return tf.square(x);
-        return this.constFirst ? BINARY[this.op](s, x) : BINARY[this.op](x, s);
+        if (opKey(this.op) === 'pow' && !this.constFirst && s.dataSync()[0] === 2) return tf.square(x);
+        return this.constFirst ? BINARY_BY_KEY[opKey(this.op)](s, x) : BINARY_BY_KEY[opKey(this.op)](x, s);
       }
-      return this.constFirst ? BINARY[this.op](c, x) : BINARY[this.op](x, c);
+      return this.constFirst ? BINARY_BY_KEY[opKey(this.op)](c, x) : BINARY_BY_KEY[opKey(this.op)](x, c);
     });
   }
   computeOutputShape(s: tf.Shape | tf.Shape[]): tf.Shape {
@@ -237,7 +250,7 @@ export class OnnxReshape extends tf.layers.Layer {
 }
 
 function axesShape(op: string, s: Shape, axes: number[]): Shape {
-  if (op === 'Squeeze') return s.filter((_, i) => !axes.includes(i));
+  if (opKey(op) === 'squeeze') return s.filter((_, i) => !axes.includes(i));
   const out: Shape = [...s];
   for (const a of [...axes].sort((p, q) => p - q)) out.splice(a, 0, 1);
   return out;
@@ -271,6 +284,7 @@ const REDUCE: Record<string, (x: tf.Tensor, axes: number[], keep: boolean) => tf
   ReduceSum: (x, a, k) => tf.sum(x, a, k),
 };
 export const REDUCE_OPS = Object.keys(REDUCE);
+const REDUCE_BY_KEY = keyed(REDUCE);
 
 export class OnnxReduce extends tf.layers.Layer {
   static className = 'OnnxReduce';
@@ -288,7 +302,7 @@ export class OnnxReduce extends tf.layers.Layer {
   }
   call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = first(inputs);
-    return tf.tidy(() => REDUCE[this.op](x, this.allAxes(x.rank), this.keepdims));
+    return tf.tidy(() => REDUCE_BY_KEY[opKey(this.op)](x, this.allAxes(x.rank), this.keepdims));
   }
   computeOutputShape(s: tf.Shape | tf.Shape[]): tf.Shape {
     const x = shapesOf(s)[0];
