@@ -14,7 +14,7 @@ import { convertOnnx } from '../../electron/engine/model/onnx/convert';
 import { modelProtoType } from '../../electron/engine/model/onnx/proto';
 import { loadModel, modelArtifacts, modelFromArtifacts } from '../../electron/engine/model/checkpoint';
 import { importOnnx } from '../../electron/engine';
-import { CARD_FORMAT, type ModelCard } from '../../electron/engine/model/card';
+import { CARD_FORMAT, parseCard, type ModelCard } from '../../electron/engine/model/card';
 import { DEFAULT_FEATURES } from '../../electron/engine/features/config';
 import { DIGIT_TOKENS } from '../../electron/engine/recipes/base-model';
 import { mkdtemp, writeFile } from 'node:fs/promises';
@@ -27,7 +27,7 @@ import {
   speechEmbeddingFeatures,
   speechEmbeddingModels,
 } from '../../electron/engine/features/speech-embedding';
-import { SPEECH_EMBEDDING_FEATURES } from '../../electron/engine/features/config';
+import { diffFeatureConfig, SPEECH_EMBEDDING_FEATURES } from '../../electron/engine/features/config';
 
 const DATA = path.resolve('../shared/data');
 const FSDD_CLIP = path.join(DATA, 'fsdd/recordings/0_george_0.wav');
@@ -254,5 +254,37 @@ describe("import-onnx: a user's ONNX acoustic model becomes a model folder", () 
     y.dispose();
     loaded.model.dispose();
     await expect(importOnnx({ onnxFile: path.join(dir, 'model.onnx'), cardFile: path.join(dir, 'card.json'), outDir: path.join(dir, 'model') })).rejects.toThrow('already exists');
+  });
+});
+
+describe('the speech-embedding front end in the model card', () => {
+  const card = (features: unknown): unknown => ({
+    format: CARD_FORMAT,
+    version: 1,
+    name: 'emb',
+    description: 'd',
+    created: '2026-12-02T00:00:00Z',
+    architecture: { type: 'conv1d-ctc', inputDim: 96, convLayers: [{ filters: 8, kernelSize: 5, stride: 1 }], dropout: 0, numTokens: 11 },
+    features,
+    tokens: DIGIT_TOKENS,
+    trainingData: [],
+    licence: 'test',
+    metrics: [],
+  });
+
+  it('accepts kind speech-embedding with its versioned frontEnd (96 values per frame, 16 kHz)', () => {
+    const parsed = parseCard(card(SPEECH_EMBEDDING_FEATURES), 'card.json');
+    expect(parsed.features.frontEnd).toEqual({ name: 'speech-embedding', version: 1, frozen: true, peakLevel: 0.5, padSec: 0.25, padNoiseRms: 3 });
+    expect(parsed.features.sampleRateHz).toBe(16000);
+  });
+
+  it('refuses the kind without a frontEnd, a frontEnd version it does not know, and names a frontEnd difference', () => {
+    const { frontEnd: _f, ...noFrontEnd } = SPEECH_EMBEDDING_FEATURES;
+    expect(() => parseCard(card(noFrontEnd), 'card.json')).toThrow('card.json: features.kind "speech-embedding" needs a features.frontEnd (only kind "speech-embedding" has one)');
+    expect(() => parseCard(card({ ...SPEECH_EMBEDDING_FEATURES, frontEnd: { ...SPEECH_EMBEDDING_FEATURES.frontEnd, version: 2 } }), 'card.json')).toThrow(/card\.json: invalid model card: features\.frontEnd\.version/);
+    const diff = diffFeatureConfig(SPEECH_EMBEDDING_FEATURES, { ...SPEECH_EMBEDDING_FEATURES, frontEnd: { ...SPEECH_EMBEDDING_FEATURES.frontEnd!, padSec: 0.5 } });
+    expect(diff).toHaveLength(1);
+    expect(diff[0]).toContain('"padSec":0.25');
+    expect(diff[0]).toContain('"padSec":0.5');
   });
 });
