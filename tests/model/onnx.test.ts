@@ -13,7 +13,7 @@ import { parseOnnx } from '../../electron/engine/model/onnx/parse';
 import { convertOnnx } from '../../electron/engine/model/onnx/convert';
 import { modelProtoType } from '../../electron/engine/model/onnx/proto';
 import { loadModel, modelArtifacts, modelFromArtifacts } from '../../electron/engine/model/checkpoint';
-import { importOnnx } from '../../electron/engine';
+import { evaluate, importOnnx } from '../../electron/engine';
 import { CARD_FORMAT, parseCard, type ModelCard } from '../../electron/engine/model/card';
 import { DEFAULT_FEATURES } from '../../electron/engine/features/config';
 import { DIGIT_TOKENS } from '../../electron/engine/recipes/base-model';
@@ -286,5 +286,15 @@ describe('the speech-embedding front end in the model card', () => {
     expect(diff).toHaveLength(1);
     expect(diff[0]).toContain('"padSec":0.25');
     expect(diff[0]).toContain('"padSec":0.5');
+  });
+});
+
+describe('models/digits-embedding through the ordinary evaluate job', () => {
+  it('resamples the Duke India test recordings to 16 kHz, embeds them and scores 17.83% WER (S 16, D 4, I 8 of 157), as in its card', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'emb-eval-'));
+    const report = await evaluate({ modelDir: path.resolve('models/digits-embedding'), testManifest: path.join(DATA, 'bench/duke-india-test.jsonl'), outDir: dir });
+    const before = (report as unknown as { test: { before: { wer: number; substitutions: number; deletions: number; insertions: number; reference_words: number } } }).test.before;
+    expect([before.substitutions, before.deletions, before.insertions, before.reference_words]).toEqual([16, 4, 8, 157]);
+    expect(before.wer).toBeCloseTo(28 / 157, 10);
   });
 });
