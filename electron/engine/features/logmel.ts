@@ -13,6 +13,7 @@ import type { FeatureConfig } from './config';
 import { featureDim } from './config';
 import { RealFft } from './fft';
 import { logMelKernel, type SparseFilterbank } from './wasm/host';
+import { speechEmbeddingFeatures } from './speech-embedding';
 
 interface MeydaLike {
   bufferSize: number;
@@ -154,6 +155,7 @@ function configureMeyda(c: FeatureConfig, fftSize: number): void {
  *   of the power spectrum |X|^2 of the scaled frame; mfcc values are meyda's DCT-II of those
  */
 export function computeFeatures(samples: Float32Array, c: FeatureConfig): FeatureMatrix {
+  if (c.kind === 'speech-embedding') return speechEmbeddingFeatures(samples, c);
   if (c.kind !== 'logmel') return computeFeaturesReference(samples, c);
   const { windowSamples, hopSamples, fftSize } = frameGeometry(c);
   const numFrames = numFramesFor(samples.length, c);

@@ -27,6 +27,25 @@ export function defaultArchitecture(inputDim: number, numTokens: number): Conv1d
   };
 }
 
+/**
+ * Head over the frozen speech embedding (96 values per 80 ms): three 1-D convolutions (96 filters,
+ * kernel 5 = 400 ms, stride 1: the 80 ms frames are not subsampled further) and the output layer,
+ * about 140 k parameters.
+ */
+export function embeddingHeadArchitecture(inputDim: number, numTokens: number): Conv1dCtcArchitecture {
+  return {
+    type: 'conv1d-ctc',
+    inputDim,
+    convLayers: [
+      { filters: 96, kernelSize: 5, stride: 1 },
+      { filters: 96, kernelSize: 5, stride: 1 },
+      { filters: 96, kernelSize: 5, stride: 1 },
+    ],
+    dropout: 0.15,
+    numTokens,
+  };
+}
+
 /** Names of the weight-bearing layers of a model, bottom to top (conv1..convN, output for ours). */
 export function weightLayerNames(model: tf.LayersModel): string[] {
   return model.layers.filter((l) => l.getWeights().length > 0).map((l) => l.name);

@@ -126,8 +126,11 @@ export function parseCard(raw: unknown, where: string): ModelCard {
   }
   if (card.architecture.inputDim !== featureDim(card.features)) {
     throw new Error(
-      `${where}: architecture.inputDim is ${card.architecture.inputDim} but the feature settings give ${featureDim(card.features)} values per frame (${card.features.kind}, ${card.features.kind === 'mfcc' ? `numCeps ${card.features.numCeps}` : `numMelBins ${card.features.numMelBins}`})`,
+      `${where}: architecture.inputDim is ${card.architecture.inputDim} but the feature settings give ${featureDim(card.features)} values per frame (${card.features.kind}, ${card.features.kind === 'mfcc' ? `numCeps ${card.features.numCeps}` : card.features.kind === 'speech-embedding' ? '96-dim embeddings' : `numMelBins ${card.features.numMelBins}`})`,
     );
+  }
+  if ((card.features.kind === 'speech-embedding') !== (card.features.frontEnd !== undefined)) {
+    throw new Error(`${where}: features.kind "${card.features.kind}" ${card.features.frontEnd ? 'has' : 'needs'} a features.frontEnd (only kind "speech-embedding" has one)`);
   }
   if (card.features.cmvn === 'global' && !card.cmvnStats) {
     throw new Error(`${where}: features.cmvn is "global" but cmvnStats is missing`);

