@@ -46,7 +46,15 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [...outsideEngine, { group: ['**/renderer/**', 'electron', 'electron/*'], message: 'The engine runs in plain Node: no renderer or Electron imports.' }] },
+        {
+          patterns: [
+            ...outsideEngine,
+            {
+              group: ['**/renderer/**', 'electron', 'electron/*'],
+              message: 'The engine runs in plain Node: no renderer or Electron imports.',
+            },
+          ],
+        },
       ],
     },
   },
@@ -55,7 +63,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/engine/**', '**/engine'], message: 'The renderer reaches the engine only through the contract and its client.' }] },
+        {
+          patterns: [
+            {
+              group: ['**/engine/**', '**/engine'],
+              message: 'The renderer reaches the engine only through the contract and its client.',
+            },
+          ],
+        },
       ],
     },
   },

@@ -26,8 +26,18 @@ import { noProgress } from '../electron/engine/progress';
 const BENCH = path.resolve('../shared/data/bench');
 const BASE = path.resolve('models/digits-base');
 const targets = [
-  { name: 'FSDD German', adapt: 'fsdd-german-adapt.jsonl', test: 'fsdd-german-test.jsonl', grammar: 'resources/grammars/one-digit.txt' },
-  { name: 'Duke India', adapt: 'duke-india-adapt.jsonl', test: 'duke-india-test.jsonl', grammar: 'resources/grammars/phone-number.txt' },
+  {
+    name: 'FSDD German',
+    adapt: 'fsdd-german-adapt.jsonl',
+    test: 'fsdd-german-test.jsonl',
+    grammar: 'resources/grammars/one-digit.txt',
+  },
+  {
+    name: 'Duke India',
+    adapt: 'duke-india-adapt.jsonl',
+    test: 'duke-india-test.jsonl',
+    grammar: 'resources/grammars/phone-number.txt',
+  },
 ];
 
 const backend = await initBackend();
@@ -39,19 +49,57 @@ const table = new Table({
 });
 for (const t of targets) {
   const out = path.join(await mkdtemp(path.join(tmpdir(), 'bench-dec-')), 'run');
-  await adapt({ modelDir: BASE, adaptManifest: path.join(BENCH, t.adapt), testManifest: path.join(BENCH, t.test), outDir: out });
+  await adapt({
+    modelDir: BASE,
+    adaptManifest: path.join(BENCH, t.adapt),
+    testManifest: path.join(BENCH, t.test),
+    outDir: out,
+  });
   const base = await loadModel(BASE);
   const adapted = await loadModel(path.join(out, 'model'));
   const adaptUtts = await readManifest(path.join(BENCH, t.adapt));
-  const adaptItems = await featurizeCorpus(adaptUtts, base.card.features, base.card.cmvnStats, noProgress, 'adapt');
-  const testItems = await featurizeCorpus(await readManifest(path.join(BENCH, t.test)), base.card.features, base.card.cmvnStats, noProgress, 'test');
+  const adaptItems = await featurizeCorpus(
+    adaptUtts,
+    base.card.features,
+    base.card.cmvnStats,
+    noProgress,
+    'adapt',
+  );
+  const testItems = await featurizeCorpus(
+    await readManifest(path.join(BENCH, t.test)),
+    base.card.features,
+    base.card.cmvnStats,
+    noProgress,
+    'test',
+  );
   const t0 = performance.now();
-  const postBase = await computePosteriors(base.model, base.card, testItems.map((i) => i.feats));
+  const postBase = await computePosteriors(
+    base.model,
+    base.card,
+    testItems.map((i) => i.feats),
+  );
   const acousticSec = (performance.now() - t0) / 1000;
-  const postAdapted = await computePosteriors(adapted.model, adapted.card, testItems.map((i) => i.feats));
+  const postAdapted = await computePosteriors(
+    adapted.model,
+    adapted.card,
+    testItems.map((i) => i.feats),
+  );
   const audioSec = testItems.reduce((a, it) => a + it.feats.numFrames, 0) * 0.01;
-  const lmDecoder = await buildDecoder({ kind: 'beam', lmFromAdapt: true }, adaptUtts.map((u) => u.text));
-  const tuning = tuneFusion(base.card, adaptItems, await computePosteriors(base.model, base.card, adaptItems.map((i) => i.feats)), lmDecoder, PROFILES.basic);
+  const lmDecoder = await buildDecoder(
+    { kind: 'beam', lmFromAdapt: true },
+    adaptUtts.map((u) => u.text),
+  );
+  const tuning = tuneFusion(
+    base.card,
+    adaptItems,
+    await computePosteriors(
+      base.model,
+      base.card,
+      adaptItems.map((i) => i.feats),
+    ),
+    lmDecoder,
+    PROFILES.basic,
+  );
   const decoders: [string, DecoderOptions][] = [
     ['greedy', await buildDecoder({ kind: 'greedy' })],
     ['beam 16', await buildDecoder({ kind: 'beam' })],
@@ -64,11 +112,19 @@ for (const t of targets) {
   for (const [name, d] of decoders) {
     const rb = evaluatePosteriors(base.card, testItems, postBase, d, PROFILES.basic);
     const ra = evaluatePosteriors(adapted.card, testItems, postAdapted, d, PROFILES.basic);
-    table.push([t.name, name, pct(rb.score.wer), pct(ra.score.wer), (ra.seconds.decode / audioSec).toFixed(5)]);
+    table.push([
+      t.name,
+      name,
+      pct(rb.score.wer),
+      pct(ra.score.wer),
+      (ra.seconds.decode / audioSec).toFixed(5),
+    ]);
   }
   table.push([t.name, `(acoustic model, ${backend.name})`, '', '', (acousticSec / audioSec).toFixed(5)]);
   base.model.dispose();
   adapted.model.dispose();
 }
-console.log(`decoders on the visible targets (${backend.detail}); RTF = seconds of processing per second of audio`);
+console.log(
+  `decoders on the visible targets (${backend.detail}); RTF = seconds of processing per second of audio`,
+);
 console.log(table.toString());

@@ -13,7 +13,11 @@ import { initBackend } from '../electron/engine/model/backend';
 import { loadAudio } from '../electron/engine/audio';
 import { readManifest } from '../electron/engine/corpus/manifest';
 import { SPEECH_EMBEDDING_FEATURES } from '../electron/engine/features/config';
-import { frontEndInput, openWakeWordModelDir, speechEmbeddingFeatures } from '../electron/engine/features/speech-embedding';
+import {
+  frontEndInput,
+  openWakeWordModelDir,
+  speechEmbeddingFeatures,
+} from '../electron/engine/features/speech-embedding';
 
 const MANIFEST = path.resolve('../shared/data/bench/duke-india-test.jsonl');
 
@@ -25,8 +29,14 @@ async function main(): Promise<void> {
   const padded = audio.map((a) => frontEndInput(a, fe));
   const audioSec = padded.reduce((s, x) => s + x.length, 0) / 16000;
   const opts = { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential' as const };
-  const mel = await ort.InferenceSession.create(path.join(openWakeWordModelDir(), 'melspectrogram.onnx'), opts);
-  const emb = await ort.InferenceSession.create(path.join(openWakeWordModelDir(), 'embedding_model.onnx'), opts);
+  const mel = await ort.InferenceSession.create(
+    path.join(openWakeWordModelDir(), 'melspectrogram.onnx'),
+    opts,
+  );
+  const emb = await ort.InferenceSession.create(
+    path.join(openWakeWordModelDir(), 'embedding_model.onnx'),
+    opts,
+  );
   speechEmbeddingFeatures(audio[0], SPEECH_EMBEDDING_FEATURES); // build and warm up
   const ours: number[] = [];
   const theirs: number[] = [];

@@ -30,8 +30,14 @@ const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : null;
 const seedsAt = process.argv.indexOf('--seeds');
 const SEEDS = seedsAt >= 0 ? Number(process.argv[seedsAt + 1]) : 4;
-if (process.argv.includes('--help') || (only !== null && only !== 'methods' && only !== 'curve' && only !== 'speakers') || !(Number.isInteger(SEEDS) && SEEDS >= 1)) {
-  console.log('usage: npm run bench:methods [-- --markdown] [-- --only methods|curve|speakers] [-- --seeds N]');
+if (
+  process.argv.includes('--help') ||
+  (only !== null && only !== 'methods' && only !== 'curve' && only !== 'speakers') ||
+  !(Number.isInteger(SEEDS) && SEEDS >= 1)
+) {
+  console.log(
+    'usage: npm run bench:methods [-- --markdown] [-- --only methods|curve|speakers] [-- --seeds N]',
+  );
   process.exit(process.argv.includes('--help') ? 0 : 2);
 }
 
@@ -46,21 +52,35 @@ type Variant = { name: string; settings: Partial<AdaptConfig>; unlabelledIsTest?
 // is the default augmentation of every method: every row has it except the one without.
 const plain = { inputTransform: false, klWeight: 0 };
 const variants: Variant[] = [
-  { name: 'finetune (top 4) + input transform + KL 1 + re-splicing 2 (default)', settings: { method: 'finetune' } },
+  {
+    name: 'finetune (top 4) + input transform + KL 1 + re-splicing 2 (default)',
+    settings: { method: 'finetune' },
+  },
   { name: 'default without re-splicing', settings: { method: 'finetune', resplice: 0 } },
   { name: 'finetune (top 4)', settings: { method: 'finetune', ...plain } },
   { name: 'finetune (top 4) + KL 1', settings: { method: 'finetune', ...plain, klWeight: 1 } },
-  { name: 'finetune (top 4) + input transform', settings: { method: 'finetune', ...plain, inputTransform: true } },
+  {
+    name: 'finetune (top 4) + input transform',
+    settings: { method: 'finetune', ...plain, inputTransform: true },
+  },
   { name: 'finetune (all 6)', settings: { method: 'finetune', ...plain, topLayers: 6 } },
-  { name: 'finetune (top 4) + speed perturb + SpecAugment', settings: { method: 'finetune', ...plain, speedPerturb: true, specAugment: true } },
+  {
+    name: 'finetune (top 4) + speed perturb + SpecAugment',
+    settings: { method: 'finetune', ...plain, speedPerturb: true, specAugment: true },
+  },
   { name: 'new head', settings: { method: 'new-head' } },
   { name: 'adapters (bottleneck 8)', settings: { method: 'adapters' } },
   { name: 'LHUC', settings: { method: 'lhuc' } },
   { name: 'input transform', settings: { method: 'input-transform' } },
-  { name: 'default + pseudo-labels (test audio, transductive)', settings: { method: 'finetune' }, unlabelledIsTest: true },
+  {
+    name: 'default + pseudo-labels (test audio, transductive)',
+    settings: { method: 'finetune' },
+    unlabelledIsTest: true,
+  },
 ];
 
-const pct = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : `${(x * 100).toFixed(2)}%`);
+const pct = (x: number | null | undefined) =>
+  x === null || x === undefined ? 'n/a' : `${(x * 100).toFixed(2)}%`;
 const pts = (x: number) => `${x > 0 ? '+' : ''}${(x * 100).toFixed(2)}`;
 
 const backend = await initBackend();
@@ -76,7 +96,9 @@ const head = [
   'change [95% CI]',
   'source WER before -> after',
   'wall s',
-  ...(SEEDS > 1 ? [`test WER after, mean of ${SEEDS} seeds (range)`, `source WER after, mean of ${SEEDS} seeds`] : []),
+  ...(SEEDS > 1
+    ? [`test WER after, mean of ${SEEDS} seeds (range)`, `source WER after, mean of ${SEEDS} seeds`]
+    : []),
 ];
 const rows: Row[] = [];
 for (const t of only === 'curve' || only === 'speakers' ? [] : targets) {
@@ -113,7 +135,12 @@ for (const t of only === 'curve' || only === 'speakers' ? [] : targets) {
       `${pts(c.change.value)} [${pts(c.change.lo)}, ${pts(c.change.hi)}]`,
       `${pct(r.source_test!.before.wer)} -> ${pct(r.source_test!.after!.wer)}`,
       wall.toFixed(1),
-      ...(SEEDS > 1 ? [`${pct(mean(afters))} (${pct(Math.min(...afters))}-${pct(Math.max(...afters))})`, pct(mean(sources))] : []),
+      ...(SEEDS > 1
+        ? [
+            `${pct(mean(afters))} (${pct(Math.min(...afters))}-${pct(Math.max(...afters))})`,
+            pct(mean(sources)),
+          ]
+        : []),
     ]);
     process.stderr.write(`${t.name} / ${v.name}: done\n`);
   }
@@ -147,23 +174,42 @@ const writeManifest = async (name: string, ls: string[]): Promise<string> => {
 
 const lines = await manifestLines('fsdd-german-adapt.jsonl');
 for (const k of only === 'methods' || only === 'speakers' ? [] : [5, 10, 20, 50]) {
-  const file = await writeManifest(`german-adapt-${k}`, Array.from({ length: k }, (_, i) => lines[Math.floor((i * lines.length) / k)]));
+  const file = await writeManifest(
+    `german-adapt-${k}`,
+    Array.from({ length: k }, (_, i) => lines[Math.floor((i * lines.length) / k)]),
+  );
   const cells: string[] = [];
   let before = '';
   for (const m of curveMethods) {
-    const r = await adapt({ modelDir: BASE, adaptManifest: file, testManifest: path.join(BENCH, 'fsdd-german-test.jsonl'), sourceTestManifest: SOURCE, outDir: path.join(work, `curve${k}-${runNo++}`), settings: m.settings });
+    const r = await adapt({
+      modelDir: BASE,
+      adaptManifest: file,
+      testManifest: path.join(BENCH, 'fsdd-german-test.jsonl'),
+      sourceTestManifest: SOURCE,
+      outDir: path.join(work, `curve${k}-${runNo++}`),
+      settings: m.settings,
+    });
     const c = r.test.comparison!;
     before = pct(r.test.before.wer);
-    cells.push(`${pct(r.test.after!.wer)} (${pts(c.change.value)} [${pts(c.change.lo)}, ${pts(c.change.hi)}]), source ${pct(r.source_test!.after!.wer)}`);
+    cells.push(
+      `${pct(r.test.after!.wer)} (${pts(c.change.value)} [${pts(c.change.lo)}, ${pts(c.change.hi)}]), source ${pct(r.source_test!.after!.wer)}`,
+    );
   }
   curve.push([String(k), before, ...cells]);
 }
-const curveHead = ['adaptation utterances', 'test WER before', ...curveMethods.map((m) => `${m.name}: after (change [95% CI]), source after`)];
+const curveHead = [
+  'adaptation utterances',
+  'test WER before',
+  ...curveMethods.map((m) => `${m.name}: after (change [95% CI]), source after`),
+];
 
 // Speakers curve, Duke India: 3 speaker-disjoint folds of the 24 Indian-English speakers.
 const speakers: Row[] = [];
 if (only === null || only === 'speakers') {
-  const all = [...(await manifestLines('duke-india-adapt.jsonl')), ...(await manifestLines('duke-india-test.jsonl'))];
+  const all = [
+    ...(await manifestLines('duke-india-adapt.jsonl')),
+    ...(await manifestLines('duke-india-test.jsonl')),
+  ];
   const settingsRows: { name: string; settings: Partial<AdaptConfig> }[] = [
     { name: 'default', settings: {} },
     { name: 'default without re-splicing', settings: { resplice: 0 } },
@@ -197,20 +243,41 @@ if (only === null || only === 'speakers') {
     process.stderr.write(`speakers ${k}: done\n`);
   }
 }
-const speakersHead = ['adaptation speakers (utterances)', 'test WER before', 'default: after', 'default without re-splicing: after'];
+const speakersHead = [
+  'adaptation speakers (utterances)',
+  'test WER before',
+  'default: after',
+  'default without re-splicing: after',
+];
 
 if (markdown) {
-  const md = (h: string[], rs: Row[]) => [`| ${h.join(' | ')} |`, `| ${h.map(() => '---').join(' | ')} |`, ...rs.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  const md = (h: string[], rs: Row[]) =>
+    [
+      `| ${h.join(' | ')} |`,
+      `| ${h.map(() => '---').join(' | ')} |`,
+      ...rs.map((r) => `| ${r.join(' | ')} |`),
+    ].join('\n');
   if (rows.length) console.log(md(head, rows));
   if (curve.length) console.log(`\nLearning curves, FSDD German:\n\n${md(curveHead, curve)}`);
-  if (speakers.length) console.log(`\nDuke India, 3 speaker-disjoint folds of 8 test speakers (pooled, 24 utterances):\n\n${md(speakersHead, speakers)}`);
+  if (speakers.length)
+    console.log(
+      `\nDuke India, 3 speaker-disjoint folds of 8 test speakers (pooled, 24 utterances):\n\n${md(speakersHead, speakers)}`,
+    );
 } else {
   const tbl = (h: string[], rs: Row[]) => {
-    const t = new Table({ head: h, style: { head: [], border: [] }, chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' } });
+    const t = new Table({
+      head: h,
+      style: { head: [], border: [] },
+      chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+    });
     t.push(...rs);
     return t.toString();
   };
-  if (rows.length) console.log(`adaptation methods (${backend.detail}); changes in WER points\n${tbl(head, rows)}`);
+  if (rows.length)
+    console.log(`adaptation methods (${backend.detail}); changes in WER points\n${tbl(head, rows)}`);
   if (curve.length) console.log(`learning curves, FSDD German\n${tbl(curveHead, curve)}`);
-  if (speakers.length) console.log(`Duke India, 3 speaker-disjoint folds of 8 test speakers (pooled, 24 utterances)\n${tbl(speakersHead, speakers)}`);
+  if (speakers.length)
+    console.log(
+      `Duke India, 3 speaker-disjoint folds of 8 test speakers (pooled, 24 utterances)\n${tbl(speakersHead, speakers)}`,
+    );
 }

@@ -20,7 +20,12 @@ import path from 'node:path';
 import Table from 'cli-table3';
 import { adapt, evaluate } from '../electron/engine';
 import { initBackend, tf } from '../electron/engine/model/backend';
-import { buildAcousticModel, countParams, defaultArchitecture, weightLayerNames } from '../electron/engine/model/acoustic';
+import {
+  buildAcousticModel,
+  countParams,
+  defaultArchitecture,
+  weightLayerNames,
+} from '../electron/engine/model/acoustic';
 import { seededRandom } from '../electron/engine/model/batch';
 import type { ModelCard } from '../electron/engine/model/card';
 import { trainCtc, type TrainExample } from '../electron/engine/adapt/train';
@@ -44,7 +49,9 @@ if (process.argv.includes('--help')) {
   process.exit(0);
 }
 const onlyAt = process.argv.indexOf('--only');
-const sections = new Set((onlyAt >= 0 ? String(process.argv[onlyAt + 1]) : '1,2,3,4,5').split(',').map(Number));
+const sections = new Set(
+  (onlyAt >= 0 ? String(process.argv[onlyAt + 1]) : '1,2,3,4,5').split(',').map(Number),
+);
 if ([...sections].some((n) => !Number.isInteger(n) || n < 1 || n > 5)) {
   console.error(`bench: --only takes section numbers 1-5\n${USAGE}`);
   process.exit(2);
@@ -55,7 +62,8 @@ process.env.ACCENT_STUDIO_CACHE = 'off'; // measure real work, not cache hits
 
 const backend = await initBackend();
 const rows: string[][] = [];
-const row = (figure: string, ours: string, reference: string, ratio: string, goal: string) => rows.push([figure, ours, reference, ratio, goal]);
+const row = (figure: string, ours: string, reference: string, ratio: string, goal: string) =>
+  rows.push([figure, ours, reference, ratio, goal]);
 const python = (args: string[]): Record<string, number | string> | null => {
   if (!existsSync(PY)) return null;
   const r = spawnSync(PY, args, { encoding: 'utf8' });
@@ -69,7 +77,10 @@ const python = (args: string[]): Record<string, number | string> | null => {
 // 1. Training step: our training loop (trainCtc) on 16 x 3 s batches, one thread and data-parallel.
 if (run(1)) {
   const arch = defaultArchitecture(40, 11);
-  const card = { architecture: arch, tokens: { unit: 'word', inventory: [], blankIndex: 0 } } as unknown as ModelCard;
+  const card = {
+    architecture: arch,
+    tokens: { unit: 'word', inventory: [], blankIndex: 0 },
+  } as unknown as ModelCard;
   const rand = seededRandom(1);
   const examples: TrainExample[] = Array.from({ length: 16 * 8 }, (_, i) => ({
     feats: { data: Float32Array.from({ length: 300 * 40 }, () => rand() * 2 - 1), numFrames: 300, dim: 40 },
@@ -85,18 +96,41 @@ if (run(1)) {
     const fwd = 2 * 16 * frames * c.kernelSize * inCh * c.filters;
     flops += fwd * (i === 0 ? 2 : 3);
   });
-  const perStep = async (workers: number): Promise<{ ms: number; before: number; after: number; threads: number; params: number }> => {
+  const perStep = async (
+    workers: number,
+  ): Promise<{ ms: number; before: number; after: number; threads: number; params: number }> => {
     const model = buildAcousticModel(arch, 1);
     const before = tf.memory().numTensors;
     const stamps: number[] = [];
-    const r = await trainCtc(model, card, examples, [], { epochs: Math.ceil(STEPS / 8) + 1, batchSize: 16, learningRate: 1e-3, seed: 1, trainableLayers: weightLayerNames(model), patience: 99, workers }, (e) => {
-      if (e.loss !== undefined && e.message === undefined) stamps.push(performance.now());
-    });
+    const r = await trainCtc(
+      model,
+      card,
+      examples,
+      [],
+      {
+        epochs: Math.ceil(STEPS / 8) + 1,
+        batchSize: 16,
+        learningRate: 1e-3,
+        seed: 1,
+        trainableLayers: weightLayerNames(model),
+        patience: 99,
+        workers,
+      },
+      (e) => {
+        if (e.loss !== undefined && e.message === undefined) stamps.push(performance.now());
+      },
+    );
     const after = tf.memory().numTensors;
     const params = countParams(model);
     model.dispose();
     // Steady state: from the 8th step (the first epoch warms up, and the worker starts before it).
-    return { ms: (stamps[stamps.length - 1] - stamps[7]) / (stamps.length - 8), before, after, threads: r.threads, params };
+    return {
+      ms: (stamps[stamps.length - 1] - stamps[7]) / (stamps.length - 8),
+      before,
+      after,
+      threads: r.threads,
+      params,
+    };
   };
   const one = await perStep(1);
   const two = await perStep(2);
@@ -108,13 +142,34 @@ if (run(1)) {
   const gf = (ms: number) => `${(flops / ms / 1e6).toFixed(0)} GFLOP/s`;
   const ratio = (ms: number) => (torchMs ? `${(ms / torchMs).toFixed(2)}x` : '');
   const ref = torchMs ? `${torchMs.toFixed(1)} ms (PyTorch, 2 threads; ${gf(torchMs)})` : 'n/a';
-  row(`training step, batch 16 x 3 s, ${one.params} params, 1 thread`, `${one.ms.toFixed(1)} ms (${gf(one.ms)})`, ref, ratio(one.ms), '<= 1.0x');
-  row(`same, ${two.threads} threads (data-parallel workers)`, `${two.ms.toFixed(1)} ms (${gf(two.ms)})`, ref, ratio(two.ms), '<= 1.0x');
-  row(`tfjs tensors before / after training (${STEPS}+ steps)`, `${one.before} / ${one.after}; ${two.before} / ${two.after}`, '', one.before === one.after && two.before === two.after ? 'equal' : 'LEAK', 'equal');
+  row(
+    `training step, batch 16 x 3 s, ${one.params} params, 1 thread`,
+    `${one.ms.toFixed(1)} ms (${gf(one.ms)})`,
+    ref,
+    ratio(one.ms),
+    '<= 1.0x',
+  );
+  row(
+    `same, ${two.threads} threads (data-parallel workers)`,
+    `${two.ms.toFixed(1)} ms (${gf(two.ms)})`,
+    ref,
+    ratio(two.ms),
+    '<= 1.0x',
+  );
+  row(
+    `tfjs tensors before / after training (${STEPS}+ steps)`,
+    `${one.before} / ${one.after}; ${two.before} / ${two.after}`,
+    '',
+    one.before === one.after && two.before === two.after ? 'equal' : 'LEAK',
+    'equal',
+  );
 }
 
 // 60 s of real audio: Duke recordings back to back, resampled to 8 kHz.
-const duke = (await readFile(path.join(BENCH, 'duke-india-test.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+const duke = (await readFile(path.join(BENCH, 'duke-india-test.jsonl'), 'utf8'))
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l));
 const parts: Float32Array[] = [];
 let total = 0;
 for (const d of duke) {
@@ -144,7 +199,13 @@ if (run(2)) {
   await writeFile(f32, new Uint8Array(minute.buffer));
   const r = python(['bench/torch_fbank.py', f32, '8000', '3']);
   const ref = r ? (r.seconds as number) : null;
-  row('log-mel, 60 s of audio (40 bins, 25/10 ms)', `${best.toFixed(3)} s (our FFT, meyda's filterbank)`, ref ? `${ref.toFixed(3)} s (torchaudio kaldi.fbank)` : 'n/a', ref ? `${(best / ref).toFixed(2)}x` : '', '<= 2x');
+  row(
+    'log-mel, 60 s of audio (40 bins, 25/10 ms)',
+    `${best.toFixed(3)} s (our FFT, meyda's filterbank)`,
+    ref ? `${ref.toFixed(3)} s (torchaudio kaldi.fbank)` : 'n/a',
+    ref ? `${(best / ref).toFixed(2)}x` : '',
+    '<= 2x',
+  );
 }
 
 // 3. Decoding real-time factor, 60 s of connected speech as one recording (chunked).
@@ -156,7 +217,13 @@ if (run(3)) {
   const [post] = await computePosteriors(model, card, [feats]);
   decodePosteriors(post, card, GREEDY);
   const sec = (performance.now() - t0) / 1000;
-  row('recognition of 60 s (acoustic model + greedy), RTF', `${(sec / 60).toFixed(4)} (${sec.toFixed(2)} s)`, '', '', '<= 0.01');
+  row(
+    'recognition of 60 s (acoustic model + greedy), RTF',
+    `${(sec / 60).toFixed(4)} (${sec.toFixed(2)} s)`,
+    '',
+    '',
+    '<= 0.01',
+  );
   model.dispose();
 }
 
@@ -175,17 +242,39 @@ if (run(4)) {
   const wall = (performance.now() - t0) / 1000;
   const peakMb = process.resourceUsage().maxRSS / 1024;
   row('German adapt job (50 adapt, 450 + 200 test), wall', `${wall.toFixed(1)} s`, '', '', '<= 60 s');
-  row('peak RSS of this process so far', `${peakMb.toFixed(0)} MB (before the job: ${(rssBefore / 1024).toFixed(0)} MB)`, '', '', '<= 1.5 GB');
+  row(
+    'peak RSS of this process so far',
+    `${peakMb.toFixed(0)} MB (before the job: ${(rssBefore / 1024).toFixed(0)} MB)`,
+    '',
+    '',
+    '<= 1.5 GB',
+  );
   const epochs = r.adaptation!.epoch_log.map((e) => e.num_tensors);
   const constant = new Set(epochs).size === 1;
-  row('tfjs tensors after each epoch', constant ? `${epochs[0]} after each of ${epochs.length} epochs` : epochs.join(' '), '', constant ? 'constant' : 'GROWS', 'constant');
+  row(
+    'tfjs tensors after each epoch',
+    constant ? `${epochs[0]} after each of ${epochs.length} epochs` : epochs.join(' '),
+    '',
+    constant ? 'constant' : 'GROWS',
+    'constant',
+  );
   // Each evaluation: the whole evaluate job (model loaded, 450 utterances scored, model disposed).
   const counts: number[] = [tf.memory().numTensors];
   for (let i = 0; i < 2; i++) {
-    await evaluate({ modelDir: path.resolve('models/digits-base'), testManifest: path.join(BENCH, 'fsdd-german-test.jsonl'), outDir: path.join(work, `eval-tensors-${i}`) });
+    await evaluate({
+      modelDir: path.resolve('models/digits-base'),
+      testManifest: path.join(BENCH, 'fsdd-german-test.jsonl'),
+      outDir: path.join(work, `eval-tensors-${i}`),
+    });
     counts.push(tf.memory().numTensors);
   }
-  row('tfjs tensors before / after each of 2 evaluations (450 utterances)', counts.join(' / '), '', new Set(counts).size === 1 ? 'equal' : 'LEAK', 'equal');
+  row(
+    'tfjs tensors before / after each of 2 evaluations (450 utterances)',
+    counts.join(' / '),
+    '',
+    new Set(counts).size === 1 ? 'equal' : 'LEAK',
+    'equal',
+  );
 }
 
 // 5. Scaling.
@@ -205,19 +294,41 @@ if (run(5)) {
   const small = await manifestOf(50, 'test');
   for (const n of quick ? [10, 50, 200] : [10, 50, 200, 1000]) {
     const m = await manifestOf(n, 'adapt');
-    const r = await adapt({ modelDir: path.resolve('models/digits-base'), adaptManifest: m, testManifest: small, outDir: path.join(work, `scale-adapt-${n}`), settings: { epochs: 3, fixedEpochs: 3, minHeldOut: 1_000_000 } });
-    scaling.push([`adapt, ${n} utterances, 3 epochs`, `${r.seconds.adaptation.toFixed(2)} s`, `${((r.seconds.adaptation / n) * 1000).toFixed(1)} ms per utterance`]);
+    const r = await adapt({
+      modelDir: path.resolve('models/digits-base'),
+      adaptManifest: m,
+      testManifest: small,
+      outDir: path.join(work, `scale-adapt-${n}`),
+      settings: { epochs: 3, fixedEpochs: 3, minHeldOut: 1_000_000 },
+    });
+    scaling.push([
+      `adapt, ${n} utterances, 3 epochs`,
+      `${r.seconds.adaptation.toFixed(2)} s`,
+      `${((r.seconds.adaptation / n) * 1000).toFixed(1)} ms per utterance`,
+    ]);
   }
   for (const n of quick ? [100, 1000] : [100, 1000, 10000]) {
     const m = await manifestOf(n, 'eval');
-    const r = await evaluate({ modelDir: path.resolve('models/digits-base'), testManifest: m, outDir: path.join(work, `scale-eval-${n}`) });
+    const r = await evaluate({
+      modelDir: path.resolve('models/digits-base'),
+      testManifest: m,
+      outDir: path.join(work, `scale-eval-${n}`),
+    });
     const sec = r.seconds.total;
-    scaling.push([`evaluate, ${n} utterances`, `${sec.toFixed(2)} s (features ${r.seconds.features.toFixed(2)} s)`, `${((sec / n) * 1000).toFixed(1)} ms per utterance`]);
+    scaling.push([
+      `evaluate, ${n} utterances`,
+      `${sec.toFixed(2)} s (features ${r.seconds.features.toFixed(2)} s)`,
+      `${((sec / n) * 1000).toFixed(1)} ms per utterance`,
+    ]);
   }
 }
 
 const table = (head: string[], body: string[][]) => {
-  const t = new Table({ head, style: { head: [], border: [] }, chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' } });
+  const t = new Table({
+    head,
+    style: { head: [], border: [] },
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  });
   t.push(...body);
   return t.toString();
 };

@@ -18,7 +18,12 @@ export const SHIPPED_BASE = path.resolve('models/digits-base');
  * @param edit changes each line's object before it is written (e.g. its `text`)
  * @returns the written manifest's path
  */
-export async function benchSubset(name: string, pick: number | ((i: number) => boolean), dir: string, edit: (o: { audio_filepath: string; text: string }) => void = () => {}): Promise<string> {
+export async function benchSubset(
+  name: string,
+  pick: number | ((i: number) => boolean),
+  dir: string,
+  edit: (o: { audio_filepath: string; text: string }) => void = () => {},
+): Promise<string> {
   const lines = (await readFile(path.join(BENCH, name), 'utf8')).trim().split('\n');
   let picked: string[];
   if (typeof pick === 'number') {

@@ -37,7 +37,8 @@ const DATA = path.resolve(process.cwd(), '..', 'shared', 'data', 'bench');
 function int(name: string, min = 1) {
   return (v: string): number => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    if (!Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
     return n;
   };
 }
@@ -46,8 +47,10 @@ function num(name: string, bound: { min?: number; above?: number } = {}) {
   return (v: string): number => {
     const n = Number(v);
     if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number`);
-    if (bound.min !== undefined && n < bound.min) throw new InvalidArgumentError(`${name} must be >= ${bound.min}`);
-    if (bound.above !== undefined && n <= bound.above) throw new InvalidArgumentError(`${name} must be > ${bound.above}`);
+    if (bound.min !== undefined && n < bound.min)
+      throw new InvalidArgumentError(`${name} must be >= ${bound.min}`);
+    if (bound.above !== undefined && n <= bound.above)
+      throw new InvalidArgumentError(`${name} must be > ${bound.above}`);
     return n;
   };
 }
@@ -62,7 +65,9 @@ function limited(flag: string, key: LimitedSetting) {
     const n = Number(v);
     const low = l.minExclusive ? n <= l.min : n < l.min;
     if (!Number.isFinite(n) || (l.integer && !Number.isInteger(n)) || low || n > l.max) {
-      throw new InvalidArgumentError(`${flag} must be ${l.integer ? 'an integer' : 'a number'} ${l.minExclusive ? `above ${l.min}` : `from ${l.min}`} to ${l.max}`);
+      throw new InvalidArgumentError(
+        `${flag} must be ${l.integer ? 'an integer' : 'a number'} ${l.minExclusive ? `above ${l.min}` : `from ${l.min}`} to ${l.max}`,
+      );
     }
     return n;
   };
@@ -85,8 +90,16 @@ function profileName(v: string): ProfileName {
 type ScoringOpts = { normalize: ProfileName; rules?: string };
 const scoringOptions = (c: Command): Command =>
   c
-    .option('--normalize <profile>', 'text normalisation before scoring: none | basic (lower-case, no punctuation)', profileName, 'basic')
-    .option('--rules <file>', 'word rewrite rules applied to reference and hypothesis, one "from -> to" per line');
+    .option(
+      '--normalize <profile>',
+      'text normalisation before scoring: none | basic (lower-case, no punctuation)',
+      profileName,
+      'basic',
+    )
+    .option(
+      '--rules <file>',
+      'word rewrite rules applied to reference and hypothesis, one "from -> to" per line',
+    );
 
 type DecoderOpts = {
   decoder: 'greedy' | 'beam';
@@ -99,17 +112,33 @@ type DecoderOpts = {
   lexicon?: string;
 };
 const decoderOptions = (c: Command, adaptOnly: boolean): Command => {
-  c.option('--decoder <kind>', 'greedy | beam (CTC prefix beam search)', (v: string) => {
-    if (v !== 'greedy' && v !== 'beam') throw new InvalidArgumentError('greedy or beam');
-    return v;
-  }, 'greedy')
+  c.option(
+    '--decoder <kind>',
+    'greedy | beam (CTC prefix beam search)',
+    (v: string) => {
+      if (v !== 'greedy' && v !== 'beam') throw new InvalidArgumentError('greedy or beam');
+      return v;
+    },
+    'greedy',
+  )
     .option('--beam-width <n>', 'beam width (default 16)', int('--beam-width'))
     .option('--lm <file.arpa>', 'word n-gram LM in ARPA format (KenLM, SRILM or `lm`), shallow fusion')
-    .option('--lm-weight <x>', adaptOnly ? 'LM weight (default: tuned on the adaptation set)' : 'LM weight (default 0.5)', num('--lm-weight'))
-    .option('--word-bonus <x>', adaptOnly ? 'natural-log bonus per word (default: tuned with the weight)' : 'natural-log bonus per word (default 0)', num('--word-bonus'))
+    .option(
+      '--lm-weight <x>',
+      adaptOnly ? 'LM weight (default: tuned on the adaptation set)' : 'LM weight (default 0.5)',
+      num('--lm-weight'),
+    )
+    .option(
+      '--word-bonus <x>',
+      adaptOnly
+        ? 'natural-log bonus per word (default: tuned with the weight)'
+        : 'natural-log bonus per word (default 0)',
+      num('--word-bonus'),
+    )
     .option('--grammar <file>', 'grammar constraint: what may be said, e.g. "$digit{8,10}"')
     .option('--lexicon <file>', 'word list: character models may only emit these words');
-  if (adaptOnly) c.option('--lm-from-adapt', "train a trigram Kneser-Ney LM from the adaptation set's transcripts");
+  if (adaptOnly)
+    c.option('--lm-from-adapt', "train a trigram Kneser-Ney LM from the adaptation set's transcripts");
   return c;
 };
 function decoderSpec(o: DecoderOpts): DecoderSpec {
@@ -131,9 +160,10 @@ program
   .description('Adapt a speech recognizer to an accent and measure WER before and after (offline, CPU).')
   .showHelpAfterError('(add --help for usage)');
 
-decoderOptions(scoringOptions(program
-  .command('evaluate')), false)
-  .description('score a model on a test manifest; writes DIR/report.json, report.html, utterances.csv and trn/')
+decoderOptions(scoringOptions(program.command('evaluate')), false)
+  .description(
+    'score a model on a test manifest; writes DIR/report.json, report.html, utterances.csv and trn/',
+  )
   .requiredOption('--model <dir>', 'model folder (model.json, weights.bin, card.json)')
   .requiredOption('--test <manifest>', 'test set, NeMo JSON Lines manifest')
   .requiredOption('--out <dir>', 'new output folder for report.json, report.html, utterances.csv, trn/')
@@ -141,10 +171,19 @@ decoderOptions(scoringOptions(program
     run(async () => {
       const p = stderrProgress();
       const normalization = await loadProfile(o.normalize, o.rules);
-      const report = await evaluate({ modelDir: o.model, testManifest: o.test, outDir: o.out, normalization, decoder: decoderSpec(o), onProgress: p.onProgress });
+      const report = await evaluate({
+        modelDir: o.model,
+        testManifest: o.test,
+        outDir: o.out,
+        normalization,
+        decoder: decoderSpec(o),
+        onProgress: p.onProgress,
+      });
       p.stop();
       process.stdout.write(formatReport(report) + '\n');
-      process.stdout.write(`report: ${path.join(o.out, 'report.json')} (also report.html, utterances.csv, trn/)\n`);
+      process.stdout.write(
+        `report: ${path.join(o.out, 'report.json')} (also report.html, utterances.csv, trn/)\n`,
+      );
     }),
   );
 
@@ -206,42 +245,100 @@ function adaptSettings(o: AdaptOpts): Partial<AdaptConfig> {
 }
 
 const D = DEFAULT_ADAPT;
-decoderOptions(scoringOptions(program
-  .command('adapt')), true)
+decoderOptions(scoringOptions(program.command('adapt')), true)
   .description('adapt a model to an accent; score the test set (and the source test set) before and after')
   .requiredOption('--model <dir>', 'base model folder (never modified)')
   .option('--adapt <manifest>', 'adaptation set (labelled), NeMo JSON Lines manifest')
-  .option('--unlabelled <manifest>', 'unlabelled target audio for pseudo-label self-training (transcripts ignored)')
+  .option(
+    '--unlabelled <manifest>',
+    'unlabelled target audio for pseudo-label self-training (transcripts ignored)',
+  )
   .requiredOption('--test <manifest>', 'target test set')
   .option('--source-test <manifest>', 'source-domain test set, to measure forgetting')
   .requiredOption('--out <dir>', 'output folder: report.json and the adapted model in model/')
-  .option('--method <name>', `${METHOD_NAMES.map((m) => `${m}: ${METHODS[m].summary}`).join('; ')}`, (v: string) => {
-    if (!(METHOD_NAMES as string[]).includes(v)) throw new InvalidArgumentError(`one of ${METHOD_NAMES.join(', ')}`);
-    return v as MethodName;
-  }, D.method)
-  .option('--top-layers <n>', `finetune: weight layers that train, from the top (default ${D.topLayers})`, limited('--top-layers', 'topLayers'))
-  .option('--input-transform', 'finetune: also train an affine input transform (identity at start) before the first layer (the default)')
+  .option(
+    '--method <name>',
+    `${METHOD_NAMES.map((m) => `${m}: ${METHODS[m].summary}`).join('; ')}`,
+    (v: string) => {
+      if (!(METHOD_NAMES as string[]).includes(v))
+        throw new InvalidArgumentError(`one of ${METHOD_NAMES.join(', ')}`);
+      return v as MethodName;
+    },
+    D.method,
+  )
+  .option(
+    '--top-layers <n>',
+    `finetune: weight layers that train, from the top (default ${D.topLayers})`,
+    limited('--top-layers', 'topLayers'),
+  )
+  .option(
+    '--input-transform',
+    'finetune: also train an affine input transform (identity at start) before the first layer (the default)',
+  )
   .option('--no-input-transform', 'finetune: the top layers only')
-  .option('--bottleneck <n>', `adapters: bottleneck width (default ${D.bottleneck})`, limited('--bottleneck', 'bottleneck'))
-  .option('--epochs <n>', `maximum epochs with early stopping (default ${D.epochs})`, limited('--epochs', 'epochs'))
-  .option('--fixed-epochs <n>', `epochs when the adaptation set is too small to hold ${D.minHeldOut} utterances out for early stopping (default ${D.fixedEpochs}; at most --epochs)`, limited('--fixed-epochs', 'fixedEpochs'))
-  .option('--lr <x>', 'Adam learning rate (default: the method\'s)', limited('--lr', 'learningRate'))
+  .option(
+    '--bottleneck <n>',
+    `adapters: bottleneck width (default ${D.bottleneck})`,
+    limited('--bottleneck', 'bottleneck'),
+  )
+  .option(
+    '--epochs <n>',
+    `maximum epochs with early stopping (default ${D.epochs})`,
+    limited('--epochs', 'epochs'),
+  )
+  .option(
+    '--fixed-epochs <n>',
+    `epochs when the adaptation set is too small to hold ${D.minHeldOut} utterances out for early stopping (default ${D.fixedEpochs}; at most --epochs)`,
+    limited('--fixed-epochs', 'fixedEpochs'),
+  )
+  .option('--lr <x>', "Adam learning rate (default: the method's)", limited('--lr', 'learningRate'))
   .option('--batch-size <n>', `default ${D.batchSize}`, int('--batch-size'))
   .option('--seed <n>', `default ${D.seed}`, int('--seed', 0))
-  .option('--workers <n>', `training threads, 1 or 2 (2: a gradient worker thread takes half of each large batch; same result; default ${D.workers} here)`, (v: string) => {
-    if (v !== '1' && v !== '2') throw new InvalidArgumentError('--workers must be 1 or 2');
-    return Number(v);
-  })
-  .option('--kl-weight <x>', 'conservative training: weight of KL(base || adapted) against forgetting; 0 = off (default: the method\'s, 1 for finetune, else 0)', limited('--kl-weight', 'klWeight'))
+  .option(
+    '--workers <n>',
+    `training threads, 1 or 2 (2: a gradient worker thread takes half of each large batch; same result; default ${D.workers} here)`,
+    (v: string) => {
+      if (v !== '1' && v !== '2') throw new InvalidArgumentError('--workers must be 1 or 2');
+      return Number(v);
+    },
+  )
+  .option(
+    '--kl-weight <x>',
+    "conservative training: weight of KL(base || adapted) against forgetting; 0 = off (default: the method's, 1 for finetune, else 0)",
+    limited('--kl-weight', 'klWeight'),
+  )
   .option('--source-mix <manifest>', 'labelled source-domain data mixed into training against forgetting')
-  .option('--source-mix-count <n>', `utterances of --source-mix used (default ${D.sourceMixCount})`, int('--source-mix-count'))
+  .option(
+    '--source-mix-count <n>',
+    `utterances of --source-mix used (default ${D.sourceMixCount})`,
+    int('--source-mix-count'),
+  )
   .option('--spec-augment', 'SpecAugment time and frequency masks while training')
   .option('--speed-perturb', 'add speed-perturbed copies (0.9, 1.1) of the adaptation audio')
-  .option('--noise-snr <dB>', 'add a noisy copy of the adaptation audio at this SNR', limited('--noise-snr', 'noiseSnrDb'))
-  .option('--resplice <n>', `word re-splicing: from each labelled utterance of two or more words, n new utterances with its words (cut at their forced alignment) in another order; 0 = off (default ${D.resplice})`, limited('--resplice', 'resplice'))
-  .option('--pseudo-rounds <n>', `pseudo-labelling rounds with --unlabelled (default ${D.pseudoRounds}; 0 = none)`, int('--pseudo-rounds', 0))
-  .option('--renormalize', 're-estimate normalisation statistics (global CMVN, batch norm) on the target audio: --unlabelled if given, else the adaptation audio')
-  .option('--pseudo-threshold <x>', `keep pseudo-labels whose every word has this confidence (default ${D.pseudoThreshold})`, limited('--pseudo-threshold', 'pseudoThreshold'))
+  .option(
+    '--noise-snr <dB>',
+    'add a noisy copy of the adaptation audio at this SNR',
+    limited('--noise-snr', 'noiseSnrDb'),
+  )
+  .option(
+    '--resplice <n>',
+    `word re-splicing: from each labelled utterance of two or more words, n new utterances with its words (cut at their forced alignment) in another order; 0 = off (default ${D.resplice})`,
+    limited('--resplice', 'resplice'),
+  )
+  .option(
+    '--pseudo-rounds <n>',
+    `pseudo-labelling rounds with --unlabelled (default ${D.pseudoRounds}; 0 = none)`,
+    int('--pseudo-rounds', 0),
+  )
+  .option(
+    '--renormalize',
+    're-estimate normalisation statistics (global CMVN, batch norm) on the target audio: --unlabelled if given, else the adaptation audio',
+  )
+  .option(
+    '--pseudo-threshold <x>',
+    `keep pseudo-labels whose every word has this confidence (default ${D.pseudoThreshold})`,
+    limited('--pseudo-threshold', 'pseudoThreshold'),
+  )
   .option('--no-refit', 'keep the early-stopped weights instead of retraining on the whole adaptation set')
   .action((o: AdaptOpts & ScoringOpts & DecoderOpts) =>
     run(async () => {
@@ -262,37 +359,57 @@ decoderOptions(scoringOptions(program
       });
       p.stop();
       process.stdout.write(formatReport(report) + '\n');
-      process.stdout.write(`report: ${path.join(o.out, 'report.json')} (also report.html, utterances.csv, trn/)\nadapted model: ${path.join(o.out, 'model')}\n`);
+      process.stdout.write(
+        `report: ${path.join(o.out, 'report.json')} (also report.html, utterances.csv, trn/)\nadapted model: ${path.join(o.out, 'model')}\n`,
+      );
     }),
   );
 
-scoringOptions(program
-  .command('score'))
+scoringOptions(program.command('score'))
   .description('score existing transcripts: hypotheses matched to references by utterance id (no model)')
   .requiredOption('--ref <file>', 'references: sclite trn, JSON Lines {id, text}, or a NeMo manifest')
   .requiredOption('--hyp <file>', 'hypotheses (same formats)')
   .option('--hyp-after <file>', 'hypotheses of a second system: adds the paired bootstrap comparison')
-  .option('--missing-as-empty', 'score references without a hypothesis as empty hypotheses instead of failing')
+  .option(
+    '--missing-as-empty',
+    'score references without a hypothesis as empty hypotheses instead of failing',
+  )
   .requiredOption('--out <dir>', 'output folder for report.json, report.html, utterances.csv, trn/')
-  .action((o: { ref: string; hyp: string; hypAfter?: string; missingAsEmpty?: boolean; out: string } & ScoringOpts) =>
-    run(async () => {
-      const normalization = await loadProfile(o.normalize, o.rules);
-      const report = await score({ refFile: o.ref, hypFile: o.hyp, hypAfterFile: o.hypAfter, outDir: o.out, normalization, missingAsEmpty: o.missingAsEmpty });
-      process.stdout.write(formatReport(report) + '\n');
-      process.stdout.write(`report: ${path.join(o.out, 'report.json')} (also report.html, utterances.csv, trn/)\n`);
-    }),
+  .action(
+    (
+      o: { ref: string; hyp: string; hypAfter?: string; missingAsEmpty?: boolean; out: string } & ScoringOpts,
+    ) =>
+      run(async () => {
+        const normalization = await loadProfile(o.normalize, o.rules);
+        const report = await score({
+          refFile: o.ref,
+          hypFile: o.hyp,
+          hypAfterFile: o.hypAfter,
+          outDir: o.out,
+          normalization,
+          missingAsEmpty: o.missingAsEmpty,
+        });
+        process.stdout.write(formatReport(report) + '\n');
+        process.stdout.write(
+          `report: ${path.join(o.out, 'report.json')} (also report.html, utterances.csv, trn/)\n`,
+        );
+      }),
   );
 
 program
   .command('lm')
-  .description('train a word n-gram LM (interpolated Kneser-Ney) from a text file, one sentence per line; writes ARPA')
+  .description(
+    'train a word n-gram LM (interpolated Kneser-Ney) from a text file, one sentence per line; writes ARPA',
+  )
   .requiredOption('--text <file>', 'training text, one sentence per line')
   .requiredOption('--out <file.arpa>', 'output ARPA file (not overwritten)')
   .option('--order <n>', 'n-gram order (default 3)', int('--order'), 3)
   .action((o: { text: string; out: string; order: number }) =>
     run(async () => {
       const lm = await buildLm({ textFile: o.text, outFile: o.out, order: o.order });
-      process.stdout.write(`wrote ${o.out}: order ${lm.order}, ${lm.tables.map((t, i) => `${t.size} ${i + 1}-grams`).join(', ')}\n`);
+      process.stdout.write(
+        `wrote ${o.out}: order ${lm.order}, ${lm.tables.map((t, i) => `${t.size} ${i + 1}-grams`).join(', ')}\n`,
+      );
     }),
   );
 
@@ -300,53 +417,126 @@ program
   .command('train-base')
   .description('train the base digit model from the source-domain manifest (seeded recipe)')
   .option('--train <manifest>', 'source training manifest', path.join(DATA, 'fsdd-source-train.jsonl'))
-  .option('--test <manifest>', 'source test manifest (scored into the card)', path.join(DATA, 'fsdd-source-test.jsonl'))
-  .requiredOption('--out <dir>', 'new model folder (never an existing one; the shipped model is models/digits-base)')
-  .option('--epochs <n>', `maximum epochs; early stopping on held-out clips may end sooner (default ${DEFAULT_BASE_RECIPE.epochs})`, int('--epochs'))
-  .option('--strings <n>', `synthetic connected strings (default ${DEFAULT_BASE_RECIPE.numStrings})`, int('--strings'))
-  .option('--seed <n>', `seed of data synthesis, augmentation, batches and dropout (default ${DEFAULT_BASE_RECIPE.seed})`, int('--seed', 0))
-  .option('--tts-strings <n>', `digit strings synthesised by espeak-ng (default ${DEFAULT_BASE_RECIPE.ttsStrings})`, int('--tts-strings', 0))
-  .option('--channel-fraction <x>', `fraction of augmented audio given a simulated room and microphone (default ${DEFAULT_BASE_RECIPE.channelFraction})`, num('--channel-fraction', { min: 0 }))
-  .option('--max-gap <sec>', `longest silence between clips of a connected string (default ${DEFAULT_BASE_RECIPE.gapSec[1]})`, num('--max-gap', { min: 0 }))
-  .option('--min-gap <sec>', `shortest silence between clips (default ${DEFAULT_BASE_RECIPE.gapSec[0]})`, num('--min-gap', { min: 0 }))
-  .option('--front-end <name>', 'features: "logmel" (default: 40 log-mel bins at 8 kHz, the conv model) or "speech-embedding" (the frozen pretrained speech embedding at 16 kHz, a small conv head on it)', frontEndName, 'logmel')
-  .action((o: { train: string; test: string; out: string; epochs?: number; strings?: number; seed?: number; ttsStrings?: number; channelFraction?: number; maxGap?: number; minGap?: number; frontEnd: 'logmel' | 'speech-embedding' }) =>
-    run(async () => {
-      const p = stderrProgress();
-      const card = await trainBase({
-        trainManifest: o.train,
-        testManifest: o.test,
-        outDir: o.out,
-        ...(o.epochs !== undefined ? { epochs: o.epochs } : {}),
-        ...(o.strings !== undefined ? { numStrings: o.strings } : {}),
-        ...(o.seed !== undefined ? { seed: o.seed } : {}),
-        ...(o.ttsStrings !== undefined ? { ttsStrings: o.ttsStrings } : {}),
-        ...(o.channelFraction !== undefined ? { channelFraction: o.channelFraction } : {}),
-        ...(o.maxGap !== undefined || o.minGap !== undefined ? { gapSec: [o.minGap ?? DEFAULT_BASE_RECIPE.gapSec[0], o.maxGap ?? DEFAULT_BASE_RECIPE.gapSec[1]] as [number, number] } : {}),
-        ...(o.frontEnd === 'speech-embedding' ? { features: SPEECH_EMBEDDING_FEATURES } : {}),
-        onProgress: p.onProgress,
-      });
-      p.stop();
-      const m = card.metrics[0];
-      process.stdout.write(`saved ${o.out}: source-test WER ${(m.wer * 100).toFixed(2)}% (S ${m.substitutions}, D ${m.deletions}, I ${m.insertions}, N ${m.referenceWords})\n`);
-    }),
+  .option(
+    '--test <manifest>',
+    'source test manifest (scored into the card)',
+    path.join(DATA, 'fsdd-source-test.jsonl'),
+  )
+  .requiredOption(
+    '--out <dir>',
+    'new model folder (never an existing one; the shipped model is models/digits-base)',
+  )
+  .option(
+    '--epochs <n>',
+    `maximum epochs; early stopping on held-out clips may end sooner (default ${DEFAULT_BASE_RECIPE.epochs})`,
+    int('--epochs'),
+  )
+  .option(
+    '--strings <n>',
+    `synthetic connected strings (default ${DEFAULT_BASE_RECIPE.numStrings})`,
+    int('--strings'),
+  )
+  .option(
+    '--seed <n>',
+    `seed of data synthesis, augmentation, batches and dropout (default ${DEFAULT_BASE_RECIPE.seed})`,
+    int('--seed', 0),
+  )
+  .option(
+    '--tts-strings <n>',
+    `digit strings synthesised by espeak-ng (default ${DEFAULT_BASE_RECIPE.ttsStrings})`,
+    int('--tts-strings', 0),
+  )
+  .option(
+    '--channel-fraction <x>',
+    `fraction of augmented audio given a simulated room and microphone (default ${DEFAULT_BASE_RECIPE.channelFraction})`,
+    num('--channel-fraction', { min: 0 }),
+  )
+  .option(
+    '--max-gap <sec>',
+    `longest silence between clips of a connected string (default ${DEFAULT_BASE_RECIPE.gapSec[1]})`,
+    num('--max-gap', { min: 0 }),
+  )
+  .option(
+    '--min-gap <sec>',
+    `shortest silence between clips (default ${DEFAULT_BASE_RECIPE.gapSec[0]})`,
+    num('--min-gap', { min: 0 }),
+  )
+  .option(
+    '--front-end <name>',
+    'features: "logmel" (default: 40 log-mel bins at 8 kHz, the conv model) or "speech-embedding" (the frozen pretrained speech embedding at 16 kHz, a small conv head on it)',
+    frontEndName,
+    'logmel',
+  )
+  .action(
+    (o: {
+      train: string;
+      test: string;
+      out: string;
+      epochs?: number;
+      strings?: number;
+      seed?: number;
+      ttsStrings?: number;
+      channelFraction?: number;
+      maxGap?: number;
+      minGap?: number;
+      frontEnd: 'logmel' | 'speech-embedding';
+    }) =>
+      run(async () => {
+        const p = stderrProgress();
+        const card = await trainBase({
+          trainManifest: o.train,
+          testManifest: o.test,
+          outDir: o.out,
+          ...(o.epochs !== undefined ? { epochs: o.epochs } : {}),
+          ...(o.strings !== undefined ? { numStrings: o.strings } : {}),
+          ...(o.seed !== undefined ? { seed: o.seed } : {}),
+          ...(o.ttsStrings !== undefined ? { ttsStrings: o.ttsStrings } : {}),
+          ...(o.channelFraction !== undefined ? { channelFraction: o.channelFraction } : {}),
+          ...(o.maxGap !== undefined || o.minGap !== undefined
+            ? {
+                gapSec: [
+                  o.minGap ?? DEFAULT_BASE_RECIPE.gapSec[0],
+                  o.maxGap ?? DEFAULT_BASE_RECIPE.gapSec[1],
+                ] as [number, number],
+              }
+            : {}),
+          ...(o.frontEnd === 'speech-embedding' ? { features: SPEECH_EMBEDDING_FEATURES } : {}),
+          onProgress: p.onProgress,
+        });
+        p.stop();
+        const m = card.metrics[0];
+        process.stdout.write(
+          `saved ${o.out}: source-test WER ${(m.wer * 100).toFixed(2)}% (S ${m.substitutions}, D ${m.deletions}, I ${m.insertions}, N ${m.referenceWords})\n`,
+        );
+      }),
   );
 
 program
   .command('import-onnx')
-  .description('convert an ONNX acoustic model (documented op subset) into a new model folder, with a card you wrote')
-  .requiredOption('--onnx <file>', 'the .onnx file: [batch, frames, inputDim] features -> [batch, frames / subsampling, numTokens] CTC logits')
-  .requiredOption('--card <file>', 'card.json for it (architecture type "layers-model"; features, tokens, licence)')
+  .description(
+    'convert an ONNX acoustic model (documented op subset) into a new model folder, with a card you wrote',
+  )
+  .requiredOption(
+    '--onnx <file>',
+    'the .onnx file: [batch, frames, inputDim] features -> [batch, frames / subsampling, numTokens] CTC logits',
+  )
+  .requiredOption(
+    '--card <file>',
+    'card.json for it (architecture type "layers-model"; features, tokens, licence)',
+  )
   .requiredOption('--out <dir>', 'new model folder (never an existing one)')
   .action((o: { onnx: string; card: string; out: string }) =>
     run(async () => {
       const card = await importOnnx({ onnxFile: o.onnx, cardFile: o.card, outDir: o.out });
-      process.stdout.write(`saved ${o.out}: ${card.architecture.numParams} parameters, ${card.architecture.numTokens} tokens\n`);
+      process.stdout.write(
+        `saved ${o.out}: ${card.architecture.numParams} parameters, ${card.architecture.numTokens} tokens\n`,
+      );
     }),
   );
 
 function frontEndName(v: string): 'logmel' | 'speech-embedding' {
-  if (v !== 'logmel' && v !== 'speech-embedding') throw new InvalidArgumentError('"logmel" or "speech-embedding"');
+  if (v !== 'logmel' && v !== 'speech-embedding')
+    throw new InvalidArgumentError('"logmel" or "speech-embedding"');
   return v;
 }
 
@@ -368,30 +558,57 @@ type ImportCliOpts = {
 
 program
   .command('import')
-  .description('import a corpus into a project folder (created if new); prints how many were imported and why others were skipped')
-  .requiredOption('--format <name>', FORMAT_NAMES.map((f) => `${f}: ${FORMATS[f].summary}`).join('; '), formatName)
+  .description(
+    'import a corpus into a project folder (created if new); prints how many were imported and why others were skipped',
+  )
+  .requiredOption(
+    '--format <name>',
+    FORMAT_NAMES.map((f) => `${f}: ${FORMATS[f].summary}`).join('; '),
+    formatName,
+  )
   .requiredOption('--source <path>', 'manifest file or folder to import (see --format)')
   .requiredOption('--project <dir>', 'project folder (new, empty, or an existing project)')
   .option('--allow-outside', 'accept audio paths that leave the imported folder (.., absolute paths, links)')
   .option('--allow-empty-text', 'keep utterances without a transcript (unlabelled audio)')
-  .option('--split-silences', 'split each long recording at silences into utterances (segments of the file with empty transcripts, to transcribe later)')
-  .option('--min-silence-ms <n>', `with --split-silences: silences at least this long separate utterances, ms (default ${DEFAULT_SILENCE_SPLIT.minSilenceMs})`, int('--min-silence-ms'))
-  .option('--threshold-db <x>', `with --split-silences: frames quieter than this are silence, dBFS (default ${DEFAULT_SILENCE_SPLIT.thresholdDb})`, num('--threshold-db'))
+  .option(
+    '--split-silences',
+    'split each long recording at silences into utterances (segments of the file with empty transcripts, to transcribe later)',
+  )
+  .option(
+    '--min-silence-ms <n>',
+    `with --split-silences: silences at least this long separate utterances, ms (default ${DEFAULT_SILENCE_SPLIT.minSilenceMs})`,
+    int('--min-silence-ms'),
+  )
+  .option(
+    '--threshold-db <x>',
+    `with --split-silences: frames quieter than this are silence, dBFS (default ${DEFAULT_SILENCE_SPLIT.thresholdDb})`,
+    num('--threshold-db'),
+  )
   .action((o: ImportCliOpts) =>
     run(async () => {
       if (!o.splitSilences && (o.minSilenceMs !== undefined || o.thresholdDb !== undefined)) {
         throw new Error('--min-silence-ms and --threshold-db need --split-silences');
       }
-      if (o.minSilenceMs !== undefined && o.minSilenceMs <= 0) throw new Error('--min-silence-ms must be positive');
+      if (o.minSilenceMs !== undefined && o.minSilenceMs <= 0)
+        throw new Error('--min-silence-ms must be positive');
       const split = o.splitSilences
-        ? { ...(o.minSilenceMs !== undefined && { minSilenceMs: o.minSilenceMs }), ...(o.thresholdDb !== undefined && { thresholdDb: o.thresholdDb }) }
+        ? {
+            ...(o.minSilenceMs !== undefined && { minSilenceMs: o.minSilenceMs }),
+            ...(o.thresholdDb !== undefined && { thresholdDb: o.thresholdDb }),
+          }
         : undefined;
-      const options = { allowOutside: o.allowOutside, allowEmptyText: o.allowEmptyText, splitSilences: split };
+      const options = {
+        allowOutside: o.allowOutside,
+        allowEmptyText: o.allowEmptyText,
+        splitSilences: split,
+      };
       const r = await importIntoProject(o.project, o.format, o.source, options, (done, total) => {
         if (done === total || done % 100 === 0) process.stderr.write(`checking audio ${done}/${total}\r`);
       });
       process.stderr.write('\n');
-      process.stdout.write(formatImportSummary({ utterances: r.utterances, skipped: r.skipped, warnings: r.warnings }) + '\n');
+      process.stdout.write(
+        formatImportSummary({ utterances: r.utterances, skipped: r.skipped, warnings: r.warnings }) + '\n',
+      );
       process.stdout.write(`project: ${path.resolve(o.project)}\n`);
     }),
   );
@@ -405,28 +622,39 @@ program
   .action((o: { project: string; format: FormatName; out: string }) =>
     run(async () => {
       const r = await exportProject(o.project, o.format, o.out);
-      process.stdout.write(`exported ${r.exported} utterances to ${r.outDir} (${o.format}), skipped ${r.skipped.length}\n`);
+      process.stdout.write(
+        `exported ${r.exported} utterances to ${r.outDir} (${o.format}), skipped ${r.skipped.length}\n`,
+      );
       for (const s of r.skipped) process.stdout.write(`  skipped ${s.file}: ${s.reason}\n`);
     }),
   );
 
 program
   .command('clean')
-  .description('remove what an interrupted import left in a project: audio and .tmp files no record names, and imports that never reached the manifest')
+  .description(
+    'remove what an interrupted import left in a project: audio and .tmp files no record names, and imports that never reached the manifest',
+  )
   .requiredOption('--project <dir>', 'project folder')
   .option('--dry-run', 'only list what would be removed')
   .action((o: { project: string; dryRun?: boolean }) =>
     run(async () => {
       if (o.dryRun) {
-        const found = (await openProject(o.project, { verify: false })).problems.filter((p) => p.problem === 'orphan' || p.problem === 'incomplete-import');
-        process.stdout.write(`${found.length} leftover${found.length === 1 ? '' : 's'} of interrupted imports\n`);
+        const found = (await openProject(o.project, { verify: false })).problems.filter(
+          (p) => p.problem === 'orphan' || p.problem === 'incomplete-import',
+        );
+        process.stdout.write(
+          `${found.length} leftover${found.length === 1 ? '' : 's'} of interrupted imports\n`,
+        );
         for (const p of found) process.stdout.write(`  ${p.problem} ${p.file}: ${p.detail}\n`);
         return;
       }
       const r = await cleanProject(o.project);
-      process.stdout.write(`removed ${r.removed.length} file${r.removed.length === 1 ? '' : 's'} and ${r.removedImports.length} incomplete import${r.removedImports.length === 1 ? '' : 's'}\n`);
+      process.stdout.write(
+        `removed ${r.removed.length} file${r.removed.length === 1 ? '' : 's'} and ${r.removedImports.length} incomplete import${r.removedImports.length === 1 ? '' : 's'}\n`,
+      );
       for (const f of r.removed) process.stdout.write(`  removed ${f}\n`);
-      for (const i of r.removedImports) process.stdout.write(`  removed the record of the import of ${i.source} (${i.date})\n`);
+      for (const i of r.removedImports)
+        process.stdout.write(`  removed the record of the import of ${i.source} (${i.date})\n`);
     }),
   );
 

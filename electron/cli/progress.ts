@@ -26,7 +26,9 @@ export function stderrProgress(): { onProgress: ProgressFn; stop: () => void } {
       // Logs and CI: a line at start and every 10 seconds, none per item.
       const now = Date.now();
       if (k !== key || now - lastLogged > 10_000 || e.done === e.total) {
-        process.stderr.write(`${e.phase} ${e.label}: ${e.done}/${e.total}${e.loss !== undefined ? ` loss ${e.loss.toFixed(3)}` : ''}\n`);
+        process.stderr.write(
+          `${e.phase} ${e.label}: ${e.done}/${e.total}${e.loss !== undefined ? ` loss ${e.loss.toFixed(3)}` : ''}\n`,
+        );
         lastLogged = now;
         key = k;
       }
@@ -35,7 +37,11 @@ export function stderrProgress(): { onProgress: ProgressFn; stop: () => void } {
     if (k !== key) {
       stop();
       bar = new cliProgress.SingleBar(
-        { format: `${e.phase.padEnd(8)} ${e.label.padEnd(18)} [{bar}] {value}/{total} {extra} eta {eta_formatted}`, stream: process.stderr, hideCursor: true },
+        {
+          format: `${e.phase.padEnd(8)} ${e.label.padEnd(18)} [{bar}] {value}/{total} {extra} eta {eta_formatted}`,
+          stream: process.stderr,
+          hideCursor: true,
+        },
         cliProgress.Presets.shades_classic,
       );
       bar.start(e.total, e.done, { extra: '' });

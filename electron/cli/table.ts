@@ -7,7 +7,16 @@ import type { CorpusScore } from '../engine/score';
 const pct = (x: number | null): string => (x === null ? 'n/a' : `${(x * 100).toFixed(2)}%`);
 
 function row(label: string, s: CorpusScore): string[] {
-  return [label, pct(s.wer), String(s.substitutions), String(s.deletions), String(s.insertions), String(s.reference_words), pct(s.cer), String(s.utterances)];
+  return [
+    label,
+    pct(s.wer),
+    String(s.substitutions),
+    String(s.deletions),
+    String(s.insertions),
+    String(s.reference_words),
+    pct(s.cer),
+    String(s.utterances),
+  ];
 }
 
 /** One line for the decoder block of a report. */
@@ -27,14 +36,25 @@ function describe(d: ReportDecoder): string {
  */
 export function describeAdaptation(a: ReportAdaptation): string {
   const count = (x: number): string => x.toLocaleString('en-US');
-  const detail = a.method === 'finetune' ? ` (top ${a.top_layers}${a.input_transform ? ' + input transform' : ''})` : a.method === 'adapters' ? ` (bottleneck ${a.bottleneck})` : '';
-  const extras = [a.kl_weight ? `KL ${a.kl_weight}` : '', a.spec_augment ? 'SpecAugment' : '', a.renormalization ? 'renormalised' : ''].filter(Boolean);
+  const detail =
+    a.method === 'finetune'
+      ? ` (top ${a.top_layers}${a.input_transform ? ' + input transform' : ''})`
+      : a.method === 'adapters'
+        ? ` (bottleneck ${a.bottleneck})`
+        : '';
+  const extras = [
+    a.kl_weight ? `KL ${a.kl_weight}` : '',
+    a.spec_augment ? 'SpecAugment' : '',
+    a.renormalization ? 'renormalised' : '',
+  ].filter(Boolean);
   const data = [
     `${count(a.adaptation_utterances)} utterances`,
     a.augmented_copies ? `${count(a.augmented_copies)} speed/noise copies` : '',
     a.respliced_utterances ? `${count(a.respliced_utterances)} re-spliced` : '',
     a.source_mix_utterances ? `${count(a.source_mix_utterances)} source-mix` : '',
-    a.pseudo_labels.length ? `pseudo-labels kept ${a.pseudo_labels.map((p) => `${p.kept}/${p.of}`).join(', ')} (by round)` : '',
+    a.pseudo_labels.length
+      ? `pseudo-labels kept ${a.pseudo_labels.map((p) => `${p.kept}/${p.of}`).join(', ')} (by round)`
+      : '',
   ].filter(Boolean);
   const run = a.epoch_log.length;
   const schedule = a.held_out_utterances
@@ -67,8 +87,14 @@ export function formatReport(r: Report): string {
     t.push(row('source before', r.source_test.before));
     if (r.source_test.after) t.push(row('source after', r.source_test.after));
   }
-  const lines = [`model: ${r.model.name}${r.adapted_model ? ` -> ${r.adapted_model.name}` : ''}   backend: ${r.backend}`, t.toString()];
-  for (const [name, set] of [['test', r.test], ['source test', r.source_test]] as const) {
+  const lines = [
+    `model: ${r.model.name}${r.adapted_model ? ` -> ${r.adapted_model.name}` : ''}   backend: ${r.backend}`,
+    t.toString(),
+  ];
+  for (const [name, set] of [
+    ['test', r.test],
+    ['source test', r.source_test],
+  ] as const) {
     const c = set?.comparison;
     if (!set || !c) continue;
     const rel = c.before.value > 0 ? (-c.change.value / c.before.value) * 100 : 0;
@@ -78,12 +104,23 @@ export function formatReport(r: Report): string {
         `${c.before.value > 0 ? `(${rel >= 0 ? `${rel.toFixed(1)}% relative reduction` : `${(-rel).toFixed(1)}% relative rise`}), ` : '; '}P(adapted better) ${c.prob_after_better.toFixed(3)}: ${c.verdict}`,
     );
   }
-  if (r.test.comparison) lines.push(`  (95% intervals: paired bootstrap over utterances, ${r.test.comparison.resamples} resamples, seed ${r.test.comparison.seed})`);
+  if (r.test.comparison)
+    lines.push(
+      `  (95% intervals: paired bootstrap over utterances, ${r.test.comparison.resamples} resamples, seed ${r.test.comparison.seed})`,
+    );
   if (r.adaptation) lines.push(describeAdaptation(r.adaptation));
   if (r.decoder) lines.push(`decoder: ${describe(r.decoder)}`);
-  lines.push(`normalisation: ${r.scoring.normalization.name}${r.scoring.normalization.rules.length ? ` (${r.scoring.normalization.rules.join('; ')})` : ''}`);
+  lines.push(
+    `normalisation: ${r.scoring.normalization.name}${r.scoring.normalization.rules.length ? ` (${r.scoring.normalization.rules.join('; ')})` : ''}`,
+  );
   const s = r.seconds;
-  if (r.command === 'adapt') lines.push(`time: features ${s.features.toFixed(1)} s, adaptation ${s.adaptation.toFixed(1)} s, scoring ${s.scoring.toFixed(1)} s, total ${s.total.toFixed(1)} s`);
-  else if (r.command === 'evaluate') lines.push(`time: features ${s.features.toFixed(1)} s, recognition and scoring ${s.scoring.toFixed(1)} s, total ${s.total.toFixed(1)} s`);
+  if (r.command === 'adapt')
+    lines.push(
+      `time: features ${s.features.toFixed(1)} s, adaptation ${s.adaptation.toFixed(1)} s, scoring ${s.scoring.toFixed(1)} s, total ${s.total.toFixed(1)} s`,
+    );
+  else if (r.command === 'evaluate')
+    lines.push(
+      `time: features ${s.features.toFixed(1)} s, recognition and scoring ${s.scoring.toFixed(1)} s, total ${s.total.toFixed(1)} s`,
+    );
   return lines.join('\n');
 }

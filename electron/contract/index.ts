@@ -24,11 +24,19 @@ export const NAME_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/;
  * as plain data so that the schemas and the renderer need no engine code; a compile-time check below
  * and a test keep it equal to the registry.
  */
-export const ADAPT_METHOD_NAMES = ['finetune', 'new-head', 'adapters', 'lhuc', 'input-transform'] as const satisfies readonly MethodName[];
+export const ADAPT_METHOD_NAMES = [
+  'finetune',
+  'new-head',
+  'adapters',
+  'lhuc',
+  'input-transform',
+] as const satisfies readonly MethodName[];
 export type AdaptMethodName = (typeof ADAPT_METHOD_NAMES)[number];
 type MustBeTrue<T extends true> = T;
 /** Compile-time check: every registry method is listed (fails to compile when the registry gains one). */
-export type EveryMethodListed = MustBeTrue<[Exclude<MethodName, AdaptMethodName>] extends [never] ? true : false>;
+export type EveryMethodListed = MustBeTrue<
+  [Exclude<MethodName, AdaptMethodName>] extends [never] ? true : false
+>;
 
 /** One adaptation method as the method picker shows it (operation `methods`). */
 export interface MethodInfo {
@@ -297,10 +305,18 @@ export const MAX_PLAY_BYTES = 64 * 1024 * 1024;
  * Corpus formats `importIntoProject` reads (electron/engine/corpus FORMATS), as plain data; a
  * compile-time check keeps the list equal to the engine's.
  */
-export const IMPORT_FORMAT_NAMES = ['nemo', 'hf-audiofolder', 'common-voice', 'kaldi', 'plain-folder'] as const satisfies readonly FormatName[];
+export const IMPORT_FORMAT_NAMES = [
+  'nemo',
+  'hf-audiofolder',
+  'common-voice',
+  'kaldi',
+  'plain-folder',
+] as const satisfies readonly FormatName[];
 export type ImportFormatName = (typeof IMPORT_FORMAT_NAMES)[number];
 /** Compile-time check: every engine format is listed. */
-export type EveryFormatListed = MustBeTrue<[Exclude<FormatName, ImportFormatName>] extends [never] ? true : false>;
+export type EveryFormatListed = MustBeTrue<
+  [Exclude<FormatName, ImportFormatName>] extends [never] ? true : false
+>;
 
 /** Recording limits of `saveTake` (checked by its schema). */
 /** Largest `MethodSettings.resplice` (the engine's MAX_RESPLICE). */
@@ -375,7 +391,9 @@ export interface ImportFormatInfo {
  * utterances (a speaker is never in both adapt and test). Utterances without a transcript always go
  * to "unlabelled".
  */
-export type ImportSplitChoice = { mode: SplitName } | { mode: 'by-speaker'; /** In (0, 1). */ testFraction: number; /** Integer in [0, 2^32). */ seed: number };
+export type ImportSplitChoice =
+  | { mode: SplitName }
+  | { mode: 'by-speaker'; /** In (0, 1). */ testFraction: number; /** Integer in [0, 2^32). */ seed: number };
 
 /** Per split: utterances, distinct speakers and seconds. */
 export type ImportSplitCounts = Record<SplitName, { utterances: number; speakers: number; totalSec: number }>;
@@ -462,7 +480,10 @@ export interface Operations {
   chooseFile: { request: ChooseFileRequest; response: ChooseFileResponse };
   readManifest: { request: { path: string }; response: { path: string; rows: ManifestRow[] } };
   /** The projects root, recently opened projects (newest first) and the formats import reads. */
-  listProjects: { request: Record<string, never>; response: { root: string; recent: RecentProject[]; formats: ImportFormatInfo[] } };
+  listProjects: {
+    request: Record<string, never>;
+    response: { root: string; recent: RecentProject[]; formats: ImportFormatInfo[] };
+  };
   /** Create an empty project folder `<projects root>/<name>` (refused when it exists and is not empty). */
   createProject: { request: { name: string }; response: ProjectInfo };
   /** Open a project: re-hashes its audio and reports changed or missing files. */
@@ -478,7 +499,10 @@ export interface Operations {
   /** Change transcript, speaker, accent and/or split of utterances (manifest rewritten atomically, .bak kept). */
   editUtterances: { request: EditUtterancesRequest; response: ProjectData };
   /** Remove an utterance's manifest line (its audio file stays); the answer holds the line for undo. */
-  deleteUtterance: { request: DeleteUtteranceRequest; response: { deleted: DeletedUtterance; data: ProjectData } };
+  deleteUtterance: {
+    request: DeleteUtteranceRequest;
+    response: { deleted: DeletedUtterance; data: ProjectData };
+  };
   /** Undo a delete: put the exact line back at its position. */
   restoreUtterance: { request: RestoreUtteranceRequest; response: ProjectData };
   /** An audio file of the project (project-relative path; nothing outside the project folder). */
@@ -547,7 +571,9 @@ export const OPERATION_NAMES = [
  * to `Operations` only). The IPC table, the browser-mode server and the renderer's client register
  * exactly the names of this list.
  */
-export type EveryOperationListed = MustBeTrue<[Exclude<OperationName, (typeof OPERATION_NAMES)[number]>] extends [never] ? true : false>;
+export type EveryOperationListed = MustBeTrue<
+  [Exclude<OperationName, (typeof OPERATION_NAMES)[number]>] extends [never] ? true : false
+>;
 
 /** What the preload bridge exposes as `window.studio`, and what the browser-mode client implements. */
 export type StudioApi = {

@@ -4,12 +4,26 @@
  * Objects are strict: an unknown field is an error, not silently dropped.
  */
 import { z } from 'zod';
-import { ADAPT_METHOD_NAMES, IMPORT_FORMAT_NAMES, METHOD_LIMITS, NAME_PATTERN, SPLIT_NAMES, TAKE_LIMITS, type OperationName, type Request } from './index';
+import {
+  ADAPT_METHOD_NAMES,
+  IMPORT_FORMAT_NAMES,
+  METHOD_LIMITS,
+  NAME_PATTERN,
+  SPLIT_NAMES,
+  TAKE_LIMITS,
+  type OperationName,
+  type Request,
+} from './index';
 
 const filePath = z.string().min(1, 'must not be empty').max(4096);
-const name = (what: string) => z.string().regex(NAME_PATTERN, `${what} may hold only letters, digits, ".", "_" and "-" (1-64 characters, no leading dot)`);
+const name = (what: string) =>
+  z
+    .string()
+    .regex(
+      NAME_PATTERN,
+      `${what} may hold only letters, digits, ".", "_" and "-" (1-64 characters, no leading dot)`,
+    );
 const empty = z.object({}).strict();
-
 
 /** A number within its METHOD_LIMITS range (the same numbers the Adapt screen checks). */
 function limited(key: keyof typeof METHOD_LIMITS): z.ZodNumber {
@@ -22,7 +36,11 @@ function limited(key: keyof typeof METHOD_LIMITS): z.ZodNumber {
 
 export const MethodSettingsSchema = z
   .object({
-    method: z.enum(ADAPT_METHOD_NAMES, { error: `must be one of ${ADAPT_METHOD_NAMES.map((m) => `"${m}"`).join(', ')}` }).optional(),
+    method: z
+      .enum(ADAPT_METHOD_NAMES, {
+        error: `must be one of ${ADAPT_METHOD_NAMES.map((m) => `"${m}"`).join(', ')}`,
+      })
+      .optional(),
     topLayers: limited('topLayers').optional(),
     inputTransform: z.boolean().optional(),
     bottleneck: limited('bottleneck').optional(),
@@ -41,9 +59,24 @@ export const MethodSettingsSchema = z
   .strict()
   .superRefine((m, ctx) => {
     const method = m.method ?? 'finetune';
-    if (m.topLayers !== undefined && method !== 'finetune') ctx.addIssue({ code: 'custom', path: ['topLayers'], message: `applies to method "finetune" only, not "${method}"` });
-    if (m.inputTransform !== undefined && method !== 'finetune') ctx.addIssue({ code: 'custom', path: ['inputTransform'], message: `applies to method "finetune" only, not "${method}"` });
-    if (m.bottleneck !== undefined && method !== 'adapters') ctx.addIssue({ code: 'custom', path: ['bottleneck'], message: `applies to method "adapters" only, not "${method}"` });
+    if (m.topLayers !== undefined && method !== 'finetune')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['topLayers'],
+        message: `applies to method "finetune" only, not "${method}"`,
+      });
+    if (m.inputTransform !== undefined && method !== 'finetune')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['inputTransform'],
+        message: `applies to method "finetune" only, not "${method}"`,
+      });
+    if (m.bottleneck !== undefined && method !== 'adapters')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['bottleneck'],
+        message: `applies to method "adapters" only, not "${method}"`,
+      });
   });
 
 export const DecoderSettingsSchema = z
@@ -66,11 +99,13 @@ const label = z
   .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), 'must not contain control characters (tabs, new lines)');
 
 /** Largest base64 text of a take: TAKE_LIMITS.maxSeconds at the highest rate, 4 bytes a sample. */
-export const MAX_TAKE_BASE64_CHARS = Math.ceil((TAKE_LIMITS.maxSeconds * TAKE_LIMITS.maxSampleRateHz * 4) / 3) * 4;
+export const MAX_TAKE_BASE64_CHARS =
+  Math.ceil((TAKE_LIMITS.maxSeconds * TAKE_LIMITS.maxSampleRateHz * 4) / 3) * 4;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** Bytes a base64 text decodes to (the text already checked against BASE64). */
-export const base64Bytes = (b64: string): number => (b64.length / 4) * 3 - (b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0);
+export const base64Bytes = (b64: string): number =>
+  (b64.length / 4) * 3 - (b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0);
 
 export const SaveTakeSchema = z
   .object({
@@ -93,15 +128,28 @@ export const SaveTakeSchema = z
       .string()
       .min(1, 'must not be empty (an empty take)')
       .max(MAX_TAKE_BASE64_CHARS, `is too large (at most ${TAKE_LIMITS.maxSeconds} s of audio)`)
-      .refine((v) => v.length % 4 === 0 && BASE64.test(v), 'must be base64 (of Float32 little-endian samples)'),
+      .refine(
+        (v) => v.length % 4 === 0 && BASE64.test(v),
+        'must be base64 (of Float32 little-endian samples)',
+      ),
   })
   .strict()
   .superRefine((r, ctx) => {
-    if (r.samples.length % 4 !== 0 || !BASE64.test(r.samples) || r.samples.length > MAX_TAKE_BASE64_CHARS) return;
+    if (r.samples.length % 4 !== 0 || !BASE64.test(r.samples) || r.samples.length > MAX_TAKE_BASE64_CHARS)
+      return;
     const bytes = base64Bytes(r.samples);
-    if (bytes % 4 !== 0) ctx.addIssue({ code: 'custom', path: ['samples'], message: `holds ${bytes} bytes, not a whole number of Float32 samples (4 bytes each)` });
+    if (bytes % 4 !== 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['samples'],
+        message: `holds ${bytes} bytes, not a whole number of Float32 samples (4 bytes each)`,
+      });
     else if (bytes / 4 > r.sampleRateHz * TAKE_LIMITS.maxSeconds) {
-      ctx.addIssue({ code: 'custom', path: ['samples'], message: `is ${(bytes / 4 / r.sampleRateHz).toFixed(1)} s long at ${r.sampleRateHz} Hz; a take may be at most ${TAKE_LIMITS.maxSeconds} s` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['samples'],
+        message: `is ${(bytes / 4 / r.sampleRateHz).toFixed(1)} s long at ${r.sampleRateHz} Hz; a take may be at most ${TAKE_LIMITS.maxSeconds} s`,
+      });
     }
   });
 
@@ -109,7 +157,11 @@ export const SaveTakeSchema = z
 const noControl = (v: string): boolean => !/[\u0000-\u001f\u007f]/.test(v);
 
 /** An utterance id as the manifest holds it: 1-256 characters, no control characters. */
-const utteranceId = z.string().min(1, 'must not be empty').max(256, 'must be at most 256 characters').refine(noControl, 'must not contain control characters');
+const utteranceId = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(256, 'must be at most 256 characters')
+  .refine(noControl, 'must not contain control characters');
 
 /** Longest transcript editUtterances accepts, characters. */
 export const MAX_TRANSCRIPT_CHARS = 2000;
@@ -124,10 +176,15 @@ export const UtteranceChangesSchema = z
       .optional(),
     speaker: label.transform((v) => v.trim()).optional(),
     accent: label.transform((v) => v.trim()).optional(),
-    split: z.enum(SPLIT_NAMES, { error: `must be one of ${SPLIT_NAMES.map((s) => `"${s}"`).join(', ')}` }).optional(),
+    split: z
+      .enum(SPLIT_NAMES, { error: `must be one of ${SPLIT_NAMES.map((s) => `"${s}"`).join(', ')}` })
+      .optional(),
   })
   .strict()
-  .refine((c) => Object.values(c).some((v) => v !== undefined), 'must change at least one of text, speaker, accent, split');
+  .refine(
+    (c) => Object.values(c).some((v) => v !== undefined),
+    'must change at least one of text, speaker, accent, split',
+  );
 
 /**
  * A path inside a project folder as a manifest line writes it: relative, "/" or "\\" separated, no
@@ -148,7 +205,11 @@ export const ImportSplitSchema = z.union([
     .object({
       mode: z.literal('by-speaker'),
       testFraction: z.number().gt(0, 'must be above 0').lt(1, 'must be below 1'),
-      seed: z.number().int('must be a whole number').min(0, 'must be at least 0').max(2 ** 32 - 1, 'must be below 2^32'),
+      seed: z
+        .number()
+        .int('must be a whole number')
+        .min(0, 'must be at least 0')
+        .max(2 ** 32 - 1, 'must be below 2^32'),
     })
     .strict(),
 ]);
@@ -156,7 +217,9 @@ export const ImportSplitSchema = z.union([
 const ImportSchema = z
   .object({
     project: name('project'),
-    format: z.enum(IMPORT_FORMAT_NAMES, { error: `must be one of ${IMPORT_FORMAT_NAMES.map((f) => `"${f}"`).join(', ')}` }),
+    format: z.enum(IMPORT_FORMAT_NAMES, {
+      error: `must be one of ${IMPORT_FORMAT_NAMES.map((f) => `"${f}"`).join(', ')}`,
+    }),
     source: filePath,
     split: ImportSplitSchema.optional(),
   })
@@ -170,9 +233,18 @@ const schemas = {
   backend: empty,
   methods: empty,
   evaluate: z
-    .object({ jobId: name('jobId'), modelDir: filePath, testManifest: filePath, runName: name('runName'), decoder: DecoderSettingsSchema.optional() })
+    .object({
+      jobId: name('jobId'),
+      modelDir: filePath,
+      testManifest: filePath,
+      runName: name('runName'),
+      decoder: DecoderSettingsSchema.optional(),
+    })
     .strict()
-    .refine((r) => !r.decoder?.lmFromAdapt, { message: 'decoder.lmFromAdapt needs an adaptation set (use adapt)', path: ['decoder', 'lmFromAdapt'] }),
+    .refine((r) => !r.decoder?.lmFromAdapt, {
+      message: 'decoder.lmFromAdapt needs an adaptation set (use adapt)',
+      path: ['decoder', 'lmFromAdapt'],
+    }),
   adapt: z
     .object({
       jobId: name('jobId'),
@@ -190,16 +262,26 @@ const schemas = {
     .superRefine((r, ctx) => {
       if (r.fromProject !== undefined) {
         for (const k of ['adaptManifest', 'testManifest', 'unlabelledManifest'] as const) {
-          if (r[k] !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: 'must be absent with fromProject (the project\'s splits are used)' });
+          if (r[k] !== undefined)
+            ctx.addIssue({
+              code: 'custom',
+              path: [k],
+              message: "must be absent with fromProject (the project's splits are used)",
+            });
         }
       } else {
         for (const k of ['adaptManifest', 'testManifest'] as const) {
-          if (r[k] === undefined) ctx.addIssue({ code: 'custom', path: [k], message: 'is required (or adapt fromProject)' });
+          if (r[k] === undefined)
+            ctx.addIssue({ code: 'custom', path: [k], message: 'is required (or adapt fromProject)' });
         }
       }
       for (const k of ['pseudoRounds', 'pseudoThreshold'] as const) {
         if (r.method?.[k] !== undefined && !r.unlabelledManifest && r.fromProject === undefined) {
-          ctx.addIssue({ code: 'custom', path: ['method', k], message: 'needs unlabelledManifest (unlabelled audio to pseudo-label)' });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['method', k],
+            message: 'needs unlabelledManifest (unlabelled audio to pseudo-label)',
+          });
         }
       }
     }),
@@ -212,14 +294,21 @@ const schemas = {
       run: name('run'),
       project: name('project').optional(),
       name: name('name'),
-      folder: filePath.refine((p) => /^([/\\]|[A-Za-z]:[/\\])/.test(p), 'must be an absolute folder path').optional(),
+      folder: filePath
+        .refine((p) => /^([/\\]|[A-Za-z]:[/\\])/.test(p), 'must be an absolute folder path')
+        .optional(),
     })
     .strict(),
   exportsRoot: empty,
   chooseFile: z
     .object({
       purpose: z.enum(['manifest', 'folder'], { error: 'must be "manifest" or "folder"' }),
-      title: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').refine(noControl, 'must be one line without control characters'),
+      title: z
+        .string()
+        .trim()
+        .min(1, 'must not be empty')
+        .max(200, 'must be at most 200 characters')
+        .refine(noControl, 'must be one line without control characters'),
     })
     .strict(),
   readManifest: z.object({ path: filePath }).strict(),

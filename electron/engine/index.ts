@@ -65,7 +65,8 @@ export type AdaptRequest = Omit<AdaptJobRequest, 'onProgress'> & { onProgress?: 
 const secondsSince = (t0: number): number => Number(((performance.now() - t0) / 1000).toFixed(3));
 
 /** Decoding real-time factor of a set: (acoustic model + decoder seconds) / audio seconds. */
-const rtf = (r: SetResult): number => Number(((r.seconds.acoustic + r.seconds.decode) / Math.max(r.audioSeconds, 1e-9)).toFixed(5));
+const rtf = (r: SetResult): number =>
+  Number(((r.seconds.acoustic + r.seconds.decode) / Math.max(r.audioSeconds, 1e-9)).toFixed(5));
 
 /** Fail fast, before loading or training anything, when outDir holds a finished or incomplete run. */
 const ensureFreeOutDir = ensureFreeRunDir;
@@ -86,13 +87,22 @@ export async function evaluate(req: EvaluateRequest): Promise<Report> {
     requireTranscripts(utts, 'test set');
     // Decoder files (grammar, word list, LM) are read and checked before any audio work.
     const decoder = await buildDecoder(req.decoder);
-    for (const n of readNotes) onProgress({ phase: 'evaluate', label: 'manifest', done: 0, total: 1, message: `note: ${n}` });
+    for (const n of readNotes)
+      onProgress({ phase: 'evaluate', label: 'manifest', done: 0, total: 1, message: `note: ${n}` });
     const tf0 = performance.now();
-    const items = await featurizeCorpus(utts, card.features, card.cmvnStats, onProgress, 'test', defaultFeatureCache());
+    const items = await featurizeCorpus(
+      utts,
+      card.features,
+      card.cmvnStats,
+      onProgress,
+      'test',
+      defaultFeatureCache(),
+    );
     const features = secondsSince(tf0);
     const profile = req.normalization ?? PROFILES.basic;
     const warnings = [...decoderWarnings(decoder, card), ...tooShortNotes(items, card, 'test')];
-    for (const w of warnings) onProgress({ phase: 'evaluate', label: 'decoder', done: 0, total: 1, message: `warning: ${w}` });
+    for (const w of warnings)
+      onProgress({ phase: 'evaluate', label: 'decoder', done: 0, total: 1, message: `warning: ${w}` });
     const r = await evaluateFeaturized(model, card, items, onProgress, 'test', profile, decoder);
     const report: Report = {
       ...reportHeader('evaluate', backend.name),
@@ -101,8 +111,17 @@ export async function evaluate(req: EvaluateRequest): Promise<Report> {
       scoring: scoringInfo(profile),
       test: setReport(path.resolve(req.testManifest), r.utterances),
       utterances: utteranceRows('test', r.utterances, undefined, { before: r.recognitions }),
-      seconds: { features, adaptation: 0, scoring: Number((r.seconds.acoustic + r.seconds.decode + r.seconds.scoring).toFixed(3)), total: secondsSince(t0) },
-      notes: [`backend: ${backend.detail}`, ...readNotes.map((n) => `note: ${n}`), ...warnings.map((w) => `warning: ${w}`)],
+      seconds: {
+        features,
+        adaptation: 0,
+        scoring: Number((r.seconds.acoustic + r.seconds.decode + r.seconds.scoring).toFixed(3)),
+        total: secondsSince(t0),
+      },
+      notes: [
+        `backend: ${backend.detail}`,
+        ...readNotes.map((n) => `note: ${n}`),
+        ...warnings.map((w) => `warning: ${w}`),
+      ],
     };
     await writeReport(req.outDir, report);
     return report;
@@ -128,7 +147,8 @@ export async function adapt(req: AdaptRequest): Promise<Report> {
  * @throws Error when outDir exists or inputs are unreadable
  */
 export async function trainBase(
-  req: Pick<BaseRecipeConfig, 'trainManifest' | 'testManifest' | 'outDir'> & Partial<BaseRecipeConfig> & { onProgress?: ProgressFn },
+  req: Pick<BaseRecipeConfig, 'trainManifest' | 'testManifest' | 'outDir'> &
+    Partial<BaseRecipeConfig> & { onProgress?: ProgressFn },
 ): Promise<ModelCard> {
   const backend = await initBackend();
   return trainBaseModel({ ...DEFAULT_BASE_RECIPE, ...req }, req.onProgress ?? noProgress, backend.name);
@@ -160,14 +180,19 @@ export async function score(req: ScoreRequest): Promise<Report> {
   const refs = await readTranscripts(req.refFile, readNotes);
   const scoreSide = async (file: string) =>
     matchById(refs, await readTranscripts(file, readNotes), file, req.missingAsEmpty).map(({ ref, hyp }) =>
-      scoreUtterance({ id: ref.id, reference: ref.text, hypothesis: hyp, speaker: ref.speaker, accent: ref.accent }, profile),
+      scoreUtterance(
+        { id: ref.id, reference: ref.text, hypothesis: hyp, speaker: ref.speaker, accent: ref.accent },
+        profile,
+      ),
     );
   const before = await scoreSide(req.hypFile);
   const after = req.hypAfterFile ? await scoreSide(req.hypAfterFile) : undefined;
   const report: Report = {
     ...reportHeader('score', 'none'),
     model: { dir: path.resolve(req.hypFile), name: path.basename(req.hypFile) },
-    ...(req.hypAfterFile ? { adapted_model: { dir: path.resolve(req.hypAfterFile), name: path.basename(req.hypAfterFile) } } : {}),
+    ...(req.hypAfterFile
+      ? { adapted_model: { dir: path.resolve(req.hypAfterFile), name: path.basename(req.hypAfterFile) } }
+      : {}),
     scoring: scoringInfo(profile),
     test: setReport(path.resolve(req.refFile), before, after),
     utterances: utteranceRows('test', before, after),
@@ -199,6 +224,10 @@ export async function backendInfo(): Promise<BackendInfo> {
  * Import an ONNX acoustic model into a new model folder (model/onnx/import.ts).
  * @throws Error naming the file (unsupported op with its node, card mismatch)
  */
-export async function importOnnx(req: { onnxFile: string; cardFile: string; outDir: string }): Promise<ModelCard> {
+export async function importOnnx(req: {
+  onnxFile: string;
+  cardFile: string;
+  outDir: string;
+}): Promise<ModelCard> {
   return importOnnxModel(req.onnxFile, req.cardFile, req.outDir);
 }

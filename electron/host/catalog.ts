@@ -10,12 +10,19 @@ import { REPORT_FORMAT, REPORT_VERSION, upgradeReport } from '../engine/score/re
 import { isRunComplete, readRunComplete } from '../engine/score/run-complete';
 import type { ManifestRow, ModelEntry, Report, RunEntry } from '../contract';
 
-const isFile = (p: string): Promise<boolean> => stat(p).then((s) => s.isFile(), () => false);
+const isFile = (p: string): Promise<boolean> =>
+  stat(p).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 
 /** Sub-folders of `dir` (none when it does not exist), sorted by name. */
 async function subfolders(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+  return entries
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort();
 }
 
 /** A folder of runs: the studio's runs folder (no project) or a project's `runs/`. */
@@ -24,7 +31,12 @@ export interface RunsFolder {
   project?: string;
 }
 
-async function modelEntry(dir: string, kind: ModelEntry['kind'], run?: string, project?: string): Promise<ModelEntry | null> {
+async function modelEntry(
+  dir: string,
+  kind: ModelEntry['kind'],
+  run?: string,
+  project?: string,
+): Promise<ModelEntry | null> {
   const cardPath = path.join(dir, 'card.json');
   if (!(await isFile(cardPath)) && !(await isFile(path.join(dir, 'model.json')))) return null;
   const base = { dir: path.resolve(dir), kind, ...(run ? { run } : {}), ...(project ? { project } : {}) };
@@ -32,11 +44,21 @@ async function modelEntry(dir: string, kind: ModelEntry['kind'], run?: string, p
     return { ...base, card: parseCard(JSON.parse(await readFile(cardPath, 'utf8')), cardPath) };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    return { ...base, card: null, error: e.code === 'ENOENT' ? `${cardPath}: missing` : e instanceof SyntaxError ? `${cardPath}: not valid JSON` : e.message };
+    return {
+      ...base,
+      card: null,
+      error:
+        e.code === 'ENOENT'
+          ? `${cardPath}: missing`
+          : e instanceof SyntaxError
+            ? `${cardPath}: not valid JSON`
+            : e.message,
+    };
   }
 }
 
-const folders = (runs: string | RunsFolder[]): RunsFolder[] => (typeof runs === 'string' ? [{ dir: runs }] : runs);
+const folders = (runs: string | RunsFolder[]): RunsFolder[] =>
+  typeof runs === 'string' ? [{ dir: runs }] : runs;
 
 /**
  * Base models (folders of `modelsDir` holding card.json or model.json), then adapted models of runs
@@ -69,11 +91,17 @@ export async function readReportFile(file: string): Promise<Report> {
     raw = JSON.parse(await readFile(file, 'utf8'));
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new Error(`${file}: ${e.code === 'ENOENT' ? 'no report (the run has not finished)' : e.code ? e.message : 'not valid JSON'}`, { cause: err });
+    throw new Error(
+      `${file}: ${e.code === 'ENOENT' ? 'no report (the run has not finished)' : e.code ? e.message : 'not valid JSON'}`,
+      { cause: err },
+    );
   }
-  if (raw?.format !== REPORT_FORMAT) throw new Error(`${file}: not a report (its "format" is not "${REPORT_FORMAT}")`);
+  if (raw?.format !== REPORT_FORMAT)
+    throw new Error(`${file}: not a report (its "format" is not "${REPORT_FORMAT}")`);
   if (typeof raw.version !== 'number' || raw.version > REPORT_VERSION) {
-    throw new Error(`${file}: report version ${String(raw.version)} is not one this program reads (up to ${REPORT_VERSION})`);
+    throw new Error(
+      `${file}: report version ${String(raw.version)} is not one this program reads (up to ${REPORT_VERSION})`,
+    );
   }
   return upgradeReport(raw as { version: number } & Record<string, unknown>);
 }
@@ -94,26 +122,27 @@ export async function readRunReport(runDir: string): Promise<Report> {
  */
 export async function listRuns(runs: string | RunsFolder[]): Promise<RunEntry[]> {
   const out: RunEntry[] = [];
-  for (const f of folders(runs)) for (const name of await subfolders(f.dir)) {
-    const dir = path.join(f.dir, name);
-    if (!(await isFile(path.join(dir, 'report.json')))) continue;
-    try {
-      const r = await readRunReport(dir);
-      out.push({
-        name,
-        ...(f.project ? { project: f.project } : {}),
-        dir: path.resolve(dir),
-        command: r.command,
-        created: r.created,
-        modelName: r.model.name,
-        ...(r.adapted_model ? { adaptedModelName: r.adapted_model.name } : {}),
-        testWerBefore: r.test.before.wer,
-        ...(r.test.after ? { testWerAfter: r.test.after.wer } : {}),
-      });
-    } catch {
-      // a damaged report is not a finished run; readReport shows its error when asked directly
+  for (const f of folders(runs))
+    for (const name of await subfolders(f.dir)) {
+      const dir = path.join(f.dir, name);
+      if (!(await isFile(path.join(dir, 'report.json')))) continue;
+      try {
+        const r = await readRunReport(dir);
+        out.push({
+          name,
+          ...(f.project ? { project: f.project } : {}),
+          dir: path.resolve(dir),
+          command: r.command,
+          created: r.created,
+          modelName: r.model.name,
+          ...(r.adapted_model ? { adaptedModelName: r.adapted_model.name } : {}),
+          testWerBefore: r.test.before.wer,
+          ...(r.test.after ? { testWerAfter: r.test.after.wer } : {}),
+        });
+      } catch {
+        // a damaged report is not a finished run; readReport shows its error when asked directly
+      }
     }
-  }
   return out.sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
 }
 
@@ -122,6 +151,13 @@ export async function readManifestRows(file: string): Promise<{ path: string; ro
   const utts = await readManifestFile(file);
   return {
     path: path.resolve(file),
-    rows: utts.map((u) => ({ id: u.id, text: u.text, speaker: u.speaker, accent: u.accent, durationSec: u.durationSec, audioPath: u.audioPath })),
+    rows: utts.map((u) => ({
+      id: u.id,
+      text: u.text,
+      speaker: u.speaker,
+      accent: u.accent,
+      durationSec: u.durationSec,
+      audioPath: u.audioPath,
+    })),
   };
 }

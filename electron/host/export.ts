@@ -12,8 +12,16 @@ import { NAME_PATTERN, type ExportedModel } from '../contract';
 import { readRunComplete } from '../engine/score/run-complete';
 import { pathExists as exists } from '../engine/util/files';
 
-const isFile = (p: string): Promise<boolean> => stat(p).then((s) => s.isFile(), () => false);
-const isDir = (p: string): Promise<boolean> => stat(p).then((s) => s.isDirectory(), () => false);
+const isFile = (p: string): Promise<boolean> =>
+  stat(p).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+const isDir = (p: string): Promise<boolean> =>
+  stat(p).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 
 /** Model files copied: model.json, weights*.bin, card.json, README.md. */
 const MODEL_FILE = /^(model\.json|weights.*\.bin|card\.json|README\.md)$/;
@@ -29,15 +37,20 @@ const REPORT_FILES = ['report.json', 'report.html', 'utterances.csv'];
  *   run-complete.json), or an export of that name that already exists
  */
 export async function exportModel(runDir: string, exportsRoot: string, name: string): Promise<ExportedModel> {
-  if (!NAME_PATTERN.test(name)) throw new Error(`export name "${name}" may hold only letters, digits, ".", "_" and "-" (1-64 characters, no leading dot)`);
+  if (!NAME_PATTERN.test(name))
+    throw new Error(
+      `export name "${name}" may hold only letters, digits, ".", "_" and "-" (1-64 characters, no leading dot)`,
+    );
   const modelDir = path.join(runDir, 'model');
-  if (!(await isFile(path.join(modelDir, 'model.json')))) throw new Error(`${modelDir}: no adapted model (model.json not found)`);
+  if (!(await isFile(path.join(modelDir, 'model.json'))))
+    throw new Error(`${modelDir}: no adapted model (model.json not found)`);
   // A run is finished only when its completion marker is there (written last, after the report files).
   await readRunComplete(runDir);
   const root = path.resolve(exportsRoot);
   const target = path.join(root, name);
   if (path.dirname(target) !== root) throw new Error(`export name "${name}" leaves the exports folder`);
-  if (await exists(target)) throw new Error(`${target}: already exists; choose a new export name (exports are never overwritten)`);
+  if (await exists(target))
+    throw new Error(`${target}: already exists; choose a new export name (exports are never overwritten)`);
   await mkdir(root, { recursive: true });
   const tmp = path.join(root, `.${name}.tmp-${randomBytes(4).toString('hex')}`);
   const files: string[] = [];
@@ -67,7 +80,8 @@ export async function exportModel(runDir: string, exportsRoot: string, name: str
     }
     // A folder made under this name meanwhile is not replaced: rename fails on a non-empty target,
     // and an empty one is checked for just before.
-    if (await exists(target)) throw new Error(`${target}: already exists; choose a new export name (exports are never overwritten)`);
+    if (await exists(target))
+      throw new Error(`${target}: already exists; choose a new export name (exports are never overwritten)`);
     await rename(tmp, target);
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });

@@ -33,7 +33,11 @@ export const mulberry32 = seededRandom;
  * @param existing the split of speakers already in the project (adapt or test only)
  * @returns utterance id -> split, for every candidate
  */
-export function assignImportSplits(candidates: readonly SplitCandidate[], choice: ImportSplitChoice, existing: ReadonlyMap<string, 'adapt' | 'test'> = new Map()): Map<string, SplitName> {
+export function assignImportSplits(
+  candidates: readonly SplitCandidate[],
+  choice: ImportSplitChoice,
+  existing: ReadonlyMap<string, 'adapt' | 'test'> = new Map(),
+): Map<string, SplitName> {
   const out = new Map<string, SplitName>();
   const labelled = candidates.filter((c) => c.text.trim() !== '');
   for (const c of candidates) if (c.text.trim() === '') out.set(c.id, 'unlabelled');
@@ -74,9 +78,17 @@ export function assignImportSplits(candidates: readonly SplitCandidate[], choice
 }
 
 /** Utterances, speakers and seconds per split of an assignment. */
-export function importSplitCounts(candidates: readonly SplitCandidate[], splits: ReadonlyMap<string, SplitName>): ImportSplitCounts {
-  const counts = Object.fromEntries(SPLIT_NAMES.map((s) => [s, { utterances: 0, speakers: 0, totalSec: 0 }])) as ImportSplitCounts;
-  const speakers = Object.fromEntries(SPLIT_NAMES.map((s) => [s, new Set<string>()])) as Record<SplitName, Set<string>>;
+export function importSplitCounts(
+  candidates: readonly SplitCandidate[],
+  splits: ReadonlyMap<string, SplitName>,
+): ImportSplitCounts {
+  const counts = Object.fromEntries(
+    SPLIT_NAMES.map((s) => [s, { utterances: 0, speakers: 0, totalSec: 0 }]),
+  ) as ImportSplitCounts;
+  const speakers = Object.fromEntries(SPLIT_NAMES.map((s) => [s, new Set<string>()])) as Record<
+    SplitName,
+    Set<string>
+  >;
   for (const c of candidates) {
     const s = splits.get(c.id);
     if (!s) continue;

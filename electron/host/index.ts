@@ -7,7 +7,18 @@ import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { backendInfo } from '../engine';
 import { parseRequest } from '../contract/schemas';
-import { NAME_PATTERN, type AdaptRequest, type DecoderSettings, type EvaluateRequest, type JobProgress, type MethodInfo, type MethodSettings, type OperationName, type Request, type Response } from '../contract';
+import {
+  NAME_PATTERN,
+  type AdaptRequest,
+  type DecoderSettings,
+  type EvaluateRequest,
+  type JobProgress,
+  type MethodInfo,
+  type MethodSettings,
+  type OperationName,
+  type Request,
+  type Response,
+} from '../contract';
 import { definedSettings, type AdaptConfig, type DecoderSpec } from '../engine';
 import { METHODS, METHOD_NAMES } from '../engine/adapt/methods';
 import { JobRunner, type WorkerEntry, type WorkerJob } from './jobs';
@@ -40,14 +51,24 @@ type Handlers = { [K in OperationName]: (req: Request<K>) => Promise<Response<K>
 /** The error for a run name already taken: by a finished run, or by the folder of one that did not finish. */
 async function runExistsError(outDir: string, runName: string): Promise<Error> {
   return (await isRunComplete(outDir))
-    ? new Error(`${outDir}: a run named "${runName}" already exists; choose a new name (results are never overwritten)`)
-    : new Error(`${outDir}: a run named "${runName}" was started but did not finish (no run-complete.json), or is queued or running; choose a new name, or delete the folder if no job is using it`);
+    ? new Error(
+        `${outDir}: a run named "${runName}" already exists; choose a new name (results are never overwritten)`,
+      )
+    : new Error(
+        `${outDir}: a run named "${runName}" was started but did not finish (no run-complete.json), or is queued or running; choose a new name, or delete the folder if no job is using it`,
+      );
 }
 
 const decoderSpec = (d: DecoderSettings | undefined): DecoderSpec | undefined => (d ? { ...d } : undefined);
 
 /** The registry as the method picker shows it (no engine code reaches the renderer). */
-export const methodInfos = (): MethodInfo[] => METHOD_NAMES.map((name) => ({ name, summary: METHODS[name].summary, defaultLearningRate: METHODS[name].learningRate, defaultKlWeight: METHODS[name].klWeight }));
+export const methodInfos = (): MethodInfo[] =>
+  METHOD_NAMES.map((name) => ({
+    name,
+    summary: METHODS[name].summary,
+    defaultLearningRate: METHODS[name].learningRate,
+    defaultKlWeight: METHODS[name].klWeight,
+  }));
 
 /**
  * The UI's adaptation settings as the engine's AdaptConfig fields. Only given fields are set, so
@@ -55,8 +76,40 @@ export const methodInfos = (): MethodInfo[] => METHOD_NAMES.map((name) => ({ nam
  */
 export function adaptSettings(m: MethodSettings | undefined): Partial<AdaptConfig> | undefined {
   if (!m) return undefined;
-  const { method, topLayers, inputTransform, bottleneck, epochs, fixedEpochs, learningRate, klWeight, specAugment, speedPerturb, noiseSnrDb, resplice, pseudoRounds, pseudoThreshold, renormalize } = m;
-  return definedSettings({ method, topLayers, inputTransform, bottleneck, epochs, fixedEpochs, learningRate, klWeight, specAugment, speedPerturb, noiseSnrDb, resplice, pseudoRounds, pseudoThreshold, renormalize });
+  const {
+    method,
+    topLayers,
+    inputTransform,
+    bottleneck,
+    epochs,
+    fixedEpochs,
+    learningRate,
+    klWeight,
+    specAugment,
+    speedPerturb,
+    noiseSnrDb,
+    resplice,
+    pseudoRounds,
+    pseudoThreshold,
+    renormalize,
+  } = m;
+  return definedSettings({
+    method,
+    topLayers,
+    inputTransform,
+    bottleneck,
+    epochs,
+    fixedEpochs,
+    learningRate,
+    klWeight,
+    specAugment,
+    speedPerturb,
+    noiseSnrDb,
+    resplice,
+    pseudoRounds,
+    pseudoThreshold,
+    renormalize,
+  });
 }
 
 export class Host {
@@ -67,24 +120,45 @@ export class Host {
 
   constructor(readonly config: HostConfig) {
     this.jobs = new JobRunner(config.worker, config.maxRunningJobs);
-    this.projects = new ProjectStore(path.resolve(config.projectsDir ?? path.join(path.dirname(path.resolve(config.runsDir)), 'projects')));
+    this.projects = new ProjectStore(
+      path.resolve(config.projectsDir ?? path.join(path.dirname(path.resolve(config.runsDir)), 'projects')),
+    );
     this.handlers = {
       backend: async () => {
         const b = await backendInfo();
         return { name: b.name, detail: b.detail };
       },
       methods: async () => methodInfos(),
-      evaluate: (req) => this.runJob(req, { op: 'evaluate', request: { modelDir: req.modelDir, testManifest: req.testManifest, outDir: this.runDir(req.runName), decoder: decoderSpec(req.decoder) } }),
+      evaluate: (req) =>
+        this.runJob(req, {
+          op: 'evaluate',
+          request: {
+            modelDir: req.modelDir,
+            testManifest: req.testManifest,
+            outDir: this.runDir(req.runName),
+            decoder: decoderSpec(req.decoder),
+          },
+        }),
       adapt: (req) => this.adapt(req),
       cancel: async (req) => ({ cancelled: await this.jobs.cancel(req.jobId) }),
       listModels: async () => listModels(config.modelsDir, await this.runsFolders()),
       listRuns: async () => listRuns(await this.runsFolders()),
       readReport: async (req) => readRunReport(await this.runDirOf(req.runName, req.project)),
       exportModel: async (req) => {
-        if (req.folder !== undefined && !(await stat(req.folder).then((st) => st.isDirectory(), () => false))) {
+        if (
+          req.folder !== undefined &&
+          !(await stat(req.folder).then(
+            (st) => st.isDirectory(),
+            () => false,
+          ))
+        ) {
           throw new Error(`${req.folder}: export folder not found (choose an existing folder)`);
         }
-        return exportModel(await this.runDirOf(req.run, req.project), req.folder ?? this.exportsDir, req.name);
+        return exportModel(
+          await this.runDirOf(req.run, req.project),
+          req.folder ?? this.exportsDir,
+          req.name,
+        );
       },
       exportsRoot: async () => ({ path: this.exportsDir }),
       // Native dialogs exist in the desktop app only: electron/main/ipc.ts answers this operation there.
@@ -137,14 +211,21 @@ export class Host {
    * reads; a failed or cancelled job removes it again like any other.
    */
   private async adapt(req: AdaptRequest): Promise<Response<'adapt'>> {
-    const outDir = req.fromProject ? path.join(await this.projects.requireProject(req.fromProject), 'runs', req.runName) : this.runDir(req.runName);
+    const outDir = req.fromProject
+      ? path.join(await this.projects.requireProject(req.fromProject), 'runs', req.runName)
+      : this.runDir(req.runName);
     let manifests = { adapt: req.adaptManifest, test: req.testManifest, unlabelled: req.unlabelledManifest };
     if (req.fromProject) {
       if (await exists(outDir)) throw await runExistsError(outDir, req.runName);
       try {
         const s = await this.projects.writeSplits(req.fromProject, outDir);
-        if ((req.method?.pseudoRounds !== undefined || req.method?.pseudoThreshold !== undefined) && !s.unlabelled) {
-          throw new Error(`project "${req.fromProject}": pseudo-label settings need utterances in the unlabelled split`);
+        if (
+          (req.method?.pseudoRounds !== undefined || req.method?.pseudoThreshold !== undefined) &&
+          !s.unlabelled
+        ) {
+          throw new Error(
+            `project "${req.fromProject}": pseudo-label settings need utterances in the unlabelled split`,
+          );
         }
         manifests = { adapt: s.adapt, test: s.test, unlabelled: s.unlabelled };
       } catch (err) {
@@ -152,7 +233,8 @@ export class Host {
         throw err;
       }
     }
-    if (!manifests.adapt || !manifests.test) throw new Error('adapt: adaptManifest and testManifest are required (or fromProject)');
+    if (!manifests.adapt || !manifests.test)
+      throw new Error('adapt: adaptManifest and testManifest are required (or fromProject)');
     return this.runJob(
       req,
       {
@@ -178,7 +260,9 @@ export class Host {
 
   /** The exports root (exportModel). */
   get exportsDir(): string {
-    return path.resolve(this.config.exportsDir ?? path.join(path.dirname(path.resolve(this.config.runsDir)), 'exports'));
+    return path.resolve(
+      this.config.exportsDir ?? path.join(path.dirname(path.resolve(this.config.runsDir)), 'exports'),
+    );
   }
 
   /** A run folder: in the studio's runs folder, or in a project's `runs/`. */
@@ -190,7 +274,10 @@ export class Host {
   private async runsFolders(): Promise<RunsFolder[]> {
     const out: RunsFolder[] = [{ dir: this.config.runsDir }];
     const entries = await readdir(this.projects.root, { withFileTypes: true }).catch(() => []);
-    for (const e of entries.filter((d) => d.isDirectory() && NAME_PATTERN.test(d.name)).map((d) => d.name).sort()) {
+    for (const e of entries
+      .filter((d) => d.isDirectory() && NAME_PATTERN.test(d.name))
+      .map((d) => d.name)
+      .sort()) {
       const runs = path.join(this.projects.root, e, 'runs');
       if (await exists(runs)) out.push({ dir: runs, project: e });
     }
@@ -202,7 +289,11 @@ export class Host {
    * with its input manifests); when the job fails or is cancelled before
    * its report is written, the folder (created by this job) is removed again.
    */
-  private async runJob(req: EvaluateRequest | AdaptRequest, job: WorkerJob, prepared = false): Promise<Response<'adapt'>> {
+  private async runJob(
+    req: EvaluateRequest | AdaptRequest,
+    job: WorkerJob,
+    prepared = false,
+  ): Promise<Response<'adapt'>> {
     const outDir = job.request.outDir;
     if (!prepared) {
       // Made now (an exclusive mkdir), not when the job leaves the queue: a second request for the

@@ -13,7 +13,12 @@ import type { Worker } from 'node:worker_threads';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sourceEntry, startWorker, type WorkerEntry } from '../engine/util/module-worker';
-import type { AdaptRequest as EngineAdaptRequest, EvaluateRequest as EngineEvaluateRequest, ProgressEvent, Report } from '../engine';
+import type {
+  AdaptRequest as EngineAdaptRequest,
+  EvaluateRequest as EngineEvaluateRequest,
+  ProgressEvent,
+  Report,
+} from '../engine';
 import { MAX_RUNNING_JOBS, type QueuedEvent } from '../contract';
 
 /** What the worker receives as workerData: an engine request without its callback. */
@@ -22,7 +27,10 @@ export type WorkerJob =
   | { op: 'adapt'; request: Omit<EngineAdaptRequest, 'onProgress'> };
 
 /** Messages from the worker. */
-export type WorkerMessage = { type: 'progress'; event: ProgressEvent } | { type: 'done'; report: Report } | { type: 'error'; message: string };
+export type WorkerMessage =
+  | { type: 'progress'; event: ProgressEvent }
+  | { type: 'done'; report: Report }
+  | { type: 'error'; message: string };
 
 export type { WorkerEntry };
 
@@ -70,7 +78,8 @@ export class JobRunner {
     private readonly entry: WorkerEntry = sourceWorkerEntry(),
     readonly maxRunning: number = MAX_RUNNING_JOBS,
   ) {
-    if (!(Number.isInteger(maxRunning) && maxRunning >= 1)) throw new Error(`JobRunner: maxRunning must be an integer >= 1, not ${maxRunning}`);
+    if (!(Number.isInteger(maxRunning) && maxRunning >= 1))
+      throw new Error(`JobRunner: maxRunning must be an integer >= 1, not ${maxRunning}`);
   }
 
   /** Ids of the jobs running now. */
@@ -95,8 +104,10 @@ export class JobRunner {
    *   answer
    */
   run(jobId: string, job: WorkerJob, onProgress: (e: ProgressEvent | QueuedEvent) => void): Promise<Report> {
-    if (this.running.has(jobId) || this.queue.some((w) => w.jobId === jobId)) return Promise.reject(new Error(`job ${jobId}: already running`));
-    if (this.running.size < this.maxRunning && this.queue.length === 0) return this.start(jobId, job, onProgress);
+    if (this.running.has(jobId) || this.queue.some((w) => w.jobId === jobId))
+      return Promise.reject(new Error(`job ${jobId}: already running`));
+    if (this.running.size < this.maxRunning && this.queue.length === 0)
+      return this.start(jobId, job, onProgress);
     return new Promise<Report>((resolve, reject) => {
       this.queue.push({
         jobId,
@@ -137,7 +148,15 @@ export class JobRunner {
         }
       });
       worker.on('error', (err) => finish(() => reject(state.cancelled ? new JobCancelledError(jobId) : err)));
-      worker.on('exit', (code) => finish(() => reject(state.cancelled ? new JobCancelledError(jobId) : new Error(`job ${jobId}: worker stopped (exit code ${code})`))));
+      worker.on('exit', (code) =>
+        finish(() =>
+          reject(
+            state.cancelled
+              ? new JobCancelledError(jobId)
+              : new Error(`job ${jobId}: worker stopped (exit code ${code})`),
+          ),
+        ),
+      );
     });
   }
 
@@ -178,7 +197,13 @@ export class JobRunner {
 
   private queuedEvent(position: number): QueuedEvent {
     const slots = this.maxRunning > 1 ? `${this.maxRunning} jobs run at a time` : 'one job runs at a time';
-    return { phase: 'queued', label: position === 0 ? 'starting' : `waiting for a free job slot (${slots})`, done: 0, total: 0, queuePosition: position };
+    return {
+      phase: 'queued',
+      label: position === 0 ? 'starting' : `waiting for a free job slot (${slots})`,
+      done: 0,
+      total: 0,
+      queuePosition: position,
+    };
   }
 
   /** Cancel every queued job, then terminate every running one (app shutdown). */

@@ -12,7 +12,15 @@
 import path from 'node:path';
 import { LineSchema } from '../engine/corpus/manifest';
 import { nameProblem, unsafeNameReason } from '../engine/corpus/common';
-import { SPLIT_NAMES, type DeletedUtterance, type ProjectData, type ProjectRow, type SplitCounts, type SplitName, type UtteranceChanges } from '../contract';
+import {
+  SPLIT_NAMES,
+  type DeletedUtterance,
+  type ProjectData,
+  type ProjectRow,
+  type SplitCounts,
+  type SplitName,
+  type UtteranceChanges,
+} from '../contract';
 
 /** A manifest's text as lines (the newline after the last line is not a line of its own). */
 export function manifestLines(text: string): string[] {
@@ -43,7 +51,10 @@ export function parseLine(dir: string, raw: string): ParsedLine {
     return { error: 'line is not valid JSON' }; // never quote the line (JSON.parse's message does)
   }
   const r = LineSchema.safeParse(parsed);
-  if (!r.success) return { error: r.error.issues.map((is) => `${is.path.join('.') || '(line)'}: ${is.message}`).join('; ') };
+  if (!r.success)
+    return {
+      error: r.error.issues.map((is) => `${is.path.join('.') || '(line)'}: ${is.message}`).join('; '),
+    };
   const obj = parsed as Record<string, unknown>;
   const { audio_filepath: ref, duration, text, offset, speaker, accent } = r.data;
   const audioPath = path.isAbsolute(ref) ? path.normalize(ref) : path.resolve(dir, ref);
@@ -60,7 +71,11 @@ export function parseLine(dir: string, raw: string): ParsedLine {
   const bad = nameProblem({ id, speaker: speaker === undefined ? undefined : String(speaker) });
   if (bad) return { error: bad };
   const transcript = (text ?? '').trim();
-  const split: SplitName = SPLIT_NAMES.includes(obj.split as SplitName) ? (obj.split as SplitName) : transcript ? 'adapt' : 'unlabelled';
+  const split: SplitName = SPLIT_NAMES.includes(obj.split as SplitName)
+    ? (obj.split as SplitName)
+    : transcript
+      ? 'adapt'
+      : 'unlabelled';
   return {
     obj,
     row: {
@@ -93,7 +108,11 @@ export function parseManifest(dir: string, text: string): ParsedManifest {
     if (!raw.trim()) return;
     const p = parseLine(dir, raw);
     if ('error' in p) out.unreadable.push({ line: i + 1, reason: p.error });
-    else if (out.indexOf.has(p.row.id)) out.unreadable.push({ line: i + 1, reason: `duplicate utterance id "${p.row.id}" (first on line ${out.indexOf.get(p.row.id)! + 1})` });
+    else if (out.indexOf.has(p.row.id))
+      out.unreadable.push({
+        line: i + 1,
+        reason: `duplicate utterance id "${p.row.id}" (first on line ${out.indexOf.get(p.row.id)! + 1})`,
+      });
     else {
       out.rows.push(p.row);
       out.objs.set(p.row.id, p.obj);
@@ -142,7 +161,8 @@ export function editLines(m: ParsedManifest, ids: string[], changes: UtteranceCh
     };
     set('text', changes.text);
     const badSpeaker = changes.speaker ? unsafeNameReason(changes.speaker) : undefined;
-    if (badSpeaker) throw new Error(`speaker ${JSON.stringify(changes.speaker)} cannot be a folder name: it ${badSpeaker}`);
+    if (badSpeaker)
+      throw new Error(`speaker ${JSON.stringify(changes.speaker)} cannot be a folder name: it ${badSpeaker}`);
     set('speaker', changes.speaker);
     set('accent', changes.accent);
     set('split', changes.split);
@@ -167,7 +187,8 @@ export function deleteLine(m: ParsedManifest, id: string): { lines: string[]; de
 export function restoreLine(dir: string, m: ParsedManifest, line: string, index: number): string[] {
   const p = parseLine(dir, line);
   if ('error' in p) throw new Error(`cannot restore the line: ${p.error}`);
-  if (m.indexOf.has(p.row.id)) throw new Error(`cannot restore "${p.row.id}": the manifest already holds an utterance with this id`);
+  if (m.indexOf.has(p.row.id))
+    throw new Error(`cannot restore "${p.row.id}": the manifest already holds an utterance with this id`);
   const lines = [...m.lines];
   lines.splice(Math.min(index, lines.length), 0, line);
   return lines;
@@ -186,7 +207,10 @@ export function splitManifests(m: ParsedManifest): Record<SplitName, string> {
   }
   for (const s of ['adapt', 'test'] as const) {
     const rows = m.rows.filter((r) => r.split === s);
-    if (rows.length === 0) throw new Error(`the project's ${s} split is empty: set the split of some utterances to "${s}" in the Data screen`);
+    if (rows.length === 0)
+      throw new Error(
+        `the project's ${s} split is empty: set the split of some utterances to "${s}" in the Data screen`,
+      );
     const untranscribed = rows.filter((r) => !r.text);
     if (untranscribed.length) {
       throw new Error(

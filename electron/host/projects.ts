@@ -18,12 +18,31 @@ import { encodeWav16Sliced } from '../engine/audio/wav';
 import { FORMATS, importCorpus } from '../engine/corpus';
 import { nemoLine } from '../engine/corpus/nemo';
 import { unsafeNameReason } from '../engine/corpus/common';
-import { cleanProject, createProject, importIntoProject, MANIFEST_FILE, openProject, PROJECT_FILE, type OpenProject, type ProjectFile } from '../engine/corpus/project';
+import {
+  cleanProject,
+  createProject,
+  importIntoProject,
+  MANIFEST_FILE,
+  openProject,
+  PROJECT_FILE,
+  type OpenProject,
+  type ProjectFile,
+} from '../engine/corpus/project';
 import type { Utterance } from '../engine/corpus/manifest';
 import { writeFileAtomic, writeJsonAtomic } from '../engine/util/atomic';
 import { pathExists } from '../engine/util/files';
 import { assignImportSplits, importSplitCounts } from './import-split';
-import { deleteLine, editLines, joinLines, parseManifest, projectData, restoreLine, splitManifests, AUDIO_MIME, type ParsedManifest } from './project-data';
+import {
+  deleteLine,
+  editLines,
+  joinLines,
+  parseManifest,
+  projectData,
+  restoreLine,
+  splitManifests,
+  AUDIO_MIME,
+  type ParsedManifest,
+} from './project-data';
 import {
   IMPORT_FORMAT_NAMES,
   MAX_PLAY_BYTES,
@@ -38,14 +57,25 @@ import {
   type RestoreUtteranceRequest,
   type SplitName,
   type CleanedProject,
-  type ImportFormatInfo, type ImportIntoProjectRequest, type ImportSummaryInfo, type ProjectInfo, type RecentProject, type SavedTake, type SaveTakeRequest } from '../contract';
+  type ImportFormatInfo,
+  type ImportIntoProjectRequest,
+  type ImportSummaryInfo,
+  type ProjectInfo,
+  type RecentProject,
+  type SavedTake,
+  type SaveTakeRequest,
+} from '../contract';
 
 export const RECENT_FILE = 'recent-projects.json';
 const RECENT_FORMAT = 'accent-studio-recent-projects';
 const RECENT_MAX = 12;
 const TAKE_PATTERN = /^take-(\d+)(?:\.[A-Za-z0-9]+)?$/;
 
-const isFile = (p: string): Promise<boolean> => stat(p).then((s) => s.isFile(), () => false);
+const isFile = (p: string): Promise<boolean> =>
+  stat(p).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 
 /** Samples handled between yields to the event loop while saving a take (1 s at 48 kHz). */
 const TAKE_SLICE_SAMPLES = 48_000;
@@ -58,9 +88,12 @@ const TAKE_SLICE_SAMPLES = 48_000;
  * @throws Error `samples: N bytes is not a whole number of Float32 samples`; `samples: sample i is
  *   NaN (expected finite values in [-1, 1])`
  */
-export async function decodeTakeSamples(b64: string): Promise<{ samples: Float32Array; peakDbfs: number | null }> {
+export async function decodeTakeSamples(
+  b64: string,
+): Promise<{ samples: Float32Array; peakDbfs: number | null }> {
   const bytes = Buffer.byteLength(b64, 'base64');
-  if (bytes % 4 !== 0 || bytes === 0) throw new Error(`samples: ${bytes} bytes is not a whole number of Float32 samples`);
+  if (bytes % 4 !== 0 || bytes === 0)
+    throw new Error(`samples: ${bytes} bytes is not a whole number of Float32 samples`);
   const out = new Float32Array(bytes / 4);
   // 3 samples = 12 bytes = 16 base64 characters: slices of whole samples and whole base64 quanta.
   const sliceChars = (TAKE_SLICE_SAMPLES / 3) * 16;
@@ -71,7 +104,8 @@ export async function decodeTakeSamples(b64: string): Promise<{ samples: Float32
     const view = new DataView(buf.buffer, buf.byteOffset, buf.length);
     for (let o = 0; o + 4 <= buf.length; o += 4, i++) {
       const v = view.getFloat32(o, true);
-      if (!Number.isFinite(v)) throw new Error(`samples: sample ${i} is ${v} (expected finite values in [-1, 1])`);
+      if (!Number.isFinite(v))
+        throw new Error(`samples: sample ${i} is ${v} (expected finite values in [-1, 1])`);
       out[i] = v;
       peak = Math.max(peak, Math.abs(v));
     }
@@ -87,9 +121,11 @@ export class ProjectStore {
 
   /** Folder of a project name (already NAME_PATTERN-checked by the schema; checked again here). */
   dirOf(name: string): string {
-    if (!NAME_PATTERN.test(name)) throw new Error(`project name "${name}" may hold only letters, digits, ".", "_" and "-"`);
+    if (!NAME_PATTERN.test(name))
+      throw new Error(`project name "${name}" may hold only letters, digits, ".", "_" and "-"`);
     const dir = path.resolve(this.root, name);
-    if (path.dirname(dir) !== path.resolve(this.root)) throw new Error(`project name "${name}" leaves the projects folder`);
+    if (path.dirname(dir) !== path.resolve(this.root))
+      throw new Error(`project name "${name}" leaves the projects folder`);
     return dir;
   }
 
@@ -108,7 +144,8 @@ export class ProjectStore {
   /** The folder of an existing project (its project.json present). */
   async requireProject(name: string): Promise<string> {
     const dir = this.dirOf(name);
-    if (!(await isFile(path.join(dir, PROJECT_FILE)))) throw new Error(`${dir}: no project named "${name}" (project.json not found); create it first`);
+    if (!(await isFile(path.join(dir, PROJECT_FILE))))
+      throw new Error(`${dir}: no project named "${name}" (project.json not found); create it first`);
     return dir;
   }
 
@@ -129,10 +166,14 @@ export class ProjectStore {
 
   private async readRecent(): Promise<{ name: string; opened: string }[]> {
     try {
-      const raw = JSON.parse(await readFile(path.join(this.root, RECENT_FILE), 'utf8')) as { format?: string; projects?: unknown };
+      const raw = JSON.parse(await readFile(path.join(this.root, RECENT_FILE), 'utf8')) as {
+        format?: string;
+        projects?: unknown;
+      };
       if (raw?.format !== RECENT_FORMAT || !Array.isArray(raw.projects)) return [];
       return raw.projects.filter(
-        (p): p is { name: string; opened: string } => typeof p?.name === 'string' && NAME_PATTERN.test(p.name) && typeof p.opened === 'string',
+        (p): p is { name: string; opened: string } =>
+          typeof p?.name === 'string' && NAME_PATTERN.test(p.name) && typeof p.opened === 'string',
       );
     } catch {
       return []; // missing or damaged: start a new list
@@ -141,8 +182,15 @@ export class ProjectStore {
 
   private touchRecent(name: string): Promise<void> {
     return this.locked(`\0recent`, async () => {
-      const list = [{ name, opened: new Date().toISOString() }, ...(await this.readRecent()).filter((p) => p.name !== name)].slice(0, RECENT_MAX);
-      await writeJsonAtomic(path.join(this.root, RECENT_FILE), { format: RECENT_FORMAT, version: 1, projects: list });
+      const list = [
+        { name, opened: new Date().toISOString() },
+        ...(await this.readRecent()).filter((p) => p.name !== name),
+      ].slice(0, RECENT_MAX);
+      await writeJsonAtomic(path.join(this.root, RECENT_FILE), {
+        format: RECENT_FORMAT,
+        version: 1,
+        projects: list,
+      });
     });
   }
 
@@ -150,16 +198,26 @@ export class ProjectStore {
     const recent: RecentProject[] = [];
     for (const p of await this.readRecent()) {
       const dir = this.dirOf(p.name);
-      recent.push({ name: p.name, dir, opened: p.opened, exists: await isFile(path.join(dir, PROJECT_FILE)) });
+      recent.push({
+        name: p.name,
+        dir,
+        opened: p.opened,
+        exists: await isFile(path.join(dir, PROJECT_FILE)),
+      });
     }
-    const formats = IMPORT_FORMAT_NAMES.map((f) => ({ name: f, summary: FORMATS[f].summary, source: FORMATS[f].source }));
+    const formats = IMPORT_FORMAT_NAMES.map((f) => ({
+      name: f,
+      summary: FORMATS[f].summary,
+      source: FORMATS[f].source,
+    }));
     return { root: path.resolve(this.root), recent, formats };
   }
 
   create(name: string): Promise<ProjectInfo> {
     return this.locked(name, async () => {
       const dir = this.dirOf(name);
-      if (await isFile(path.join(dir, PROJECT_FILE))) throw new Error(`${dir}: a project named "${name}" already exists; open it instead`);
+      if (await isFile(path.join(dir, PROJECT_FILE)))
+        throw new Error(`${dir}: a project named "${name}" already exists; open it instead`);
       await createProject(dir, name);
       await this.touchRecent(name);
       return this.info(name, await openProject(dir), true);
@@ -180,7 +238,11 @@ export class ProjectStore {
     return this.locked(name, async () => {
       const dir = await this.requireProject(name);
       const r = await cleanProject(dir);
-      return { removed: r.removed, removedImports: r.removedImports, project: this.info(name, await openProject(dir), true) };
+      return {
+        removed: r.removed,
+        removedImports: r.removedImports,
+        project: this.info(name, await openProject(dir), true),
+      };
     });
   }
 
@@ -190,7 +252,9 @@ export class ProjectStore {
    */
   private speakerSplits(m: ParsedManifest): Map<string, 'adapt' | 'test'> {
     const seen = new Map<string, Set<SplitName>>();
-    for (const r of m.rows) if (r.speaker && r.split !== 'unlabelled') seen.set(r.speaker, (seen.get(r.speaker) ?? new Set()).add(r.split));
+    for (const r of m.rows)
+      if (r.speaker && r.split !== 'unlabelled')
+        seen.set(r.speaker, (seen.get(r.speaker) ?? new Set()).add(r.split));
     const out = new Map<string, 'adapt' | 'test'>();
     for (const [spk, splits] of seen) if (splits.size === 1) out.set(spk, [...splits][0] as 'adapt' | 'test');
     return out;
@@ -205,11 +269,19 @@ export class ProjectStore {
       const skipped = [...read.skipped];
       const fresh = read.utterances.filter((u) => {
         if (!existing.has(u.id)) return true;
-        skipped.push({ file: u.audioPath, reason: `duplicate utterance id "${u.id}" (already in the project)` });
+        skipped.push({
+          file: u.audioPath,
+          reason: `duplicate utterance id "${u.id}" (already in the project)`,
+        });
         return false;
       });
       const splits = assignImportSplits(fresh, req.split ?? { mode: 'adapt' }, this.speakerSplits(m.parsed));
-      return { utterances: fresh.length, skipped, warnings: read.warnings, splits: importSplitCounts(fresh, splits) };
+      return {
+        utterances: fresh.length,
+        skipped,
+        warnings: read.warnings,
+        splits: importSplitCounts(fresh, splits),
+      };
     });
   }
 
@@ -234,7 +306,13 @@ export class ProjectStore {
         await writeFileAtomic(m.file, joinLines(lines));
         splits = importSplitCounts(r.utterances, assigned);
       }
-      return { imported: r.imported, skipped: r.skipped, warnings: r.warnings, project: this.info(req.project, await openProject(dir), true), ...(splits ? { splits } : {}) };
+      return {
+        imported: r.imported,
+        skipped: r.skipped,
+        warnings: r.warnings,
+        project: this.info(req.project, await openProject(dir), true),
+        ...(splits ? { splits } : {}),
+      };
     });
   }
 
@@ -242,7 +320,8 @@ export class ProjectStore {
     return this.locked(req.project, async () => {
       const { samples, peakDbfs } = await decodeTakeSamples(req.samples);
       const badSpeaker = req.speaker ? unsafeNameReason(req.speaker) : undefined;
-      if (badSpeaker) throw new Error(`speaker ${JSON.stringify(req.speaker)} cannot be a folder name: it ${badSpeaker}`);
+      if (badSpeaker)
+        throw new Error(`speaker ${JSON.stringify(req.speaker)} cannot be a folder name: it ${badSpeaker}`);
       const dir = await this.requireProject(req.project);
       const opened = await openProject(dir, { verify: false });
       const manifestFile = path.join(dir, MANIFEST_FILE);
@@ -250,11 +329,16 @@ export class ProjectStore {
       // The next take number: above every take- name already used in audio/, project.json or the manifest.
       const audioDir = path.join(dir, 'audio');
       await mkdir(audioDir, { recursive: true });
-      const names = [...(await readdir(audioDir)), ...Object.keys(opened.project.audio).map((k) => path.basename(k)), ...opened.utterances.map((u) => u.id)];
+      const names = [
+        ...(await readdir(audioDir)),
+        ...Object.keys(opened.project.audio).map((k) => path.basename(k)),
+        ...opened.utterances.map((u) => u.id),
+      ];
       const ids = new Set(opened.utterances.map((u) => u.id));
       let n = names.reduce((m, f) => Math.max(m, Number(TAKE_PATTERN.exec(f)?.[1] ?? 0)), 0) + 1;
       let id = `take-${String(n).padStart(4, '0')}`;
-      while (ids.has(id) || (await pathExists(path.join(audioDir, `${id}.wav`)))) id = `take-${String(++n).padStart(4, '0')}`;
+      while (ids.has(id) || (await pathExists(path.join(audioDir, `${id}.wav`))))
+        id = `take-${String(++n).padStart(4, '0')}`;
       const rel = `audio/${id}.wav`;
       const file = path.join(dir, rel);
       const wav = await encodeWav16Sliced(samples, req.sampleRateHz, TAKE_SLICE_SAMPLES);
@@ -273,7 +357,14 @@ export class ProjectStore {
       try {
         const project: ProjectFile = {
           ...opened.project,
-          audio: { ...opened.project.audio, [rel]: { sha256: createHash('sha256').update(wav).digest('hex'), bytes: wav.length, source: 'recorded in Accent Studio' } },
+          audio: {
+            ...opened.project.audio,
+            [rel]: {
+              sha256: createHash('sha256').update(wav).digest('hex'),
+              bytes: wav.length,
+              source: 'recorded in Accent Studio',
+            },
+          },
         };
         await writeJsonAtomic(path.join(dir, PROJECT_FILE), project);
         projectWritten = true;
@@ -282,17 +373,28 @@ export class ProjectStore {
         await writeFileAtomic(manifestFile, `${head}${nemoLine(utt, rel)}\n`);
       } catch (err) {
         // Leave the project as it was: no file, no record of it.
-        if (projectWritten) await writeJsonAtomic(path.join(dir, PROJECT_FILE), opened.project).catch(() => undefined);
+        if (projectWritten)
+          await writeJsonAtomic(path.join(dir, PROJECT_FILE), opened.project).catch(() => undefined);
         await rm(file, { force: true });
         throw err;
       }
       const after = await openProject(dir, { verify: false });
-      return { id, audioPath: file, relPath: rel, durationSec, sampleRateHz: req.sampleRateHz, peakDbfs, project: this.info(req.project, after, false) };
+      return {
+        id,
+        audioPath: file,
+        relPath: rel,
+        durationSec,
+        sampleRateHz: req.sampleRateHz,
+        peakDbfs,
+        project: this.info(req.project, after, false),
+      };
     });
   }
 
   /** The manifest of a project, read and parsed (call under the project's lock when changing it). */
-  private async readManifestOf(name: string): Promise<{ dir: string; file: string; text: string; parsed: ParsedManifest }> {
+  private async readManifestOf(
+    name: string,
+  ): Promise<{ dir: string; file: string; text: string; parsed: ParsedManifest }> {
     const dir = await this.requireProject(name);
     const file = path.join(dir, MANIFEST_FILE);
     const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
@@ -303,7 +405,13 @@ export class ProjectStore {
   }
 
   /** Rewrite the manifest atomically, the previous one kept as manifest.jsonl.bak; returns the new state. */
-  private async rewrite(name: string, file: string, dir: string, oldText: string, lines: string[]): Promise<ProjectData> {
+  private async rewrite(
+    name: string,
+    file: string,
+    dir: string,
+    oldText: string,
+    lines: string[],
+  ): Promise<ProjectData> {
     const text = joinLines(lines);
     if (text !== oldText) {
       await writeFileAtomic(`${file}.bak`, oldText);
@@ -339,7 +447,13 @@ export class ProjectStore {
   restoreUtterance(req: RestoreUtteranceRequest): Promise<ProjectData> {
     return this.locked(req.project, async () => {
       const m = await this.readManifestOf(req.project);
-      return this.rewrite(req.project, m.file, m.dir, m.text, restoreLine(m.dir, m.parsed, req.line, req.index));
+      return this.rewrite(
+        req.project,
+        m.file,
+        m.dir,
+        m.text,
+        restoreLine(m.dir, m.parsed, req.line, req.index),
+      );
     });
   }
 
@@ -349,7 +463,10 @@ export class ProjectStore {
    * @returns the files written; `unlabelled` only when that split is not empty
    * @throws Error when the adapt or test split is empty or lacks transcripts
    */
-  writeSplits(project: string, outDir: string): Promise<{ adapt: string; test: string; unlabelled?: string; counts: Record<SplitName, number> }> {
+  writeSplits(
+    project: string,
+    outDir: string,
+  ): Promise<{ adapt: string; test: string; unlabelled?: string; counts: Record<SplitName, number> }> {
     return this.locked(project, async () => {
       const m = await this.readManifestOf(project);
       const texts = splitManifests(m.parsed);
@@ -359,7 +476,12 @@ export class ProjectStore {
       if (texts.unlabelled) await writeFileAtomic(file('unlabelled'), texts.unlabelled);
       const counts = { adapt: 0, test: 0, unlabelled: 0 };
       for (const r of m.parsed.rows) counts[r.split]++;
-      return { adapt: file('adapt'), test: file('test'), ...(texts.unlabelled ? { unlabelled: file('unlabelled') } : {}), counts };
+      return {
+        adapt: file('adapt'),
+        test: file('test'),
+        ...(texts.unlabelled ? { unlabelled: file('unlabelled') } : {}),
+        counts,
+      };
     });
   }
 
@@ -375,7 +497,8 @@ export class ProjectStore {
       const r = path.relative(root, p);
       return r !== '' && !r.startsWith('..') && !path.isAbsolute(r);
     };
-    if (path.isAbsolute(rel) || !inside(dir, abs)) throw new Error(`"${rel}": not a file inside the project folder`);
+    if (path.isAbsolute(rel) || !inside(dir, abs))
+      throw new Error(`"${rel}": not a file inside the project folder`);
     const mime = AUDIO_MIME[path.extname(abs).toLowerCase()];
     if (!mime) throw new Error(`"${rel}": not an audio file (${Object.keys(AUDIO_MIME).join(', ')})`);
     let real: string;
@@ -384,10 +507,14 @@ export class ProjectStore {
     } catch {
       throw new Error(`${abs}: audio file is missing`);
     }
-    if (!inside(await realpath(dir), real)) throw new Error(`"${rel}": links to ${real}, outside the project folder`);
+    if (!inside(await realpath(dir), real))
+      throw new Error(`"${rel}": links to ${real}, outside the project folder`);
     const st = await stat(real);
     if (!st.isFile()) throw new Error(`${abs}: not a file`);
-    if (st.size > MAX_PLAY_BYTES) throw new Error(`${abs}: ${(st.size / 2 ** 20).toFixed(0)} MiB is too large to play here (at most ${MAX_PLAY_BYTES / 2 ** 20} MiB)`);
+    if (st.size > MAX_PLAY_BYTES)
+      throw new Error(
+        `${abs}: ${(st.size / 2 ** 20).toFixed(0)} MiB is too large to play here (at most ${MAX_PLAY_BYTES / 2 ** 20} MiB)`,
+      );
     return { path: rel, mime, data: (await readFile(real)).toString('base64') };
   }
 }

@@ -16,7 +16,10 @@ const post = (m: WorkerMessage): void => port.postMessage(m);
 async function run(job: WorkerJob): Promise<void> {
   const onProgress = (e: ProgressEvent): void => post({ type: 'progress', event: e });
   try {
-    const report = job.op === 'adapt' ? await adapt({ ...job.request, onProgress }) : await evaluate({ ...job.request, onProgress });
+    const report =
+      job.op === 'adapt'
+        ? await adapt({ ...job.request, onProgress })
+        : await evaluate({ ...job.request, onProgress });
     post({ type: 'done', report });
   } catch (err) {
     post({ type: 'error', message: (err as Error).message ?? String(err) });

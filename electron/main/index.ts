@@ -9,7 +9,11 @@ import { CONTENT_SECURITY_POLICY } from '../server/security';
 let win: BrowserWindow | null = null;
 
 // The studio's page: the built renderer; the dev server's URL only in development (policy.ts).
-const page = studioPage(path.join(__dirname, '../renderer/index.html'), process.env.ELECTRON_RENDERER_URL, app.isPackaged);
+const page = studioPage(
+  path.join(__dirname, '../renderer/index.html'),
+  process.env.ELECTRON_RENDERER_URL,
+  app.isPackaged,
+);
 
 // Every webContents (the window's and any other): no webviews, no new windows, no navigation.
 app.on('web-contents-created', (_e, contents) => guardWebContents(contents));
@@ -34,10 +38,16 @@ function createWindow(): void {
 
 app.whenReady().then(() => {
   // Microphone only (no camera, no screen, no other permission), for the studio's own page.
-  session.defaultSession.setPermissionRequestHandler((_wc, permission, cb, details) => cb(permissionAllowed(permission, details, page)));
-  session.defaultSession.setPermissionCheckHandler((_wc, permission, _origin, details) => permissionCheckAllowed(permission, details, page));
+  session.defaultSession.setPermissionRequestHandler((_wc, permission, cb, details) =>
+    cb(permissionAllowed(permission, details, page)),
+  );
+  session.defaultSession.setPermissionCheckHandler((_wc, permission, _origin, details) =>
+    permissionCheckAllowed(permission, details, page),
+  );
   session.defaultSession.webRequest.onHeadersReceived((details, cb) =>
-    cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } }),
+    cb({
+      responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] },
+    }),
   );
   // Base models ship in the app folder; runs are the user's data.
   const host = new Host({

@@ -5,7 +5,13 @@
  * native open dialogs exist only here (the host, in browser mode, answers `{available: false}`).
  */
 import { BrowserWindow, dialog, type IpcMain, type OpenDialogOptions, type WebContents } from 'electron';
-import { channel, OPERATION_NAMES, PROGRESS_CHANNEL, type ChooseFileRequest, type ChooseFileResponse } from '../contract';
+import {
+  channel,
+  OPERATION_NAMES,
+  PROGRESS_CHANNEL,
+  type ChooseFileRequest,
+  type ChooseFileResponse,
+} from '../contract';
 import { parseRequest } from '../contract/schemas';
 import type { Host } from '../host';
 import { isTrustedSender, type StudioPage } from './policy';
@@ -33,12 +39,18 @@ async function chooseFile(req: ChooseFileRequest, owner: WebContents): Promise<C
  * events, and the only caller accepted, from the top frame of the studio's own `page` only (not an
  * iframe, not a page it was navigated to). Returns the unregister function.
  */
-export function registerIpc(ipc: IpcMain, host: Host, sender: () => WebContents | null, page: StudioPage): () => void {
+export function registerIpc(
+  ipc: IpcMain,
+  host: Host,
+  sender: () => WebContents | null,
+  page: StudioPage,
+): () => void {
   const unsubscribe = host.onProgress((e) => sender()?.send(PROGRESS_CHANNEL, e));
   for (const op of OPERATION_NAMES) {
     ipc.handle(channel(op), (e, payload: unknown) => {
       // Only the studio window may call the engine (not some other frame or webContents).
-      if (e.sender !== sender()) throw new Error(`${op}: refused: the request does not come from the studio window`);
+      if (e.sender !== sender())
+        throw new Error(`${op}: refused: the request does not come from the studio window`);
       const frame = e.senderFrame;
       if (!isTrustedSender(frame ? { url: frame.url, isTopFrame: frame.parent === null } : null, page)) {
         throw new Error(`${op}: refused: the request does not come from the studio's own page`);

@@ -35,7 +35,13 @@ const parse = (url: string | undefined | null): URL | null => {
 export function isAllowedRendererUrl(url: string | undefined, isPackaged: boolean): boolean {
   if (isPackaged) return false;
   const u = parse(url);
-  return u !== null && (u.protocol === 'http:' || u.protocol === 'https:') && LOCAL_HOSTS.has(u.hostname) && u.username === '' && u.password === '';
+  return (
+    u !== null &&
+    (u.protocol === 'http:' || u.protocol === 'https:') &&
+    LOCAL_HOSTS.has(u.hostname) &&
+    u.username === '' &&
+    u.password === ''
+  );
 }
 
 /**
@@ -88,10 +94,19 @@ export interface PermissionRequestDetails {
  * `session.setPermissionRequestHandler`: grant `media` for audio only (no camera, no screen), asked
  * by the studio's own page in its top frame; refuse every other permission.
  */
-export function permissionAllowed(permission: string, details: PermissionRequestDetails, page: StudioPage): boolean {
+export function permissionAllowed(
+  permission: string,
+  details: PermissionRequestDetails,
+  page: StudioPage,
+): boolean {
   if (permission !== 'media') return false;
   const types = details.mediaTypes ?? [];
-  return details.isMainFrame === true && isStudioUrl(details.requestingUrl, page) && types.length > 0 && types.every((t) => t === 'audio');
+  return (
+    details.isMainFrame === true &&
+    isStudioUrl(details.requestingUrl, page) &&
+    types.length > 0 &&
+    types.every((t) => t === 'audio')
+  );
 }
 
 /** The fields of Electron's permission check details used here. */
@@ -105,8 +120,17 @@ export interface PermissionCheckDetails {
  * `session.setPermissionCheckHandler`: `media` of type audio for the studio's own page (top frame);
  * everything else is reported as not granted.
  */
-export function permissionCheckAllowed(permission: string, details: PermissionCheckDetails, page: StudioPage): boolean {
-  return permission === 'media' && details.mediaType === 'audio' && details.isMainFrame === true && isStudioUrl(details.requestingUrl, page);
+export function permissionCheckAllowed(
+  permission: string,
+  details: PermissionCheckDetails,
+  page: StudioPage,
+): boolean {
+  return (
+    permission === 'media' &&
+    details.mediaType === 'audio' &&
+    details.isMainFrame === true &&
+    isStudioUrl(details.requestingUrl, page)
+  );
 }
 
 /** The parts of a webContents the guards use (a real WebContents, or a stand-in in tests). */

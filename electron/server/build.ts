@@ -28,12 +28,19 @@ function newestMtime(dir: string): number {
 export function ensureRendererBuilt(force = false): void {
   const built = path.join(RENDERER_DIR, 'index.html');
   if (!force && existsSync(built)) {
-    const sources = Math.max(newestMtime(path.join(REPO_ROOT, 'renderer')), newestMtime(path.join(REPO_ROOT, 'electron', 'contract')));
+    const sources = Math.max(
+      newestMtime(path.join(REPO_ROOT, 'renderer')),
+      newestMtime(path.join(REPO_ROOT, 'electron', 'contract')),
+    );
     if (statSync(built).mtimeMs >= sources) return;
   }
   console.error('Building the renderer (electron-vite build) ...');
-  const bin = path.join(REPO_ROOT, 'node_modules', '.bin', process.platform === 'win32' ? 'electron-vite.cmd' : 'electron-vite');
+  const bin = path.join(
+    REPO_ROOT,
+    'node_modules',
+    '.bin',
+    process.platform === 'win32' ? 'electron-vite.cmd' : 'electron-vite',
+  );
   const r = spawnSync(bin, ['build'], { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status !== 0) throw new Error(`electron-vite build failed (exit code ${r.status ?? r.signal})`);
 }
-

@@ -66,7 +66,11 @@ const BASE_HEADERS = {
 };
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { ...BASE_HEADERS, 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.writeHead(status, {
+    ...BASE_HEADERS,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Cache-Control': 'no-store',
+  });
   res.end(JSON.stringify(body));
 }
 
@@ -96,7 +100,8 @@ const mib = (bytes: number): string => `${Number((bytes / 2 ** 20).toFixed(2))} 
  */
 function readBody(req: IncomingMessage, limit: number, op: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const tooLarge = (): HttpError => new HttpError(413, `${op}: request body larger than ${limit} bytes (${mib(limit)})`);
+    const tooLarge = (): HttpError =>
+      new HttpError(413, `${op}: request body larger than ${limit} bytes (${mib(limit)})`);
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > DRAIN_LIMIT_BYTES) {
       reject(tooLarge());
@@ -113,7 +118,9 @@ function readBody(req: IncomingMessage, limit: number, op: string): Promise<stri
       } else if (size <= limit) chunks.push(c);
       else chunks.length = 0; // over the limit: keep reading to the end, keep nothing
     });
-    req.on('end', () => (size > limit ? reject(tooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))));
+    req.on('end', () =>
+      size > limit ? reject(tooLarge()) : resolve(Buffer.concat(chunks).toString('utf8')),
+    );
     req.on('error', reject);
   });
 }
@@ -137,7 +144,8 @@ export async function startServer(config: ServerConfig): Promise<StudioServer> {
   async function serveStatic(url: URL, res: ServerResponse): Promise<void> {
     const rel = decodeURIComponent(url.pathname).replace(/^\/+/, '') || 'index.html';
     let file = path.resolve(rendererDir, rel);
-    if (file !== rendererDir && !file.startsWith(rendererDir + path.sep)) throw new HttpError(404, 'not found');
+    if (file !== rendererDir && !file.startsWith(rendererDir + path.sep))
+      throw new HttpError(404, 'not found');
     const st = await stat(file).catch(() => null);
     // Unknown paths without an extension fall back to the app (client-side routes).
     if (!st?.isFile()) {
@@ -145,7 +153,10 @@ export async function startServer(config: ServerConfig): Promise<StudioServer> {
       file = path.join(rendererDir, 'index.html');
     }
     const data = await readFile(file).catch(() => {
-      throw new HttpError(404, `${url.pathname}: not found (build the renderer with "npx electron-vite build")`);
+      throw new HttpError(
+        404,
+        `${url.pathname}: not found (build the renderer with "npx electron-vite build")`,
+      );
     });
     res.writeHead(200, {
       ...BASE_HEADERS,
@@ -157,7 +168,12 @@ export async function startServer(config: ServerConfig): Promise<StudioServer> {
   }
 
   function openEventStream(req: IncomingMessage, res: ServerResponse): void {
-    res.writeHead(200, { ...BASE_HEADERS, 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+    res.writeHead(200, {
+      ...BASE_HEADERS,
+      'Content-Type': 'text/event-stream',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+    });
     res.write(': connected\n\n');
     streams.add(res);
     const unsubscribe = host.onProgress((e) => res.write(`event: progress\ndata: ${JSON.stringify(e)}\n\n`));
@@ -172,14 +188,20 @@ export async function startServer(config: ServerConfig): Promise<StudioServer> {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // Only our own origin's host name is accepted (guards against DNS rebinding).
     const hostHeader = req.headers.host ?? '';
-    if (hostHeader !== `${HOST}:${port}` && hostHeader !== `localhost:${port}`) throw new HttpError(403, `host ${JSON.stringify(hostHeader)} not allowed`);
+    if (hostHeader !== `${HOST}:${port}` && hostHeader !== `localhost:${port}`)
+      throw new HttpError(403, `host ${JSON.stringify(hostHeader)} not allowed`);
     const url = new URL(req.url ?? '/', `http://${HOST}:${port}`);
     if (!url.pathname.startsWith('/api/')) {
-      if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `${req.method} not allowed`);
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        throw new HttpError(405, `${req.method} not allowed`);
       return serveStatic(url, res);
     }
     const given = (req.headers['x-studio-token'] as string | undefined) ?? url.searchParams.get('token');
-    if (!tokenOk(given)) throw new HttpError(403, 'missing or wrong access token (open the studio with the address the server printed)');
+    if (!tokenOk(given))
+      throw new HttpError(
+        403,
+        'missing or wrong access token (open the studio with the address the server printed)',
+      );
     const op = url.pathname.slice('/api/'.length);
     if (op === 'events') {
       if (req.method !== 'GET') throw new HttpError(405, 'use GET for /api/events');
@@ -187,9 +209,14 @@ export async function startServer(config: ServerConfig): Promise<StudioServer> {
     }
     if (!isOperation(op)) throw new HttpError(404, `unknown operation "${op}"`);
     if (req.method !== 'POST') throw new HttpError(405, `use POST for /api/${op}`);
-    if (!(req.headers['content-type'] ?? '').startsWith('application/json')) throw new HttpError(415, 'send the request as application/json');
+    if (!(req.headers['content-type'] ?? '').startsWith('application/json'))
+      throw new HttpError(415, 'send the request as application/json');
     // A recorded take is sent as base64 samples: its own, larger limit (the schema bounds it exactly).
-    const text = await readBody(req, op === 'saveTake' ? Math.max(limit, MAX_TAKE_BASE64_CHARS + 4096) : limit, op);
+    const text = await readBody(
+      req,
+      op === 'saveTake' ? Math.max(limit, MAX_TAKE_BASE64_CHARS + 4096) : limit,
+      op,
+    );
     let payload: unknown;
     try {
       payload = text.trim() ? JSON.parse(text) : {};

@@ -21,19 +21,37 @@ import { REPO_ROOT, RENDERER_DIR, ensureRendererBuilt } from './build';
  * it: `%APPDATA%\\Accent Studio` (Windows), `~/Library/Application Support/Accent Studio` (macOS),
  * `$XDG_DATA_HOME/accent-studio` or `~/.local/share/accent-studio` (Linux and others).
  */
-export function userDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home: string = homedir()): string {
-  if (platform === 'win32') return path.win32.join(env.APPDATA || path.win32.join(home, 'AppData', 'Roaming'), 'Accent Studio');
+export function userDataDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+  home: string = homedir(),
+): string {
+  if (platform === 'win32')
+    return path.win32.join(env.APPDATA || path.win32.join(home, 'AppData', 'Roaming'), 'Accent Studio');
   if (platform === 'darwin') return path.posix.join(home, 'Library', 'Application Support', 'Accent Studio');
-  return path.posix.join(env.XDG_DATA_HOME && path.posix.isAbsolute(env.XDG_DATA_HOME) ? env.XDG_DATA_HOME : path.posix.join(home, '.local', 'share'), 'accent-studio');
+  return path.posix.join(
+    env.XDG_DATA_HOME && path.posix.isAbsolute(env.XDG_DATA_HOME)
+      ? env.XDG_DATA_HOME
+      : path.posix.join(home, '.local', 'share'),
+    'accent-studio',
+  );
 }
 
 export async function serve(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { port: { type: 'string' }, models: { type: 'string' }, runs: { type: 'string' }, projects: { type: 'string' }, exports: { type: 'string' }, build: { type: 'boolean' } },
+    options: {
+      port: { type: 'string' },
+      models: { type: 'string' },
+      runs: { type: 'string' },
+      projects: { type: 'string' },
+      exports: { type: 'string' },
+      build: { type: 'boolean' },
+    },
   });
   const port = values.port === undefined ? 0 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: expected an integer 0-65535, got ${values.port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port: expected an integer 0-65535, got ${values.port}`);
   ensureRendererBuilt(values.build ?? false);
   const server = await startServer({
     rendererDir: RENDERER_DIR,
@@ -43,7 +61,9 @@ export async function serve(argv: string[]): Promise<void> {
     exportsDir: path.resolve(values.exports ?? path.join(userDataDir(), 'exports')),
     port,
   });
-  console.log(`Accent Studio (browser mode) is running. Open:\n\n  ${server.url}\n\nThe address holds this session's access token; stop with Ctrl+C.`);
+  console.log(
+    `Accent Studio (browser mode) is running. Open:\n\n  ${server.url}\n\nThe address holds this session's access token; stop with Ctrl+C.`,
+  );
   const stop = (): void => void server.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

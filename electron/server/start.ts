@@ -12,7 +12,8 @@ import { REPO_ROOT, serve } from './main';
 export function findElectron(root = REPO_ROOT): { path: string | null; reason: string } {
   const pkg = path.join(root, 'node_modules', 'electron');
   const pathTxt = path.join(pkg, 'path.txt');
-  if (!existsSync(pathTxt)) return { path: null, reason: `${pathTxt} is missing (the Electron binary was never downloaded)` };
+  if (!existsSync(pathTxt))
+    return { path: null, reason: `${pathTxt} is missing (the Electron binary was never downloaded)` };
   const exe = path.join(pkg, 'dist', readFileSync(pathTxt, 'utf8').trim());
   if (!existsSync(exe)) return { path: null, reason: `${exe} is missing` };
   return { path: exe, reason: '' };
@@ -20,7 +21,12 @@ export function findElectron(root = REPO_ROOT): { path: string | null; reason: s
 
 const electron = findElectron();
 if (electron.path) {
-  const bin = path.join(REPO_ROOT, 'node_modules', '.bin', process.platform === 'win32' ? 'electron-vite.cmd' : 'electron-vite');
+  const bin = path.join(
+    REPO_ROOT,
+    'node_modules',
+    '.bin',
+    process.platform === 'win32' ? 'electron-vite.cmd' : 'electron-vite',
+  );
   const child = spawn(bin, ['preview'], { cwd: REPO_ROOT, stdio: 'inherit' });
   child.on('exit', (code) => process.exit(code ?? 1));
 } else {

@@ -19,7 +19,19 @@ async function folderHash(dir: string): Promise<string> {
 describe('shipped base model', () => {
   it('loads with a valid card whose recorded source-test WER is at most 3%', async () => {
     const { model, card } = await loadModel(BASE);
-    expect(card.tokens.inventory).toEqual(['<blank>', 'zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine']);
+    expect(card.tokens.inventory).toEqual([
+      '<blank>',
+      'zero',
+      'one',
+      'two',
+      'three',
+      'four',
+      'five',
+      'six',
+      'seven',
+      'eight',
+      'nine',
+    ]);
     expect(card.metrics[0].testSet).toBe('fsdd-source-test');
     expect(card.metrics[0].wer).toBeLessThanOrEqual(0.03);
     model.dispose();
@@ -27,7 +39,9 @@ describe('shipped base model', () => {
 
   it('refuses features that differ from its card, naming the setting', async () => {
     const { card } = await loadModel(BASE).then((m) => (m.model.dispose(), m));
-    await expect(loadModel(BASE, { ...card.features, numMelBins: 80 })).rejects.toThrow(/numMelBins: 40 vs 80/);
+    await expect(loadModel(BASE, { ...card.features, numMelBins: 80 })).rejects.toThrow(
+      /numMelBins: 40 vs 80/,
+    );
   });
 });
 
@@ -38,7 +52,12 @@ describe('adaptation on real recordings (German FSDD speaker)', () => {
     const testM = await subset('fsdd-german-test.jsonl', (i) => i % 9 < 2, dir); // 100 clips, every digit
     const hashBefore = await folderHash(BASE);
     const tensors = tf.memory().numTensors;
-    const report = await adapt({ modelDir: BASE, adaptManifest: adaptM, testManifest: testM, outDir: path.join(dir, 'run') });
+    const report = await adapt({
+      modelDir: BASE,
+      adaptManifest: adaptM,
+      testManifest: testM,
+      outDir: path.join(dir, 'run'),
+    });
     expect(tf.memory().numTensors).toBe(tensors);
     expect(await folderHash(BASE)).toBe(hashBefore);
     const before = report.test.before;
@@ -53,18 +72,39 @@ describe('adaptation on real recordings (German FSDD speaker)', () => {
     expect(adapted.card.adaptation?.method).toBe('finetune');
     adapted.model.dispose();
     // evaluating the adapted model reproduces the "after" WER
-    const again = await evaluate({ modelDir: path.join(dir, 'run', 'model'), testManifest: testM, outDir: path.join(dir, 'eval') });
+    const again = await evaluate({
+      modelDir: path.join(dir, 'run', 'model'),
+      testManifest: testM,
+      outDir: path.join(dir, 'eval'),
+    });
     expect(again.test.before.wer).toBeCloseTo(after.wer!, 12);
     const onDisk = JSON.parse(await readFile(path.join(dir, 'run', 'report.json'), 'utf8'));
     expect(onDisk.test.after.wer).toBe(after.wer);
     expect(onDisk.utterances).toHaveLength(100);
     // Report version 2: every key of the adaptation block in snake_case, at any depth.
     expect(onDisk.version).toBe(2);
-    const keys = (x: unknown): string[] => (Array.isArray(x) ? x.flatMap(keys) : x && typeof x === 'object' ? Object.entries(x).flatMap(([k, v]) => [k, ...keys(v)]) : []);
+    const keys = (x: unknown): string[] =>
+      Array.isArray(x)
+        ? x.flatMap(keys)
+        : x && typeof x === 'object'
+          ? Object.entries(x).flatMap(([k, v]) => [k, ...keys(v)])
+          : [];
     expect(keys(onDisk.adaptation).filter((k) => /[A-Z]/.test(k))).toEqual([]);
-    expect(keys(onDisk.adaptation)).toEqual(expect.arrayContaining(['trainable_params', 'held_out_ids', 'epoch_log', 'train_loss', 'held_out_loss', 'num_tensors']));
+    expect(keys(onDisk.adaptation)).toEqual(
+      expect.arrayContaining([
+        'trainable_params',
+        'held_out_ids',
+        'epoch_log',
+        'train_loss',
+        'held_out_loss',
+        'num_tensors',
+      ]),
+    );
     // The adapted card keeps camelCase, as every card field does.
-    expect(adapted.card.adaptation).toMatchObject({ trainableParams: onDisk.adaptation.trainable_params, bestEpoch: onDisk.adaptation.best_epoch });
+    expect(adapted.card.adaptation).toMatchObject({
+      trainableParams: onDisk.adaptation.trainable_params,
+      bestEpoch: onDisk.adaptation.best_epoch,
+    });
     const a = report.adaptation!;
     expect(formatReport(report).split('\n')).toContain(
       `adaptation: finetune (top 4 + input transform), KL 1: 249,203 of 356,979 parameters train; 50 utterances (none re-spliced: no multi-word utterances); early stopping on 10 held-out utterances chose epoch ${a.best_epoch} of ${(report.adaptation!.epoch_log as unknown[]).length}, then a refit on all; ${a.steps} steps in all, 1 thread`,
@@ -75,8 +115,16 @@ describe('adaptation on real recordings (German FSDD speaker)', () => {
 describe('adaptation on real recordings (Duke India, connected digits)', () => {
   it('trains data-parallel on two threads (batches of 8 phone numbers exceed the frame threshold) and says so; one thread when asked', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'adapt-'));
-    const common = { modelDir: BASE, adaptManifest: path.join(BENCH, 'duke-india-adapt.jsonl'), testManifest: path.join(BENCH, 'duke-india-test.jsonl') };
-    const two = await adapt({ ...common, outDir: path.join(dir, 'two'), settings: { workers: 2, fixedEpochs: 3 } });
+    const common = {
+      modelDir: BASE,
+      adaptManifest: path.join(BENCH, 'duke-india-adapt.jsonl'),
+      testManifest: path.join(BENCH, 'duke-india-test.jsonl'),
+    };
+    const two = await adapt({
+      ...common,
+      outDir: path.join(dir, 'two'),
+      settings: { workers: 2, fixedEpochs: 3 },
+    });
     const a = two.adaptation!;
     expect(a.training_threads).toBe(2);
     expect(a.respliced_utterances).toBe(16); // 2 re-spliced copies of each phone number
@@ -87,7 +135,11 @@ describe('adaptation on real recordings (Duke India, connected digits)', () => {
     expect(formatReport(two).split('\n')).toContain(
       'adaptation: finetune (top 4 + input transform), KL 1: 249,203 of 356,979 parameters train; 8 utterances + 16 re-spliced; 3 epochs; 9 steps in all, 2 threads',
     );
-    const one = await adapt({ ...common, outDir: path.join(dir, 'one'), settings: { workers: 1, fixedEpochs: 3 } });
+    const one = await adapt({
+      ...common,
+      outDir: path.join(dir, 'one'),
+      settings: { workers: 1, fixedEpochs: 3 },
+    });
     expect(one.adaptation!.training_threads).toBe(1);
     expect(one.notes.some((n) => n.includes('data-parallel'))).toBe(false);
   });
@@ -99,11 +151,20 @@ describe('word re-splicing in the adaptation job', () => {
     // 24 phone numbers: 5 are held out for early stopping
     const adaptPart = await subset('duke-india-adapt.jsonl', () => true, dir);
     const testPart = await subset('duke-india-test.jsonl', () => true, dir);
-    const all = [...(await readFile(adaptPart, 'utf8')).trim().split('\n'), ...(await readFile(testPart, 'utf8')).trim().split('\n')];
+    const all = [
+      ...(await readFile(adaptPart, 'utf8')).trim().split('\n'),
+      ...(await readFile(testPart, 'utf8')).trim().split('\n'),
+    ];
     const manifest = path.join(dir, 'all.jsonl');
     await writeFile(manifest, all.join('\n') + '\n');
     const control = path.join(BENCH, 'duke-us-control-test.jsonl');
-    const r = await adapt({ modelDir: BASE, adaptManifest: manifest, testManifest: control, outDir: path.join(dir, 'o'), settings: { refit: false, epochs: 1, workers: 1 } });
+    const r = await adapt({
+      modelDir: BASE,
+      adaptManifest: manifest,
+      testManifest: control,
+      outDir: path.join(dir, 'o'),
+      settings: { refit: false, epochs: 1, workers: 1 },
+    });
     const a = r.adaptation!;
     expect(a.held_out_utterances).toBe(5);
     expect(a.respliced_utterances).toBe(2 * 19);
@@ -117,12 +178,29 @@ describe('word re-splicing in the adaptation job', () => {
     const arch = defaultArchitecture(40, letters.length + 1);
     const model = buildAcousticModel(arch, 5);
     const modelDir = path.join(dir, 'chars');
-    await saveModel(modelDir, model, { ...base, name: 'chars', architecture: arch, tokens: { unit: 'char', inventory: ['<blank>', ...letters], blankIndex: 0 }, metrics: [] });
+    await saveModel(modelDir, model, {
+      ...base,
+      name: 'chars',
+      architecture: arch,
+      tokens: { unit: 'char', inventory: ['<blank>', ...letters], blankIndex: 0 },
+      metrics: [],
+    });
     model.dispose();
     const adaptSet = await subset('fsdd-german-adapt.jsonl', (i) => i < 6, dir);
     const messages: string[] = [];
-    const r = await adapt({ modelDir, adaptManifest: adaptSet, testManifest: adaptSet, outDir: path.join(dir, 'o'), settings: { epochs: 1, workers: 1 }, onProgress: (e) => { if (e.message) messages.push(e.message); } });
+    const r = await adapt({
+      modelDir,
+      adaptManifest: adaptSet,
+      testManifest: adaptSet,
+      outDir: path.join(dir, 'o'),
+      settings: { epochs: 1, workers: 1 },
+      onProgress: (e) => {
+        if (e.message) messages.push(e.message);
+      },
+    });
     expect(r.adaptation!.respliced_utterances).toBe(0);
-    expect(messages).toContain('word re-splicing skipped: the model\'s characters have no word separator (" ")');
+    expect(messages).toContain(
+      'word re-splicing skipped: the model\'s characters have no word separator (" ")',
+    );
   });
 });

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { initBackend, tf } from '../../electron/engine/model/backend';
-import { buildAcousticModel, defaultArchitecture, weightLayerNames } from '../../electron/engine/model/acoustic';
+import {
+  buildAcousticModel,
+  defaultArchitecture,
+  weightLayerNames,
+} from '../../electron/engine/model/acoustic';
 import { loadModel } from '../../electron/engine/model/checkpoint';
 import type { ModelCard } from '../../electron/engine/model/card';
 import { padBatch } from '../../electron/engine/model/batch';
@@ -29,7 +33,8 @@ async function germanExamples(card: ModelCard, count: number, frames: number): P
   });
 }
 
-const weightsOf = (m: tf.LayersModel): Float32Array[] => m.getWeights().map((w) => w.dataSync() as Float32Array);
+const weightsOf = (m: tf.LayersModel): Float32Array[] =>
+  m.getWeights().map((w) => w.dataSync() as Float32Array);
 
 describe('data-parallel training', () => {
   it('the gradients of two shards sum to the gradient of the whole batch (CTC + KL term, real features)', async () => {
@@ -62,7 +67,8 @@ describe('data-parallel training', () => {
       const got = tf.tidy(() => tf.add(ga.grads[i], gb.grads[i]).dataSync());
       const scale = Math.max(...want.map(Math.abs));
       expect(scale).toBeGreaterThan(0);
-      for (let k = 0; k < want.length; k++) expect(Math.abs(got[k] - want[k])).toBeLessThan(1e-4 * scale + 1e-7);
+      for (let k = 0; k < want.length; k++)
+        expect(Math.abs(got[k] - want[k])).toBeLessThan(1e-4 * scale + 1e-7);
     });
     tf.dispose([whole.x, a.x, b.x, ...full.grads, ...ga.grads, ...gb.grads]);
     model.dispose();
@@ -74,7 +80,9 @@ describe('data-parallel training', () => {
     const utts = (await readManifest(path.join(BENCH, 'fsdd-german-adapt.jsonl'))).slice(0, 24);
     const first = await loadModel(BASE);
     first.model.dispose();
-    const ex: TrainExample[] = (await featurizeCorpus(utts, DEFAULT_FEATURES, undefined, () => {}, 'test', null)).map((f) => ({
+    const ex: TrainExample[] = (
+      await featurizeCorpus(utts, DEFAULT_FEATURES, undefined, () => {}, 'test', null)
+    ).map((f) => ({
       feats: f.feats,
       labels: encodeText(f.utt.text, first.card.tokens),
     }));
@@ -82,7 +90,23 @@ describe('data-parallel training', () => {
     const run = async (workers: number) => {
       const { model, card } = await loadModel(BASE);
       const before = tf.memory().numTensors;
-      const r = await trainCtc(model, card, ex, [], { epochs: 2, batchSize: 8, learningRate: 1e-3, seed: 4, trainableLayers: weightLayerNames(model), patience: 9, workers, parallelMinBatchFrames: 0 }, () => {});
+      const r = await trainCtc(
+        model,
+        card,
+        ex,
+        [],
+        {
+          epochs: 2,
+          batchSize: 8,
+          learningRate: 1e-3,
+          seed: 4,
+          trainableLayers: weightLayerNames(model),
+          patience: 9,
+          workers,
+          parallelMinBatchFrames: 0,
+        },
+        () => {},
+      );
       const w = weightsOf(model);
       const after = tf.memory().numTensors;
       model.dispose();
@@ -110,7 +134,23 @@ describe('data-parallel training', () => {
     first.model.dispose();
     const run = async () => {
       const { model, card } = await loadModel(BASE);
-      const r = await trainCtc(model, card, ex, [], { epochs: 1, batchSize: 8, learningRate: 1e-3, seed: 2, trainableLayers: weightLayerNames(model).slice(-2), patience: 9, workers: 2, parallelMinBatchFrames: 0 }, () => {});
+      const r = await trainCtc(
+        model,
+        card,
+        ex,
+        [],
+        {
+          epochs: 1,
+          batchSize: 8,
+          learningRate: 1e-3,
+          seed: 2,
+          trainableLayers: weightLayerNames(model).slice(-2),
+          patience: 9,
+          workers: 2,
+          parallelMinBatchFrames: 0,
+        },
+        () => {},
+      );
       const w = weightsOf(model);
       model.dispose();
       return { r, w };
@@ -128,14 +168,27 @@ describe('training fails cleanly', () => {
     await initBackend();
     const { model, card } = await loadModel(BASE);
     const ex = await germanExamples(card, 16, 60);
-    const cfg = { epochs: 1, batchSize: 8, learningRate: 1e-3, seed: 1, trainableLayers: weightLayerNames(model), patience: 9, workers: 2, parallelMinBatchFrames: 0 };
+    const cfg = {
+      epochs: 1,
+      batchSize: 8,
+      learningRate: 1e-3,
+      seed: 1,
+      trainableLayers: weightLayerNames(model),
+      patience: 9,
+      workers: 2,
+      parallelMinBatchFrames: 0,
+    };
     const first = trainCtc(model, card, ex, [], cfg, () => {});
-    await expect(trainCtc(model, card, ex, [], cfg, () => {})).rejects.toThrow(/another training is running on this thread/);
+    await expect(trainCtc(model, card, ex, [], cfg, () => {})).rejects.toThrow(
+      /another training is running on this thread/,
+    );
     await first;
     for (const workers of [1, 2]) {
       const before = tf.memory().numTensors;
       const bad = ex.map((e, i) => (i === 11 ? { ...e, labels: [99] } : e)); // token 99 does not exist
-      await expect(trainCtc(model, card, bad, ex.slice(0, 5), { ...cfg, workers }, () => {})).rejects.toThrow(/example 11 has token id 99, not a word of the model's 11-token inventory/);
+      await expect(trainCtc(model, card, bad, ex.slice(0, 5), { ...cfg, workers }, () => {})).rejects.toThrow(
+        /example 11 has token id 99, not a word of the model's 11-token inventory/,
+      );
       expect(tf.memory().numTensors).toBe(before);
     }
     model.dispose();

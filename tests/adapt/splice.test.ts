@@ -22,7 +22,15 @@ const firstFrame = (m: { data: Float32Array }) => m.data[0];
 describe('word re-splicing: cutting at word boundaries', () => {
   it('cuts a word-model utterance in the middle of each pause between aligned words (output frames x subsampling)', () => {
     // 3 words aligned at output frames [2,3], [10,10], [20,22]; subsampling 4; 100 input frames
-    const cut = cutAtWords({ feats: indexed(100), labels: [5, 7, 9] }, [[2, 3], [10, 10], [20, 22]], 4)!;
+    const cut = cutAtWords(
+      { feats: indexed(100), labels: [5, 7, 9] },
+      [
+        [2, 3],
+        [10, 10],
+        [20, 22],
+      ],
+      4,
+    )!;
     // pause 1: input frames 16..40 -> cut at 28; pause 2: 44..80 -> cut at 62
     expect(cut.pieces.map((p) => [firstFrame(p.feats), p.feats.numFrames, p.labels])).toEqual([
       [0, 28, [5]],
@@ -32,9 +40,19 @@ describe('word re-splicing: cutting at word boundaries', () => {
     expect(cut.separator).toBeNull();
   });
 
-  it('groups a character model\'s labels into words at the separator and puts separators back between reordered words', () => {
+  it("groups a character model's labels into words at the separator and puts separators back between reordered words", () => {
     // "ab c": a b _ c with separator 3; spans in output frames; subsampling 2; 40 frames
-    const cut = cutAtWords({ feats: indexed(40), labels: [1, 2, 3, 4] }, [[2, 2], [4, 5], [8, 8], [14, 15]], 2, 3)!;
+    const cut = cutAtWords(
+      { feats: indexed(40), labels: [1, 2, 3, 4] },
+      [
+        [2, 2],
+        [4, 5],
+        [8, 8],
+        [14, 15],
+      ],
+      2,
+      3,
+    )!;
     // word 1 ends at output frame 5 -> input 12; word 2 starts at output 14 -> input 28: cut at 20
     expect(cut.pieces.map((p) => [firstFrame(p.feats), p.feats.numFrames, p.labels])).toEqual([
       [0, 20, [1, 2]],
@@ -49,7 +67,16 @@ describe('word re-splicing: cutting at word boundaries', () => {
   it('refuses spans that do not fit the labels', () => {
     const ex = { feats: indexed(50), labels: [1, 2] };
     expect(cutAtWords(ex, [[3, 4]], 4)).toBeNull(); // one span for two labels
-    expect(cutAtWords(ex, [[8, 9], [3, 4]], 4)).toBeNull(); // out of order
+    expect(
+      cutAtWords(
+        ex,
+        [
+          [8, 9],
+          [3, 4],
+        ],
+        4,
+      ),
+    ).toBeNull(); // out of order
   });
 });
 
@@ -74,18 +101,45 @@ describe('word re-splicing: new utterances', () => {
         t += piece.feats.numFrames;
       }
     }
-    expect(respliceUtterances([cut], 6, seededRandom(7)).map((s) => s.example.labels)).toEqual(out.map((s) => s.example.labels));
+    expect(respliceUtterances([cut], 6, seededRandom(7)).map((s) => s.example.labels)).toEqual(
+      out.map((s) => s.example.labels),
+    );
   });
 
   it('skips single-word utterances, uses every other order before repeating one, and repeats only when none is left', () => {
     const one = cutAtWords({ feats: indexed(30), labels: [4] }, [[3, 3]], 4)!;
     expect(respliceUtterances([one], 3, seededRandom(1))).toEqual([]);
-    const same = cutAtWords({ feats: indexed(60), labels: [2, 2] }, [[3, 3], [10, 10]], 4)!;
-    expect(respliceUtterances([same], 2, seededRandom(1)).map((s) => s.example.labels)).toEqual([[2, 2], [2, 2]]);
-    const two = cutAtWords({ feats: indexed(60), labels: [7, 3] }, [[3, 3], [10, 10]], 4)!;
+    const same = cutAtWords(
+      { feats: indexed(60), labels: [2, 2] },
+      [
+        [3, 3],
+        [10, 10],
+      ],
+      4,
+    )!;
+    expect(respliceUtterances([same], 2, seededRandom(1)).map((s) => s.example.labels)).toEqual([
+      [2, 2],
+      [2, 2],
+    ]);
+    const two = cutAtWords(
+      { feats: indexed(60), labels: [7, 3] },
+      [
+        [3, 3],
+        [10, 10],
+      ],
+      4,
+    )!;
     expect(respliceUtterances([two], 1, seededRandom(1)).map((s) => s.example.labels)).toEqual([[3, 7]]);
     // three words: 5 orders besides the original; 5 copies use each once
-    const three = cutAtWords({ feats: indexed(90), labels: [1, 2, 3] }, [[3, 3], [10, 10], [17, 17]], 4)!;
+    const three = cutAtWords(
+      { feats: indexed(90), labels: [1, 2, 3] },
+      [
+        [3, 3],
+        [10, 10],
+        [17, 17],
+      ],
+      4,
+    )!;
     const orders = respliceUtterances([three], 5, seededRandom(2)).map((s) => s.example.labels.join(''));
     expect(new Set(orders).size).toBe(5);
     expect(orders).not.toContain('123');
@@ -99,14 +153,31 @@ describe('word re-splicing of real connected digits (Duke India adaptation set, 
       const utts = await readManifest(path.resolve('../shared/data/bench/duke-india-adapt.jsonl'));
       const items = await featurizeCorpus(utts, card.features, card.cmvnStats, () => {}, 'adapt');
       const examples = items.map((it) => ({ feats: it.feats, labels: encodeText(it.utt.text, card.tokens) }));
-      const posts = await computePosteriors(model, card, examples.map((e) => e.feats));
+      const posts = await computePosteriors(
+        model,
+        card,
+        examples.map((e) => e.feats),
+      );
       const V = card.tokens.inventory.length;
-      const { spliced, cut } = resplice(examples, posts, V, card.tokens.blankIndex, timeSubsampling(card.architecture), null, 2, seededRandom(3));
+      const { spliced, cut } = resplice(
+        examples,
+        posts,
+        V,
+        card.tokens.blankIndex,
+        timeSubsampling(card.architecture),
+        null,
+        2,
+        seededRandom(3),
+      );
       expect(cut).toBe(8);
       expect(spliced).toHaveLength(16);
       // The base model's word error rate on the reordered copies: low when the cuts fall between words.
-      const errors = async (exs: { feats: typeof examples[number]['feats']; labels: number[] }[]) => {
-        const p = await computePosteriors(model, card, exs.map((e) => e.feats));
+      const errors = async (exs: { feats: (typeof examples)[number]['feats']; labels: number[] }[]) => {
+        const p = await computePosteriors(
+          model,
+          card,
+          exs.map((e) => e.feats),
+        );
         let e = 0;
         let n = 0;
         p.forEach((q, i) => {
@@ -122,7 +193,13 @@ describe('word re-splicing of real connected digits (Duke India adaptation set, 
       // Control: the same reordering with every cut moved into the middle of a word (spans placed
       // on the pauses' centres), the mistake a wrong alignment would make.
       const wrongCuts = examples.map((ex, i) => {
-        const spans = ctcForcedAlign(posts[i].logProbs, posts[i].numFrames, V, ex.labels, card.tokens.blankIndex)!;
+        const spans = ctcForcedAlign(
+          posts[i].logProbs,
+          posts[i].numFrames,
+          V,
+          ex.labels,
+          card.tokens.blankIndex,
+        )!;
         const centres = spans.map((s, k): [number, number] => {
           const c = k === 0 ? Math.floor(s[0] / 2) : Math.round((spans[k - 1][1] + s[0]) / 2);
           return [c, c];

@@ -3,7 +3,12 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { mkdir, mkdtemp, open, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { loadAudio, MAX_UTTERANCE_SEC, MIN_SAMPLE_RATE_HZ, MAX_SAMPLE_RATE_HZ } from '../../electron/engine/audio';
+import {
+  loadAudio,
+  MAX_UTTERANCE_SEC,
+  MIN_SAMPLE_RATE_HZ,
+  MAX_SAMPLE_RATE_HZ,
+} from '../../electron/engine/audio';
 import { openWavBlocks } from '../../electron/engine/audio/wav-stream';
 import { checkAudio, probeAudio } from '../../electron/engine/corpus/audio-check';
 import { splitRecordings } from '../../electron/engine/corpus/split-import';
@@ -40,10 +45,19 @@ async function sparseWav(file: string, rateHz: number, bits: number, seconds: nu
 
 /** Fails (instead of hanging the suite) when `p` has not settled within `ms`. */
 function within<T>(p: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`still running after ${ms} ms`)), ms))]);
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`still running after ${ms} ms`)), ms)),
+  ]);
 }
 
-const utt = (id: string, audioPath: string): Utterance => ({ id, audioPath, durationSec: 0, text: 'one', meta: {} });
+const utt = (id: string, audioPath: string): Utterance => ({
+  id,
+  audioPath,
+  durationSec: 0,
+  text: 'one',
+  meta: {},
+});
 const FEATURES = { sampleRateHz: 8000 } as unknown as FeatureConfig;
 
 describe('only regular files are read (issue 14 item 5)', () => {
@@ -67,11 +81,18 @@ describe('only regular files are read (issue 14 item 5)', () => {
       await expect(within(loadAudio(file, 8000, { offsetSec: 1 }), 3000)).rejects.toThrow(msg);
       await expect(within(openWavBlocks(file), 3000)).rejects.toThrow(msg);
       await expect(within(probeAudio(file), 3000)).rejects.toThrow(msg);
-      await expect(within(FeatureCache.keyOfFile(file, FEATURES, undefined, 1 << 20), 3000)).rejects.toThrow(msg);
+      await expect(within(FeatureCache.keyOfFile(file, FEATURES, undefined, 1 << 20), 3000)).rejects.toThrow(
+        msg,
+      );
     }
     // an import skips it with the reason
-    const checked = await within(checkAudio({ utterances: [utt('p', fifo)], skipped: [], warnings: [] }), 3000);
-    expect(checked.skipped).toEqual([{ file: fifo, reason: 'not a regular file (a FIFO (named pipe)); audio must be a file' }]);
+    const checked = await within(
+      checkAudio({ utterances: [utt('p', fifo)], skipped: [], warnings: [] }),
+      3000,
+    );
+    expect(checked.skipped).toEqual([
+      { file: fifo, reason: 'not a regular file (a FIFO (named pipe)); audio must be a file' },
+    ]);
   });
 });
 
@@ -89,16 +110,23 @@ describe('documented limits: sample rate and utterance length (issue 14 item 6)'
     await expect(within(loadAudio(file, 8000), 2000)).rejects.toThrow(msg);
     const checked = await checkAudio({ utterances: [utt('one-hz', file)], skipped: [], warnings: [] });
     expect(checked.utterances).toEqual([]);
-    expect(checked.skipped).toEqual([{ file, reason: 'sample rate 1 Hz is outside the supported 4000..192000 Hz' }]);
+    expect(checked.skipped).toEqual([
+      { file, reason: 'sample rate 1 Hz is outside the supported 4000..192000 Hz' },
+    ]);
   });
 
   it('a 6-hour WAV is refused before anything is allocated, with the reason; a segment of it loads', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'limits-'));
     const file = path.join(dir, 'six-hours.wav');
     await sparseWav(file, 16000, 16, 6 * 3600); // 691 MB, read block by block
-    const advice = 'more than the 7200 s limit per utterance; split the recording into segments (import --split-silences)';
-    await expect(within(loadAudio(file, 8000), 2000)).rejects.toThrow(`${file}: utterance is 21600.0 s long, ${advice}`);
-    await expect(within(loadAudio(file, 8000, { offsetSec: 60, durationSec: 7300 }), 2000)).rejects.toThrow(`${file}: utterance is 7300.0 s long, ${advice}`);
+    const advice =
+      'more than the 7200 s limit per utterance; split the recording into segments (import --split-silences)';
+    await expect(within(loadAudio(file, 8000), 2000)).rejects.toThrow(
+      `${file}: utterance is 21600.0 s long, ${advice}`,
+    );
+    await expect(within(loadAudio(file, 8000, { offsetSec: 60, durationSec: 7300 }), 2000)).rejects.toThrow(
+      `${file}: utterance is 7300.0 s long, ${advice}`,
+    );
     const seg = await loadAudio(file, 8000, { offsetSec: 3600, durationSec: 10 });
     expect(seg.samples.length).toBe(80000);
     expect(seg.sourceRateHz).toBe(16000);
@@ -108,12 +136,18 @@ describe('documented limits: sample rate and utterance length (issue 14 item 6)'
     const dir = await mkdtemp(path.join(tmpdir(), 'limits-'));
     const file = path.join(dir, 'long.wav');
     await sparseWav(file, 4000, 8, MAX_UTTERANCE_SEC + 1); // 28.8 MB: under 64 MiB, decoded in memory
-    await expect(loadAudio(file, 8000)).rejects.toThrow(`${file}: utterance is 7201.0 s long, more than the 7200 s limit per utterance`);
+    await expect(loadAudio(file, 8000)).rejects.toThrow(
+      `${file}: utterance is 7201.0 s long, more than the 7200 s limit per utterance`,
+    );
     const read = { utterances: [utt('long', file)], skipped: [], warnings: [] };
     const checked = await checkAudio(read);
     expect(checked.utterances).toEqual([]);
     expect(checked.skipped).toEqual([
-      { file, reason: '"long": 7201.0 s long, more than the 7200 s limit per utterance; import it with --split-silences, or as segments (manifest offset/duration)' },
+      {
+        file,
+        reason:
+          '"long": 7201.0 s long, more than the 7200 s limit per utterance; import it with --split-silences, or as segments (manifest offset/duration)',
+      },
     ]);
     // with --split-silences the recording is kept for splitting; it is one unbroken 7201 s stretch
     // (8-bit zero bytes are full-scale -1), so the split skips that stretch with the same reason
@@ -122,7 +156,11 @@ describe('documented limits: sample rate and utterance length (issue 14 item 6)'
     const split = await splitRecordings(kept);
     expect(split.utterances).toEqual([]);
     expect(split.skipped).toEqual([
-      { file, reason: '"long_0.00": 7201.0 s long, more than the 7200 s limit per utterance; import it with --split-silences, or as segments (manifest offset/duration)' },
+      {
+        file,
+        reason:
+          '"long_0.00": 7201.0 s long, more than the 7200 s limit per utterance; import it with --split-silences, or as segments (manifest offset/duration)',
+      },
     ]);
   });
 });

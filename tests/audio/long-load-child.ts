@@ -31,4 +31,12 @@ clearInterval(timer);
 peakAb = Math.max(peakAb, process.memoryUsage().arrayBuffers - before.arrayBuffers);
 const maxRssBytes = process.resourceUsage().maxRSS * 1024;
 await writeFile(outFile, new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength));
-process.stdout.write(JSON.stringify({ rssBeforeBytes: before.rss, maxRssBytes, peakArrayBufferGrowthBytes: peakAb, seconds, numSamples: samples.length }) + '\n');
+process.stdout.write(
+  JSON.stringify({
+    rssBeforeBytes: before.rss,
+    maxRssBytes,
+    peakArrayBufferGrowthBytes: peakAb,
+    seconds,
+    numSamples: samples.length,
+  }) + '\n',
+);

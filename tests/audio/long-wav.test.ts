@@ -108,14 +108,23 @@ describe('loadAudio: block-wise WAV loading', () => {
     const seg = { offsetSec: 1.234, durationSec: 2.5 };
     const a = await loadAudio(REAL_44K, 8000, seg); // a segment of a WAV file is read block-wise
     const start = Math.round(seg.offsetSec * d.sampleRateHz);
-    const ref = resample(d.samples.subarray(start, start + Math.round(seg.durationSec * d.sampleRateHz)), d.sampleRateHz, 8000);
+    const ref = resample(
+      d.samples.subarray(start, start + Math.round(seg.durationSec * d.sampleRateHz)),
+      d.sampleRateHz,
+      8000,
+    );
     expectSame(a.samples, ref);
     expect(a).toMatchObject({ sampleRateHz: 8000, sourceRateHz: 44100, sourceChannels: 1 });
     // tiny blocks, offset only (to the end), whole file
     const b = await loadWavBlockwise(REAL_44K, 16000, { offsetSec: 3 }, 777);
     expectSame(b.samples, resample(d.samples.subarray(3 * 44100), 44100, 16000));
-    expectSame((await loadWavBlockwise(REAL_44K, 8000, undefined, 4096)).samples, resample(d.samples, 44100, 8000));
-    await expect(loadAudio(REAL_44K, 8000, { offsetSec: 60 })).rejects.toThrow(`${REAL_44K}: offset 60s is past the end of the file`);
+    expectSame(
+      (await loadWavBlockwise(REAL_44K, 8000, undefined, 4096)).samples,
+      resample(d.samples, 44100, 8000),
+    );
+    await expect(loadAudio(REAL_44K, 8000, { offsetSec: 60 })).rejects.toThrow(
+      `${REAL_44K}: offset 60s is past the end of the file`,
+    );
   });
 
   it('a segment reads only its own blocks (NaN samples elsewhere in the file are never touched)', async () => {
@@ -137,7 +146,9 @@ describe('loadAudio: block-wise WAV loading', () => {
       const a = await loadAudio(file, 8000, { offsetSec: 0.5, durationSec: 2 });
       expectSame(a.samples, x.subarray(rate * 0.5, rate * 2.5));
       await expect(loadAudio(file, 8000)).rejects.toThrow(`${file}: sample 0 of frame 28000 is NaN`);
-      await expect(loadAudio(file, 8000, { offsetSec: 3 })).rejects.toThrow(`${file}: sample 0 of frame 28000 is NaN`);
+      await expect(loadAudio(file, 8000, { offsetSec: 3 })).rejects.toThrow(
+        `${file}: sample 0 of frame 28000 is NaN`,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -161,7 +172,9 @@ describe('loadAudio: block-wise WAV loading', () => {
           for (let i = 0; i < chunk; i++) {
             const f = f0 + i;
             pcm[2 * i] = Math.round(real[f % real.length] * 32767);
-            pcm[2 * i + 1] = Math.round(8000 * Math.sin((2 * Math.PI * (300 + (f % 480000) / 480) * f) / rate));
+            pcm[2 * i + 1] = Math.round(
+              8000 * Math.sin((2 * Math.PI * (300 + (f % 480000) / 480) * f) / rate),
+            );
           }
           const b = Buffer.from(pcm.buffer);
           await fh.write(b, 0, b.length, pos);
@@ -173,15 +186,26 @@ describe('loadAudio: block-wise WAV loading', () => {
       const fileBytes = 44 + frames * 4;
       // Each load runs in its own process, so its peak RSS (maxRSS) is its own.
       const run = (mode: string) => {
-        const r = spawnSync(TSX, [CHILD, file, '8000', path.join(dir, `${mode}.f32`), mode], { encoding: 'utf8', timeout: 60_000 });
+        const r = spawnSync(TSX, [CHILD, file, '8000', path.join(dir, `${mode}.f32`), mode], {
+          encoding: 'utf8',
+          timeout: 60_000,
+        });
         expect(r.status, r.stderr).toBe(0);
-        return JSON.parse(r.stdout.trim().split('\n').pop()!) as { rssBeforeBytes: number; maxRssBytes: number; peakArrayBufferGrowthBytes: number; numSamples: number };
+        return JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+          rssBeforeBytes: number;
+          maxRssBytes: number;
+          peakArrayBufferGrowthBytes: number;
+          numSamples: number;
+        };
       };
       const streamedRun = run('blockwise');
       const inMemory = run('in-memory');
       const outBytes = 600 * 8000 * 4; // 19.2 MB
       expect(streamedRun.numSamples).toBe(600 * 8000);
-      const [a, b] = [await readFile(path.join(dir, 'blockwise.f32')), await readFile(path.join(dir, 'in-memory.f32'))];
+      const [a, b] = [
+        await readFile(path.join(dir, 'blockwise.f32')),
+        await readFile(path.join(dir, 'in-memory.f32')),
+      ];
       expect(a.length).toBe(outBytes);
       expect(a.equals(b)).toBe(true); // bit-identical
       const rssGrowth = streamedRun.maxRssBytes - streamedRun.rssBeforeBytes;

@@ -4,7 +4,8 @@ import { loadAudio } from '../../electron/engine/audio';
 import { seededRandom } from '../../electron/engine/model/batch';
 
 const RATE = 8000;
-const tone = (hz: number, seconds = 1): Float32Array => Float32Array.from({ length: RATE * seconds }, (_, i) => 0.5 * Math.sin((2 * Math.PI * hz * i) / RATE));
+const tone = (hz: number, seconds = 1): Float32Array =>
+  Float32Array.from({ length: RATE * seconds }, (_, i) => 0.5 * Math.sin((2 * Math.PI * hz * i) / RATE));
 const rms = (x: Float32Array, from = 0, to = x.length): number => {
   let s = 0;
   for (let i = from; i < to; i++) s += x[i] * x[i];
@@ -15,7 +16,8 @@ const db = (a: number, b: number) => 20 * Math.log10(a / b);
 describe('waveform augmentation', () => {
   it('bandLimit: second-order corners, -3 dB at the corner, -12 dB per octave beyond it', () => {
     // After the filters settle (skip the first 0.25 s).
-    const gain = (hz: number, lo: number, hi: number) => db(rms(bandLimit(tone(hz), RATE, lo, hi), 2000), rms(tone(hz), 2000));
+    const gain = (hz: number, lo: number, hi: number) =>
+      db(rms(bandLimit(tone(hz), RATE, lo, hi), 2000), rms(tone(hz), 2000));
     expect(gain(1000, 300, 3400)).toBeGreaterThan(-0.5);
     expect(gain(300, 300, 4000)).toBeCloseTo(-3.01, 1);
     expect(gain(3000, 0, 3000)).toBeCloseTo(-3.01, 1);

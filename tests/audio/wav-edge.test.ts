@@ -15,18 +15,26 @@ function riff(chunks: [string, Uint8Array][]): Uint8Array {
   const out = new Uint8Array(8 + body);
   const v = new DataView(out.buffer);
   const str = (o: number, s: string) => [...s].forEach((c, i) => (out[o + i] = c.charCodeAt(0)));
-  str(0, 'RIFF'); v.setUint32(4, body, true); str(8, 'WAVE');
+  str(0, 'RIFF');
+  v.setUint32(4, body, true);
+  str(8, 'WAVE');
   let o = 12;
   for (const [id, b] of chunks) {
-    str(o, id); v.setUint32(o + 4, b.length, true); out.set(b, o + 8);
+    str(o, id);
+    v.setUint32(o + 4, b.length, true);
+    out.set(b, o + 8);
     o += 8 + b.length + (b.length % 2); // the pad byte stays 0
   }
   return out;
 }
 function fmt16(channels: number, rate: number, bits: number, tag = 1): Uint8Array {
   const v = new DataView(new ArrayBuffer(16));
-  v.setUint16(0, tag, true); v.setUint16(2, channels, true); v.setUint32(4, rate, true);
-  v.setUint32(8, (rate * channels * bits) / 8, true); v.setUint16(12, (channels * bits) / 8, true); v.setUint16(14, bits, true);
+  v.setUint16(0, tag, true);
+  v.setUint16(2, channels, true);
+  v.setUint32(4, rate, true);
+  v.setUint32(8, (rate * channels * bits) / 8, true);
+  v.setUint16(12, (channels * bits) / 8, true);
+  v.setUint16(14, bits, true);
   return new Uint8Array(v.buffer);
 }
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -38,7 +46,11 @@ function rf64(fmt: Uint8Array, data: Uint8Array, dataSizeInDs64 = data.length): 
   const dv = new DataView(ds64.buffer);
   dv.setUint32(0, 0xffffffff, true); // riffSize low (not used by the reader)
   dv.setUint32(8, dataSizeInDs64, true); // dataSize low; high stays 0
-  const b = riff([['ds64', ds64], ['fmt ', fmt], ['data', data]]);
+  const b = riff([
+    ['ds64', ds64],
+    ['fmt ', fmt],
+    ['data', data],
+  ]);
   const v = new DataView(b.buffer);
   b.set(enc('RF64'), 0);
   v.setUint32(4, 0xffffffff, true);
@@ -48,25 +60,64 @@ function rf64(fmt: Uint8Array, data: Uint8Array, dataSizeInDs64 = data.length): 
 
 describe('WAV edge cases (decodeWav and the block reader agree)', () => {
   const cases: [string, Uint8Array, number[]][] = [
-    ['odd-sized 8-bit data chunk with its pad byte, then LIST/INFO after the data', riff([['fmt ', fmt16(1, 8000, 8)], ['data', new Uint8Array([128, 192, 64])], ['LIST', info]]), [0, 0.5, -0.5]],
-    ['LIST/adtl and an odd junk chunk before fmt and data', riff([['LIST', adtl], ['junk', new Uint8Array([1, 2, 3])], ['fmt ', fmt16(1, 8000, 16)], ['data', new Uint8Array([0, 64])]]), [0.5]],
-    ['a 1-sample file', riff([['fmt ', fmt16(1, 8000, 16)], ['data', new Uint8Array([0, 0xc0])]]), [-0.5]],
+    [
+      'odd-sized 8-bit data chunk with its pad byte, then LIST/INFO after the data',
+      riff([
+        ['fmt ', fmt16(1, 8000, 8)],
+        ['data', new Uint8Array([128, 192, 64])],
+        ['LIST', info],
+      ]),
+      [0, 0.5, -0.5],
+    ],
+    [
+      'LIST/adtl and an odd junk chunk before fmt and data',
+      riff([
+        ['LIST', adtl],
+        ['junk', new Uint8Array([1, 2, 3])],
+        ['fmt ', fmt16(1, 8000, 16)],
+        ['data', new Uint8Array([0, 64])],
+      ]),
+      [0.5],
+    ],
+    [
+      'a 1-sample file',
+      riff([
+        ['fmt ', fmt16(1, 8000, 16)],
+        ['data', new Uint8Array([0, 0xc0])],
+      ]),
+      [-0.5],
+    ],
     // wavefile (used before riff.ts) failed here: "Cannot read properties of undefined (reading 'start')"
     [
       'LIST/INFO then LIST/adtl (a labl without any cue chunk) after the data, as some editors write',
-      riff([['fmt ', fmt16(1, 8000, 16)], ['data', new Uint8Array([0, 64, 0, 0xc0])], ['LIST', info], ['LIST', adtl]]),
+      riff([
+        ['fmt ', fmt16(1, 8000, 16)],
+        ['data', new Uint8Array([0, 64, 0, 0xc0])],
+        ['LIST', info],
+        ['LIST', adtl],
+      ]),
       [0.5, -0.5],
     ],
     [
       'data before fmt, odd-sized cue and fact chunks between (pad bytes), a LIST whose size runs past the end',
       (() => {
-        const b = riff([['data', new Uint8Array([0, 64])], ['cue ', new Uint8Array(5)], ['fact', new Uint8Array(3)], ['fmt ', fmt16(1, 8000, 16)], ['LIST', info]]);
+        const b = riff([
+          ['data', new Uint8Array([0, 64])],
+          ['cue ', new Uint8Array(5)],
+          ['fact', new Uint8Array(3)],
+          ['fmt ', fmt16(1, 8000, 16)],
+          ['LIST', info],
+        ]);
         new DataView(b.buffer).setUint32(b.length - info.length - 4, 1e6, true);
         return b;
       })(),
       [0.5],
     ],
-    ['RF64 with its ds64 chunk', rf64(fmt16(2, 16000, 16), new Uint8Array(new Int16Array([16384, 0, -16384, -16384]).buffer)), [0.25, -0.5]],
+    [
+      'RF64 with its ds64 chunk',
+      rf64(fmt16(2, 16000, 16), new Uint8Array(new Int16Array([16384, 0, -16384, -16384]).buffer)),
+      [0.25, -0.5],
+    ],
   ];
   for (const [name, bytes, want] of cases) {
     it(name, async () => {
@@ -83,12 +134,42 @@ describe('WAV edge cases (decodeWav and the block reader agree)', () => {
   it('both readers refuse the same broken files with the same message', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'edge-'));
     const bad: [Uint8Array, string][] = [
-      [riff([['fmt ', fmt16(1, 1, 16)], ['data', new Uint8Array(4)]]), 'sample rate 1 Hz is outside the supported 4000..192000 Hz'],
-      [riff([['fmt ', fmt16(1, 3999, 16)], ['data', new Uint8Array(4)]]), 'sample rate 3999 Hz is outside the supported 4000..192000 Hz'],
-      [riff([['fmt ', fmt16(1, 192001, 16)], ['data', new Uint8Array(4)]]), 'sample rate 192001 Hz is outside the supported 4000..192000 Hz'],
+      [
+        riff([
+          ['fmt ', fmt16(1, 1, 16)],
+          ['data', new Uint8Array(4)],
+        ]),
+        'sample rate 1 Hz is outside the supported 4000..192000 Hz',
+      ],
+      [
+        riff([
+          ['fmt ', fmt16(1, 3999, 16)],
+          ['data', new Uint8Array(4)],
+        ]),
+        'sample rate 3999 Hz is outside the supported 4000..192000 Hz',
+      ],
+      [
+        riff([
+          ['fmt ', fmt16(1, 192001, 16)],
+          ['data', new Uint8Array(4)],
+        ]),
+        'sample rate 192001 Hz is outside the supported 4000..192000 Hz',
+      ],
       [rf64(fmt16(1, 8000, 16), new Uint8Array(4), 400), 'data chunk says 400 bytes, file has 4'],
-      [riff([['LIST', info], ['data', new Uint8Array(4)]]), 'not a readable WAV file (no fmt chunk)'],
-      [riff([['fmt ', fmt16(1, 8000, 16)], ['LIST', adtl]]), 'not a readable WAV file (no data chunk)'],
+      [
+        riff([
+          ['LIST', info],
+          ['data', new Uint8Array(4)],
+        ]),
+        'not a readable WAV file (no fmt chunk)',
+      ],
+      [
+        riff([
+          ['fmt ', fmt16(1, 8000, 16)],
+          ['LIST', adtl],
+        ]),
+        'not a readable WAV file (no data chunk)',
+      ],
     ];
     for (const [bytes, msg] of bad) {
       expect(() => decodeWav(bytes, 'b.wav')).toThrow(`b.wav: ${msg}`);
@@ -97,15 +178,49 @@ describe('WAV edge cases (decodeWav and the block reader agree)', () => {
       await expect(openWavBlocks(file)).rejects.toThrow(`${file}: ${msg}`);
     }
     // the limits themselves are accepted
-    expect(decodeWav(riff([['fmt ', fmt16(1, 4000, 16)], ['data', new Uint8Array(2)]]), 'l.wav').sampleRateHz).toBe(4000);
-    expect(decodeWav(riff([['fmt ', fmt16(1, 192000, 16)], ['data', new Uint8Array(2)]]), 'h.wav').sampleRateHz).toBe(192000);
+    expect(
+      decodeWav(
+        riff([
+          ['fmt ', fmt16(1, 4000, 16)],
+          ['data', new Uint8Array(2)],
+        ]),
+        'l.wav',
+      ).sampleRateHz,
+    ).toBe(4000);
+    expect(
+      decodeWav(
+        riff([
+          ['fmt ', fmt16(1, 192000, 16)],
+          ['data', new Uint8Array(2)],
+        ]),
+        'h.wav',
+      ).sampleRateHz,
+    ).toBe(192000);
   });
   it('truncated, zero-length and NaN files are refused with the reason', () => {
     const full = encodeWav16(new Float32Array(100), 8000);
-    expect(() => decodeWav(full.slice(0, 60), 't.wav')).toThrow('t.wav: data chunk says 200 bytes, file has 16');
-    expect(() => decodeWav(riff([['fmt ', fmt16(1, 8000, 16)], ['data', new Uint8Array(0)]]), 'z.wav')).toThrow('z.wav: data chunk is empty');
+    expect(() => decodeWav(full.slice(0, 60), 't.wav')).toThrow(
+      't.wav: data chunk says 200 bytes, file has 16',
+    );
+    expect(() =>
+      decodeWav(
+        riff([
+          ['fmt ', fmt16(1, 8000, 16)],
+          ['data', new Uint8Array(0)],
+        ]),
+        'z.wav',
+      ),
+    ).toThrow('z.wav: data chunk is empty');
     const nan = new Uint8Array(new Float32Array([0, NaN]).buffer);
-    expect(() => decodeWav(riff([['fmt ', fmt16(1, 8000, 32, 3)], ['data', nan]]), 'n.wav')).toThrow('n.wav: sample 0 of frame 1 is NaN');
+    expect(() =>
+      decodeWav(
+        riff([
+          ['fmt ', fmt16(1, 8000, 32, 3)],
+          ['data', nan],
+        ]),
+        'n.wav',
+      ),
+    ).toThrow('n.wav: sample 0 of frame 1 is NaN');
   });
 });
 
@@ -129,15 +244,24 @@ describe('compressed audio through the wasm decoders, recognised by content', ()
   });
   it('an unknown codec is refused with a plain message', async () => {
     expect(sniffAudio(enc('OggS\x00\x02xxxxOpusHead'))).toBe('ogg-opus');
-    await expect(decodeAudio(enc('OggS\x00\x02xxxxOpusHead'), 'o.opus')).rejects.toThrow(/^o\.opus: unknown audio format \(Ogg Opus/);
-    await expect(decodeAudio(new Uint8Array(0), 'e.wav')).rejects.toThrow('e.wav: unknown audio format (not WAV, FLAC, MP3 or Ogg Vorbis; the file is empty); supported: WAV, FLAC, MP3, Ogg Vorbis');
+    await expect(decodeAudio(enc('OggS\x00\x02xxxxOpusHead'), 'o.opus')).rejects.toThrow(
+      /^o\.opus: unknown audio format \(Ogg Opus/,
+    );
+    await expect(decodeAudio(new Uint8Array(0), 'e.wav')).rejects.toThrow(
+      'e.wav: unknown audio format (not WAV, FLAC, MP3 or Ogg Vorbis; the file is empty); supported: WAV, FLAC, MP3, Ogg Vorbis',
+    );
     const secret = new TextEncoder().encode('root:x:0:0:root:/root:/bin/bash\n');
-    await expect(decodeAudio(secret, 'p.wav')).rejects.toThrow(/^p\.wav: unknown audio format \(not WAV, FLAC, MP3 or Ogg Vorbis\); supported: WAV, FLAC, MP3, Ogg Vorbis$/);
+    await expect(decodeAudio(secret, 'p.wav')).rejects.toThrow(
+      /^p\.wav: unknown audio format \(not WAV, FLAC, MP3 or Ogg Vorbis\); supported: WAV, FLAC, MP3, Ogg Vorbis$/,
+    );
   });
 });
 
 describe('property: the WAV decoder returns valid audio or a clean error, never a crash or hang', () => {
-  const valid = riff([['fmt ', fmt16(2, 16000, 16)], ['data', new Uint8Array(new Int16Array([100, -100, 2000, -2000, 32767, -32768]).buffer)]]);
+  const valid = riff([
+    ['fmt ', fmt16(2, 16000, 16)],
+    ['data', new Uint8Array(new Int16Array([100, -100, 2000, -2000, 32767, -32768]).buffer)],
+  ]);
   const check = (bytes: Uint8Array) => {
     try {
       const d = decodeWav(bytes, 'p.wav');
@@ -152,11 +276,19 @@ describe('property: the WAV decoder returns valid audio or a clean error, never 
     fc.assert(fc.property(fc.uint8Array({ maxLength: 256 }), check), { numRuns: 300, seed: 1 });
   });
   it('random bytes behind a RIFF/WAVE header', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (b) => check(new Uint8Array([...enc('RIFF'), 200, 0, 0, 0, ...enc('WAVE'), ...b]))), { numRuns: 300, seed: 2 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (b) =>
+        check(new Uint8Array([...enc('RIFF'), 200, 0, 0, 0, ...enc('WAVE'), ...b])),
+      ),
+      { numRuns: 300, seed: 2 },
+    );
   });
   it('mutations of a valid header (byte changes and truncation)', () => {
     const mutation = fc.record({
-      edits: fc.array(fc.tuple(fc.integer({ min: 0, max: valid.length - 1 }), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }),
+      edits: fc.array(
+        fc.tuple(fc.integer({ min: 0, max: valid.length - 1 }), fc.integer({ min: 0, max: 255 })),
+        { maxLength: 6 },
+      ),
       cut: fc.integer({ min: 0, max: valid.length }),
     });
     fc.assert(
@@ -171,26 +303,31 @@ describe('property: the WAV decoder returns valid audio or a clean error, never 
   it('the decoder agrees with the block reader on mutated headers', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'prop-'));
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(fc.integer({ min: 0, max: 43 }), fc.integer({ min: 0, max: 255 })), { maxLength: 3 }), async (edits) => {
-        const b = valid.slice();
-        for (const [i, v] of edits) b[i] = v;
-        const file = path.join(dir, 'm.wav');
-        await writeFile(file, b);
-        let streamed: number[] | Error;
-        try {
-          const r = await openWavBlocks(file);
-          streamed = [];
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 43 }), fc.integer({ min: 0, max: 255 })), {
+          maxLength: 3,
+        }),
+        async (edits) => {
+          const b = valid.slice();
+          for (const [i, v] of edits) b[i] = v;
+          const file = path.join(dir, 'm.wav');
+          await writeFile(file, b);
+          let streamed: number[] | Error;
           try {
-            for await (const x of r.blocks(4)) streamed.push(...x);
-          } finally {
-            await r.close();
+            const r = await openWavBlocks(file);
+            streamed = [];
+            try {
+              for await (const x of r.blocks(4)) streamed.push(...x);
+            } finally {
+              await r.close();
+            }
+          } catch (err) {
+            streamed = err as Error;
           }
-        } catch (err) {
-          streamed = err as Error;
-        }
-        if (Array.isArray(streamed)) for (const v of streamed) expect(Number.isFinite(v)).toBe(true);
-        else expect(streamed.message.startsWith(`${file}: `)).toBe(true);
-      }),
+          if (Array.isArray(streamed)) for (const v of streamed) expect(Number.isFinite(v)).toBe(true);
+          else expect(streamed.message.startsWith(`${file}: `)).toBe(true);
+        },
+      ),
       { numRuns: 100, seed: 4 },
     );
   });
@@ -209,12 +346,20 @@ describe('long recordings: block-wise reading and silence splitting', () => {
       pcm[2 * i] = v;
       pcm[2 * i + 1] = v;
     }
-    const bytes = riff([['fmt ', fmt16(2, rate, 16)], ['data', new Uint8Array(pcm.buffer)]]);
+    const bytes = riff([
+      ['fmt ', fmt16(2, rate, 16)],
+      ['data', new Uint8Array(pcm.buffer)],
+    ]);
     const dir = await mkdtemp(path.join(tmpdir(), 'long-'));
     const file = path.join(dir, 'long.wav');
     await writeFile(file, bytes);
     const r = await openWavBlocks(file);
-    expect(r.layout).toMatchObject({ numFrames: frames, numChannels: 2, sampleRateHz: rate, durationSec: 60 });
+    expect(r.layout).toMatchObject({
+      numFrames: frames,
+      numChannels: 2,
+      sampleRateHz: rate,
+      durationSec: 60,
+    });
     let blocks = 0;
     let maxLen = 0;
     for await (const b of r.blocks(48000)) {

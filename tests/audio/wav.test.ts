@@ -72,42 +72,97 @@ function riff(opts: {
 
 describe('decodeWav: every PCM and float depth to mono float32', () => {
   it('8-bit unsigned', () => {
-    const d = decodeWav(riff({ format: 1, channels: 1, rate: 8000, bits: 8, frames: [[128], [255], [0], [192]] }), 'a.wav');
+    const d = decodeWav(
+      riff({ format: 1, channels: 1, rate: 8000, bits: 8, frames: [[128], [255], [0], [192]] }),
+      'a.wav',
+    );
     expect(Array.from(d.samples)).toEqual([0, 127 / 128, -1, 0.5]);
     expect(d.sampleRateHz).toBe(8000);
   });
   it('16-bit signed', () => {
-    const d = decodeWav(riff({ format: 1, channels: 1, rate: 16000, bits: 16, frames: [[0], [16384], [-32768], [32767]] }), 'a.wav');
+    const d = decodeWav(
+      riff({ format: 1, channels: 1, rate: 16000, bits: 16, frames: [[0], [16384], [-32768], [32767]] }),
+      'a.wav',
+    );
     expect(Array.from(d.samples)).toEqual([0, 0.5, -1, 32767 / 32768]);
   });
   it('24-bit signed (negative values sign-extended)', () => {
-    const d = decodeWav(riff({ format: 1, channels: 1, rate: 44100, bits: 24, frames: [[0x400000], [-0x400000], [-1]] }), 'a.wav');
+    const d = decodeWav(
+      riff({ format: 1, channels: 1, rate: 44100, bits: 24, frames: [[0x400000], [-0x400000], [-1]] }),
+      'a.wav',
+    );
     expect(d.samples[0]).toBeCloseTo(0.5, 7);
     expect(d.samples[1]).toBeCloseTo(-0.5, 7);
     expect(d.samples[2]).toBeCloseTo(-1 / 8388608, 12);
   });
   it('32-bit signed', () => {
-    const d = decodeWav(riff({ format: 1, channels: 1, rate: 48000, bits: 32, frames: [[1 << 30], [-(2 ** 31)]] }), 'a.wav');
+    const d = decodeWav(
+      riff({ format: 1, channels: 1, rate: 48000, bits: 32, frames: [[1 << 30], [-(2 ** 31)]] }),
+      'a.wav',
+    );
     expect(Array.from(d.samples)).toEqual([0.5, -1]);
   });
   it('32-bit and 64-bit float', () => {
-    const f32 = decodeWav(riff({ format: 3, channels: 1, rate: 22050, bits: 32, frames: [[0.25], [-0.75]] }), 'a.wav');
+    const f32 = decodeWav(
+      riff({ format: 3, channels: 1, rate: 22050, bits: 32, frames: [[0.25], [-0.75]] }),
+      'a.wav',
+    );
     expect(Array.from(f32.samples)).toEqual([0.25, -0.75]);
-    const f64 = decodeWav(riff({ format: 3, channels: 1, rate: 22050, bits: 64, frames: [[0.125], [-0.5]] }), 'a.wav');
+    const f64 = decodeWav(
+      riff({ format: 3, channels: 1, rate: 22050, bits: 64, frames: [[0.125], [-0.5]] }),
+      'a.wav',
+    );
     expect(Array.from(f64.samples)).toEqual([0.125, -0.5]);
     expect(f64.encoding).toBe('float');
   });
   it('WAVE_FORMAT_EXTENSIBLE (PCM and float sub-formats, fmt chunk longer than 40 bytes, LIST chunk first)', () => {
-    const pcm = decodeWav(riff({ format: 0xfffe, subFormat: 1, channels: 1, rate: 48000, bits: 16, frames: [[8192], [-8192]], listBefore: true }), 'e.wav');
+    const pcm = decodeWav(
+      riff({
+        format: 0xfffe,
+        subFormat: 1,
+        channels: 1,
+        rate: 48000,
+        bits: 16,
+        frames: [[8192], [-8192]],
+        listBefore: true,
+      }),
+      'e.wav',
+    );
     expect(Array.from(pcm.samples)).toEqual([0.25, -0.25]);
-    const flt = decodeWav(riff({ format: 0xfffe, subFormat: 3, channels: 1, rate: 48000, bits: 32, frames: [[0.5]], extraFmtBytes: 6 }), 'e.wav');
+    const flt = decodeWav(
+      riff({
+        format: 0xfffe,
+        subFormat: 3,
+        channels: 1,
+        rate: 48000,
+        bits: 32,
+        frames: [[0.5]],
+        extraFmtBytes: 6,
+      }),
+      'e.wav',
+    );
     expect(Array.from(flt.samples)).toEqual([0.5]);
   });
   it('stereo and 6-channel files are averaged to mono', () => {
-    const st = decodeWav(riff({ format: 1, channels: 2, rate: 8000, bits: 16, frames: [[16384, 0], [-32768, 32767 - 32767]] }), 's.wav');
+    const st = decodeWav(
+      riff({
+        format: 1,
+        channels: 2,
+        rate: 8000,
+        bits: 16,
+        frames: [
+          [16384, 0],
+          [-32768, 32767 - 32767],
+        ],
+      }),
+      's.wav',
+    );
     expect(st.numChannels).toBe(2);
     expect(Array.from(st.samples)).toEqual([0.25, -0.5]);
-    const six = decodeWav(riff({ format: 1, channels: 6, rate: 8000, bits: 16, frames: [[6 * 1024, 0, 0, 0, 0, 0]] }), 's.wav');
+    const six = decodeWav(
+      riff({ format: 1, channels: 6, rate: 8000, bits: 16, frames: [[6 * 1024, 0, 0, 0, 0, 0]] }),
+      's.wav',
+    );
     expect(six.samples[0]).toBeCloseTo(1024 / 32768, 9);
   });
   it('round trip through encodeWav16', () => {
@@ -117,7 +172,9 @@ describe('decodeWav: every PCM and float depth to mono float32', () => {
     d.samples.forEach((v, i) => expect(v).toBeCloseTo(x[i], 4));
   });
   it('errors name the file and the problem', () => {
-    expect(() => decodeWav(new TextEncoder().encode('not a wav at all'), 'bad.wav')).toThrow(/^bad\.wav: not a readable WAV file/);
+    expect(() => decodeWav(new TextEncoder().encode('not a wav at all'), 'bad.wav')).toThrow(
+      /^bad\.wav: not a readable WAV file/,
+    );
     const alaw = riff({ format: 1, channels: 1, rate: 8000, bits: 16, frames: [[0]] });
     alaw[20] = 6; // format tag 6 = A-law
     expect(() => decodeWav(alaw, 'alaw.wav')).toThrow(/^alaw\.wav: unsupported WAV encoding \(format tag 6/);

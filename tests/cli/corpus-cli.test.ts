@@ -29,14 +29,18 @@ describe('CLI import / export', () => {
     expect(r1.stdout).toContain(`project: ${p1}`);
     const t1 = await transcripts(p1);
     expect(t1.size).toBe(8);
-    const source = (await readFile(ADAPT, 'utf8')).trim().split('\n').map((l) => JSON.parse(l).text as string);
+    const source = (await readFile(ADAPT, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).text as string);
     expect([...t1.values()].sort()).toEqual(source.sort());
 
     const kaldi = path.join(dir, 'kaldi');
     const e = cli(['export', '--project', p1, '--format', 'kaldi', '--out', kaldi]);
     expect(e.status, e.stderr).toBe(0);
     expect(e.stdout).toMatch(/^exported 8 utterances to .*kaldi \(kaldi\), skipped 0$/m);
-    for (const f of ['wav.scp', 'text', 'utt2spk', 'spk2utt', 'utt2accent']) await access(path.join(kaldi, f));
+    for (const f of ['wav.scp', 'text', 'utt2spk', 'spk2utt', 'utt2accent'])
+      await access(path.join(kaldi, f));
 
     const p2 = path.join(dir, 'p2');
     const r2 = cli(['import', '--format', 'kaldi', '--source', kaldi, '--project', p2]);
@@ -46,7 +50,9 @@ describe('CLI import / export', () => {
     // exporting into a non-empty folder is refused
     const again = cli(['export', '--project', p1, '--format', 'kaldi', '--out', kaldi]);
     expect(again.status).toBe(1);
-    expect(again.stderr.trim().split('\n').pop()).toBe(`error: ${kaldi}: export folder is not empty; choose a new folder`);
+    expect(again.stderr.trim().split('\n').pop()).toBe(
+      `error: ${kaldi}: export folder is not empty; choose a new folder`,
+    );
   });
 
   it('a missing source folder: exit 1, a one-line reason naming it, no project created', async () => {
@@ -58,9 +64,21 @@ describe('CLI import / export', () => {
     const lines = r.stderr.trim().split('\n');
     expect(lines.pop()).toBe(`error: ${missing}: folder not found`);
     await expect(access(project)).rejects.toThrow();
-    const r2 = cli(['import', '--format', 'plain-folder', '--source', missing, '--project', project, '--threshold-db', '-30']);
+    const r2 = cli([
+      'import',
+      '--format',
+      'plain-folder',
+      '--source',
+      missing,
+      '--project',
+      project,
+      '--threshold-db',
+      '-30',
+    ]);
     expect(r2.status).toBe(1);
-    expect(r2.stderr.trim().split('\n').pop()).toBe('error: --min-silence-ms and --threshold-db need --split-silences');
+    expect(r2.stderr.trim().split('\n').pop()).toBe(
+      'error: --min-silence-ms and --threshold-db need --split-silences',
+    );
   });
 
   it('import --split-silences turns a long recording into segments with empty transcripts', async () => {
@@ -69,10 +87,26 @@ describe('CLI import / export', () => {
     await import('node:fs/promises').then((fs) => fs.mkdir(src));
     await writeFile(path.join(src, 'session1.wav'), burstsWav());
     const project = path.join(dir, 'p');
-    const r = cli(['import', '--format', 'plain-folder', '--source', src, '--project', project, '--split-silences', '--min-silence-ms', '100', '--threshold-db', '-30']);
+    const r = cli([
+      'import',
+      '--format',
+      'plain-folder',
+      '--source',
+      src,
+      '--project',
+      project,
+      '--split-silences',
+      '--min-silence-ms',
+      '100',
+      '--threshold-db',
+      '-30',
+    ]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^imported 4 utterances, skipped 0$/m);
-    const lines = (await readFile(path.join(project, 'manifest.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await readFile(path.join(project, 'manifest.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => [l.id, l.offset, l.duration, l.text])).toEqual([
       ['session1_0.90', 0.9, 1.2, ''],
       ['session1_2.90', 2.9, 1.7, ''],
@@ -92,7 +126,10 @@ describe('CLI import / export', () => {
     await writeFile(path.join(root, 'src', 'a.wav'), toneWav(1));
     await writeFile(path.join(root, 'src', 'b.wav'), toneWav(2));
     const manifest = path.join(root, 'src', 'm.jsonl');
-    await writeFile(manifest, '{"id":"../../../../victim","audio_filepath":"a.wav","text":"zero"}\n{"id":"b","audio_filepath":"b.wav","text":"one"}\n');
+    await writeFile(
+      manifest,
+      '{"id":"../../../../victim","audio_filepath":"a.wav","text":"zero"}\n{"id":"b","audio_filepath":"b.wav","text":"one"}\n',
+    );
     const project = path.join(root, 'p');
     const r = cli(['import', '--format', 'nemo', '--source', manifest, '--project', project]);
     expect(r.status, r.stderr).toBe(0);
@@ -113,7 +150,10 @@ describe('CLI import / export', () => {
     await writeFile(path.join(base, 'src', 'a.wav'), toneWav(1));
     await writeFile(path.join(base, 'src', 'a.txt'), 'one');
     const project = path.join(base, 'p');
-    expect(cli(['import', '--format', 'plain-folder', '--source', path.join(base, 'src'), '--project', project]).status).toBe(0);
+    expect(
+      cli(['import', '--format', 'plain-folder', '--source', path.join(base, 'src'), '--project', project])
+        .status,
+    ).toBe(0);
     // What a kill during the copies leaves: a copy no record names and a partial temporary file.
     await writeFile(path.join(project, 'audio', 'b.wav'), toneWav(2));
     await writeFile(path.join(project, 'audio', '.c.wav.123.1700000000000.tmp'), 'RIFF');
@@ -127,7 +167,11 @@ describe('CLI import / export', () => {
         '',
       ].join('\n'),
     );
-    expect((await readdir(path.join(project, 'audio'))).sort()).toEqual(['.c.wav.123.1700000000000.tmp', 'a.wav', 'b.wav']);
+    expect((await readdir(path.join(project, 'audio'))).sort()).toEqual([
+      '.c.wav.123.1700000000000.tmp',
+      'a.wav',
+      'b.wav',
+    ]);
     const r = cli(['clean', '--project', project]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.split('\n')[0]).toBe('removed 2 files and 0 incomplete imports');

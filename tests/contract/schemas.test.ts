@@ -3,7 +3,13 @@ import { InvalidRequestError, isOperation, parseRequest } from '../../electron/c
 import { ADAPT_METHOD_NAMES, OPERATION_NAMES } from '../../electron/contract';
 import { METHOD_NAMES } from '../../electron/engine/adapt/methods';
 
-const adapt = { jobId: 'job-1', modelDir: '/m', adaptManifest: '/a.jsonl', testManifest: '/t.jsonl', runName: 'run-1' };
+const adapt = {
+  jobId: 'job-1',
+  modelDir: '/m',
+  adaptManifest: '/a.jsonl',
+  testManifest: '/t.jsonl',
+  runName: 'run-1',
+};
 
 describe('contract request schemas (shared by IPC and browser mode)', () => {
   it('accepts a full adapt request and returns it unchanged', () => {
@@ -17,7 +23,9 @@ describe('contract request schemas (shared by IPC and browser mode)', () => {
   });
 
   it('names every problem with its path', () => {
-    expect(() => parseRequest('adapt', { ...adapt, runName: '../up', method: { epochs: 0, topLayers: 1.5 }, extra: 1 })).toThrow(InvalidRequestError);
+    expect(() =>
+      parseRequest('adapt', { ...adapt, runName: '../up', method: { epochs: 0, topLayers: 1.5 }, extra: 1 }),
+    ).toThrow(InvalidRequestError);
     try {
       parseRequest('adapt', { ...adapt, runName: '../up', method: { epochs: 0, topLayers: 1.5 }, extra: 1 });
     } catch (err) {
@@ -31,10 +39,18 @@ describe('contract request schemas (shared by IPC and browser mode)', () => {
   });
 
   it('refuses beam-only decoder settings with the greedy decoder, and an adaptation LM for evaluate', () => {
-    expect(() => parseRequest('adapt', { ...adapt, decoder: { kind: 'greedy', grammarFile: 'g.txt' } })).toThrow(/need kind "beam"/);
-    expect(() => parseRequest('evaluate', { jobId: 'j', modelDir: '/m', testManifest: '/t', runName: 'r', decoder: { kind: 'beam', lmFromAdapt: true } })).toThrow(
-      /decoder\.lmFromAdapt: .*needs an adaptation set/,
-    );
+    expect(() =>
+      parseRequest('adapt', { ...adapt, decoder: { kind: 'greedy', grammarFile: 'g.txt' } }),
+    ).toThrow(/need kind "beam"/);
+    expect(() =>
+      parseRequest('evaluate', {
+        jobId: 'j',
+        modelDir: '/m',
+        testManifest: '/t',
+        runName: 'r',
+        decoder: { kind: 'beam', lmFromAdapt: true },
+      }),
+    ).toThrow(/decoder\.lmFromAdapt: .*needs an adaptation set/);
   });
 
   // That every operation has a schema, and that OPERATION_NAMES lists every operation, is checked at
@@ -62,24 +78,55 @@ describe('contract request schemas (shared by IPC and browser mode)', () => {
 
   it('validates exportModel: run, optional project and the new folder name (NAME_PATTERN), nothing else', () => {
     expect(parseRequest('exportModel', { run: 'r1', name: 'e1' })).toEqual({ run: 'r1', name: 'e1' });
-    expect(parseRequest('exportModel', { run: 'r1', project: 'p1', name: 'e1' })).toEqual({ run: 'r1', project: 'p1', name: 'e1' });
-    expect(() => parseRequest('exportModel', { run: 'r1', name: '../up' })).toThrow(/^exportModel: invalid request: name: name may hold only/);
-    expect(() => parseRequest('exportModel', { run: '.hidden', name: 'e' })).toThrow(/run: run may hold only/);
-    expect(() => parseRequest('exportModel', { run: 'r1', project: 'a/b', name: 'e' })).toThrow(/project: project may hold only/);
+    expect(parseRequest('exportModel', { run: 'r1', project: 'p1', name: 'e1' })).toEqual({
+      run: 'r1',
+      project: 'p1',
+      name: 'e1',
+    });
+    expect(() => parseRequest('exportModel', { run: 'r1', name: '../up' })).toThrow(
+      /^exportModel: invalid request: name: name may hold only/,
+    );
+    expect(() => parseRequest('exportModel', { run: '.hidden', name: 'e' })).toThrow(
+      /run: run may hold only/,
+    );
+    expect(() => parseRequest('exportModel', { run: 'r1', project: 'a/b', name: 'e' })).toThrow(
+      /project: project may hold only/,
+    );
     expect(() => parseRequest('exportModel', { run: 'r1' })).toThrow(/name: /);
-    expect(() => parseRequest('exportModel', { run: 'r1', name: 'e', dest: '/tmp' })).toThrow(/Unrecognized key: "dest"/);
-    expect(parseRequest('readReport', { runName: 'r1', project: 'p1' })).toEqual({ runName: 'r1', project: 'p1' });
+    expect(() => parseRequest('exportModel', { run: 'r1', name: 'e', dest: '/tmp' })).toThrow(
+      /Unrecognized key: "dest"/,
+    );
+    expect(parseRequest('readReport', { runName: 'r1', project: 'p1' })).toEqual({
+      runName: 'r1',
+      project: 'p1',
+    });
     expect(() => parseRequest('readReport', { runName: 'r1', project: '..' })).toThrow(/project: /);
   });
 
   it('validates chooseFile: purpose manifest or folder, and a one-line title', () => {
-    expect(parseRequest('chooseFile', { purpose: 'manifest', title: 'Adaptation manifest' })).toEqual({ purpose: 'manifest', title: 'Adaptation manifest' });
-    expect(parseRequest('chooseFile', { purpose: 'folder', title: ' Corpus folder ' })).toEqual({ purpose: 'folder', title: 'Corpus folder' });
-    expect(() => parseRequest('chooseFile', { purpose: 'file', title: 'x' })).toThrow(/purpose: must be "manifest" or "folder"/);
-    expect(() => parseRequest('chooseFile', { purpose: 'folder', title: '' })).toThrow(/title: must not be empty/);
-    expect(() => parseRequest('chooseFile', { purpose: 'folder', title: 'a\nb' })).toThrow(/title: must be one line/);
-    expect(() => parseRequest('chooseFile', { purpose: 'folder', title: 'x'.repeat(201) })).toThrow(/title: must be at most 200/);
-    expect(() => parseRequest('chooseFile', { purpose: 'folder', title: 't', defaultPath: '/' })).toThrow(/Unrecognized key: "defaultPath"/);
+    expect(parseRequest('chooseFile', { purpose: 'manifest', title: 'Adaptation manifest' })).toEqual({
+      purpose: 'manifest',
+      title: 'Adaptation manifest',
+    });
+    expect(parseRequest('chooseFile', { purpose: 'folder', title: ' Corpus folder ' })).toEqual({
+      purpose: 'folder',
+      title: 'Corpus folder',
+    });
+    expect(() => parseRequest('chooseFile', { purpose: 'file', title: 'x' })).toThrow(
+      /purpose: must be "manifest" or "folder"/,
+    );
+    expect(() => parseRequest('chooseFile', { purpose: 'folder', title: '' })).toThrow(
+      /title: must not be empty/,
+    );
+    expect(() => parseRequest('chooseFile', { purpose: 'folder', title: 'a\nb' })).toThrow(
+      /title: must be one line/,
+    );
+    expect(() => parseRequest('chooseFile', { purpose: 'folder', title: 'x'.repeat(201) })).toThrow(
+      /title: must be at most 200/,
+    );
+    expect(() => parseRequest('chooseFile', { purpose: 'folder', title: 't', defaultPath: '/' })).toThrow(
+      /Unrecognized key: "defaultPath"/,
+    );
   });
 
   describe('adaptation method settings', () => {
@@ -98,7 +145,16 @@ describe('contract request schemas (shared by IPC and browser mode)', () => {
     });
 
     it('accepts every method with the settings that apply, and returns them unchanged', () => {
-      const common = { epochs: 2, fixedEpochs: 2, learningRate: 0.003, klWeight: 0.5, specAugment: true, speedPerturb: false, noiseSnrDb: 15, resplice: 0 };
+      const common = {
+        epochs: 2,
+        fixedEpochs: 2,
+        learningRate: 0.003,
+        klWeight: 0.5,
+        specAugment: true,
+        speedPerturb: false,
+        noiseSnrDb: 15,
+        resplice: 0,
+      };
       for (const method of ADAPT_METHOD_NAMES) {
         const req = { ...adapt, method: { method, ...common } };
         expect(parseRequest('adapt', req)).toEqual(req);
@@ -106,23 +162,45 @@ describe('contract request schemas (shared by IPC and browser mode)', () => {
       const full = {
         ...adapt,
         unlabelledManifest: '/u.jsonl',
-        method: { method: 'adapters' as const, bottleneck: 16, ...common, pseudoRounds: 3, pseudoThreshold: 0.8 },
+        method: {
+          method: 'adapters' as const,
+          bottleneck: 16,
+          ...common,
+          pseudoRounds: 3,
+          pseudoThreshold: 0.8,
+        },
       };
       expect(parseRequest('adapt', full)).toEqual(full);
-      expect(parseRequest('adapt', { ...adapt, method: { method: 'finetune', topLayers: 3, klWeight: 0, noiseSnrDb: -5 } })).toBeTruthy();
+      expect(
+        parseRequest('adapt', {
+          ...adapt,
+          method: { method: 'finetune', topLayers: 3, klWeight: 0, noiseSnrDb: -5 },
+        }),
+      ).toBeTruthy();
       expect(parseRequest('adapt', { ...adapt, method: { topLayers: 3 } })).toBeTruthy(); // no method = finetune
       expect(parseRequest('methods', {})).toEqual({});
     });
 
     it('refuses an unknown method, naming the field and the choices', () => {
       const m = messageOf({ ...adapt, method: { method: 'lora' } });
-      expect(m).toMatch(/^adapt: invalid request: method\.method: must be one of "finetune", "new-head", "adapters", "lhuc", "input-transform"$/);
+      expect(m).toMatch(
+        /^adapt: invalid request: method\.method: must be one of "finetune", "new-head", "adapters", "lhuc", "input-transform"$/,
+      );
     });
 
     it('refuses out-of-range and mistyped values, naming each field', () => {
       const m = messageOf({
         ...adapt,
-        method: { method: 'adapters', bottleneck: 0, learningRate: 0, klWeight: -1, specAugment: 'yes', speedPerturb: 1, noiseSnrDb: 99, resplice: 1.5 },
+        method: {
+          method: 'adapters',
+          bottleneck: 0,
+          learningRate: 0,
+          klWeight: -1,
+          specAugment: 'yes',
+          speedPerturb: 1,
+          noiseSnrDb: 99,
+          resplice: 1.5,
+        },
       });
       expect(m).toMatch(/method\.bottleneck: .*>=1/);
       expect(m).toMatch(/method\.learningRate: .*>0/);
@@ -133,16 +211,28 @@ describe('contract request schemas (shared by IPC and browser mode)', () => {
       expect(m).toMatch(/method\.resplice: .*int/);
       expect(messageOf({ ...adapt, method: { resplice: 21 } })).toMatch(/method\.resplice: .*<=20/);
       expect(messageOf({ ...adapt, method: { noiseSnrDb: Number.NaN } })).toMatch(/method\.noiseSnrDb: /);
-      expect(messageOf({ ...adapt, unlabelledManifest: '/u.jsonl', method: { pseudoRounds: 0, pseudoThreshold: 1.5 } })).toMatch(
-        /method\.pseudoRounds: .*>=1.*; method\.pseudoThreshold: .*<=1/,
+      expect(
+        messageOf({
+          ...adapt,
+          unlabelledManifest: '/u.jsonl',
+          method: { pseudoRounds: 0, pseudoThreshold: 1.5 },
+        }),
+      ).toMatch(/method\.pseudoRounds: .*>=1.*; method\.pseudoThreshold: .*<=1/);
+      expect(messageOf({ ...adapt, unlabelledManifest: '' })).toMatch(
+        /unlabelledManifest: must not be empty/,
       );
-      expect(messageOf({ ...adapt, unlabelledManifest: '' })).toMatch(/unlabelledManifest: must not be empty/);
     });
 
     it('refuses settings of another method and pseudo-label settings without unlabelled audio', () => {
-      expect(messageOf({ ...adapt, method: { method: 'adapters', topLayers: 2 } })).toMatch(/method\.topLayers: applies to method "finetune" only, not "adapters"/);
-      expect(messageOf({ ...adapt, method: { bottleneck: 8 } })).toMatch(/method\.bottleneck: applies to method "adapters" only, not "finetune"/);
-      expect(messageOf({ ...adapt, method: { pseudoRounds: 2 } })).toMatch(/method\.pseudoRounds: needs unlabelledManifest/);
+      expect(messageOf({ ...adapt, method: { method: 'adapters', topLayers: 2 } })).toMatch(
+        /method\.topLayers: applies to method "finetune" only, not "adapters"/,
+      );
+      expect(messageOf({ ...adapt, method: { bottleneck: 8 } })).toMatch(
+        /method\.bottleneck: applies to method "adapters" only, not "finetune"/,
+      );
+      expect(messageOf({ ...adapt, method: { pseudoRounds: 2 } })).toMatch(
+        /method\.pseudoRounds: needs unlabelledManifest/,
+      );
     });
   });
 });

@@ -9,20 +9,35 @@ import { ITEMS, samplesOf, tmp, toneWav, writeAt } from './helpers';
 /** Write ITEMS in each format by hand (so the importers are tested against files we did not write with our exporters). */
 const FIXTURES: Record<FormatName, (dir: string) => Promise<string>> = {
   nemo: async (dir) => {
-    const lines = ITEMS.map((u, k) => JSON.stringify({ audio_filepath: `wavs/${u.id}.wav`, duration: 0, text: u.text, speaker: u.speaker, accent: u.accent, k }));
+    const lines = ITEMS.map((u, k) =>
+      JSON.stringify({
+        audio_filepath: `wavs/${u.id}.wav`,
+        duration: 0,
+        text: u.text,
+        speaker: u.speaker,
+        accent: u.accent,
+        k,
+      }),
+    );
     for (const [k, u] of ITEMS.entries()) await writeAt(path.join(dir, 'wavs', `${u.id}.wav`), toneWav(k));
     await writeAt(path.join(dir, 'train.jsonl'), lines.join('\n') + '\n');
     return path.join(dir, 'train.jsonl');
   },
   'hf-audiofolder': async (dir) => {
     for (const [k, u] of ITEMS.entries()) await writeAt(path.join(dir, 'data', `${u.id}.wav`), toneWav(k));
-    const csv = ['file_name,sentence,speaker_id,accent', ...ITEMS.map((u) => `data/${u.id}.wav,"${u.text.replace(/"/g, '""')}",${u.speaker},${u.accent}`)];
+    const csv = [
+      'file_name,sentence,speaker_id,accent',
+      ...ITEMS.map((u) => `data/${u.id}.wav,"${u.text.replace(/"/g, '""')}",${u.speaker},${u.accent}`),
+    ];
     await writeAt(path.join(dir, 'metadata.csv'), csv.join('\n') + '\n');
     return dir;
   },
   'common-voice': async (dir) => {
     for (const [k, u] of ITEMS.entries()) await writeAt(path.join(dir, 'clips', `${u.id}.wav`), toneWav(k));
-    const tsv = ['client_id\tpath\tsentence\tup_votes\tdown_votes\tage\tgender\taccents\tlocale\tsegment', ...ITEMS.map((u) => `${u.speaker}\t${u.id}.wav\t${u.text}\t2\t0\t\t\t${u.accent}\ten\t`)];
+    const tsv = [
+      'client_id\tpath\tsentence\tup_votes\tdown_votes\tage\tgender\taccents\tlocale\tsegment',
+      ...ITEMS.map((u) => `${u.speaker}\t${u.id}.wav\t${u.text}\t2\t0\t\t\t${u.accent}\ten\t`),
+    ];
     await writeAt(path.join(dir, 'validated.tsv'), tsv.join('\n') + '\n');
     return dir;
   },
@@ -72,8 +87,10 @@ describe('round trips: import -> project -> export -> re-import, per format', ()
         expect(u.speaker).toBe(item.speaker);
         if (keepsAccent(format)) expect(u.accent).toBe(item.accent);
         expect(u.meta.sample_rate_hz).toBe(16000);
-        expect(Array.from(await samplesOf(u.audioPath))).toEqual(Array.from(decodeWav(toneWav(k), 'ref').samples));
-        expect(u.durationSec).toBeCloseTo((0.1 + 0.05 * (k % 5)), 6);
+        expect(Array.from(await samplesOf(u.audioPath))).toEqual(
+          Array.from(decodeWav(toneWav(k), 'ref').samples),
+        );
+        expect(u.durationSec).toBeCloseTo(0.1 + 0.05 * (k % 5), 6);
       }
     });
   }
@@ -89,9 +106,14 @@ describe('round trips: import -> project -> export -> re-import, per format', ()
     const project = path.join(dir, 'p');
     expect((await importIntoProject(project, 'nemo', path.join(dir, 'm.jsonl'))).imported).toBe(2);
     await exportProject(project, 'kaldi', path.join(dir, 'k'));
-    expect(await readFile(path.join(dir, 'k', 'segments'), 'utf8')).toBe('long_0.00 long 0 0.1\nlong_0.15 long 0.15 0.25\n');
+    expect(await readFile(path.join(dir, 'k', 'segments'), 'utf8')).toBe(
+      'long_0.00 long 0 0.1\nlong_0.15 long 0.15 0.25\n',
+    );
     const back = await importCorpus('kaldi', path.join(dir, 'k'));
-    expect(back.utterances.map((u) => [u.id, u.offsetSec, u.text])).toEqual([['long_0.00', 0, 'first'], ['long_0.15', 0.15, 'second']]);
+    expect(back.utterances.map((u) => [u.id, u.offsetSec, u.text])).toEqual([
+      ['long_0.00', 0, 'first'],
+      ['long_0.15', 0.15, 'second'],
+    ]);
     const plain = await exportProject(project, 'plain-folder', path.join(dir, 'pf'));
     expect(plain.exported).toBe(0);
     expect(plain.skipped[0].reason).toMatch(/is a segment .* a plain folder has no segments/);

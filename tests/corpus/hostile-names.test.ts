@@ -50,8 +50,16 @@ describe('ids and speakers that would leave an export folder', () => {
     const r = await importIntoProject(project, 'nemo', manifest);
     expect(r.imported).toBe(1);
     expect(r.skipped).toEqual([
-      { file: `${manifest}:1`, reason: 'utterance id "../../../../victim" cannot be a file name: it holds a path separator ("/" or "\\"); rename it in the source' },
-      { file: `${manifest}:2`, reason: 'speaker ".." of "ok" cannot be a folder name: it is "..", which names a folder, not a file; rename it in the source' },
+      {
+        file: `${manifest}:1`,
+        reason:
+          'utterance id "../../../../victim" cannot be a file name: it holds a path separator ("/" or "\\"); rename it in the source',
+      },
+      {
+        file: `${manifest}:2`,
+        reason:
+          'speaker ".." of "ok" cannot be a folder name: it is "..", which names a folder, not a file; rename it in the source',
+      },
     ]);
     const e = await exportProject(project, 'plain-folder', out);
     expect(e.exported).toBe(1);
@@ -96,24 +104,51 @@ describe('ids and speakers that would leave an export folder', () => {
     const base = await tmp('victim3');
     const wav = path.join(base, 'a.wav');
     await writeAt(wav, toneWav(1));
-    const u = (id: string, speaker?: string): Utterance => ({ id, audioPath: wav, durationSec: 0.1, text: 'one', ...(speaker ? { speaker } : {}), meta: {} });
-    const utts = [u('good', 'spk'), u('../../victim'), u('x', '..'), u('y', 'a/../../b'), u('tab\there'), u('')];
+    const u = (id: string, speaker?: string): Utterance => ({
+      id,
+      audioPath: wav,
+      durationSec: 0.1,
+      text: 'one',
+      ...(speaker ? { speaker } : {}),
+      meta: {},
+    });
+    const utts = [
+      u('good', 'spk'),
+      u('../../victim'),
+      u('x', '..'),
+      u('y', 'a/../../b'),
+      u('tab\there'),
+      u(''),
+    ];
     for (const f of FORMAT_NAMES) {
       const out = path.join(base, 'out', f);
       const e = await FORMATS[f].exporter(utts, out);
       expect(e.exported, f).toBe(1);
-      expect(e.skipped.map((s) => s.reason.replace(/ cannot be .*/, '')), f).toEqual(['utterance id "../../victim"', 'speaker ".." of "x"', 'speaker "a/../../b" of "y"', 'utterance id "tab\\there"', 'utterance id ""']);
+      expect(
+        e.skipped.map((s) => s.reason.replace(/ cannot be .*/, '')),
+        f,
+      ).toEqual([
+        'utterance id "../../victim"',
+        'speaker ".." of "x"',
+        'speaker "a/../../b" of "y"',
+        'utterance id "tab\\there"',
+        'utterance id ""',
+      ]);
     }
     expect((await readdir(base)).sort()).toEqual(['a.wav', 'out']);
     const w = await ExportWriter.create(path.join(base, 'w'));
-    await expect(w.writeText('../escape.txt', 'x')).rejects.toThrow(`${path.join(base, 'escape.txt')}: leaves the export folder ${path.join(base, 'w')} (from "../escape.txt"); nothing was written there`);
+    await expect(w.writeText('../escape.txt', 'x')).rejects.toThrow(
+      `${path.join(base, 'escape.txt')}: leaves the export folder ${path.join(base, 'w')} (from "../escape.txt"); nothing was written there`,
+    );
     await expect(w.copyAudio(wav, '/etc/x.wav')).rejects.toThrow('/etc/x.wav: leaves the export folder');
     await expect(w.writeText('.', 'x')).rejects.toThrow('leaves the export folder');
     expect((await readdir(base)).sort()).toEqual(['a.wav', 'out', 'w']);
   });
 
   it('unsafeNameReason: only names that are one plain file name pass', () => {
-    expect(['utt_a', 'für élan', '.hidden', 'a..b', 'R_34Kh357EGklz2X7', 'x'.repeat(200)].map(unsafeNameReason)).toEqual([undefined, undefined, undefined, undefined, undefined, undefined]);
+    expect(
+      ['utt_a', 'für élan', '.hidden', 'a..b', 'R_34Kh357EGklz2X7', 'x'.repeat(200)].map(unsafeNameReason),
+    ).toEqual([undefined, undefined, undefined, undefined, undefined, undefined]);
     expect(['', '..', '.', 'a/b', 'a\\b', 'a\u0000b', 'x'.repeat(201)].map(unsafeNameReason)).toEqual([
       'is empty',
       'is "..", which names a folder, not a file',
@@ -142,7 +177,10 @@ describe('ids and speakers that would leave an export folder', () => {
     await writeAt(path.join(hf, 'metadata.csv'), 'file_name,id,transcription\na.wav,../../x,one\n');
     const h = await importCorpus('hf-audiofolder', hf);
     expect(h.skipped.map((s) => [path.basename(s.file), s.reason])).toEqual([
-      ['metadata.csv: row 1', 'utterance id "../../x" cannot be a file name: it holds a path separator ("/" or "\\"); rename it in the source'],
+      [
+        'metadata.csv: row 1',
+        'utterance id "../../x" cannot be a file name: it holds a path separator ("/" or "\\"); rename it in the source',
+      ],
     ]);
   });
 });
@@ -163,7 +201,10 @@ describe('transcripts and other files read by importers stay inside the imported
       ['d', 'three'],
     ]);
     expect(r.skipped).toEqual([
-      { file: path.join(dir, 'a.txt'), reason: `transcript "a.txt" is a link to ${path.join(outside, 'passwd')}, outside the imported folder; import with --allow-outside to accept it` },
+      {
+        file: path.join(dir, 'a.txt'),
+        reason: `transcript "a.txt" is a link to ${path.join(outside, 'passwd')}, outside the imported folder; import with --allow-outside to accept it`,
+      },
       { file: path.join(dir, 'b.txt'), reason: 'transcript is a folder, expected a file' },
     ]);
     expect(JSON.stringify(r)).not.toContain('root:x');
@@ -182,23 +223,33 @@ describe('transcripts and other files read by importers stay inside the imported
     await writeAt(path.join(kaldi, 'a.wav'), toneWav(1));
     await writeAt(path.join(kaldi, 'wav.scp'), 'r1 a.wav\n');
     await symlink(path.join(outside, 'text'), path.join(kaldi, 'text'));
-    await expect(importCorpus('kaldi', kaldi)).rejects.toThrow(`${path.join(kaldi, 'text')}: Kaldi file "text" is a link to ${path.join(outside, 'text')}, outside the imported folder; import with --allow-outside to accept it`);
+    await expect(importCorpus('kaldi', kaldi)).rejects.toThrow(
+      `${path.join(kaldi, 'text')}: Kaldi file "text" is a link to ${path.join(outside, 'text')}, outside the imported folder; import with --allow-outside to accept it`,
+    );
 
     const hf = await tmp('hf-link');
     await writeAt(path.join(hf, 'a.wav'), toneWav(1));
     await symlink(path.join(outside, 'metadata.csv'), path.join(hf, 'metadata.csv'));
-    await expect(importCorpus('hf-audiofolder', hf)).rejects.toThrow(`${path.join(hf, 'metadata.csv')}: metadata file "metadata.csv" is a link to ${path.join(outside, 'metadata.csv')}, outside the imported folder`);
+    await expect(importCorpus('hf-audiofolder', hf)).rejects.toThrow(
+      `${path.join(hf, 'metadata.csv')}: metadata file "metadata.csv" is a link to ${path.join(outside, 'metadata.csv')}, outside the imported folder`,
+    );
 
     const cv = await tmp('cv-link');
     await writeAt(path.join(cv, 'clips', 'a.wav'), toneWav(1));
     await symlink(path.join(outside, 'validated.tsv'), path.join(cv, 'validated.tsv'));
-    await expect(importCorpus('common-voice', cv)).rejects.toThrow(`${path.join(cv, 'validated.tsv')}: Common Voice TSV "validated.tsv" is a link to ${path.join(outside, 'validated.tsv')}, outside the imported folder`);
+    await expect(importCorpus('common-voice', cv)).rejects.toThrow(
+      `${path.join(cv, 'validated.tsv')}: Common Voice TSV "validated.tsv" is a link to ${path.join(outside, 'validated.tsv')}, outside the imported folder`,
+    );
   });
 
   it('a manifest that is a folder or a pipe is refused before reading, naming it', async () => {
     const dir = await tmp('notfile');
     await mkdir(path.join(dir, 'm.jsonl'));
-    await expect(importCorpus('nemo', path.join(dir, 'm.jsonl'))).rejects.toThrow(`${path.join(dir, 'm.jsonl')}: manifest is a folder, expected a file`);
-    await expect(importCorpus('nemo', '/dev/zero')).rejects.toThrow('/dev/zero: manifest is not a regular file (a device, pipe or socket)');
+    await expect(importCorpus('nemo', path.join(dir, 'm.jsonl'))).rejects.toThrow(
+      `${path.join(dir, 'm.jsonl')}: manifest is a folder, expected a file`,
+    );
+    await expect(importCorpus('nemo', '/dev/zero')).rejects.toThrow(
+      '/dev/zero: manifest is not a regular file (a device, pipe or socket)',
+    );
   });
 });

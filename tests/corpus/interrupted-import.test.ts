@@ -12,7 +12,9 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmp, toneWav, writeAt } from './helpers';
 
 /** Which write "kills the process": a predicate on the function and its destination. */
-const kill = vi.hoisted(() => ({ at: undefined as undefined | ((fn: 'copy' | 'write', dest: string) => boolean) }));
+const kill = vi.hoisted(() => ({
+  at: undefined as undefined | ((fn: 'copy' | 'write', dest: string) => boolean),
+}));
 
 vi.mock('../../electron/engine/util/atomic', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../electron/engine/util/atomic')>();
@@ -22,13 +24,18 @@ vi.mock('../../electron/engine/util/atomic', async (importOriginal) => {
     copyFileAtomic: async (src: string, dest: string) => {
       if (kill.at?.('copy', dest)) {
         // A kill during copyFile: the temporary file holds part of the audio and is never renamed.
-        await writeFile(path.join(path.dirname(dest), `.${path.basename(dest)}.4242.1700000000000.tmp`), (await readFile(src)).subarray(0, 10));
+        await writeFile(
+          path.join(path.dirname(dest), `.${path.basename(dest)}.4242.1700000000000.tmp`),
+          (await readFile(src)).subarray(0, 10),
+        );
         return never();
       }
       return real.copyFileAtomic(src, dest);
     },
-    writeFileAtomic: async (file: string, data: string | Uint8Array) => (kill.at?.('write', file) ? never() : real.writeFileAtomic(file, data)),
-    writeJsonAtomic: async (file: string, value: unknown) => (kill.at?.('write', file) ? never() : real.writeJsonAtomic(file, value)),
+    writeFileAtomic: async (file: string, data: string | Uint8Array) =>
+      kill.at?.('write', file) ? never() : real.writeFileAtomic(file, data),
+    writeJsonAtomic: async (file: string, value: unknown) =>
+      kill.at?.('write', file) ? never() : real.writeJsonAtomic(file, value),
   };
 });
 
@@ -78,11 +85,23 @@ describe('an import killed half-way (issue 14 item 16)', () => {
     expect(opened.utterances).toEqual([]);
     expect(opened.problems.map((p) => [p.problem, path.basename(p.file), p.detail])).toEqual([
       ['orphan', '.u2.wav.4242.1700000000000.tmp', 'temporary file left by an interrupted audio copy'],
-      ['orphan', 'u0.wav', 'audio file that neither project.json nor the manifest names (left by an interrupted import or take)'],
-      ['orphan', 'u1.wav', 'audio file that neither project.json nor the manifest names (left by an interrupted import or take)'],
+      [
+        'orphan',
+        'u0.wav',
+        'audio file that neither project.json nor the manifest names (left by an interrupted import or take)',
+      ],
+      [
+        'orphan',
+        'u1.wav',
+        'audio file that neither project.json nor the manifest names (left by an interrupted import or take)',
+      ],
     ]);
     const cleaned = await cleanProject(project);
-    expect(cleaned.removed.map((f) => path.basename(f))).toEqual(['.u2.wav.4242.1700000000000.tmp', 'u0.wav', 'u1.wav']);
+    expect(cleaned.removed.map((f) => path.basename(f))).toEqual([
+      '.u2.wav.4242.1700000000000.tmp',
+      'u0.wav',
+      'u1.wav',
+    ]);
     expect(cleaned.removedImports).toEqual([]);
     expect(await audioFiles(project)).toEqual([]);
     expect((await openProject(project)).problems).toEqual([]);
@@ -103,7 +122,9 @@ describe('an import killed half-way (issue 14 item 16)', () => {
     kill.at = (fn, dest) => fn === 'write' && path.basename(dest) === 'manifest.jsonl';
     await killedImport(project, src);
     const pj = JSON.parse(await readFile(path.join(project, 'project.json'), 'utf8'));
-    expect(pj.imports.map((i: { imported: number; pendingAudio?: string[] }) => [i.imported, i.pendingAudio])).toEqual([
+    expect(
+      pj.imports.map((i: { imported: number; pendingAudio?: string[] }) => [i.imported, i.pendingAudio]),
+    ).toEqual([
       [1, undefined],
       [3, ['audio/u0.wav', 'audio/u1.wav', 'audio/u2.wav']],
     ]);
@@ -122,11 +143,19 @@ describe('an import killed half-way (issue 14 item 16)', () => {
     await writeAt(path.join(other, 'x.txt'), 'x');
     const warned = await importIntoProject(project, 'plain-folder', other);
     expect(warned.warnings).toEqual([
-      { file: project, reason: 'the project holds 1 leftover of an interrupted import (unused audio or .tmp files, or an import that never reached the manifest): clean the project to remove them' },
+      {
+        file: project,
+        reason:
+          'the project holds 1 leftover of an interrupted import (unused audio or .tmp files, or an import that never reached the manifest): clean the project to remove them',
+      },
     ]);
 
     const cleaned = await cleanProject(project);
-    expect(cleaned.removed.map((f) => path.relative(project, f)).sort()).toEqual(['audio/u0.wav', 'audio/u1.wav', 'audio/u2.wav']);
+    expect(cleaned.removed.map((f) => path.relative(project, f)).sort()).toEqual([
+      'audio/u0.wav',
+      'audio/u1.wav',
+      'audio/u2.wav',
+    ]);
     expect(cleaned.removedImports).toEqual([{ source: src, date: pj.imports[1].date }]);
     const after = JSON.parse(await readFile(path.join(project, 'project.json'), 'utf8'));
     expect(Object.keys(after.audio).sort()).toEqual(['audio/keep.wav', 'audio/x.wav']);
@@ -171,9 +200,18 @@ describe('an import killed half-way (issue 14 item 16)', () => {
     // A hand-edited pending record naming a file outside audio/ is refused, and nothing is removed.
     const victim = path.join(path.dirname(project), 'victim.wav');
     await writeFile(victim, 'x');
-    pj.imports.push({ format: 'nemo', source: '/x', date: 'd', imported: 1, skipped: 0, pendingAudio: ['../victim.wav'] });
+    pj.imports.push({
+      format: 'nemo',
+      source: '/x',
+      date: 'd',
+      imported: 1,
+      skipped: 0,
+      pendingAudio: ['../victim.wav'],
+    });
     await writeFile(pjFile, JSON.stringify(pj));
-    await expect(cleanProject(project)).rejects.toThrow(`${victim}: not inside ${path.join(project, 'audio')}; not removed`);
+    await expect(cleanProject(project)).rejects.toThrow(
+      `${victim}: not inside ${path.join(project, 'audio')}; not removed`,
+    );
     expect(await readFile(victim, 'utf8')).toBe('x');
     expect(await audioFiles(project)).toEqual(['u0.wav', 'u1.wav']);
   });

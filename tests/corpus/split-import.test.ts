@@ -12,7 +12,10 @@ async function longRecording(): Promise<{ dir: string; manifest: string; wav: st
   const wav = path.join(dir, 'src', 'long.wav');
   await writeAt(wav, burstsWav());
   const manifest = path.join(dir, 'src', 'm.jsonl');
-  await writeAt(manifest, JSON.stringify({ audio_filepath: 'long.wav', text: '', speaker: 'ana', accent: 'PT' }) + '\n');
+  await writeAt(
+    manifest,
+    JSON.stringify({ audio_filepath: 'long.wav', text: '', speaker: 'ana', accent: 'PT' }) + '\n',
+  );
   return { dir, manifest, wav };
 }
 
@@ -32,9 +35,18 @@ describe('import --split-silences', () => {
       [7.9, 9.1],
     ]);
     expect(r.utterances.map((u) => u.id)).toEqual(['long_0.90', 'long_2.90', 'long_7.90']);
-    for (const u of r.utterances) expect(u).toMatchObject({ text: '', speaker: 'ana', accent: 'PT', meta: { source_utterance: 'long', sample_rate_hz: 16000 } });
+    for (const u of r.utterances)
+      expect(u).toMatchObject({
+        text: '',
+        speaker: 'ana',
+        accent: 'PT',
+        meta: { source_utterance: 'long', sample_rate_hz: 16000 },
+      });
     // The manifest holds NeMo segments of one copy of the file.
-    const lines = (await readFile(path.join(project, 'manifest.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await readFile(path.join(project, 'manifest.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(3);
     expect(new Set(lines.map((l) => l.audio_filepath))).toEqual(new Set(['audio/long.wav']));
     expect(lines[1]).toMatchObject({ id: 'long_2.90', offset: 2.9, duration: 2.7, text: '' });
@@ -42,7 +54,10 @@ describe('import --split-silences', () => {
     expect(opened.problems).toEqual([]);
     expect(Object.keys(opened.project.audio)).toEqual(['audio/long.wav']);
     // A segment loads as that stretch of the original (block-wise, only its blocks).
-    const seg = await loadAudio(opened.utterances[1].audioPath, 16000, { offsetSec: lines[1].offset, durationSec: lines[1].duration });
+    const seg = await loadAudio(opened.utterances[1].audioPath, 16000, {
+      offsetSec: lines[1].offset,
+      durationSec: lines[1].duration,
+    });
     const whole = await loadAudio(wav, 16000);
     expect(seg.samples.length).toBe(Math.round(2.7 * 16000));
     expect(seg.samples).toEqual(whole.samples.subarray(Math.round(2.9 * 16000), Math.round(5.6 * 16000)));
@@ -60,7 +75,9 @@ describe('import --split-silences', () => {
     ]);
     const none = await importCorpus('nemo', manifest, { splitSilences: { thresholdDb: -3 } });
     expect(none.utterances).toEqual([]);
-    expect(none.skipped).toEqual([{ file: wav, reason: expect.stringContaining('no speech found when splitting at silences') }]);
+    expect(none.skipped).toEqual([
+      { file: wav, reason: expect.stringContaining('no speech found when splitting at silences') },
+    ]);
     // Without splitting, the unlabelled recording is refused as before.
     const plain = await importCorpus('nemo', manifest);
     expect(plain.skipped[0].reason).toMatch(/empty transcript/);

@@ -22,5 +22,11 @@ const t0 = performance.now();
 const spans = ctcForcedAlign(lp, T, V, labels, 0)!;
 const seconds = (performance.now() - t0) / 1000;
 process.stdout.write(
-  JSON.stringify({ maxRssBytes: process.resourceUsage().maxRSS * 1024, rssBeforeBytes: rssBefore, seconds, firstSpan: spans[0], lastSpan: spans[L - 1] }) + '\n',
+  JSON.stringify({
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    rssBeforeBytes: rssBefore,
+    seconds,
+    firstSpan: spans[0],
+    lastSpan: spans[L - 1],
+  }) + '\n',
 );

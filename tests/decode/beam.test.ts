@@ -15,7 +15,10 @@ describe('CTC prefix beam search (hand-computed)', () => {
   it('sums over alignments: "a" (0.56) beats the best path "" (0.25)', () => {
     // frames: P(blank)=.5, P(a)=.4, P(b)=.1 twice. Greedy path blank,blank -> "".
     // P("a") = (a,a) .16 + (a,-) .2 + (-,a) .2 = .56 ; P("") = .25 ; P("b") = .01+.05+.05 = .11
-    const x = lp([[0.5, 0.4, 0.1], [0.5, 0.4, 0.1]]);
+    const x = lp([
+      [0.5, 0.4, 0.1],
+      [0.5, 0.4, 0.1],
+    ]);
     const r = ctcBeamSearch(x, 2, AB, { ...DEFAULT_BEAM, beamWidth: 4 });
     expect(r.text).toBe('a');
     expect(Math.exp(r.acousticLogProb)).toBeCloseTo(0.56, 6);
@@ -23,14 +26,21 @@ describe('CTC prefix beam search (hand-computed)', () => {
   });
 
   it('repeats need a blank: "a a" has 0 probability in two frames, "a" gets (a,a)', () => {
-    const x = lp([[0.4, 0.6, 1e-9], [0.4, 0.6, 1e-9]]);
+    const x = lp([
+      [0.4, 0.6, 1e-9],
+      [0.4, 0.6, 1e-9],
+    ]);
     const r = ctcBeamSearch(x, 2, AB, { ...DEFAULT_BEAM, beamWidth: 8 });
     expect(r.tokens).toEqual([1]);
     expect(Math.exp(r.acousticLogProb)).toBeCloseTo(0.36 + 0.24 + 0.24, 6);
   });
 
   it('three frames: "a a" is reachable only through a blank (a,-,a) = .6*.4*.6', () => {
-    const x = lp([[0.4, 0.6, 1e-9], [0.4, 0.6, 1e-9], [0.4, 0.6, 1e-9]]);
+    const x = lp([
+      [0.4, 0.6, 1e-9],
+      [0.4, 0.6, 1e-9],
+      [0.4, 0.6, 1e-9],
+    ]);
     const words = ctcBeamSearch(x, 3, AB, { ...DEFAULT_BEAM, beamWidth: 8 });
     // P("a") = all non-empty paths of a/blank without an a-blank-a pattern:
     // aaa .216, aa- .144, a-- .096, -aa .144, --a .096, -a- .096, a-a counts for "a a"
@@ -39,7 +49,11 @@ describe('CTC prefix beam search (hand-computed)', () => {
 
   it('a grammar that forbids a word never emits it', () => {
     const g = new Grammar('a*', 'g');
-    const x = lp([[0.1, 0.1, 0.8], [0.1, 0.8, 0.1], [0.1, 0.1, 0.8]]); // acoustically "b a b"
+    const x = lp([
+      [0.1, 0.1, 0.8],
+      [0.1, 0.8, 0.1],
+      [0.1, 0.1, 0.8],
+    ]); // acoustically "b a b"
     expect(ctcBeamSearch(x, 3, AB, DEFAULT_BEAM).text).toBe('b a b');
     const r = ctcBeamSearch(x, 3, AB, DEFAULT_BEAM, g);
     expect(r.text.split(' ')).not.toContain('b');
@@ -60,12 +74,15 @@ describe('CTC prefix beam search (hand-computed)', () => {
     const x = lp([row({ c: 0.9 }), row({ o: 0.5, a: 0.45 }), row({ t: 0.9 })]);
     expect(ctcBeamSearch(x, 3, chars, DEFAULT_BEAM).text).toBe('cot');
     expect(ctcBeamSearch(x, 3, chars, DEFAULT_BEAM, undefined, new Lexicon(['cat', 'act'])).text).toBe('cat');
-    expect(() => ctcBeamSearch(x, 3, AB, DEFAULT_BEAM, undefined, new Lexicon(['a']))).toThrow(/character models only/);
+    expect(() => ctcBeamSearch(x, 3, AB, DEFAULT_BEAM, undefined, new Lexicon(['a']))).toThrow(
+      /character models only/,
+    );
   });
 });
 
 describe('grammar', () => {
-  const digits = '$digit = zero | one | two | three | four | five | six | seven | eight | nine ;\n$digit{8,10}';
+  const digits =
+    '$digit = zero | one | two | three | four | five | six | seven | eight | nine ;\n$digit{8,10}';
   it('accepts 8 to 10 digits and nothing else', () => {
     const g = new Grammar(digits);
     const d = (n: number) => Array.from({ length: n }, (_, i) => ['one', 'two', 'nine'][i % 3]);
@@ -81,16 +98,28 @@ describe('grammar', () => {
     expect(g.accepts([])).toBe(false);
   });
   it('errors name the grammar and the problem', () => {
-    expect(() => new Grammar('$x{2}', 'g.txt')).toThrow('g.txt: not a grammar file (line 1: a macro is used before it is defined)');
-    expect(() => new Grammar('a\n(a | b', 'g.txt')).toThrow('g.txt: not a grammar file (line 2: missing ")")');
+    expect(() => new Grammar('$x{2}', 'g.txt')).toThrow(
+      'g.txt: not a grammar file (line 1: a macro is used before it is defined)',
+    );
+    expect(() => new Grammar('a\n(a | b', 'g.txt')).toThrow(
+      'g.txt: not a grammar file (line 2: missing ")")',
+    );
     expect(() => new Grammar('$d = a ;', 'g.txt')).toThrow('g.txt: no utterance expression');
   });
 });
 
 describe('forced alignment and word confidence', () => {
   it('aligns labels to the frames where they peak; confidence is the mean posterior there', () => {
-    const x = lp([[0.1, 0.8, 0.1], [0.1, 0.6, 0.3], [0.9, 0.05, 0.05], [0.2, 0.1, 0.7]]);
-    expect(ctcForcedAlign(x, 4, 3, [1, 2], 0)).toEqual([[0, 1], [3, 3]]);
+    const x = lp([
+      [0.1, 0.8, 0.1],
+      [0.1, 0.6, 0.3],
+      [0.9, 0.05, 0.05],
+      [0.2, 0.1, 0.7],
+    ]);
+    expect(ctcForcedAlign(x, 4, 3, [1, 2], 0)).toEqual([
+      [0, 1],
+      [3, 3],
+    ]);
     const c = tokenConfidences(x, 4, 3, [1, 2], 0);
     expect(c[0]).toBeCloseTo(0.7, 6);
     expect(c[1]).toBeCloseTo(0.7, 6);

@@ -8,7 +8,13 @@ const TSX = path.resolve('node_modules/.bin/tsx');
 const CHILD = path.resolve('tests/decode/align-memory-child.ts');
 
 /** The aligner as it was before checkpointing (full float64 score and int32 back-pointer tables), as the reference. */
-function referenceAlign(logProbs: Float32Array, numFrames: number, numTokens: number, labels: number[], blank: number): [number, number][] | null {
+function referenceAlign(
+  logProbs: Float32Array,
+  numFrames: number,
+  numTokens: number,
+  labels: number[],
+  blank: number,
+): [number, number][] | null {
   const L = labels.length;
   if (L === 0) return [];
   const S = 2 * L + 1;
@@ -71,8 +77,17 @@ describe('checkpointed forced alignment', () => {
     const V = 11;
     // [frames, labels, logit levels]: the last three exceed the 4 M-cell full table (checkpointed path).
     const cases: [number, number, number][] = [
-      [1, 1, 0], [2, 1, 3], [5, 2, 2], [40, 7, 0], [40, 7, 2], [300, 40, 3], [300, 150, 0], [301, 151, 2],
-      [3000, 800, 0], [3000, 800, 2], [20011, 150, 3],
+      [1, 1, 0],
+      [2, 1, 3],
+      [5, 2, 2],
+      [40, 7, 0],
+      [40, 7, 2],
+      [300, 40, 3],
+      [300, 150, 0],
+      [301, 151, 2],
+      [3000, 800, 0],
+      [3000, 800, 2],
+      [20011, 150, 3],
     ];
     for (const [T, L, levels] of cases) {
       const lp = randomLogProbs(T, V, rand, levels);

@@ -59,6 +59,8 @@ describe('Kneser-Ney n-gram LM', () => {
     expect(m.log10Prob(['hello'], 'hello')).toBeCloseTo(-0.2 + -0.5, 12); // bo(hello) + p(hello)
     expect(m.log10Prob(['<s>'], 'xyz')).toBeCloseTo(-0.3 + -1.0, 12); // bo(<s>) + p(<unk>)
     expect(() => NgramLM.fromArpa('hello', 'x.arpa')).toThrow('x.arpa: not an ARPA file');
-    expect(() => NgramLM.fromArpa(arpa.replace('ngram 2=2', 'ngram 2=3'), 'x.arpa')).toThrow('x.arpa: \\data\\ says 3 2-grams but 2 are listed');
+    expect(() => NgramLM.fromArpa(arpa.replace('ngram 2=2', 'ngram 2=3'), 'x.arpa')).toThrow(
+      'x.arpa: \\data\\ says 3 2-grams but 2 are listed',
+    );
   });
 });

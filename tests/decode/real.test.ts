@@ -16,7 +16,11 @@ describe('decoders on real model outputs (shipped base model, Duke India test re
     const { model, card } = await loadModel(path.resolve('models/digits-base'));
     const utts = (await readManifest(path.resolve('../shared/data/bench/duke-india-test.jsonl'))).slice(0, 8);
     const items = await featurizeCorpus(utts, card.features, card.cmvnStats, noProgress, 'test');
-    const posts = await computePosteriors(model, card, items.map((i) => i.feats));
+    const posts = await computePosteriors(
+      model,
+      card,
+      items.map((i) => i.feats),
+    );
     model.dispose();
     const greedy = await buildDecoder({ kind: 'greedy' });
     const beam1 = await buildDecoder({ kind: 'beam', beamWidth: 1 });
@@ -43,9 +47,19 @@ describe('decoder warnings', () => {
   it('names grammar words a word-level model cannot emit', async () => {
     const { decoderWarnings } = await import('../../electron/engine/decode/options');
     const { card } = await loadModel(path.resolve('models/digits-base')).then((m) => (m.model.dispose(), m));
-    const d = { ...(await buildDecoder({ kind: 'beam' })), grammar: new Grammar('$d = zero | banana | oh ;\n$d+') };
-    expect(decoderWarnings(d, card)).toEqual(['2 grammar words the model cannot emit (never recognised): banana, oh']);
-    expect(decoderWarnings(await buildDecoder({ kind: 'beam', grammarFile: 'resources/grammars/phone-number.txt' }), card)).toEqual([]);
+    const d = {
+      ...(await buildDecoder({ kind: 'beam' })),
+      grammar: new Grammar('$d = zero | banana | oh ;\n$d+'),
+    };
+    expect(decoderWarnings(d, card)).toEqual([
+      '2 grammar words the model cannot emit (never recognised): banana, oh',
+    ]);
+    expect(
+      decoderWarnings(
+        await buildDecoder({ kind: 'beam', grammarFile: 'resources/grammars/phone-number.txt' }),
+        card,
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -69,7 +83,9 @@ describe('long audio in chunks', () => {
     const padded = Math.ceil(frames / 4) * 4;
     const x = new Float32Array(padded * dim);
     x.set(data);
-    const whole = tf.tidy(() => tf.logSoftmax(model.predict(tf.tensor3d(x, [1, padded, dim])) as tf.Tensor3D, -1));
+    const whole = tf.tidy(() =>
+      tf.logSoftmax(model.predict(tf.tensor3d(x, [1, padded, dim])) as tf.Tensor3D, -1),
+    );
     const ref = ((await whole.data()) as Float32Array).subarray(0, chunked.logProbs.length);
     whole.dispose();
     model.dispose();
@@ -79,7 +95,8 @@ describe('long audio in chunks', () => {
     // utterance shorter than its batch: chunk seams leave no trace.
     const V = card.tokens.inventory.length;
     let maxErr = 0;
-    for (let i = 0; i < ref.length - 8 * V; i++) maxErr = Math.max(maxErr, Math.abs(ref[i] - chunked.logProbs[i]));
+    for (let i = 0; i < ref.length - 8 * V; i++)
+      maxErr = Math.max(maxErr, Math.abs(ref[i] - chunked.logProbs[i]));
     expect(maxErr).toBeLessThan(1e-3);
   });
 });

@@ -9,7 +9,13 @@ import { encodeWav16 } from '../../electron/engine/audio';
 import { noProgress } from '../../electron/engine/progress';
 import type { Utterance } from '../../electron/engine/corpus/manifest';
 
-const utt = (audioPath: string): Utterance => ({ id: path.basename(audioPath), audioPath, durationSec: 0, text: 'one', meta: {} });
+const utt = (audioPath: string): Utterance => ({
+  id: path.basename(audioPath),
+  audioPath,
+  durationSec: 0,
+  text: 'one',
+  meta: {},
+});
 
 describe('feature cache', () => {
   it('returns the same features, and recomputes exactly when the audio or a setting changes', async () => {
@@ -18,12 +24,21 @@ describe('feature cache', () => {
     const wav = path.join(dir, 'a.wav');
     await copyFile(path.resolve('../shared/data/fsdd/recordings/3_yweweler_7.wav'), wav);
     const first = await featurizeCorpus([utt(wav)], DEFAULT_FEATURES, undefined, noProgress, 'x', cache);
-    const files = async () => (await readdir(path.join(dir, 'cache'), { recursive: true })).filter((f) => String(f).endsWith('.f32')).length;
+    const files = async () =>
+      (await readdir(path.join(dir, 'cache'), { recursive: true })).filter((f) => String(f).endsWith('.f32'))
+        .length;
     expect(await files()).toBe(1);
     const second = await featurizeCorpus([utt(wav)], DEFAULT_FEATURES, undefined, noProgress, 'x', cache);
     expect(Array.from(second[0].feats.data)).toEqual(Array.from(first[0].feats.data));
     expect(await files()).toBe(1); // a hit: nothing new written
-    await featurizeCorpus([utt(wav)], { ...DEFAULT_FEATURES, numMelBins: 32 }, undefined, noProgress, 'x', cache);
+    await featurizeCorpus(
+      [utt(wav)],
+      { ...DEFAULT_FEATURES, numMelBins: 32 },
+      undefined,
+      noProgress,
+      'x',
+      cache,
+    );
     expect(await files()).toBe(2); // another setting: another entry
     const samples = new Float32Array(4000).map((_, i) => 0.3 * Math.sin(i / 5));
     await writeFile(wav, encodeWav16(samples, 8000)); // the audio changed
@@ -44,7 +59,9 @@ describe('feature cache', () => {
     expect(streamed.key).toBe(whole.key);
     expect(whole.bytes?.length).toBe(bytes.length);
     expect(streamed.bytes).toBeNull();
-    expect((await FeatureCache.keyOfFile(file, DEFAULT_FEATURES, undefined, Infinity)).key).not.toBe(whole.key);
+    expect((await FeatureCache.keyOfFile(file, DEFAULT_FEATURES, undefined, Infinity)).key).not.toBe(
+      whole.key,
+    );
   });
 
   it('a damaged entry is a miss, not an error', async () => {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { resample } from '../../electron/engine/audio/resample';
-import { applyCmvn, cmvnStats, computeFeatures, DEFAULT_FEATURES, extractFeatures, numFramesFor } from '../../electron/engine/features';
+import {
+  applyCmvn,
+  cmvnStats,
+  computeFeatures,
+  DEFAULT_FEATURES,
+  extractFeatures,
+  numFramesFor,
+} from '../../electron/engine/features';
 
 function tone(freqHz: number, rateHz: number, seconds: number, amp = 0.3): Float32Array {
   const x = new Float32Array(Math.round(rateHz * seconds));
@@ -36,13 +43,17 @@ describe('log-mel features (meyda on our framing)', () => {
     expect(computeFeatures(new Float32Array(8000), cfg).numFrames).toBe(98);
   });
 
-  it.each([8000, 16000, 48000])('a 1 kHz tone recorded at %i Hz peaks in the 1 kHz mel band after resampling to 8 kHz', (rate) => {
-    const x = resample(tone(1000, rate, 0.5), rate, 8000);
-    const f = computeFeatures(x, cfg);
-    const expected = nearestMelBand(1000, 8000, cfg.numMelBins);
-    expect(expected).toBe(18);
-    for (const t of [10, 20, 30]) expect(argmax(f.data.subarray(t * f.dim, (t + 1) * f.dim))).toBe(expected);
-  });
+  it.each([8000, 16000, 48000])(
+    'a 1 kHz tone recorded at %i Hz peaks in the 1 kHz mel band after resampling to 8 kHz',
+    (rate) => {
+      const x = resample(tone(1000, rate, 0.5), rate, 8000);
+      const f = computeFeatures(x, cfg);
+      const expected = nearestMelBand(1000, 8000, cfg.numMelBins);
+      expect(expected).toBe(18);
+      for (const t of [10, 20, 30])
+        expect(argmax(f.data.subarray(t * f.dim, (t + 1) * f.dim))).toBe(expected);
+    },
+  );
 
   it('a 3 kHz tone peaks in its own band', () => {
     const f = computeFeatures(tone(3000, 8000, 0.3), cfg);
@@ -100,7 +111,8 @@ describe('log-mel against meyda', () => {
     let worst = 0;
     for (let t = 0; t + 200 <= a.samples.length; t += 400) {
       const frame = new Float32Array(256);
-      for (let i = 0; i < 200; i++) frame[i] = a.samples[t + i] * 32768 * (0.5 - 0.5 * Math.cos((2 * Math.PI * i) / 199));
+      for (let i = 0; i < 200; i++)
+        frame[i] = a.samples[t + i] * 32768 * (0.5 - 0.5 * Math.cos((2 * Math.PI * i) / 199));
       const ours = logMelOfFrame(frame, DEFAULT_FEATURES); // configures meyda: 8 kHz, 256, 40 bands, rect
       const ref = Meyda.extract('melBands', frame);
       for (let b = 0; b < 40; b++) {
@@ -123,7 +135,14 @@ describe('log-mel WebAssembly kernel', () => {
     const long = new Float32Array(8000 * 130); // > one kernel call (10,000 frames)
     for (let i = 0; i < long.length; i++) long[i] = speech[i % speech.length] * (1 + (i % 7919) / 7919);
     const cfg = { ...DEFAULT_FEATURES, cmvn: 'none' as const };
-    for (const x of [speech, speech.subarray(0, 150), speech.subarray(0, 200), speech.subarray(0, 281), new Float32Array(900), long]) {
+    for (const x of [
+      speech,
+      speech.subarray(0, 150),
+      speech.subarray(0, 200),
+      speech.subarray(0, 281),
+      new Float32Array(900),
+      long,
+    ]) {
       const fast = computeFeatures(x, cfg);
       const ref = computeFeaturesReference(x, cfg);
       expect(fast.numFrames).toBe(ref.numFrames);

@@ -14,7 +14,15 @@ import { REPORT_FORMAT, REPORT_VERSION } from '../../electron/engine/score/repor
 import { writeRunComplete } from '../../electron/engine/score/run-complete';
 
 const report = (created: string, model: string) =>
-  JSON.stringify({ format: REPORT_FORMAT, version: REPORT_VERSION, command: 'adapt', created, model: { name: 'base' }, adapted_model: { name: model }, test: { before: { wer: 0.5 }, after: { wer: 0.25 } } });
+  JSON.stringify({
+    format: REPORT_FORMAT,
+    version: REPORT_VERSION,
+    command: 'adapt',
+    created,
+    model: { name: 'base' },
+    adapted_model: { name: model },
+    test: { before: { wer: 0.5 }, after: { wer: 0.25 } },
+  });
 
 /** A finished adaptation run folder with an adapted model and every report file. */
 async function fakeRun(dir: string, created: string, model: string): Promise<void> {
@@ -29,7 +37,13 @@ async function fakeRun(dir: string, created: string, model: string): Promise<voi
   await writeFile(path.join(dir, 'utterances.csv'), 'id\n');
   await writeFile(path.join(dir, 'trn', 'ref.trn'), 'one (a)\n');
   await writeFile(path.join(dir, 'base-test.jsonl'), '{}\n'); // a split manifest: not exported
-  await writeRunComplete(dir, 'adapt', ['model/', 'report.html', 'report.json', 'trn/ref.trn', 'utterances.csv']); // last, as a run does
+  await writeRunComplete(dir, 'adapt', [
+    'model/',
+    'report.html',
+    'report.json',
+    'trn/ref.trn',
+    'utterances.csv',
+  ]); // last, as a run does
 }
 
 describe('host: export of adapted models, and runs inside projects', () => {
@@ -64,23 +78,47 @@ describe('host: export of adapted models, and runs inside projects', () => {
       [null, 'r1', path.join(runsDir, 'r1', 'model')],
       ['p1', 'r1', path.join(projectRun, 'model')],
     ]);
-    expect((await host.call('readReport', { runName: 'r1', project: 'p1' })).adapted_model?.name).toBe('adapted-p1');
+    expect((await host.call('readReport', { runName: 'r1', project: 'p1' })).adapted_model?.name).toBe(
+      'adapted-p1',
+    );
     expect((await host.call('readReport', { runName: 'r1' })).adapted_model?.name).toBe('adapted-1');
-    await expect(host.call('readReport', { runName: 'r1', project: '../x' })).rejects.toThrow(/project: project may hold only/);
+    await expect(host.call('readReport', { runName: 'r1', project: '../x' })).rejects.toThrow(
+      /project: project may hold only/,
+    );
   });
 
   it('copies the model files and the report files into exports/<name>, atomically and never overwriting', async () => {
     const out = await host.call('exportModel', { run: 'r1', name: 'e1' });
     expect(out.path).toBe(path.join(tmp, 'exports', 'e1'));
-    expect(out.files).toEqual(['card.json', 'model.json', 'report.html', 'report.json', 'trn/ref.trn', 'utterances.csv', 'weights.bin']);
-    expect((await readdir(out.path)).sort()).toEqual(['card.json', 'model.json', 'report.html', 'report.json', 'trn', 'utterances.csv', 'weights.bin']);
+    expect(out.files).toEqual([
+      'card.json',
+      'model.json',
+      'report.html',
+      'report.json',
+      'trn/ref.trn',
+      'utterances.csv',
+      'weights.bin',
+    ]);
+    expect((await readdir(out.path)).sort()).toEqual([
+      'card.json',
+      'model.json',
+      'report.html',
+      'report.json',
+      'trn',
+      'utterances.csv',
+      'weights.bin',
+    ]);
     expect(await readFile(path.join(out.path, 'weights.bin'))).toEqual(Buffer.from([1, 2, 3, 4]));
-    expect(await readFile(path.join(out.path, 'report.json'), 'utf8')).toBe(await readFile(path.join(runsDir, 'r1', 'report.json'), 'utf8'));
+    expect(await readFile(path.join(out.path, 'report.json'), 'utf8')).toBe(
+      await readFile(path.join(runsDir, 'r1', 'report.json'), 'utf8'),
+    );
     // No temporary folder is left beside it.
     expect(await readdir(path.join(tmp, 'exports'))).toEqual(['e1']);
 
     // Never overwritten: the same name is refused and the first export is unchanged.
-    await expect(host.call('exportModel', { run: 'r1', project: 'p1', name: 'e1' })).rejects.toThrow(/already exists/);
+    await expect(host.call('exportModel', { run: 'r1', project: 'p1', name: 'e1' })).rejects.toThrow(
+      /already exists/,
+    );
     expect(JSON.parse(await readFile(path.join(out.path, 'card.json'), 'utf8')).name).toBe('adapted-1');
 
     // A project's run, with a README.md in its model folder.
@@ -91,18 +129,28 @@ describe('host: export of adapted models, and runs inside projects', () => {
   });
 
   it('refuses bad names, runs without a model and unknown runs, leaving nothing behind', async () => {
-    await expect(host.call('exportModel', { run: 'r1', name: '../up' })).rejects.toThrow(/name: name may hold only/);
-    await expect(host.call('exportModel', { run: 'r1', name: '.hidden' })).rejects.toThrow(/name: name may hold only/);
+    await expect(host.call('exportModel', { run: 'r1', name: '../up' })).rejects.toThrow(
+      /name: name may hold only/,
+    );
+    await expect(host.call('exportModel', { run: 'r1', name: '.hidden' })).rejects.toThrow(
+      /name: name may hold only/,
+    );
     await expect(host.call('exportModel', { run: 'nope', name: 'e3' })).rejects.toThrow(/no adapted model/);
     await mkdir(path.join(runsDir, 'eval-only'));
     await writeFile(path.join(runsDir, 'eval-only', 'report.json'), report('2026-03-01T00:00:00.000Z', 'x'));
-    await expect(host.call('exportModel', { run: 'eval-only', name: 'e3' })).rejects.toThrow(/no adapted model/);
+    await expect(host.call('exportModel', { run: 'eval-only', name: 'e3' })).rejects.toThrow(
+      /no adapted model/,
+    );
     expect(existsSync(path.join(tmp, 'exports', 'e3'))).toBe(false);
     expect((await readdir(path.join(tmp, 'exports'))).sort()).toEqual(['e1', 'e2']);
   });
 
   it('answers chooseFile with {available: false} in browser mode (no native dialogs)', async () => {
-    expect(await host.call('chooseFile', { purpose: 'manifest', title: 'Adaptation manifest' })).toEqual({ available: false });
-    await expect(host.call('chooseFile', { purpose: 'file', title: 'x' })).rejects.toThrow(/purpose: must be "manifest" or "folder"/);
+    expect(await host.call('chooseFile', { purpose: 'manifest', title: 'Adaptation manifest' })).toEqual({
+      available: false,
+    });
+    await expect(host.call('chooseFile', { purpose: 'file', title: 'x' })).rejects.toThrow(
+      /purpose: must be "manifest" or "folder"/,
+    );
   });
 });

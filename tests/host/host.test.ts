@@ -48,7 +48,12 @@ describe('engine host', () => {
   it('evaluates in a worker: progress carries the job id, the report is on disk and listed', async () => {
     const events: JobProgress[] = [];
     const off = host.onProgress((e) => events.push(e));
-    const report = await host.call('evaluate', { jobId: 'ev-1', modelDir, testManifest: testM, runName: 'eval-1' });
+    const report = await host.call('evaluate', {
+      jobId: 'ev-1',
+      modelDir,
+      testManifest: testM,
+      runName: 'eval-1',
+    });
     off();
     expect(report.test.before.reference_words).toBe(20);
     expect(events.length).toBeGreaterThan(0);
@@ -57,15 +62,23 @@ describe('engine host', () => {
     const onDisk = await host.call('readReport', { runName: 'eval-1' });
     expect(onDisk.test.before).toEqual(report.test.before);
     const runs = await host.call('listRuns', {});
-    expect(runs.map((r) => [r.name, r.command, r.testWerBefore])).toEqual([['eval-1', 'evaluate', report.test.before.wer]]);
+    expect(runs.map((r) => [r.name, r.command, r.testWerBefore])).toEqual([
+      ['eval-1', 'evaluate', report.test.before.wer],
+    ]);
   });
 
   it('refuses an existing run name and a missing manifest with one-line errors, leaving no folder', async () => {
-    await expect(host.call('evaluate', { jobId: 'ev-2', modelDir, testManifest: testM, runName: 'eval-1' })).rejects.toThrow(/a run named "eval-1" already exists/);
+    await expect(
+      host.call('evaluate', { jobId: 'ev-2', modelDir, testManifest: testM, runName: 'eval-1' }),
+    ).rejects.toThrow(/a run named "eval-1" already exists/);
     const missing = path.join(tmp, 'nope.jsonl');
-    await expect(host.call('evaluate', { jobId: 'ev-3', modelDir, testManifest: missing, runName: 'eval-missing' })).rejects.toThrow(`${missing}: manifest not found`);
+    await expect(
+      host.call('evaluate', { jobId: 'ev-3', modelDir, testManifest: missing, runName: 'eval-missing' }),
+    ).rejects.toThrow(`${missing}: manifest not found`);
     expect(existsSync(path.join(runsDir, 'eval-missing'))).toBe(false);
-    await expect(host.call('evaluate', { jobId: 'ev-4', modelDir, testManifest: testM, runName: 'a/b' })).rejects.toThrow(InvalidRequestError);
+    await expect(
+      host.call('evaluate', { jobId: 'ev-4', modelDir, testManifest: testM, runName: 'a/b' }),
+    ).rejects.toThrow(InvalidRequestError);
   });
 
   it('cancels an adaptation: the promise rejects, the base model is untouched, the run folder is gone', async () => {
@@ -78,7 +91,14 @@ describe('engine host', () => {
         }
       });
     });
-    const job = host.call('adapt', { jobId: 'ad-1', modelDir, adaptManifest: adaptM, testManifest: testM, runName: 'adapt-cancelled', method: { epochs: 500 } });
+    const job = host.call('adapt', {
+      jobId: 'ad-1',
+      modelDir,
+      adaptManifest: adaptM,
+      testManifest: testM,
+      runName: 'adapt-cancelled',
+      method: { epochs: 500 },
+    });
     await started;
     expect(await host.call('cancel', { jobId: 'ad-1' })).toEqual({ cancelled: true });
     await expect(job).rejects.toBeInstanceOf(JobCancelledError);
@@ -90,7 +110,14 @@ describe('engine host', () => {
   it('adapts in a worker and lists the adapted model with its card', async () => {
     const losses: number[] = [];
     const off = host.onProgress((e) => e.jobId === 'ad-2' && e.loss !== undefined && losses.push(e.loss));
-    const report = await host.call('adapt', { jobId: 'ad-2', modelDir, adaptManifest: adaptM, testManifest: testM, runName: 'adapt-1', method: { epochs: 2, topLayers: 2 } });
+    const report = await host.call('adapt', {
+      jobId: 'ad-2',
+      modelDir,
+      adaptManifest: adaptM,
+      testManifest: testM,
+      runName: 'adapt-1',
+      method: { epochs: 2, topLayers: 2 },
+    });
     off();
     expect(losses.length).toBeGreaterThan(0);
     expect(report.adaptation?.top_layers).toBe(2);
@@ -101,7 +128,7 @@ describe('engine host', () => {
     expect(adapted?.dir).toBe(path.join(runsDir, 'adapt-1', 'model'));
   });
 
-  it('lists the registry\'s methods for the picker', async () => {
+  it("lists the registry's methods for the picker", async () => {
     const methods = await host.call('methods', {});
     expect(methods.map((m) => m.name)).toEqual(METHOD_NAMES);
     for (const m of methods) {
@@ -128,7 +155,20 @@ describe('engine host', () => {
       pseudoRounds: 3,
       pseudoThreshold: 0.7,
     });
-    expect(all).toEqual({ method: 'adapters', bottleneck: 4, epochs: 5, fixedEpochs: 4, learningRate: 0.01, klWeight: 0.2, specAugment: true, speedPerturb: true, noiseSnrDb: 10, resplice: 4, pseudoRounds: 3, pseudoThreshold: 0.7 });
+    expect(all).toEqual({
+      method: 'adapters',
+      bottleneck: 4,
+      epochs: 5,
+      fixedEpochs: 4,
+      learningRate: 0.01,
+      klWeight: 0.2,
+      specAugment: true,
+      speedPerturb: true,
+      noiseSnrDb: 10,
+      resplice: 4,
+      pseudoRounds: 3,
+      pseudoThreshold: 0.7,
+    });
     for (const k of Object.keys(all!)) expect(Object.hasOwn(DEFAULT_ADAPT, k)).toBe(true);
     expect(RESPLICE_MAX).toBe(MAX_RESPLICE); // the contract's limit is the engine's
   });

@@ -53,7 +53,10 @@ describe('job queue', () => {
     expect(runner.maxRunning).toBe(2);
     const events: JobProgress[] = [];
     const out = (id: string): string => path.join(tmp, id);
-    const job = (id: string): WorkerJob => ({ op: 'evaluate', request: { modelDir: 'm', testManifest: 't', outDir: out(id) } });
+    const job = (id: string): WorkerJob => ({
+      op: 'evaluate',
+      request: { modelDir: 'm', testManifest: 't', outDir: out(id) },
+    });
     const results = Object.fromEntries(
       ['a', 'b', 'c', 'd', 'e'].map((id) => {
         const p = runner.run(id, job(id), (e) => events.push({ ...e, jobId: id }));
@@ -61,14 +64,30 @@ describe('job queue', () => {
         return [id, p];
       }),
     );
-    const queued = (id: string): number[] => events.filter((e) => e.jobId === id && e.phase === 'queued').map((e) => (e.phase === 'queued' ? e.queuePosition : -1));
+    const queued = (id: string): number[] =>
+      events
+        .filter((e) => e.jobId === id && e.phase === 'queued')
+        .map((e) => (e.phase === 'queued' ? e.queuePosition : -1));
     const started = (id: string): boolean => existsSync(`${out(id)}.started`);
 
     await until(() => started('a') && started('b'), 'a and b to start');
     expect(runner.jobIds).toEqual(['a', 'b']);
     expect(runner.queuedIds).toEqual(['c', 'd', 'e']);
-    expect([queued('a'), queued('b'), queued('c'), queued('d'), queued('e')]).toEqual([[], [], [1], [2], [3]]);
-    expect(events.find((e) => e.jobId === 'c')).toEqual({ jobId: 'c', phase: 'queued', label: 'waiting for a free job slot (2 jobs run at a time)', done: 0, total: 0, queuePosition: 1 });
+    expect([queued('a'), queued('b'), queued('c'), queued('d'), queued('e')]).toEqual([
+      [],
+      [],
+      [1],
+      [2],
+      [3],
+    ]);
+    expect(events.find((e) => e.jobId === 'c')).toEqual({
+      jobId: 'c',
+      phase: 'queued',
+      label: 'waiting for a free job slot (2 jobs run at a time)',
+      done: 0,
+      total: 0,
+      queuePosition: 1,
+    });
     await expect(runner.run('c', job('c'), () => {})).rejects.toThrow('job c: already running');
 
     // Cancelling a queued job: it leaves the queue at once, the jobs behind it move up.
@@ -87,7 +106,11 @@ describe('job queue', () => {
     expect(started('e')).toBe(false);
 
     for (const id of ['b', 'c', 'e']) await writeFile(`${out(id)}.go`, '');
-    expect(await Promise.all([results.b, results.c, results.e])).toEqual([{ outDir: out('b') }, { outDir: out('c') }, { outDir: out('e') }]);
+    expect(await Promise.all([results.b, results.c, results.e])).toEqual([
+      { outDir: out('b') },
+      { outDir: out('c') },
+      { outDir: out('e') },
+    ]);
     expect(started('d')).toBe(false); // the cancelled job never ran
     expect(runner.jobIds).toEqual([]);
     expect(runner.queuedIds).toEqual([]);
@@ -95,26 +118,53 @@ describe('job queue', () => {
   });
 
   it('refuses a limit below 1', () => {
-    expect(() => new JobRunner({ file: 'x.js' }, 0)).toThrow('JobRunner: maxRunning must be an integer >= 1, not 0');
+    expect(() => new JobRunner({ file: 'x.js' }, 0)).toThrow(
+      'JobRunner: maxRunning must be an integer >= 1, not 0',
+    );
   });
 
   it('the host sends the queued state with the job id, and reserves the run name while a job waits', async () => {
-    const host = new Host({ modelsDir: path.join(tmp, 'models'), runsDir: path.join(tmp, 'runs'), worker: { file: path.join(tmp, 'fake-worker.js') }, maxRunningJobs: 1 });
+    const host = new Host({
+      modelsDir: path.join(tmp, 'models'),
+      runsDir: path.join(tmp, 'runs'),
+      worker: { file: path.join(tmp, 'fake-worker.js') },
+      maxRunningJobs: 1,
+    });
     try {
       const events: JobProgress[] = [];
       host.onProgress((e) => events.push(e));
-      const req = (jobId: string, runName: string) => ({ jobId, modelDir: path.join(tmp, 'm'), testManifest: path.join(tmp, 't.jsonl'), runName });
+      const req = (jobId: string, runName: string) => ({
+        jobId,
+        modelDir: path.join(tmp, 'm'),
+        testManifest: path.join(tmp, 't.jsonl'),
+        runName,
+      });
       const first = host.call('evaluate', req('h1', 'run-1'));
       const second = host.call('evaluate', req('h2', 'run-2'));
       await until(() => events.some((e) => e.jobId === 'h2'), 'the queued event of h2');
-      expect(events.filter((e) => e.jobId === 'h2')).toEqual([{ jobId: 'h2', phase: 'queued', label: 'waiting for a free job slot (one job runs at a time)', done: 0, total: 0, queuePosition: 1 }]);
+      expect(events.filter((e) => e.jobId === 'h2')).toEqual([
+        {
+          jobId: 'h2',
+          phase: 'queued',
+          label: 'waiting for a free job slot (one job runs at a time)',
+          done: 0,
+          total: 0,
+          queuePosition: 1,
+        },
+      ]);
       // The queued job's run folder exists already: the same name is refused at once.
-      await expect(host.call('evaluate', req('h3', 'run-2'))).rejects.toThrow(`${path.join(tmp, 'runs', 'run-2')}: a run named "run-2" was started but did not finish (no run-complete.json), or is queued or running`);
+      await expect(host.call('evaluate', req('h3', 'run-2'))).rejects.toThrow(
+        `${path.join(tmp, 'runs', 'run-2')}: a run named "run-2" was started but did not finish (no run-complete.json), or is queued or running`,
+      );
       await until(() => existsSync(path.join(tmp, 'runs', 'run-1.started')), 'h1 to start');
       await writeFile(path.join(tmp, 'runs', 'run-1.go'), '');
       await first;
       await until(() => existsSync(path.join(tmp, 'runs', 'run-2.started')), 'h2 to start');
-      expect(events.filter((e) => e.jobId === 'h2' && e.phase === 'queued').map((e) => (e.phase === 'queued' ? e.queuePosition : -1))).toEqual([1, 0]);
+      expect(
+        events
+          .filter((e) => e.jobId === 'h2' && e.phase === 'queued')
+          .map((e) => (e.phase === 'queued' ? e.queuePosition : -1)),
+      ).toEqual([1, 0]);
       await writeFile(path.join(tmp, 'runs', 'run-2.go'), '');
       await second;
     } finally {

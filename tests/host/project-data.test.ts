@@ -28,13 +28,19 @@ describe('host: project data editing', () => {
     host = new Host({ modelsDir: path.join(tmp, 'models'), runsDir: path.join(tmp, 'runs') });
     await host.call('createProject', { name: P });
     const src = path.join(tmp, 'src.jsonl');
-    const picked = (await readFile(path.join(BENCH, 'fsdd-german-adapt.jsonl'), 'utf8')).trim().split('\n').slice(0, 6).map((l) => {
-      const o = JSON.parse(l);
-      o.audio_filepath = path.resolve(BENCH, o.audio_filepath);
-      return JSON.stringify(o);
-    });
+    const picked = (await readFile(path.join(BENCH, 'fsdd-german-adapt.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .slice(0, 6)
+      .map((l) => {
+        const o = JSON.parse(l);
+        o.audio_filepath = path.resolve(BENCH, o.audio_filepath);
+        return JSON.stringify(o);
+      });
     await writeFile(src, picked.join('\n') + '\n');
-    expect((await host.call('importIntoProject', { project: P, format: 'nemo', source: src })).imported).toBe(6);
+    expect((await host.call('importIntoProject', { project: P, format: 'nemo', source: src })).imported).toBe(
+      6,
+    );
     dir = path.join(tmp, 'projects', P);
     manifest = path.join(dir, 'manifest.jsonl');
   });
@@ -48,7 +54,10 @@ describe('host: project data editing', () => {
     expect(d.rows).toHaveLength(6);
     expect(d.rows.every((r) => r.split === 'adapt' && r.audioRef.startsWith('audio/'))).toBe(true);
     expect(d.splits.adapt.utterances).toBe(6);
-    expect(d.splits.adapt.totalSec).toBeCloseTo(d.rows.reduce((a, r) => a + r.durationSec, 0), 9);
+    expect(d.splits.adapt.totalSec).toBeCloseTo(
+      d.rows.reduce((a, r) => a + r.durationSec, 0),
+      9,
+    );
     expect(d.splits.test).toEqual({ utterances: 0, totalSec: 0 });
     expect(d.unreadable).toEqual([]);
     expect(d.manifestPath).toBe(manifest);
@@ -76,7 +85,11 @@ describe('host: project data editing', () => {
     expect(d.splits.test.utterances).toBe(2);
     expect(d.splits.adapt.utterances).toBe(4);
     expect((await lines()).slice(0, 2).map((l) => JSON.parse(l).split)).toEqual(['test', 'test']);
-    const e = await host.call('editUtterances', { project: P, ids: [ids[0]], changes: { speaker: 'anna', accent: '' } });
+    const e = await host.call('editUtterances', {
+      project: P,
+      ids: [ids[0]],
+      changes: { speaker: 'anna', accent: '' },
+    });
     const row = e.rows.find((r) => r.id === ids[0])!;
     expect(row.speaker).toBe('anna');
     expect(row.accent).toBeUndefined();
@@ -91,8 +104,12 @@ describe('host: project data editing', () => {
 
   it('refuses an unknown id and leaves the manifest unchanged', async () => {
     const same = await read();
-    await expect(host.call('editUtterances', { project: P, ids: ['nope'], changes: { split: 'adapt' } })).rejects.toThrow(/no utterance "nope"/);
-    await expect(host.call('deleteUtterance', { project: P, id: 'nope' })).rejects.toThrow(/no utterance "nope"/);
+    await expect(
+      host.call('editUtterances', { project: P, ids: ['nope'], changes: { split: 'adapt' } }),
+    ).rejects.toThrow(/no utterance "nope"/);
+    await expect(host.call('deleteUtterance', { project: P, id: 'nope' })).rejects.toThrow(
+      /no utterance "nope"/,
+    );
     expect(await read()).toBe(same);
   });
 
@@ -106,45 +123,84 @@ describe('host: project data editing', () => {
     expect(await lines()).toHaveLength(5);
     expect(await read(`${manifest}.bak`)).toBe(before);
     expect(existsSync(victim.audioPath)).toBe(true);
-    const restored = await host.call('restoreUtterance', { project: P, line: deleted.line, index: deleted.index });
+    const restored = await host.call('restoreUtterance', {
+      project: P,
+      line: deleted.line,
+      index: deleted.index,
+    });
     expect(await read()).toBe(before); // byte-identical
     expect(restored.rows.map((r) => r.id)).toEqual(d0.rows.map((r) => r.id));
     // A second undo of the same line: its id is in use again.
-    await expect(host.call('restoreUtterance', { project: P, line: deleted.line, index: deleted.index })).rejects.toThrow(/already holds an utterance with this id/);
+    await expect(
+      host.call('restoreUtterance', { project: P, line: deleted.line, index: deleted.index }),
+    ).rejects.toThrow(/already holds an utterance with this id/);
     expect(await read()).toBe(before);
   });
 
   it('refuses to restore a line whose audio leaves the project, or that is not a manifest line', async () => {
     const before = await read();
-    const escape = JSON.stringify({ id: 'evil', audio_filepath: '../../etc/passwd.wav', duration: 1, text: 'x' });
-    await expect(host.call('restoreUtterance', { project: P, line: escape, index: 0 })).rejects.toThrow(/leaves the project folder/);
-    await expect(host.call('restoreUtterance', { project: P, line: JSON.stringify({ id: 'abs', audio_filepath: '/etc/passwd', text: 'x' }), index: 0 })).rejects.toThrow(
+    const escape = JSON.stringify({
+      id: 'evil',
+      audio_filepath: '../../etc/passwd.wav',
+      duration: 1,
+      text: 'x',
+    });
+    await expect(host.call('restoreUtterance', { project: P, line: escape, index: 0 })).rejects.toThrow(
       /leaves the project folder/,
     );
-    await expect(host.call('restoreUtterance', { project: P, line: '{not json', index: 0 })).rejects.toThrow(/not valid JSON/);
-    await expect(host.call('restoreUtterance', { project: P, line: 'a\nb', index: 0 })).rejects.toThrow(/invalid request: line: must be one line/);
+    await expect(
+      host.call('restoreUtterance', {
+        project: P,
+        line: JSON.stringify({ id: 'abs', audio_filepath: '/etc/passwd', text: 'x' }),
+        index: 0,
+      }),
+    ).rejects.toThrow(/leaves the project folder/);
+    await expect(host.call('restoreUtterance', { project: P, line: '{not json', index: 0 })).rejects.toThrow(
+      /not valid JSON/,
+    );
+    await expect(host.call('restoreUtterance', { project: P, line: 'a\nb', index: 0 })).rejects.toThrow(
+      /invalid request: line: must be one line/,
+    );
     expect(await read()).toBe(before);
   });
 
   it('refuses a restored line whose id or speaker cannot be a file name, and a speaker edit to ".." (issue 14 item 1)', async () => {
     const before = await read();
     const first = JSON.parse((await lines())[0]);
-    await expect(host.call('restoreUtterance', { project: P, line: JSON.stringify({ ...first, id: '../../../../victim' }), index: 0 })).rejects.toThrow(
+    await expect(
+      host.call('restoreUtterance', {
+        project: P,
+        line: JSON.stringify({ ...first, id: '../../../../victim' }),
+        index: 0,
+      }),
+    ).rejects.toThrow(
       'cannot restore the line: utterance id "../../../../victim" cannot be a file name: it holds a path separator ("/" or "\\"); rename it in the source',
     );
-    await expect(host.call('restoreUtterance', { project: P, line: JSON.stringify({ ...first, id: 'other', speaker: '..' }), index: 0 })).rejects.toThrow(
+    await expect(
+      host.call('restoreUtterance', {
+        project: P,
+        line: JSON.stringify({ ...first, id: 'other', speaker: '..' }),
+        index: 0,
+      }),
+    ).rejects.toThrow(
       'cannot restore the line: speaker ".." of "other" cannot be a folder name: it is "..", which names a folder, not a file; rename it in the source',
     );
-    await expect(host.call('editUtterances', { project: P, ids: [first.id], changes: { speaker: '..' } })).rejects.toThrow(
-      'speaker ".." cannot be a folder name: it is "..", which names a folder, not a file',
-    );
-    await expect(host.call('editUtterances', { project: P, ids: [first.id], changes: { speaker: 'a/b' } })).rejects.toThrow('speaker "a/b" cannot be a folder name: it holds a path separator');
+    await expect(
+      host.call('editUtterances', { project: P, ids: [first.id], changes: { speaker: '..' } }),
+    ).rejects.toThrow('speaker ".." cannot be a folder name: it is "..", which names a folder, not a file');
+    await expect(
+      host.call('editUtterances', { project: P, ids: [first.id], changes: { speaker: 'a/b' } }),
+    ).rejects.toThrow('speaker "a/b" cannot be a folder name: it holds a path separator');
     expect(await read()).toBe(before);
   });
 
   it('serialises concurrent edits of one project: every change is kept', async () => {
     const ids = (await host.call('projectData', { project: P })).rows.map((r) => r.id);
-    await Promise.all(ids.map((id, i) => host.call('editUtterances', { project: P, ids: [id], changes: { speaker: `s${i}` } })));
+    await Promise.all(
+      ids.map((id, i) =>
+        host.call('editUtterances', { project: P, ids: [id], changes: { speaker: `s${i}` } }),
+      ),
+    );
     const d = await host.call('projectData', { project: P });
     expect(d.rows.map((r) => r.speaker)).toEqual(ids.map((_, i) => `s${i}`));
   });
@@ -155,16 +211,30 @@ describe('host: project data editing', () => {
     expect(a.mime).toBe('audio/wav');
     expect(Buffer.from(a.data, 'base64').equals(await readFile(row.audioPath))).toBe(true);
     // Escapes are refused by the schema (.., absolute) and by the host (links, non-audio files, missing files).
-    await expect(host.call('readProjectAudio', { project: P, path: '../../../etc/passwd' })).rejects.toThrow(/invalid request: path: must not leave the project folder/);
-    await expect(host.call('readProjectAudio', { project: P, path: 'audio/../../x.wav' })).rejects.toThrow(/must not leave the project folder/);
-    await expect(host.call('readProjectAudio', { project: P, path: '/etc/passwd' })).rejects.toThrow(/must be relative/);
-    await expect(host.call('readProjectAudio', { project: '../x', path: 'a.wav' })).rejects.toThrow(/invalid request: project/);
+    await expect(host.call('readProjectAudio', { project: P, path: '../../../etc/passwd' })).rejects.toThrow(
+      /invalid request: path: must not leave the project folder/,
+    );
+    await expect(host.call('readProjectAudio', { project: P, path: 'audio/../../x.wav' })).rejects.toThrow(
+      /must not leave the project folder/,
+    );
+    await expect(host.call('readProjectAudio', { project: P, path: '/etc/passwd' })).rejects.toThrow(
+      /must be relative/,
+    );
+    await expect(host.call('readProjectAudio', { project: '../x', path: 'a.wav' })).rejects.toThrow(
+      /invalid request: project/,
+    );
     const outside = path.join(tmp, 'secret.wav');
     await writeFile(outside, 'RIFF');
     await symlink(outside, path.join(dir, 'audio', 'link.wav'));
-    await expect(host.call('readProjectAudio', { project: P, path: 'audio/link.wav' })).rejects.toThrow(/outside the project folder/);
-    await expect(host.call('readProjectAudio', { project: P, path: 'project.json' })).rejects.toThrow(/not an audio file/);
-    await expect(host.call('readProjectAudio', { project: P, path: 'audio/none.wav' })).rejects.toThrow(/missing/);
+    await expect(host.call('readProjectAudio', { project: P, path: 'audio/link.wav' })).rejects.toThrow(
+      /outside the project folder/,
+    );
+    await expect(host.call('readProjectAudio', { project: P, path: 'project.json' })).rejects.toThrow(
+      /not an audio file/,
+    );
+    await expect(host.call('readProjectAudio', { project: P, path: 'audio/none.wav' })).rejects.toThrow(
+      /missing/,
+    );
   });
 
   it('writes the project splits as run manifests whose audio resolves; empty or untranscribed splits are refused', async () => {
@@ -183,11 +253,19 @@ describe('host: project data editing', () => {
     // No test utterances: the adaptation is refused before any job starts, and no run folder is left.
     const testIds = d.rows.filter((r) => r.split === 'test').map((r) => r.id);
     await host.call('editUtterances', { project: P, ids: testIds, changes: { split: 'adapt' } });
-    await expect(host.call('adapt', { jobId: 'j1', modelDir: '/none', fromProject: P, runName: 'from-project' })).rejects.toThrow(/test split is empty/);
+    await expect(
+      host.call('adapt', { jobId: 'j1', modelDir: '/none', fromProject: P, runName: 'from-project' }),
+    ).rejects.toThrow(/test split is empty/);
     expect(existsSync(path.join(tmp, 'runs', 'from-project'))).toBe(false);
     expect(existsSync(path.join(dir, 'runs', 'from-project'))).toBe(false);
     // A test utterance without a transcript is named.
-    await host.call('editUtterances', { project: P, ids: [testIds[0]], changes: { split: 'test', text: '' } });
-    await expect(host.projects.writeSplits(P, path.join(tmp, 'splits-2'))).rejects.toThrow(/test split has no transcript/);
+    await host.call('editUtterances', {
+      project: P,
+      ids: [testIds[0]],
+      changes: { split: 'test', text: '' },
+    });
+    await expect(host.projects.writeSplits(P, path.join(tmp, 'splits-2'))).rejects.toThrow(
+      /test split has no transcript/,
+    );
   });
 });

@@ -11,10 +11,25 @@ import path from 'node:path';
 import { Host } from '../../electron/host';
 import { adapt, evaluate, score } from '../../electron/engine';
 import { REPORT_FORMAT, REPORT_VERSION } from '../../electron/engine/score/report';
-import { ensureFreeRunDir, readRunComplete, RUN_COMPLETE_FILE, RUN_COMPLETE_FORMAT, RUN_COMPLETE_VERSION, writeRunComplete } from '../../electron/engine/score/run-complete';
+import {
+  ensureFreeRunDir,
+  readRunComplete,
+  RUN_COMPLETE_FILE,
+  RUN_COMPLETE_FORMAT,
+  RUN_COMPLETE_VERSION,
+  writeRunComplete,
+} from '../../electron/engine/score/run-complete';
 
 const reportJson = (created: string, model: string) =>
-  JSON.stringify({ format: REPORT_FORMAT, version: REPORT_VERSION, command: 'adapt', created, model: { name: 'base' }, adapted_model: { name: model }, test: { before: { wer: 0.5 }, after: { wer: 0.25 } } });
+  JSON.stringify({
+    format: REPORT_FORMAT,
+    version: REPORT_VERSION,
+    command: 'adapt',
+    created,
+    model: { name: 'base' },
+    adapted_model: { name: model },
+    test: { before: { wer: 0.5 }, after: { wer: 0.25 } },
+  });
 
 /** The stages of an adaptation's output, in the order the run writes them. */
 type Stage = 'model' | 'report' | 'companions' | 'marker';
@@ -36,7 +51,14 @@ async function partialRun(dir: string, upTo: Stage, model: string): Promise<void
     await mkdir(path.join(dir, 'trn'));
     await writeFile(path.join(dir, 'trn', 'test.ref.trn'), 'one (a)\n');
   }
-  if (n >= 3) await writeRunComplete(dir, 'adapt', ['model/', 'report.html', 'report.json', 'trn/test.ref.trn', 'utterances.csv']);
+  if (n >= 3)
+    await writeRunComplete(dir, 'adapt', [
+      'model/',
+      'report.html',
+      'report.json',
+      'trn/test.ref.trn',
+      'utterances.csv',
+    ]);
 }
 
 describe('run-completion marker: incomplete runs are never taken for finished ones', () => {
@@ -59,44 +81,80 @@ describe('run-completion marker: incomplete runs are never taken for finished on
   it('listRuns and listModels show only the run that wrote its marker', async () => {
     expect((await host.call('listRuns', {})).map((r) => r.name)).toEqual(['killed-after-marker']);
     const adapted = (await host.call('listModels', {})).filter((m) => m.kind === 'adapted');
-    expect(adapted.map((m) => [m.run, m.dir])).toEqual([['killed-after-marker', path.join(runsDir, 'killed-after-marker', 'model')]]);
+    expect(adapted.map((m) => [m.run, m.dir])).toEqual([
+      ['killed-after-marker', path.join(runsDir, 'killed-after-marker', 'model')],
+    ]);
   });
 
   it('readReport (the Compare screen) and exportModel refuse an incomplete run, naming the marker', async () => {
     for (const s of ['model', 'report', 'companions'] as const) {
       const marker = path.join(runsDir, `killed-after-${s}`, RUN_COMPLETE_FILE);
-      await expect(host.call('readReport', { runName: `killed-after-${s}` })).rejects.toThrow(`${marker}: missing (the run did not finish: it was stopped, failed, or is still running)`);
-      await expect(host.call('exportModel', { run: `killed-after-${s}`, name: `x-${s}` })).rejects.toThrow(`${marker}: missing (the run did not finish`);
+      await expect(host.call('readReport', { runName: `killed-after-${s}` })).rejects.toThrow(
+        `${marker}: missing (the run did not finish: it was stopped, failed, or is still running)`,
+      );
+      await expect(host.call('exportModel', { run: `killed-after-${s}`, name: `x-${s}` })).rejects.toThrow(
+        `${marker}: missing (the run did not finish`,
+      );
     }
     // Nothing was exported, not even a temporary folder.
     expect(await readdir(path.join(tmp, 'exports')).catch(() => [])).toEqual([]);
     const done = await host.call('exportModel', { run: 'killed-after-marker', name: 'ok' });
-    expect(done.files).toEqual(['card.json', 'model.json', 'report.html', 'report.json', 'trn/test.ref.trn', 'utterances.csv', 'weights.bin']);
+    expect(done.files).toEqual([
+      'card.json',
+      'model.json',
+      'report.html',
+      'report.json',
+      'trn/test.ref.trn',
+      'utterances.csv',
+      'weights.bin',
+    ]);
   });
 
   it('a damaged or newer marker counts as incomplete, with the reason', async () => {
     const dir = path.join(tmp, 'damaged');
     await partialRun(dir, 'companions', 'm');
     await writeFile(path.join(dir, RUN_COMPLETE_FILE), '{"format":"accent-studio-run-compl');
-    await expect(readRunComplete(dir)).rejects.toThrow(`${path.join(dir, RUN_COMPLETE_FILE)}: not valid JSON`);
-    await writeFile(path.join(dir, RUN_COMPLETE_FILE), JSON.stringify({ format: 'accent-studio-report', version: 1 }));
-    await expect(readRunComplete(dir)).rejects.toThrow(`not a run-completion marker (format is "accent-studio-report", expected "${RUN_COMPLETE_FORMAT}")`);
-    await writeFile(path.join(dir, RUN_COMPLETE_FILE), JSON.stringify({ format: RUN_COMPLETE_FORMAT, version: RUN_COMPLETE_VERSION + 1 }));
-    await expect(readRunComplete(dir)).rejects.toThrow(`marker version ${RUN_COMPLETE_VERSION + 1} is not one this program reads (up to ${RUN_COMPLETE_VERSION})`);
+    await expect(readRunComplete(dir)).rejects.toThrow(
+      `${path.join(dir, RUN_COMPLETE_FILE)}: not valid JSON`,
+    );
+    await writeFile(
+      path.join(dir, RUN_COMPLETE_FILE),
+      JSON.stringify({ format: 'accent-studio-report', version: 1 }),
+    );
+    await expect(readRunComplete(dir)).rejects.toThrow(
+      `not a run-completion marker (format is "accent-studio-report", expected "${RUN_COMPLETE_FORMAT}")`,
+    );
+    await writeFile(
+      path.join(dir, RUN_COMPLETE_FILE),
+      JSON.stringify({ format: RUN_COMPLETE_FORMAT, version: RUN_COMPLETE_VERSION + 1 }),
+    );
+    await expect(readRunComplete(dir)).rejects.toThrow(
+      `marker version ${RUN_COMPLETE_VERSION + 1} is not one this program reads (up to ${RUN_COMPLETE_VERSION})`,
+    );
   });
 
-  it('a new run into a killed run\'s folder fails before any work (the model is not even loaded)', async () => {
+  it("a new run into a killed run's folder fails before any work (the model is not even loaded)", async () => {
     // A model folder that does not exist: had the engine started, the error would name it instead.
     const noModel = path.join(tmp, 'no-such-model');
     for (const s of ['model', 'report', 'companions'] as const) {
       const out = path.join(runsDir, `killed-after-${s}`);
-      const found = { model: 'model/', report: 'report.json, model/', companions: 'report.json, report.html, utterances.csv, trn/, model/' }[s];
+      const found = {
+        model: 'model/',
+        report: 'report.json, model/',
+        companions: 'report.json, report.html, utterances.csv, trn/, model/',
+      }[s];
       const msg = `${out}: holds an incomplete run (${found} without run-complete.json: it was stopped or failed); delete the folder or choose a new --out folder`;
-      await expect(adapt({ modelDir: noModel, adaptManifest: 'a.jsonl', testManifest: 't.jsonl', outDir: out })).rejects.toThrow(msg);
-      await expect(evaluate({ modelDir: noModel, testManifest: 't.jsonl', outDir: out })).rejects.toThrow(msg);
+      await expect(
+        adapt({ modelDir: noModel, adaptManifest: 'a.jsonl', testManifest: 't.jsonl', outDir: out }),
+      ).rejects.toThrow(msg);
+      await expect(evaluate({ modelDir: noModel, testManifest: 't.jsonl', outDir: out })).rejects.toThrow(
+        msg,
+      );
     }
     const finished = path.join(runsDir, 'killed-after-marker');
-    await expect(adapt({ modelDir: noModel, adaptManifest: 'a.jsonl', testManifest: 't.jsonl', outDir: finished })).rejects.toThrow(
+    await expect(
+      adapt({ modelDir: noModel, adaptManifest: 'a.jsonl', testManifest: 't.jsonl', outDir: finished }),
+    ).rejects.toThrow(
       `${finished}: already holds a finished run; choose a new --out folder (results are never overwritten)`,
     );
     // A folder holding only the split manifests (a project run prepared by the host) is free.
@@ -106,7 +164,9 @@ describe('run-completion marker: incomplete runs are never taken for finished on
     await expect(ensureFreeRunDir(prepared)).resolves.toBeUndefined();
     await expect(ensureFreeRunDir(path.join(tmp, 'not-yet'))).resolves.toBeUndefined();
     await writeFile(path.join(tmp, 'a-file'), 'x');
-    await expect(ensureFreeRunDir(path.join(tmp, 'a-file'))).rejects.toThrow(`${path.join(tmp, 'a-file')}: is not a folder`);
+    await expect(ensureFreeRunDir(path.join(tmp, 'a-file'))).rejects.toThrow(
+      `${path.join(tmp, 'a-file')}: is not a folder`,
+    );
   });
 
   it('a real run (score) writes the marker last, listing exactly the files it wrote', async () => {
@@ -121,13 +181,29 @@ describe('run-completion marker: incomplete runs are never taken for finished on
     expect(marker.format).toBe(RUN_COMPLETE_FORMAT);
     expect(marker.version).toBe(RUN_COMPLETE_VERSION);
     expect(marker.command).toBe('score');
-    expect(marker.files).toEqual(['report.html', 'report.json', 'trn/test.hyp-before.trn', 'trn/test.ref.trn', 'utterances.csv']);
-    const onDisk = [...(await readdir(out)).filter((f) => f !== 'trn' && f !== RUN_COMPLETE_FILE), ...(await readdir(path.join(out, 'trn'))).map((f) => `trn/${f}`)].sort();
+    expect(marker.files).toEqual([
+      'report.html',
+      'report.json',
+      'trn/test.hyp-before.trn',
+      'trn/test.ref.trn',
+      'utterances.csv',
+    ]);
+    const onDisk = [
+      ...(await readdir(out)).filter((f) => f !== 'trn' && f !== RUN_COMPLETE_FILE),
+      ...(await readdir(path.join(out, 'trn'))).map((f) => `trn/${f}`),
+    ].sort();
     expect(onDisk).toEqual(marker.files);
     // Written after report.json: its time is not earlier than the report's.
-    expect(marker.created >= JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')).created).toBe(true);
-    expect((await host.call('listRuns', {})).map((r) => r.name).sort()).toEqual(['killed-after-marker', 'scored']);
-    await expect(score({ refFile: ref, hypFile: hyp, outDir: out })).rejects.toThrow(`${out}: already holds a finished run`);
+    expect(marker.created >= JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')).created).toBe(
+      true,
+    );
+    expect((await host.call('listRuns', {})).map((r) => r.name).sort()).toEqual([
+      'killed-after-marker',
+      'scored',
+    ]);
+    await expect(score({ refFile: ref, hypFile: hyp, outDir: out })).rejects.toThrow(
+      `${out}: already holds a finished run`,
+    );
   });
 });
 
@@ -138,13 +214,23 @@ describe('host: a run name taken by an unfinished run', () => {
     try {
       await partialRun(path.join(tmp, 'runs', 'half'), 'report', 'm');
       await partialRun(path.join(tmp, 'runs', 'done'), 'marker', 'm');
-      const req = { jobId: 'j', modelDir: path.join(tmp, 'models', 'x'), testManifest: path.join(tmp, 't.jsonl') };
+      const req = {
+        jobId: 'j',
+        modelDir: path.join(tmp, 'models', 'x'),
+        testManifest: path.join(tmp, 't.jsonl'),
+      };
       await expect(host.call('evaluate', { ...req, runName: 'half' })).rejects.toThrow(
         `${path.join(tmp, 'runs', 'half')}: a run named "half" was started but did not finish (no run-complete.json), or is queued or running; choose a new name, or delete the folder if no job is using it`,
       );
-      await expect(host.call('evaluate', { ...req, runName: 'done' })).rejects.toThrow(`${path.join(tmp, 'runs', 'done')}: a run named "done" already exists; choose a new name`);
+      await expect(host.call('evaluate', { ...req, runName: 'done' })).rejects.toThrow(
+        `${path.join(tmp, 'runs', 'done')}: a run named "done" already exists; choose a new name`,
+      );
       // Neither folder was touched.
-      expect((await readdir(path.join(tmp, 'runs', 'half'))).sort()).toEqual(['model', 'p-adapt.jsonl', 'report.json']);
+      expect((await readdir(path.join(tmp, 'runs', 'half'))).sort()).toEqual([
+        'model',
+        'p-adapt.jsonl',
+        'report.json',
+      ]);
     } finally {
       await host.dispose();
       await rm(tmp, { recursive: true, force: true });

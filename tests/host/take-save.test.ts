@@ -14,7 +14,10 @@ import { decodeWav, encodeWav16, encodeWav16Sliced } from '../../electron/engine
 import { decodeTakeSamples } from '../../electron/host/projects';
 
 const wavefile = wavefileNs as unknown as { WaveFile?: unknown; default?: { WaveFile: unknown } };
-const WaveFile = (wavefile.WaveFile ?? wavefile.default!.WaveFile) as new () => { fromScratch: (...a: unknown[]) => void; toBuffer: () => Uint8Array };
+const WaveFile = (wavefile.WaveFile ?? wavefile.default!.WaveFile) as new () => {
+  fromScratch: (...a: unknown[]) => void;
+  toBuffer: () => Uint8Array;
+};
 
 /** The reference: wavefile's 16-bit PCM writer (what encodeWav16 used before). */
 function wavefileBytes(samples: Float32Array, rate: number): Uint8Array {
@@ -27,7 +30,8 @@ function wavefileBytes(samples: Float32Array, rate: number): Uint8Array {
   return w.toBuffer();
 }
 
-const tone = (n: number, rate: number, amp = 0.5): Float32Array => Float32Array.from({ length: n }, (_, i) => amp * Math.sin((2 * Math.PI * 440 * i) / rate));
+const tone = (n: number, rate: number, amp = 0.5): Float32Array =>
+  Float32Array.from({ length: n }, (_, i) => amp * Math.sin((2 * Math.PI * 440 * i) / rate));
 
 describe('saving a recorded take', () => {
   let tmp: string;
@@ -60,8 +64,12 @@ describe('saving a recorded take', () => {
     expect(samples).toEqual(x);
     expect(peakDbfs!).toBeCloseTo(20 * Math.log10(0.5), 4);
     x[70_000] = NaN;
-    await expect(decodeTakeSamples(Buffer.from(x.buffer).toString('base64'))).rejects.toThrow('samples: sample 70000 is NaN (expected finite values in [-1, 1])');
-    expect((await decodeTakeSamples(Buffer.from(new Float32Array(3).buffer).toString('base64'))).peakDbfs).toBeNull();
+    await expect(decodeTakeSamples(Buffer.from(x.buffer).toString('base64'))).rejects.toThrow(
+      'samples: sample 70000 is NaN (expected finite values in [-1, 1])',
+    );
+    expect(
+      (await decodeTakeSamples(Buffer.from(new Float32Array(3).buffer).toString('base64'))).peakDbfs,
+    ).toBeNull();
   });
 
   it('saves a 60 s take at 48 kHz without holding the event loop for a second (it was 1.5 s here before the slicing)', async () => {
@@ -82,10 +90,19 @@ describe('saving a recorded take', () => {
     };
     setImmediate(tick);
     const t0 = performance.now();
-    const take = await host.call('saveTake', { project: 'p', promptText: 'one two', speaker: 's', accent: 'a', sampleRateHz: rate, samples });
+    const take = await host.call('saveTake', {
+      project: 'p',
+      promptText: 'one two',
+      speaker: 's',
+      accent: 'a',
+      sampleRateHz: rate,
+      samples,
+    });
     running = false;
     const totalMs = performance.now() - t0;
-    console.log(`60 s take at 48 kHz: saved in ${totalMs.toFixed(0)} ms, ${turns} event-loop turns, longest ${longestMs.toFixed(0)} ms`);
+    console.log(
+      `60 s take at 48 kHz: saved in ${totalMs.toFixed(0)} ms, ${turns} event-loop turns, longest ${longestMs.toFixed(0)} ms`,
+    );
     expect(turns).toBeGreaterThan(120); // 60 slices decoded + 60 encoded, each followed by a yield
     // Measured on the 2-core test machine under load: 60-320 ms (schema check of 15 MB of base64, sha256, GC); before: 1.5 s.
     expect(longestMs).toBeLessThan(1000);
@@ -94,7 +111,9 @@ describe('saving a recorded take', () => {
     const bytes = await readFile(take.audioPath);
     expect(Buffer.from(bytes).equals(Buffer.from(encodeWav16(x, rate)))).toBe(true); // = wavefile's bytes (first test)
     const project = JSON.parse(await readFile(path.join(tmp, 'projects', 'p', 'project.json'), 'utf8'));
-    expect(project.audio['audio/take-0001.wav'].sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    expect(project.audio['audio/take-0001.wav'].sha256).toBe(
+      createHash('sha256').update(bytes).digest('hex'),
+    );
     const back = decodeWav(new Uint8Array(bytes), take.audioPath);
     expect(back.sampleRateHz).toBe(rate);
     expect(back.samples.length).toBe(60 * rate);

@@ -30,7 +30,15 @@ describe('main process policy', () => {
     expect(studioPage(INDEX, undefined, false)).toEqual({ kind: 'file', url: FILE_URL });
     expect(isAllowedRendererUrl('http://127.0.0.1:5173', false)).toBe(true);
     expect(isAllowedRendererUrl('http://[::1]:5173/', false)).toBe(true);
-    for (const bad of ['https://evil.example/', 'file:///etc/passwd', 'http://localhost.evil.example/', 'http://user:pw@localhost:5173/', 'javascript:alert(1)', 'not a url', '']) {
+    for (const bad of [
+      'https://evil.example/',
+      'file:///etc/passwd',
+      'http://localhost.evil.example/',
+      'http://user:pw@localhost:5173/',
+      'javascript:alert(1)',
+      'not a url',
+      '',
+    ]) {
       expect([bad, isAllowedRendererUrl(bad, false)]).toEqual([bad, false]);
     }
     expect(studioPage(INDEX, 'https://evil.example/', false)).toEqual({ kind: 'file', url: FILE_URL });
@@ -39,7 +47,9 @@ describe('main process policy', () => {
   it('knows the studio page by its file (query and hash ignored) or by the dev server origin', () => {
     expect(isStudioUrl(FILE_URL, packaged)).toBe(true);
     expect(isStudioUrl(`${FILE_URL}?x=1#/adapt`, packaged)).toBe(true);
-    expect(isStudioUrl('file:///opt/Accent%20Studio/resources/app.asar/out/renderer/other.html', packaged)).toBe(false);
+    expect(
+      isStudioUrl('file:///opt/Accent%20Studio/resources/app.asar/out/renderer/other.html', packaged),
+    ).toBe(false);
     expect(isStudioUrl('file:///tmp/index.html', packaged)).toBe(false);
     expect(isStudioUrl('http://localhost:5173/', packaged)).toBe(false);
     expect(isStudioUrl('http://localhost:5173/src/x', dev)).toBe(true);
@@ -65,14 +75,26 @@ describe('main process policy', () => {
     expect(permissionAllowed('media', { ...ok, mediaTypes: [] }, packaged)).toBe(false);
     expect(permissionAllowed('media', { requestingUrl: FILE_URL, isMainFrame: true }, packaged)).toBe(false);
     expect(permissionAllowed('media', { ...ok, isMainFrame: false }, packaged)).toBe(false);
-    expect(permissionAllowed('media', { ...ok, requestingUrl: 'https://evil.example/' }, packaged)).toBe(false);
-    for (const p of ['display-capture', 'geolocation', 'notifications', 'openExternal', 'clipboard-read', 'fileSystem']) expect([p, permissionAllowed(p, ok, packaged)]).toEqual([p, false]);
+    expect(permissionAllowed('media', { ...ok, requestingUrl: 'https://evil.example/' }, packaged)).toBe(
+      false,
+    );
+    for (const p of [
+      'display-capture',
+      'geolocation',
+      'notifications',
+      'openExternal',
+      'clipboard-read',
+      'fileSystem',
+    ])
+      expect([p, permissionAllowed(p, ok, packaged)]).toEqual([p, false]);
 
     const check = { requestingUrl: FILE_URL, isMainFrame: true, mediaType: 'audio' };
     expect(permissionCheckAllowed('media', check, packaged)).toBe(true);
     expect(permissionCheckAllowed('media', { ...check, mediaType: 'video' }, packaged)).toBe(false);
     expect(permissionCheckAllowed('media', { ...check, mediaType: 'unknown' }, packaged)).toBe(false);
-    expect(permissionCheckAllowed('media', { ...check, requestingUrl: 'https://evil.example/' }, packaged)).toBe(false);
+    expect(
+      permissionCheckAllowed('media', { ...check, requestingUrl: 'https://evil.example/' }, packaged),
+    ).toBe(false);
     expect(permissionCheckAllowed('media', { ...check, isMainFrame: false }, packaged)).toBe(false);
     expect(permissionCheckAllowed('geolocation', check, packaged)).toBe(false);
   });

@@ -3,7 +3,14 @@ import fixture from '../fixtures/ctc-torch.json';
 import { ctcForwardBackward, ctcLoss } from '../../electron/engine/model/ctc';
 import { initBackend, tf } from '../../electron/engine/model/backend';
 
-type Case = { T: number; V: number; labels: number[]; logits: number[]; loss: number | 'inf'; grad_logits: number[] | null };
+type Case = {
+  T: number;
+  V: number;
+  labels: number[];
+  logits: number[];
+  loss: number | 'inf';
+  grad_logits: number[] | null;
+};
 
 function logSoftmaxRows(logits: number[], T: number, V: number): Float32Array {
   const out = new Float32Array(T * V);
@@ -52,7 +59,9 @@ describe('CTC loss against PyTorch ctc_loss (tests/fixtures/ctc-torch.json)', ()
     const before = tf.memory().numTensors;
     const logits = tf.tensor3d(padded, [2, Tmax, V]);
     const per: number[] = [];
-    const g = tf.grad((x: tf.Tensor) => ctcLoss(x as tf.Tensor3D, [c1.labels, c2.labels], [12, 30], { blank: 0, reduction: 'sum' }, per))(logits);
+    const g = tf.grad((x: tf.Tensor) =>
+      ctcLoss(x as tf.Tensor3D, [c1.labels, c2.labels], [12, 30], { blank: 0, reduction: 'sum' }, per),
+    )(logits);
     const gv = await g.data();
     expect(per[0]).toBeCloseTo(c1.loss as number, 4);
     expect(per[1]).toBeCloseTo(c2.loss as number, 4);

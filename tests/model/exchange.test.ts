@@ -17,7 +17,14 @@ async function kerasStyleFolder(): Promise<string> {
   const dir = path.join(await mkdtemp(path.join(tmpdir(), 'keras-')), 'imported');
   const model = tf.sequential({
     layers: [
-      tf.layers.conv1d({ inputShape: [null, 40], filters: 32, kernelSize: 5, strides: 2, padding: 'same', activation: 'relu' }),
+      tf.layers.conv1d({
+        inputShape: [null, 40],
+        filters: 32,
+        kernelSize: 5,
+        strides: 2,
+        padding: 'same',
+        activation: 'relu',
+      }),
       tf.layers.conv1d({ filters: 32, kernelSize: 3, padding: 'same', activation: 'relu' }),
       tf.layers.dense({ units: 11 }),
     ],
@@ -61,7 +68,17 @@ describe('model exchange', () => {
     const pick = async (name: string, n: number) => {
       const lines = (await readFile(path.join(BENCH, name), 'utf8')).trim().split('\n').slice(0, n);
       const f = path.join(work, name);
-      await writeFile(f, lines.map((l) => JSON.stringify({ ...JSON.parse(l), audio_filepath: path.resolve(BENCH, JSON.parse(l).audio_filepath) })).join('\n'));
+      await writeFile(
+        f,
+        lines
+          .map((l) =>
+            JSON.stringify({
+              ...JSON.parse(l),
+              audio_filepath: path.resolve(BENCH, JSON.parse(l).audio_filepath),
+            }),
+          )
+          .join('\n'),
+      );
       return f;
     };
     const report = await adapt({
@@ -72,7 +89,12 @@ describe('model exchange', () => {
       settings: { topLayers: 2, epochs: 2 },
     });
     // The default fine-tuning adds an input transform in front of this chain model.
-    expect(report.adaptation!.trainable_layers).toEqual(['input_transform', ...['conv1d_Conv1D2', 'dense_Dense1'].map((n) => expect.stringMatching(new RegExp(n.replace(/\d+$/, '\\d+'))))]);
+    expect(report.adaptation!.trainable_layers).toEqual([
+      'input_transform',
+      ...['conv1d_Conv1D2', 'dense_Dense1'].map((n) =>
+        expect.stringMatching(new RegExp(n.replace(/\d+$/, '\\d+'))),
+      ),
+    ]);
     const exported = JSON.parse(await readFile(path.join(work, 'run', 'model', 'model.json'), 'utf8'));
     expect(exported.format).toBe('layers-model');
     // The original 6 weights plus the input transform's matrix and bias.
@@ -90,10 +112,23 @@ describe('model exchange', () => {
     await writeFile(cardPath, JSON.stringify({ ...card, version: 2 }));
     await expect(loadModel(dir)).rejects.toThrow('model card version 2 is newer than this program reads (1)');
     await writeFile(cardPath, JSON.stringify({ ...card, features: { ...card.features, numMelBins: 80 } }));
-    await expect(loadModel(dir)).rejects.toThrow('architecture.inputDim is 40 but the feature settings give 80 values per frame (logmel, numMelBins 80)');
-    await writeFile(cardPath, JSON.stringify({ ...card, features: { ...card.features, numMelBins: 64 }, architecture: { ...card.architecture, inputDim: 64 } }));
-    await expect(loadModel(dir)).rejects.toThrow('the model takes 40 features per frame but the card\'s feature settings give 64');
+    await expect(loadModel(dir)).rejects.toThrow(
+      'architecture.inputDim is 40 but the feature settings give 80 values per frame (logmel, numMelBins 80)',
+    );
+    await writeFile(
+      cardPath,
+      JSON.stringify({
+        ...card,
+        features: { ...card.features, numMelBins: 64 },
+        architecture: { ...card.architecture, inputDim: 64 },
+      }),
+    );
+    await expect(loadModel(dir)).rejects.toThrow(
+      "the model takes 40 features per frame but the card's feature settings give 64",
+    );
     await writeFile(cardPath, JSON.stringify({ ...card, format: 'something-else' }));
-    await expect(loadModel(dir)).rejects.toThrow('card.json: not a model card (its "format" is not "accent-studio-model-card")');
+    await expect(loadModel(dir)).rejects.toThrow(
+      'card.json: not a model card (its "format" is not "accent-studio-model-card")',
+    );
   });
 });

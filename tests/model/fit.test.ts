@@ -32,7 +32,12 @@ async function tinySet(dir: string): Promise<string> {
 
 describe('utterances too short for their reference (issue 14 item 15)', () => {
   it('frames a CTC model needs: one per token plus a blank between repeats', () => {
-    expect([ctcFramesNeeded([]), ctcFramesNeeded([3]), ctcFramesNeeded([1, 1, 2]), ctcFramesNeeded([5, 5, 5, 2, 2])]).toEqual([0, 1, 4, 8]);
+    expect([
+      ctcFramesNeeded([]),
+      ctcFramesNeeded([3]),
+      ctcFramesNeeded([1, 1, 2]),
+      ctcFramesNeeded([5, 5, 5, 2, 2]),
+    ]).toEqual([0, 1, 4, 8]);
   });
 
   it('evaluate names them in the report notes; adaptation leaves them (and over-long ones) out of training', async () => {
@@ -49,8 +54,17 @@ describe('utterances too short for their reference (issue 14 item 15)', () => {
 
     const { model, card } = await loadModel(BASE);
     model.dispose();
-    const items = await featurizeCorpus(await readManifest(m), card.features, card.cmvnStats, () => {}, 'adapt');
-    const long = { utt: { ...items[0].utt, id: 'long' }, feats: { data: new Float32Array(13000 * 40), numFrames: 13000, dim: 40 } };
+    const items = await featurizeCorpus(
+      await readManifest(m),
+      card.features,
+      card.cmvnStats,
+      () => {},
+      'adapt',
+    );
+    const long = {
+      utt: { ...items[0].utt, id: 'long' },
+      feats: { data: new Float32Array(13000 * 40), numFrames: 13000, dim: 40 },
+    };
     const fit = trainableItems([...items, long], card);
     expect(fit.kept.map((i) => i.utt.id)).toEqual(['zero']);
     expect(fit.notes).toEqual([

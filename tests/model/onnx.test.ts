@@ -104,7 +104,10 @@ describe('ONNX import: openWakeWord embedding_model.onnx over whole utterances',
         const r = await session.run({ input_1: new ort.Tensor('float32', win, [1, 76, 32, 1]) });
         ref.set(r.conv2d_19.data as Float32Array, w * 96);
       }
-      const feats = speechEmbeddingFeatures((await loadAudio(file, 16000)).samples, SPEECH_EMBEDDING_FEATURES);
+      const feats = speechEmbeddingFeatures(
+        (await loadAudio(file, 16000)).samples,
+        SPEECH_EMBEDDING_FEATURES,
+      );
       expect(feats.numFrames).toBe(numWindows);
       expect(feats.numFrames).toBe(embeddingFramesFor(x.length));
       expect(feats.dim).toBe(96);
@@ -126,17 +129,32 @@ describe('ONNX import: openWakeWord embedding_model.onnx over whole utterances',
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 function tensorProto(name: string, dims: number[], values: number[], dataType = 1): any {
-  return dataType === 7 ? { name, dims, data_type: 7, int64_data: values } : { name, dims, data_type: 1, float_data: values };
+  return dataType === 7
+    ? { name, dims, data_type: 7, int64_data: values }
+    : { name, dims, data_type: 1, float_data: values };
 }
 function attrInts(name: string, ints: number[]): any {
   return { name, type: 7, ints };
 }
 function valueInfo(name: string, dims: (number | string)[]): any {
-  return { name, type: { tensor_type: { elem_type: 1, shape: { dim: dims.map((d) => (typeof d === 'string' ? { dim_param: d } : { dim_value: d })) } } } };
+  return {
+    name,
+    type: {
+      tensor_type: {
+        elem_type: 1,
+        shape: { dim: dims.map((d) => (typeof d === 'string' ? { dim_param: d } : { dim_value: d })) },
+      },
+    },
+  };
 }
 function encodeModel(nodes: any[], initializers: any[], input: any, output: any): Uint8Array {
   const T = modelProtoType();
-  const msg = T.fromObject({ ir_version: 7, opset_import: [{ domain: '', version: 13 }], producer_name: 'accent-studio test', graph: { name: 'g', node: nodes, initializer: initializers, input: [input], output: [output] } });
+  const msg = T.fromObject({
+    ir_version: 7,
+    opset_import: [{ domain: '', version: 13 }],
+    producer_name: 'accent-studio test',
+    graph: { name: 'g', node: nodes, initializer: initializers, input: [input], output: [output] },
+  });
   return T.encode(msg).finish();
 }
 function seeded(n: number, seed: number, scale = 1): number[] {
@@ -151,13 +169,46 @@ describe('ONNX import: a small graph of the documented ops', () => {
   // [1, 2, 8, 6] -> Conv 3x3 (3 filters, "same") -> BatchNormalization -> Relu -> MaxPool 2x2
   // -> Transpose [0, 2, 3, 1] -> Flatten -> Gemm (transB) -> [1, 5]
   const nodes = [
-    { name: 'conv', op_type: 'Conv', input: ['x', 'W', 'B'], output: ['c'], attribute: [attrInts('kernel_shape', [3, 3]), attrInts('pads', [1, 1, 1, 1])] },
-    { name: 'bn', op_type: 'BatchNormalization', input: ['c', 'g', 'b', 'm', 'v'], output: ['n'], attribute: [{ name: 'epsilon', type: 1, f: 1e-3 }] },
+    {
+      name: 'conv',
+      op_type: 'Conv',
+      input: ['x', 'W', 'B'],
+      output: ['c'],
+      attribute: [attrInts('kernel_shape', [3, 3]), attrInts('pads', [1, 1, 1, 1])],
+    },
+    {
+      name: 'bn',
+      op_type: 'BatchNormalization',
+      input: ['c', 'g', 'b', 'm', 'v'],
+      output: ['n'],
+      attribute: [{ name: 'epsilon', type: 1, f: 1e-3 }],
+    },
     { name: 'relu', op_type: 'Relu', input: ['n'], output: ['r'] },
-    { name: 'pool', op_type: 'MaxPool', input: ['r'], output: ['p'], attribute: [attrInts('kernel_shape', [2, 2]), attrInts('strides', [2, 2])] },
-    { name: 'transpose', op_type: 'Transpose', input: ['p'], output: ['t'], attribute: [attrInts('perm', [0, 2, 3, 1])] },
+    {
+      name: 'pool',
+      op_type: 'MaxPool',
+      input: ['r'],
+      output: ['p'],
+      attribute: [attrInts('kernel_shape', [2, 2]), attrInts('strides', [2, 2])],
+    },
+    {
+      name: 'transpose',
+      op_type: 'Transpose',
+      input: ['p'],
+      output: ['t'],
+      attribute: [attrInts('perm', [0, 2, 3, 1])],
+    },
     { name: 'flatten', op_type: 'Flatten', input: ['t'], output: ['f'] },
-    { name: 'gemm', op_type: 'Gemm', input: ['f', 'G', 'C'], output: ['y'], attribute: [{ name: 'transB', type: 2, i: 1 }, { name: 'alpha', type: 1, f: 0.5 }] },
+    {
+      name: 'gemm',
+      op_type: 'Gemm',
+      input: ['f', 'G', 'C'],
+      output: ['y'],
+      attribute: [
+        { name: 'transB', type: 2, i: 1 },
+        { name: 'alpha', type: 1, f: 0.5 },
+      ],
+    },
   ];
   const inits = [
     tensorProto('W', [3, 2, 3, 3], seeded(54, 1, 0.5)),
@@ -182,7 +233,14 @@ describe('ONNX import: a small graph of the documented ops', () => {
     expect(maxAbs(ref)).toBeGreaterThan(0.1);
     expect(maxAbsDiff(ours, ref)).toBeLessThan(1e-5);
     // the Conv, BatchNormalization (gamma, beta) and Gemm weights train
-    expect(model.trainableWeights.map((w) => w.name).sort()).toEqual(['bn/beta', 'bn/gamma', 'conv/bias', 'conv/kernel', 'gemm/bias', 'gemm/kernel']);
+    expect(model.trainableWeights.map((w) => w.name).sort()).toEqual([
+      'bn/beta',
+      'bn/gamma',
+      'conv/bias',
+      'conv/kernel',
+      'gemm/bias',
+      'gemm/kernel',
+    ]);
     const copy = await modelFromArtifacts(await modelArtifacts(model));
     const y2 = copy.predict(tf.tensor4d(x, [1, 2, 8, 6])) as tf.Tensor;
     expect(maxAbsDiff(await y2.data(), ours)).toBe(0);
@@ -193,22 +251,43 @@ describe('ONNX import: a small graph of the documented ops', () => {
 
   it('names the node and the op of an unsupported op', () => {
     const bad = encodeModel(
-      [{ name: 'conv', op_type: 'Conv', input: ['x', 'W'], output: ['c'], attribute: [attrInts('kernel_shape', [3, 3])] }, { name: 'sort_it', op_type: 'TopK', input: ['c', 'k'], output: ['y', 'i'] }],
+      [
+        {
+          name: 'conv',
+          op_type: 'Conv',
+          input: ['x', 'W'],
+          output: ['c'],
+          attribute: [attrInts('kernel_shape', [3, 3])],
+        },
+        { name: 'sort_it', op_type: 'TopK', input: ['c', 'k'], output: ['y', 'i'] },
+      ],
       [tensorProto('W', [3, 2, 3, 3], seeded(54, 1)), tensorProto('k', [1], [2], 7)],
       valueInfo('x', [1, 2, 8, 6]),
       valueInfo('y', [1, 3, 6, 2]),
     );
-    expect(() => convertOnnx(parseOnnx(bad, 'bad.onnx'))).toThrow(/^bad\.onnx: node "sort_it" \(op TopK\) is not supported by the ONNX importer; supported ops: Abs, Add, BatchNormalization, /);
+    expect(() => convertOnnx(parseOnnx(bad, 'bad.onnx'))).toThrow(
+      /^bad\.onnx: node "sort_it" \(op TopK\) is not supported by the ONNX importer; supported ops: Abs, Add, BatchNormalization, /,
+    );
   });
 
   it('names the node of an unsupported attribute value and the file of a non-ONNX file', () => {
     const grouped = encodeModel(
-      [{ name: 'dw', op_type: 'Conv', input: ['x', 'W'], output: ['y'], attribute: [attrInts('kernel_shape', [3, 3]), { name: 'group', type: 2, i: 2 }] }],
+      [
+        {
+          name: 'dw',
+          op_type: 'Conv',
+          input: ['x', 'W'],
+          output: ['y'],
+          attribute: [attrInts('kernel_shape', [3, 3]), { name: 'group', type: 2, i: 2 }],
+        },
+      ],
       [tensorProto('W', [2, 1, 3, 3], seeded(18, 1))],
       valueInfo('x', [1, 2, 8, 6]),
       valueInfo('y', [1, 2, 6, 4]),
     );
-    expect(() => convertOnnx(parseOnnx(grouped, 'dw.onnx'))).toThrow('dw.onnx: node "dw" (op Conv): group 2 is not supported (only 1)');
+    expect(() => convertOnnx(parseOnnx(grouped, 'dw.onnx'))).toThrow(
+      'dw.onnx: node "dw" (op Conv): group 2 is not supported (only 1)',
+    );
     expect(() => parseOnnx(readFileSync(FSDD_CLIP), 'clip.wav')).toThrow(/^clip\.wav: not an ONNX model/);
   });
 });
@@ -240,12 +319,17 @@ describe("import-onnx: a user's ONNX acoustic model becomes a model folder", () 
     };
     await writeFile(path.join(dir, 'model.onnx'), bytes);
     await writeFile(path.join(dir, 'card.json'), JSON.stringify(card));
-    const saved = await importOnnx({ onnxFile: path.join(dir, 'model.onnx'), cardFile: path.join(dir, 'card.json'), outDir: path.join(dir, 'model') });
+    const saved = await importOnnx({
+      onnxFile: path.join(dir, 'model.onnx'),
+      cardFile: path.join(dir, 'card.json'),
+      outDir: path.join(dir, 'model'),
+    });
     expect(saved.architecture.numParams).toBe(440 + 11);
     const loaded = await loadModel(path.join(dir, 'model'));
     const x = Float32Array.from(seeded(7 * 40, 9));
     const s = await ort.InferenceSession.create(bytes, ORT_OPTS);
-    const ref = (await s.run({ feats: new ort.Tensor('float32', x, [1, 7, 40]) })).logits.data as Float32Array;
+    const ref = (await s.run({ feats: new ort.Tensor('float32', x, [1, 7, 40]) })).logits
+      .data as Float32Array;
     const y = loaded.model.predict(tf.tensor3d(x, [1, 7, 40])) as tf.Tensor;
     expect(y.shape).toEqual([1, 7, 11]);
     expect(maxAbsDiff(await y.data(), ref)).toBeLessThan(1e-5);
@@ -253,7 +337,13 @@ describe("import-onnx: a user's ONNX acoustic model becomes a model folder", () 
     expect(loaded.model.trainableWeights.length).toBe(2);
     y.dispose();
     loaded.model.dispose();
-    await expect(importOnnx({ onnxFile: path.join(dir, 'model.onnx'), cardFile: path.join(dir, 'card.json'), outDir: path.join(dir, 'model') })).rejects.toThrow('already exists');
+    await expect(
+      importOnnx({
+        onnxFile: path.join(dir, 'model.onnx'),
+        cardFile: path.join(dir, 'card.json'),
+        outDir: path.join(dir, 'model'),
+      }),
+    ).rejects.toThrow('already exists');
   });
 });
 
@@ -264,7 +354,13 @@ describe('the speech-embedding front end in the model card', () => {
     name: 'emb',
     description: 'd',
     created: '2026-12-02T00:00:00Z',
-    architecture: { type: 'conv1d-ctc', inputDim: 96, convLayers: [{ filters: 8, kernelSize: 5, stride: 1 }], dropout: 0, numTokens: 11 },
+    architecture: {
+      type: 'conv1d-ctc',
+      inputDim: 96,
+      convLayers: [{ filters: 8, kernelSize: 5, stride: 1 }],
+      dropout: 0,
+      numTokens: 11,
+    },
     features,
     tokens: DIGIT_TOKENS,
     trainingData: [],
@@ -274,15 +370,35 @@ describe('the speech-embedding front end in the model card', () => {
 
   it('accepts kind speech-embedding with its versioned frontEnd (96 values per frame, 16 kHz)', () => {
     const parsed = parseCard(card(SPEECH_EMBEDDING_FEATURES), 'card.json');
-    expect(parsed.features.frontEnd).toEqual({ name: 'speech-embedding', version: 1, frozen: true, peakLevel: 0.5, padSec: 0.25, padNoiseRms: 3 });
+    expect(parsed.features.frontEnd).toEqual({
+      name: 'speech-embedding',
+      version: 1,
+      frozen: true,
+      peakLevel: 0.5,
+      padSec: 0.25,
+      padNoiseRms: 3,
+    });
     expect(parsed.features.sampleRateHz).toBe(16000);
   });
 
   it('refuses the kind without a frontEnd, a frontEnd version it does not know, and names a frontEnd difference', () => {
     const { frontEnd: _f, ...noFrontEnd } = SPEECH_EMBEDDING_FEATURES;
-    expect(() => parseCard(card(noFrontEnd), 'card.json')).toThrow('card.json: features.kind "speech-embedding" needs a features.frontEnd (only kind "speech-embedding" has one)');
-    expect(() => parseCard(card({ ...SPEECH_EMBEDDING_FEATURES, frontEnd: { ...SPEECH_EMBEDDING_FEATURES.frontEnd, version: 2 } }), 'card.json')).toThrow(/card\.json: invalid model card: features\.frontEnd\.version/);
-    const diff = diffFeatureConfig(SPEECH_EMBEDDING_FEATURES, { ...SPEECH_EMBEDDING_FEATURES, frontEnd: { ...SPEECH_EMBEDDING_FEATURES.frontEnd!, padSec: 0.5 } });
+    expect(() => parseCard(card(noFrontEnd), 'card.json')).toThrow(
+      'card.json: features.kind "speech-embedding" needs a features.frontEnd (only kind "speech-embedding" has one)',
+    );
+    expect(() =>
+      parseCard(
+        card({
+          ...SPEECH_EMBEDDING_FEATURES,
+          frontEnd: { ...SPEECH_EMBEDDING_FEATURES.frontEnd, version: 2 },
+        }),
+        'card.json',
+      ),
+    ).toThrow(/card\.json: invalid model card: features\.frontEnd\.version/);
+    const diff = diffFeatureConfig(SPEECH_EMBEDDING_FEATURES, {
+      ...SPEECH_EMBEDDING_FEATURES,
+      frontEnd: { ...SPEECH_EMBEDDING_FEATURES.frontEnd!, padSec: 0.5 },
+    });
     expect(diff).toHaveLength(1);
     expect(diff[0]).toContain('"padSec":0.25');
     expect(diff[0]).toContain('"padSec":0.5');
@@ -292,9 +408,27 @@ describe('the speech-embedding front end in the model card', () => {
 describe('models/digits-embedding through the ordinary evaluate job', () => {
   it('resamples the Duke India test recordings to 16 kHz, embeds them and scores 17.83% WER (S 16, D 4, I 8 of 157), as in its card', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'emb-eval-'));
-    const report = await evaluate({ modelDir: path.resolve('models/digits-embedding'), testManifest: path.join(DATA, 'bench/duke-india-test.jsonl'), outDir: dir });
-    const before = (report as unknown as { test: { before: { wer: number; substitutions: number; deletions: number; insertions: number; reference_words: number } } }).test.before;
-    expect([before.substitutions, before.deletions, before.insertions, before.reference_words]).toEqual([16, 4, 8, 157]);
+    const report = await evaluate({
+      modelDir: path.resolve('models/digits-embedding'),
+      testManifest: path.join(DATA, 'bench/duke-india-test.jsonl'),
+      outDir: dir,
+    });
+    const before = (
+      report as unknown as {
+        test: {
+          before: {
+            wer: number;
+            substitutions: number;
+            deletions: number;
+            insertions: number;
+            reference_words: number;
+          };
+        };
+      }
+    ).test.before;
+    expect([before.substitutions, before.deletions, before.insertions, before.reference_words]).toEqual([
+      16, 4, 8, 157,
+    ]);
     expect(before.wer).toBeCloseTo(28 / 157, 10);
   });
 });

@@ -56,7 +56,11 @@ describe('wasm kernel fixes agree with the cpu backend', () => {
 
   it('SplitV and Unpack along inner axes', async () => {
     const x = seeded([4, 6, 3], 2);
-    const out = await both(() => [...tf.split(x(), [1, 2, 3], 1), ...tf.unstack(x(), 1), ...tf.unstack(x(), 0)]);
+    const out = await both(() => [
+      ...tf.split(x(), [1, 2, 3], 1),
+      ...tf.unstack(x(), 1),
+      ...tf.unstack(x(), 0),
+    ]);
     expect(out.length).toBe(3 + 6 + 4);
     expect(out[3].length).toBe(12);
   });

@@ -66,7 +66,18 @@ describe('alignment in bounded memory', () => {
     const rand = rng(8);
     const word = (k: number) => 'abc'[Math.floor(rand() * k)];
     // [ref length, hyp length, alphabet size]; the last three exceed 4 M cells (checkpointed path)
-    const cases: [number, number, number][] = [[0, 0, 1], [0, 5, 2], [4, 0, 2], [1, 1, 1], [7, 9, 2], [60, 45, 3], [300, 310, 2], [2100, 2100, 2], [2500, 1900, 3], [5000, 900, 2]];
+    const cases: [number, number, number][] = [
+      [0, 0, 1],
+      [0, 5, 2],
+      [4, 0, 2],
+      [1, 1, 1],
+      [7, 9, 2],
+      [60, 45, 3],
+      [300, 310, 2],
+      [2100, 2100, 2],
+      [2500, 1900, 3],
+      [5000, 900, 2],
+    ];
     for (const [n, m, k] of cases) {
       const ref = Array.from({ length: n }, () => word(k));
       const hyp = Array.from({ length: m }, () => word(k));

@@ -3,20 +3,31 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { align } from '../../electron/engine/score/align';
-import { groupScores, poolScores, scoreUtterance, PROFILES, type NormalizationProfile } from '../../electron/engine/score';
+import {
+  groupScores,
+  poolScores,
+  scoreUtterance,
+  PROFILES,
+  type NormalizationProfile,
+} from '../../electron/engine/score';
 import { normalizeText, parseRules, loadProfile } from '../../electron/engine/score/normalize';
 import { pairedBootstrap } from '../../electron/engine/score/bootstrap';
 import { analyzeErrors } from '../../electron/engine/score/confusions';
 import { matchById, readTranscripts } from '../../electron/engine/score/match';
 import { score } from '../../electron/engine';
 
-const wer = (ref: string, hyp: string, p: NormalizationProfile = PROFILES.basic) => scoreUtterance({ id: 'u', reference: ref, hypothesis: hyp }, p).wer;
+const wer = (ref: string, hyp: string, p: NormalizationProfile = PROFILES.basic) =>
+  scoreUtterance({ id: 'u', reference: ref, hypothesis: hyp }, p).wer;
 
 describe('scoring conventions (hand-checked)', () => {
   it('hello -> "hi world vka" is 300%', () => expect(wer('hello', 'hi world vka')).toBe(3));
 
   it('words 3 and 5 swapped in a 10-word reference: 20%, two substitutions', () => {
-    const u = scoreUtterance({ id: 'u', reference: 'a b c d e f g h i j', hypothesis: 'a b e d c f g h i j' });
+    const u = scoreUtterance({
+      id: 'u',
+      reference: 'a b c d e f g h i j',
+      hypothesis: 'a b e d c f g h i j',
+    });
     expect(u.wer).toBeCloseTo(0.2, 12);
     expect([u.words.substitutions, u.words.deletions, u.words.insertions]).toEqual([2, 0, 0]);
   });
@@ -60,7 +71,10 @@ describe('scoring conventions (hand-checked)', () => {
   });
 
   it('a set without reference words: WER undefined plus the insertion count', () => {
-    const p = poolScores([scoreUtterance({ id: 'a', reference: '', hypothesis: 'x y' }), scoreUtterance({ id: 'b', reference: '', hypothesis: '' })]);
+    const p = poolScores([
+      scoreUtterance({ id: 'a', reference: '', hypothesis: 'x y' }),
+      scoreUtterance({ id: 'b', reference: '', hypothesis: '' }),
+    ]);
     expect(p.wer).toBeNull();
     expect(p.insertions).toBe(2);
   });
@@ -86,7 +100,13 @@ describe('scoring conventions (hand-checked)', () => {
 });
 
 describe('paired bootstrap (Bisani & Ney)', () => {
-  const counts = (e: number, n: number) => ({ hits: n - e, substitutions: e, deletions: 0, insertions: 0, referenceWords: n });
+  const counts = (e: number, n: number) => ({
+    hits: n - e,
+    substitutions: e,
+    deletions: 0,
+    insertions: 0,
+    referenceWords: n,
+  });
 
   it('a clear improvement on 200 utterances is "better" with an interval excluding zero', () => {
     const before = Array.from({ length: 200 }, (_, i) => counts(i % 2, 5)); // 10% WER
@@ -135,32 +155,69 @@ describe('error analysis', () => {
 
 describe('matching hypotheses to references by id', () => {
   it('missing and extra ids are errors listing them; --missing-as-empty scores them as empty', async () => {
-    const refs = [{ id: 'a', text: 'one' }, { id: 'b', text: 'two' }];
-    expect(() => matchById(refs, [{ id: 'a', text: 'one' }], 'h.trn')).toThrow('h.trn: 1 references have no hypothesis: b');
-    expect(() => matchById(refs, [{ id: 'a', text: '' }, { id: 'b', text: '' }, { id: 'z', text: '' }], 'h.trn')).toThrow('h.trn: 1 hypotheses have no reference: z');
-    expect(matchById(refs, [{ id: 'b', text: 'two' }], 'h.trn', true)).toEqual([{ ref: refs[0], hyp: '' }, { ref: refs[1], hyp: 'two' }]);
+    const refs = [
+      { id: 'a', text: 'one' },
+      { id: 'b', text: 'two' },
+    ];
+    expect(() => matchById(refs, [{ id: 'a', text: 'one' }], 'h.trn')).toThrow(
+      'h.trn: 1 references have no hypothesis: b',
+    );
+    expect(() =>
+      matchById(
+        refs,
+        [
+          { id: 'a', text: '' },
+          { id: 'b', text: '' },
+          { id: 'z', text: '' },
+        ],
+        'h.trn',
+      ),
+    ).toThrow('h.trn: 1 hypotheses have no reference: z');
+    expect(matchById(refs, [{ id: 'b', text: 'two' }], 'h.trn', true)).toEqual([
+      { ref: refs[0], hyp: '' },
+      { ref: refs[1], hyp: 'two' },
+    ]);
   });
 
   it('trn ids "speaker-id" match manifest ids "id" when they do not match as written', () => {
     const refs = [{ id: '0_yweweler_10', text: 'zero' }];
-    expect(matchById(refs, [{ id: 'yweweler-0_yweweler_10', trnUtterance: '0_yweweler_10', text: 'zero' }], 'h.trn')).toEqual([{ ref: refs[0], hyp: 'zero' }]);
+    expect(
+      matchById(
+        refs,
+        [{ id: 'yweweler-0_yweweler_10', trnUtterance: '0_yweweler_10', text: 'zero' }],
+        'h.trn',
+      ),
+    ).toEqual([{ ref: refs[0], hyp: 'zero' }]);
   });
 
   it('ids match exactly: "x-u1" in JSON Lines is an extra hypothesis, not "u1"; two trn lines landing on one reference are an error', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'score-ids-'));
     await writeFile(path.join(dir, 'ref.jsonl'), '{"id":"u1","text":"one"}\n');
-    await writeFile(path.join(dir, 'hyp.jsonl'), '{"id":"u1","text":"one"}\n{"id":"x-u1","text":"two three"}\n');
+    await writeFile(
+      path.join(dir, 'hyp.jsonl'),
+      '{"id":"u1","text":"one"}\n{"id":"x-u1","text":"two three"}\n',
+    );
     await writeFile(path.join(dir, 'hyp.trn'), 'one (u1)\ntwo three (x-u1)\n');
     await writeFile(path.join(dir, 'only.jsonl'), '{"id":"x-u1","text":"one"}\n');
     const refs = await readTranscripts(path.join(dir, 'ref.jsonl'));
     const hj = path.join(dir, 'hyp.jsonl');
-    expect(() => matchById(refs, [{ id: 'x-u1', text: 'one' }], 'h.jsonl')).toThrow('h.jsonl: 1 hypotheses have no reference: x-u1; 1 references have no hypothesis: u1');
-    await expect(score({ refFile: path.join(dir, 'ref.jsonl'), hypFile: hj, outDir: path.join(dir, 'o1') })).rejects.toThrow(`${hj}: 1 hypotheses have no reference: x-u1`);
+    expect(() => matchById(refs, [{ id: 'x-u1', text: 'one' }], 'h.jsonl')).toThrow(
+      'h.jsonl: 1 hypotheses have no reference: x-u1; 1 references have no hypothesis: u1',
+    );
+    await expect(
+      score({ refFile: path.join(dir, 'ref.jsonl'), hypFile: hj, outDir: path.join(dir, 'o1') }),
+    ).rejects.toThrow(`${hj}: 1 hypotheses have no reference: x-u1`);
     const ht = path.join(dir, 'hyp.trn');
-    await expect(score({ refFile: path.join(dir, 'ref.jsonl'), hypFile: ht, outDir: path.join(dir, 'o2') })).rejects.toThrow(
+    await expect(
+      score({ refFile: path.join(dir, 'ref.jsonl'), hypFile: ht, outDir: path.join(dir, 'o2') }),
+    ).rejects.toThrow(
       `${ht}: 1 references have more than one hypothesis: "u1" and "x-u1" both match reference "u1"`,
     );
-    const r = await score({ refFile: path.join(dir, 'ref.jsonl'), hypFile: path.join(dir, 'ref.jsonl'), outDir: path.join(dir, 'o3') });
+    const r = await score({
+      refFile: path.join(dir, 'ref.jsonl'),
+      hypFile: path.join(dir, 'ref.jsonl'),
+      outDir: path.join(dir, 'o3'),
+    });
     expect(r.test.before.wer).toBe(0);
   });
 
@@ -169,21 +226,33 @@ describe('matching hypotheses to references by id', () => {
     const bad = path.join(dir, 'passwd');
     await writeFile(bad, '\nroot:x:0:0:root:/root:/bin/bash\n');
     const err = await readTranscripts(bad).catch((e: Error) => e);
-    expect((err as Error).message).toBe(`${bad}:2: not valid JSON: expected a .trn file or JSON Lines ({"id", "text"} or a NeMo manifest)`);
+    expect((err as Error).message).toBe(
+      `${bad}:2: not valid JSON: expected a .trn file or JSON Lines ({"id", "text"} or a NeMo manifest)`,
+    );
     const second = path.join(dir, 'h.jsonl');
     await writeFile(second, '{"id":"a","text":"one"}\nsecret-token-123\n');
-    await expect(readTranscripts(second)).rejects.toThrow(new RegExp(`^${second.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2: not valid JSON$`));
+    await expect(readTranscripts(second)).rejects.toThrow(
+      new RegExp(`^${second.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2: not valid JSON$`),
+    );
   });
 
   it('score command: trn in any order, report files written, trn output re-reads to the same counts', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'score-'));
     await writeFile(path.join(dir, 'ref.trn'), 'one two three (s1-u1)\nfour five (s2-u2)\n');
     await writeFile(path.join(dir, 'hyp.trn'), 'four (s2-u2)\none too three (s1-u1)\n');
-    const r = await score({ refFile: path.join(dir, 'ref.trn'), hypFile: path.join(dir, 'hyp.trn'), outDir: path.join(dir, 'out') });
-    expect([r.test.before.substitutions, r.test.before.deletions, r.test.before.reference_words]).toEqual([1, 1, 5]);
+    const r = await score({
+      refFile: path.join(dir, 'ref.trn'),
+      hypFile: path.join(dir, 'hyp.trn'),
+      outDir: path.join(dir, 'out'),
+    });
+    expect([r.test.before.substitutions, r.test.before.deletions, r.test.before.reference_words]).toEqual([
+      1, 1, 5,
+    ]);
     expect(r.test.by_speaker.before.s1.wer).toBeCloseTo(1 / 3, 12);
     const csv = await readFile(path.join(dir, 'out', 'utterances.csv'), 'utf8');
-    expect(csv.split('\n')[0]).toBe('set,id,speaker,accent,reference,hyp_before,wer_before,S_before,D_before,I_before,hyp_after,wer_after,S_after,D_after,I_after');
+    expect(csv.split('\n')[0]).toBe(
+      'set,id,speaker,accent,reference,hyp_before,wer_before,S_before,D_before,I_before,hyp_after,wer_after,S_after,D_after,I_after',
+    );
     expect(csv).toContain('test,s1-u1,s1,,one two three,one too three,0.3333,1,0,0');
     const html = await readFile(path.join(dir, 'out', 'report.html'), 'utf8');
     expect(html).toContain('<span class="s" title="substitution">two&rarr;too</span>');

@@ -32,7 +32,8 @@ function corpus(n: number, seed: number): { ref: string[]; hyp: string[] }[] {
       for (const w of ref) {
         const r = rand();
         if (r < 0.1) continue; // deletion
-        if (r < 0.25) hyp.push(word()); // substitution (or accidental hit)
+        if (r < 0.25)
+          hyp.push(word()); // substitution (or accidental hit)
         else hyp.push(w);
         if (rand() < 0.1) hyp.push(word()); // insertion
       }
@@ -50,17 +51,42 @@ describe.skipIf(!hasSclite && !process.env.CI)('parity with sclite', () => {
   it('S, D, I and N per utterance and pooled equal sclite on 400 random pairs', () => {
     const pairs = corpus(400, 7);
     const dir = mkdtempSync(path.join(tmpdir(), 'sclite-'));
-    const trn = (side: 'ref' | 'hyp') => pairs.map((p, i) => `${p[side].join(' ')} (spk${i % 7}-utt${i})`).join('\n') + '\n';
+    const trn = (side: 'ref' | 'hyp') =>
+      pairs.map((p, i) => `${p[side].join(' ')} (spk${i % 7}-utt${i})`).join('\n') + '\n';
     writeFileSync(path.join(dir, 'ref.trn'), trn('ref'));
     writeFileSync(path.join(dir, 'hyp.trn'), trn('hyp'));
-    const r = spawnSync('sctk', ['sclite', '-r', path.join(dir, 'ref.trn'), 'trn', '-h', path.join(dir, 'hyp.trn'), 'trn', '-i', 'rm', '-o', 'sgml', 'stdout'], {
-      encoding: 'utf8',
-      maxBuffer: 64 << 20,
-    });
+    const r = spawnSync(
+      'sctk',
+      [
+        'sclite',
+        '-r',
+        path.join(dir, 'ref.trn'),
+        'trn',
+        '-h',
+        path.join(dir, 'hyp.trn'),
+        'trn',
+        '-i',
+        'rm',
+        '-o',
+        'sgml',
+        'stdout',
+      ],
+      {
+        encoding: 'utf8',
+        maxBuffer: 64 << 20,
+      },
+    );
     expect(r.status).toBe(0);
     const sclite = new Map<number, { S: number; D: number; I: number; N: number }>();
-    for (const m of r.stdout.matchAll(/<PATH id="\(spk\d+-utt(\d+)\)" word_cnt="(\d+)"[^>]*>\n([^<]*)<\/PATH>/g)) {
-      const ops = m[3].trim() ? m[3].trim().split(':').map((e) => e[0]) : [];
+    for (const m of r.stdout.matchAll(
+      /<PATH id="\(spk\d+-utt(\d+)\)" word_cnt="(\d+)"[^>]*>\n([^<]*)<\/PATH>/g,
+    )) {
+      const ops = m[3].trim()
+        ? m[3]
+            .trim()
+            .split(':')
+            .map((e) => e[0])
+        : [];
       const c = (op: string) => ops.filter((o) => o === op).length;
       sclite.set(Number(m[1]), { S: c('S'), D: c('D'), I: c('I'), N: c('C') + c('S') + c('D') });
     }

@@ -33,7 +33,7 @@ describe('alignment and WER (hand-checked cases)', () => {
     expect(errorRate(a)).toBe(3);
   });
 
-  it("sclite weights: among equal-edit alignments the one with most hits wins", () => {
+  it('sclite weights: among equal-edit alignments the one with most hits wins', () => {
     // ref "a b", hyp "b a": 2 edits either as S S (0 hits) or I C D (1 hit): the latter is chosen
     const a = align(w('a b'), w('b a'));
     expect(a.substitutions + a.deletions + a.insertions).toBe(2);
@@ -42,7 +42,11 @@ describe('alignment and WER (hand-checked cases)', () => {
 
   it('pooled WER is (S + D + I) / N over the set, not a mean of utterance WERs', () => {
     const u1 = scoreUtterance({ id: 'a', reference: 'one', hypothesis: 'two' }); // 1/1
-    const u2 = scoreUtterance({ id: 'b', reference: 'one two three four five six seven eight nine', hypothesis: 'one two three four five six seven eight nine' }); // 0/9
+    const u2 = scoreUtterance({
+      id: 'b',
+      reference: 'one two three four five six seven eight nine',
+      hypothesis: 'one two three four five six seven eight nine',
+    }); // 0/9
     const p = poolScores([u1, u2]);
     expect(p.wer).toBeCloseTo(1 / 10, 12);
     expect(p.reference_words).toBe(10);

@@ -10,15 +10,28 @@ import path from 'node:path';
 import { startServer, type StudioServer } from '../../electron/server';
 
 /** POST a body to the server with node:http; resolves with the status and the body text. */
-function post(server: StudioServer, op: string, body: Buffer, chunked = false): Promise<{ status: number; text: string }> {
+function post(
+  server: StudioServer,
+  op: string,
+  body: Buffer,
+  chunked = false,
+): Promise<{ status: number; text: string }> {
   const length = chunked ? { 'transfer-encoding': 'chunked' } : { 'content-length': String(body.length) };
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port: server.port, method: 'POST', path: `/api/${op}`, headers: { 'content-type': 'application/json', 'x-studio-token': server.token, ...length } },
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        method: 'POST',
+        path: `/api/${op}`,
+        headers: { 'content-type': 'application/json', 'x-studio-token': server.token, ...length },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
         res.on('error', reject);
       },
     );
@@ -34,7 +47,11 @@ describe('browser-mode server: request size limit', () => {
 
   beforeAll(async () => {
     tmp = await mkdtemp(path.join(tmpdir(), 'studio-server-'));
-    server = await startServer({ modelsDir: path.join(tmp, 'models'), runsDir: path.join(tmp, 'runs'), rendererDir: path.join(tmp, 'renderer') });
+    server = await startServer({
+      modelsDir: path.join(tmp, 'models'),
+      runsDir: path.join(tmp, 'runs'),
+      rendererDir: path.join(tmp, 'renderer'),
+    });
   });
 
   afterAll(async () => {
@@ -46,11 +63,15 @@ describe('browser-mode server: request size limit', () => {
     const big = Buffer.from(JSON.stringify({ path: 'x'.repeat(2 << 20) }));
     const r = await post(server, 'readManifest', big);
     expect(r.status).toBe(413);
-    expect(JSON.parse(r.text)).toEqual({ error: `readManifest: request body larger than ${1 << 20} bytes (1 MiB)` });
+    expect(JSON.parse(r.text)).toEqual({
+      error: `readManifest: request body larger than ${1 << 20} bytes (1 MiB)`,
+    });
     // Also when the client sends no Content-Length (chunked): the limit counts the bytes received.
     const chunked = await post(server, 'listRuns', big, true);
     expect(chunked.status).toBe(413);
-    expect(JSON.parse(chunked.text).error).toBe(`listRuns: request body larger than ${1 << 20} bytes (1 MiB)`);
+    expect(JSON.parse(chunked.text).error).toBe(
+      `listRuns: request body larger than ${1 << 20} bytes (1 MiB)`,
+    );
     const ok = await post(server, 'listRuns', Buffer.from('{}'));
     expect([ok.status, JSON.parse(ok.text)]).toEqual([200, []]);
   });

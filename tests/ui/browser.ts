@@ -12,8 +12,13 @@ export const hasChromium = existsSync(CHROMIUM);
 /** Call at module level: warns (developer machine) or throws (CI) when Chromium is missing. */
 export function requireChromium(): void {
   if (hasChromium) return;
-  if (process.env.CI) throw new Error(`${CHROMIUM} is missing: the UI tests need Debian's chromium in CI (apt-get install -y chromium)`);
-  console.warn(`\n[tests/ui] SKIPPED: ${CHROMIUM} not found. Install it with "apt-get install -y chromium" to run the browser tests.\n`);
+  if (process.env.CI)
+    throw new Error(
+      `${CHROMIUM} is missing: the UI tests need Debian's chromium in CI (apt-get install -y chromium)`,
+    );
+  console.warn(
+    `\n[tests/ui] SKIPPED: ${CHROMIUM} not found. Install it with "apt-get install -y chromium" to run the browser tests.\n`,
+  );
 }
 
 /** @param extraArgs more Chromium switches (e.g. the fake microphone of the Record test) */
@@ -21,6 +26,13 @@ export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      ...extraArgs,
+    ],
   });
 }

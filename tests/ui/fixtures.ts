@@ -15,7 +15,8 @@ import { BENCH, SHIPPED_BASE, benchSubset } from '../helpers';
 
 export { BENCH, SHIPPED_BASE };
 /** `n` lines of a benchmark manifest spread over it, written to `dir` with absolute audio paths. */
-export const benchSlice = (name: string, n: number, dir: string): Promise<string> => benchSubset(name, n, dir);
+export const benchSlice = (name: string, n: number, dir: string): Promise<string> =>
+  benchSubset(name, n, dir);
 
 /**
  * Put a base model folder named `digits-base` into `modelsDir`: nothing to do when the shipped model
@@ -23,8 +24,11 @@ export const benchSlice = (name: string, n: number, dir: string): Promise<string
  * untrained 3-layer stand-in (32 filters) saved with a valid card.
  * @returns the models folder to serve and the base model folder
  */
-export async function baseModel(tmp: string): Promise<{ modelsDir: string; modelDir: string; standIn: boolean }> {
-  if (existsSync(path.join(SHIPPED_BASE, 'card.json'))) return { modelsDir: path.dirname(SHIPPED_BASE), modelDir: SHIPPED_BASE, standIn: false };
+export async function baseModel(
+  tmp: string,
+): Promise<{ modelsDir: string; modelDir: string; standIn: boolean }> {
+  if (existsSync(path.join(SHIPPED_BASE, 'card.json')))
+    return { modelsDir: path.dirname(SHIPPED_BASE), modelDir: SHIPPED_BASE, standIn: false };
   await initBackend();
   const modelsDir = path.join(tmp, 'models');
   const modelDir = path.join(modelsDir, 'digits-base');
@@ -58,4 +62,3 @@ export async function baseModel(tmp: string): Promise<{ modelsDir: string; model
   model.dispose();
   return { modelsDir, modelDir, standIn: true };
 }
-

@@ -30,7 +30,11 @@ describe.skipIf(!hasChromium)('Project screen: leftovers of an interrupted impor
     await importIntoProject(dir, 'plain-folder', path.join(tmp, 'src'));
     await writeFile(path.join(dir, 'audio', 'b.wav'), toneWav(2));
     await writeFile(path.join(dir, 'audio', '.c.wav.7.1700000000000.tmp'), 'RIFF');
-    ({ server, browser, page } = await startStudio({ modelsDir: path.resolve('models'), runsDir: path.join(tmp, 'runs'), projectsDir }));
+    ({ server, browser, page } = await startStudio({
+      modelsDir: path.resolve('models'),
+      runsDir: path.join(tmp, 'runs'),
+      projectsDir,
+    }));
   });
   afterAll(async () => {
     await stopStudio({ server, browser, page }, tmp);

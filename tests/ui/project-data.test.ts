@@ -36,9 +36,16 @@ describe.skipIf(!hasChromium)('Data screen on a project, and adapting from its s
     tmp = await studioTmp('studio-data-ui-');
     const base = await baseModel(tmp);
     runsDir = path.join(tmp, 'runs');
-    ({ server, browser, page } = await startStudio({ modelsDir: base.modelsDir, runsDir, projectsDir: path.join(tmp, 'projects') }, ['--autoplay-policy=no-user-gesture-required']));
+    ({ server, browser, page } = await startStudio(
+      { modelsDir: base.modelsDir, runsDir, projectsDir: path.join(tmp, 'projects') },
+      ['--autoplay-policy=no-user-gesture-required'],
+    ));
     await server.host.call('createProject', { name: project });
-    const imp = await server.host.call('importIntoProject', { project, format: 'nemo', source: path.join(BENCH, 'fsdd-german-adapt.jsonl') });
+    const imp = await server.host.call('importIntoProject', {
+      project,
+      format: 'nemo',
+      source: path.join(BENCH, 'fsdd-german-adapt.jsonl'),
+    });
     expect(imp.imported).toBe(50);
     manifest = imp.project.manifestPath;
     ids = (await server.host.call('projectData', { project })).rows.map((r) => r.id).sort();
@@ -76,8 +83,16 @@ describe.skipIf(!hasChromium)('Data screen on a project, and adapting from its s
     testIds.push(ids[1]);
     await expect.poll(() => text('split-count-test')).toBe('11');
     expect(await text('split-count-adapt')).toBe('39');
-    let lines = (await readFile(manifest, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { id: string; split?: string; text: string });
-    expect(lines.filter((l) => l.split === 'test').map((l) => l.id).sort()).toEqual([...testIds].sort());
+    let lines = (await readFile(manifest, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; split?: string; text: string });
+    expect(
+      lines
+        .filter((l) => l.split === 'test')
+        .map((l) => l.id)
+        .sort(),
+    ).toEqual([...testIds].sort());
     expect(existsSync(`${manifest}.bak`)).toBe(true);
 
     // Edit a transcript inline (Enter commits): the speaker said the German word, not in the digit
@@ -89,7 +104,10 @@ describe.skipIf(!hasChromium)('Data screen on a project, and adapting from its s
     await page.getByTestId(`split-${edited}`).selectOption('unlabelled');
     await expect.poll(() => text('split-count-unlabelled')).toBe('1');
     expect(await text('split-count-adapt')).toBe('38');
-    lines = (await readFile(manifest, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    lines = (await readFile(manifest, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.find((l) => l.id === edited)).toMatchObject({ text: 'null', split: 'unlabelled' });
 
     // Play a clip: the host sends the project's file, the browser decodes and plays it.
@@ -99,7 +117,9 @@ describe.skipIf(!hasChromium)('Data screen on a project, and adapting from its s
     // Its waveform, drawn by wavesurfer.js from the decoded clip.
     await page.locator('[data-testid="clip-waveform"][data-ready="true"]').waitFor({ timeout: 10_000 });
     expect(await text('clip-id')).toBe(ids[3]);
-    expect(Number(await page.getByTestId('clip-waveform').getAttribute('data-samples'))).toBeGreaterThan(1000);
+    expect(Number(await page.getByTestId('clip-waveform').getAttribute('data-samples'))).toBeGreaterThan(
+      1000,
+    );
     expect(await page.locator('[data-testid="clip-waveform"] canvas').count()).toBeGreaterThan(0);
     // Browser mode has no native file dialogs: no "Browse…" buttons.
     expect(await page.getByText('Browse…').count()).toBe(0);
@@ -113,7 +133,8 @@ describe.skipIf(!hasChromium)('Data screen on a project, and adapting from its s
     // Delete one utterance, then undo: the manifest is byte-identical to before, the audio never went away.
     const before = await readFile(manifest, 'utf8');
     const victim = ids[4];
-    const audio = JSON.parse(before.split('\n').find((l) => JSON.parse(l).id === victim)!).audio_filepath as string;
+    const audio = JSON.parse(before.split('\n').find((l) => JSON.parse(l).id === victim)!)
+      .audio_filepath as string;
     await page.getByTestId(`delete-${victim}`).click();
     await expect.poll(() => rows().count()).toBe(49);
     expect(await text('split-count-adapt')).toBe('37');
@@ -143,14 +164,25 @@ describe.skipIf(!hasChromium)('Data screen on a project, and adapting from its s
     expect(await page.getByTestId('start').isEnabled()).toBe(true);
     await page.getByTestId('start').click();
     await page.locator('[data-testid="job"]:not([data-status="running"])').waitFor({ timeout: 240_000 });
-    if ((await page.getByTestId('job').getAttribute('data-status')) !== 'done') throw new Error(`adaptation ended: ${await page.getByTestId('job').textContent()}`);
+    if ((await page.getByTestId('job').getAttribute('data-status')) !== 'done')
+      throw new Error(`adaptation ended: ${await page.getByTestId('job').textContent()}`);
     // 38 adaptation utterances: early stopping holds some out, and its held-out loss is plotted
     // beside the training loss; the log shows its newest line.
     expect(Number(await page.getByTestId('loss-chart').getAttribute('data-heldout'))).toBeGreaterThan(0);
     // Two pseudo-label rounds train twice: the second round is its own series, never drawn over the first.
-    expect((await page.getByTestId('loss-chart').getAttribute('data-series'))?.split('|')).toEqual(['finetune', 'refit on all', 'finetune (2)', 'refit on all (2)']);
-    expect(await page.getByTestId('job-log').evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight)).toBeLessThanOrEqual(2);
-    for (const [w, h] of [[1440, 900], [1280, 800]] as const) {
+    expect((await page.getByTestId('loss-chart').getAttribute('data-series'))?.split('|')).toEqual([
+      'finetune',
+      'refit on all',
+      'finetune (2)',
+      'refit on all (2)',
+    ]);
+    expect(
+      await page.getByTestId('job-log').evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight),
+    ).toBeLessThanOrEqual(2);
+    for (const [w, h] of [
+      [1440, 900],
+      [1280, 800],
+    ] as const) {
       await page.setViewportSize({ width: w, height: h });
       await page.getByTestId('job').screenshot({ path: path.join(SHOTS, `adapt-job-${w}x${h}.png`) });
     }
@@ -163,8 +195,15 @@ describe.skipIf(!hasChromium)('Data screen on a project, and adapting from its s
     // The run folder holds the split manifests it adapted on.
     const testLines = (await readFile(path.join(runDir, `${project}-test.jsonl`), 'utf8')).trim().split('\n');
     expect(testLines.map((l) => JSON.parse(l).id).sort()).toEqual([...testIds].sort());
-    expect((await readFile(path.join(runDir, `${project}-adapt.jsonl`), 'utf8')).trim().split('\n')).toHaveLength(38);
-    expect((await readFile(path.join(runDir, `${project}-unlabelled.jsonl`), 'utf8')).trim().split('\n').map((l) => JSON.parse(l).id)).toEqual([ids[2]]);
+    expect(
+      (await readFile(path.join(runDir, `${project}-adapt.jsonl`), 'utf8')).trim().split('\n'),
+    ).toHaveLength(38);
+    expect(
+      (await readFile(path.join(runDir, `${project}-unlabelled.jsonl`), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).id),
+    ).toEqual([ids[2]]);
     expect(report.utterances).toHaveLength(11);
     const a = report.adaptation!;
     expect(a.labelled_utterances).toBe(38);
@@ -172,12 +211,17 @@ describe.skipIf(!hasChromium)('Data screen on a project, and adapting from its s
     expect(a.adaptation_utterances).toBe(a.best_epoch > 0 ? 38 : 38 - a.held_out_utterances);
     expect(a.held_out_utterances).toBeGreaterThanOrEqual(5);
     expect(report.adaptation!.epoch_log).toHaveLength(2);
-    await expect.poll(() => text('summary')).toContain(`${pct(report.test.before.wer)} → ${pct(report.test.after!.wer)}`);
+    await expect
+      .poll(() => text('summary'))
+      .toContain(`${pct(report.test.before.wer)} → ${pct(report.test.after!.wer)}`);
 
     await page.getByTestId('open-compare').click();
     await page.getByTestId('scores').waitFor();
     expect(await page.getByTestId('run').inputValue()).toBe(`${project}/${runName}`);
-    for (const [key, s] of [['test-before', report.test.before], ['test-after', report.test.after!]] as const) {
+    for (const [key, s] of [
+      ['test-before', report.test.before],
+      ['test-after', report.test.after!],
+    ] as const) {
       expect(await text(`wer-${key}`)).toBe(pct(s.wer));
       expect(await text(`s-${key}`)).toBe(String(s.substitutions));
       expect(await text(`d-${key}`)).toBe(String(s.deletions));

@@ -36,12 +36,24 @@ describe.skipIf(!hasChromium)('Project and Record screens (Chromium, fake microp
     tmp = await studioTmp('studio-record-');
     projectsDir = path.join(tmp, 'projects');
     const wav = path.join(tmp, 'tone-440.wav');
-    await writeFile(wav, encodeWav16(Float32Array.from({ length: FILE_RATE }, (_, i) => 0.5 * Math.sin((2 * Math.PI * TONE_HZ * i) / FILE_RATE)), FILE_RATE));
-    ({ server, browser, page } = await startStudio({ modelsDir: path.resolve('models'), runsDir: path.join(tmp, 'runs'), projectsDir }, [
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-      `--use-file-for-fake-audio-capture=${wav}`,
-    ]));
+    await writeFile(
+      wav,
+      encodeWav16(
+        Float32Array.from(
+          { length: FILE_RATE },
+          (_, i) => 0.5 * Math.sin((2 * Math.PI * TONE_HZ * i) / FILE_RATE),
+        ),
+        FILE_RATE,
+      ),
+    );
+    ({ server, browser, page } = await startStudio(
+      { modelsDir: path.resolve('models'), runsDir: path.join(tmp, 'runs'), projectsDir },
+      [
+        '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream',
+        `--use-file-for-fake-audio-capture=${wav}`,
+      ],
+    ));
   }, 240_000);
 
   afterAll(() => stopStudio({ browser, server }, tmp));
@@ -60,7 +72,9 @@ describe.skipIf(!hasChromium)('Project and Record screens (Chromium, fake microp
     expect(await page.getByTestId('project-utterances').textContent()).toBe('0');
     expect(await page.getByTestId('nav-project').textContent()).toContain(project);
     await page.getByTestId(`recent-${project}`).waitFor();
-    const recent = JSON.parse(await readFile(path.join(projectsDir, 'recent-projects.json'), 'utf8')) as { projects: { name: string }[] };
+    const recent = JSON.parse(await readFile(path.join(projectsDir, 'recent-projects.json'), 'utf8')) as {
+      projects: { name: string }[];
+    };
     expect(recent.projects.map((p) => p.name)).toEqual([project]);
   });
 
@@ -94,7 +108,10 @@ describe.skipIf(!hasChromium)('Project and Record screens (Chromium, fake microp
         const contrast = await page.getByTestId('record-button').evaluate((el) => {
           const cs = getComputedStyle(el);
           const lum = (c: string): number => {
-            const [r, g, b] = (c.match(/[\d.]+/g) ?? []).slice(0, 3).map((v) => Number(v) / 255).map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+            const [r, g, b] = (c.match(/[\d.]+/g) ?? [])
+              .slice(0, 3)
+              .map((v) => Number(v) / 255)
+              .map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
             return 0.2126 * r + 0.7152 * g + 0.0722 * b;
           };
           const [a, b] = [lum(cs.color), lum(cs.backgroundColor)].sort((x, y) => y - x);
@@ -105,7 +122,9 @@ describe.skipIf(!hasChromium)('Project and Record screens (Chromium, fake microp
       }
       const tStop = Date.now();
       await page.keyboard.press('Space');
-      await expect.poll(() => page.getByTestId('record-count').textContent(), { timeout: 20_000 }).toBe(String(k + 1));
+      await expect
+        .poll(() => page.getByTestId('record-count').textContent(), { timeout: 20_000 })
+        .toBe(String(k + 1));
       spans.push({ minSec: (tStop - tRecording) / 1000, maxSec: (Date.now() - t0) / 1000 });
     }
     await page.getByTestId('last-take').waitFor();
@@ -113,7 +132,9 @@ describe.skipIf(!hasChromium)('Project and Record screens (Chromium, fake microp
     expect(await page.getByTestId('record-error').count()).toBe(0);
     // The last take's waveform, drawn by wavesurfer.js from the samples the page recorded.
     await page.locator('[data-testid="last-waveform"][data-ready="true"]').waitFor({ timeout: 10_000 });
-    expect(Number(await page.getByTestId('last-waveform').getAttribute('data-samples'))).toBeGreaterThan(1000);
+    expect(Number(await page.getByTestId('last-waveform').getAttribute('data-samples'))).toBeGreaterThan(
+      1000,
+    );
     expect(await page.locator('[data-testid="last-waveform"] canvas').count()).toBeGreaterThan(0);
     await page.screenshot({ path: path.join(SHOTS, 'record.png'), fullPage: true });
 
@@ -121,12 +142,20 @@ describe.skipIf(!hasChromium)('Project and Record screens (Chromium, fake microp
     const rate = Number(await page.getByTestId('sample-rate').textContent());
     expect([44100, 48000]).toContain(rate);
     expect((await readdir(path.join(dir, 'audio'))).sort()).toEqual(['take-0001.wav', 'take-0002.wav']);
-    const lines = (await readFile(path.join(dir, 'manifest.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = (await readFile(path.join(dir, 'manifest.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(2);
     expect(lines.map((l) => l.text)).toEqual(prompts);
     expect(lines.map((l) => l.audio_filepath)).toEqual(['audio/take-0001.wav', 'audio/take-0002.wav']);
     for (const [k, line] of lines.entries()) {
-      expect(line).toMatchObject({ speaker: 'spk-ui', accent: 'test-tone', sample_rate_hz: rate, channels: 1 });
+      expect(line).toMatchObject({
+        speaker: 'spk-ui',
+        accent: 'test-tone',
+        sample_rate_hz: rate,
+        channels: 1,
+      });
       const file = path.join(dir, line.audio_filepath as string);
       const wav = decodeWav(await readFile(file), file);
       expect(wav).toMatchObject({ sampleRateHz: rate, bitsPerSample: 16, encoding: 'pcm', numChannels: 1 });
@@ -141,7 +170,10 @@ describe.skipIf(!hasChromium)('Project and Record screens (Chromium, fake microp
       // The tone: 440 Hz dominates the middle of the take. Chromium loops the file (resampled to the
       // device rate) and, on a busy machine, may drop capture buffers: measure 0.1 s windows, so a few
       // glitched ones cannot move the result (a count over the whole take was once 6.1 Hz off).
-      const mid = wav.samples.subarray(Math.floor(wav.samples.length / 4), Math.floor((wav.samples.length * 3) / 4));
+      const mid = wav.samples.subarray(
+        Math.floor(wav.samples.length / 4),
+        Math.floor((wav.samples.length * 3) / 4),
+      );
       const win = windows(mid, rate, 0.1);
       expect(win.length).toBeGreaterThanOrEqual(3);
       // The median window's zero-crossing rate: 440 Hz to 0.1 Hz on clean audio (tests/ui/tone.test.ts).
@@ -177,13 +209,17 @@ describe.skipIf(!hasChromium)('Project and Record screens (Chromium, fake microp
     expect(await page.getByTestId('import-skipped').textContent()).toBe('0 skipped');
     expect(await page.getByTestId('project-utterances').textContent()).toBe('52');
     expect(await page.getByTestId('project-ok').count()).toBe(1);
-    const lines = (await readFile(path.join(projectsDir, project, 'manifest.jsonl'), 'utf8')).trim().split('\n');
+    const lines = (await readFile(path.join(projectsDir, project, 'manifest.jsonl'), 'utf8'))
+      .trim()
+      .split('\n');
     expect(lines).toHaveLength(52);
     await page.screenshot({ path: path.join(SHOTS, 'project.png'), fullPage: true });
     // A second import of the same set: the preview shows every item skipped as a duplicate, each
     // with its reason, and nothing to import.
     await page.getByTestId('import-preview').click();
-    await expect.poll(() => page.getByTestId('preview-skipped').textContent(), { timeout: 60_000 }).toBe('50 skipped');
+    await expect
+      .poll(() => page.getByTestId('preview-skipped').textContent(), { timeout: 60_000 })
+      .toBe('50 skipped');
     expect(await page.getByTestId('preview-adapt').textContent()).toBe('0');
     expect(await page.getByTestId('import-start').isDisabled()).toBe(true);
     expect(await page.locator('[data-testid="import-skipped-table"] tbody tr').count()).toBe(50);

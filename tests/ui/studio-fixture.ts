@@ -29,7 +29,10 @@ export async function studioTmp(prefix: string): Promise<string> {
  * Creates the screenshot folder, starts the server on the renderer build and opens a 1280×860 page
  * in Chromium (with `chromiumArgs`); the server is closed again if Chromium fails to start.
  */
-export async function startStudio(config: Omit<ServerConfig, 'rendererDir'>, chromiumArgs: string[] = []): Promise<Studio> {
+export async function startStudio(
+  config: Omit<ServerConfig, 'rendererDir'>,
+  chromiumArgs: string[] = [],
+): Promise<Studio> {
   await mkdir(SHOTS, { recursive: true });
   const server = await startServer({ rendererDir: RENDERER_DIR, ...config });
   try {

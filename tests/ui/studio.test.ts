@@ -42,7 +42,8 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
     tmp = await studioTmp('studio-ui-');
     const base = await baseModel(tmp);
     modelDir = base.modelDir;
-    if (base.standIn) console.warn('[tests/ui] models/digits-base not found: using an untrained stand-in model');
+    if (base.standIn)
+      console.warn('[tests/ui] models/digits-base not found: using an untrained stand-in model');
     runsDir = path.join(tmp, 'runs');
     adaptManifest = await benchSlice('fsdd-german-adapt.jsonl', 10, tmp);
     testManifest = await benchSlice('fsdd-german-test.jsonl', 20, tmp);
@@ -56,21 +57,40 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
   it('rejects API calls without the token (403) and invalid payloads with a clear 400', async () => {
     const api = `http://127.0.0.1:${server.port}/api`;
     const json = { 'Content-Type': 'application/json' };
-    expect((await fetch(`${api}/listModels`, { method: 'POST', headers: json, body: '{}' })).status).toBe(403);
-    expect((await fetch(`${api}/listModels`, { method: 'POST', headers: { ...json, 'X-Studio-Token': 'wrong' }, body: '{}' })).status).toBe(403);
+    expect((await fetch(`${api}/listModels`, { method: 'POST', headers: json, body: '{}' })).status).toBe(
+      403,
+    );
+    expect(
+      (
+        await fetch(`${api}/listModels`, {
+          method: 'POST',
+          headers: { ...json, 'X-Studio-Token': 'wrong' },
+          body: '{}',
+        })
+      ).status,
+    ).toBe(403);
     expect((await fetch(`${api}/events`)).status).toBe(403);
     const auth = { ...json, 'X-Studio-Token': server.token };
     const bad = await fetch(`${api}/adapt`, {
       method: 'POST',
       headers: auth,
-      body: JSON.stringify({ jobId: 'x', modelDir, adaptManifest, testManifest, runName: '../escape', method: { epochs: 0 } }),
+      body: JSON.stringify({
+        jobId: 'x',
+        modelDir,
+        adaptManifest,
+        testManifest,
+        runName: '../escape',
+        method: { epochs: 0 },
+      }),
     });
     expect(bad.status).toBe(400);
     const { error } = (await bad.json()) as { error: string };
     expect(error).toMatch(/^adapt: invalid request: /);
     expect(error).toContain('runName: runName may hold only letters, digits');
     expect(error).toMatch(/method\.epochs: .*>=1/);
-    expect((await fetch(`${api}/adapt`, { method: 'POST', headers: auth, body: '{not json' })).status).toBe(400);
+    expect((await fetch(`${api}/adapt`, { method: 'POST', headers: auth, body: '{not json' })).status).toBe(
+      400,
+    );
     expect((await fetch(`${api}/nope`, { method: 'POST', headers: auth, body: '{}' })).status).toBe(404);
     const ok = await fetch(`${api}/listModels`, { method: 'POST', headers: auth, body: '{}' });
     expect(ok.status).toBe(200);
@@ -81,14 +101,23 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
     await page.goto(server.url);
     // No project open: the studio opens on Project, the first step; the sidebar follows the journey.
     await page.getByRole('heading', { name: 'Project', exact: true }).waitFor();
-    expect(await page.locator('nav [data-screen]').evaluateAll((els) => els.map((e) => e.getAttribute('data-screen')))).toEqual(['project', 'record', 'data', 'adapt', 'compare', 'models']);
+    expect(
+      await page
+        .locator('nav [data-screen]')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-screen'))),
+    ).toEqual(['project', 'record', 'data', 'adapt', 'compare', 'models']);
     expect(await page.locator('nav [data-screen="project"]').getAttribute('aria-current')).toBe('page');
     await page.locator('nav [data-screen="adapt"]').click();
     await page.getByRole('heading', { name: 'Adapt' }).waitFor();
     await expect.poll(() => page.getByTestId('model').inputValue()).toBe(modelDir);
     // Validation before start, every bad field at once: a manifest that does not exist, top layers
     // beyond the model's weight layers, an adaptation transcript with a word the model cannot emit.
-    const weightLayers = (JSON.parse(await readFile(path.join(modelDir, 'card.json'), 'utf8')) as { architecture: { convLayers: unknown[] } }).architecture.convLayers.length + 1;
+    const weightLayers =
+      (
+        JSON.parse(await readFile(path.join(modelDir, 'card.json'), 'utf8')) as {
+          architecture: { convLayers: unknown[] };
+        }
+      ).architecture.convLayers.length + 1;
     const badWords = path.join(tmp, 'bad-words.jsonl');
     const firstLines = (await readFile(adaptManifest, 'utf8')).trim().split('\n');
     const badLine = { ...(JSON.parse(firstLines[0]) as { audio_filepath: string }), text: 'zero null' };
@@ -100,13 +129,21 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
     await page.getByTestId('start').click();
     await page.getByTestId('settings-problems').waitFor();
     await expect.poll(() => page.locator('[data-testid="settings-problems"] li').count()).toBe(3);
-    expect(await page.getByTestId('problem-topLayers').textContent()).toBe(`Top layers: a whole number from 1 to ${weightLayers} (this model has ${weightLayers} weight layers).`);
-    expect(await page.getByTestId('problem-testManifest').textContent()).toMatch(/^Test manifest: .*missing\.jsonl: .*not found/);
+    expect(await page.getByTestId('problem-topLayers').textContent()).toBe(
+      `Top layers: a whole number from 1 to ${weightLayers} (this model has ${weightLayers} weight layers).`,
+    );
+    expect(await page.getByTestId('problem-testManifest').textContent()).toMatch(
+      /^Test manifest: .*missing\.jsonl: .*not found/,
+    );
     expect(await page.getByTestId('problem-transcripts').textContent()).toContain(`${badId} ("null")`);
-    for (const f of ['topLayers', 'testManifest', 'adaptManifest']) expect(await page.getByTestId(f).getAttribute('aria-invalid')).toBe('true');
+    for (const f of ['topLayers', 'testManifest', 'adaptManifest'])
+      expect(await page.getByTestId(f).getAttribute('aria-invalid')).toBe('true');
     expect(await page.getByTestId('job').count()).toBe(0); // nothing started
     await page.screenshot({ path: path.join(SHOTS, 'adapt-problems.png'), fullPage: true });
-    for (const [w, h] of [[1440, 900], [1280, 800]] as const) {
+    for (const [w, h] of [
+      [1440, 900],
+      [1280, 800],
+    ] as const) {
       await page.setViewportSize({ width: w, height: h });
       await page.getByTestId('settings-problems').scrollIntoViewIfNeeded();
       await page.screenshot({ path: path.join(SHOTS, `adapt-problems-${w}x${h}.png`) });
@@ -119,7 +156,9 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
     // The method picker lists the registry's methods with their summaries; finetune is the default.
     await page.getByTestId('method-adapters').waitFor();
     expect(await page.getByTestId('method-finetune').isChecked()).toBe(true);
-    expect(await page.getByRole('radiogroup', { name: 'Adaptation method' }).getByRole('radio').count()).toBe(5);
+    expect(await page.getByRole('radiogroup', { name: 'Adaptation method' }).getByRole('radio').count()).toBe(
+      5,
+    );
     expect(await page.getByTestId('topLayers').isVisible()).toBe(true);
     expect(await page.getByTestId('inputTransform').isVisible()).toBe(true);
     await page.getByTestId('method-adapters').check();
@@ -132,7 +171,9 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
     // An out-of-range setting is named and blocks the start; 10 utterances train the fixed epochs (at most Epochs).
     expect(await page.getByTestId('fixedEpochs').inputValue()).toBe(String(DEFAULT_ADAPT.fixedEpochs));
     await page.getByTestId('fixedEpochs').fill('0');
-    await expect.poll(() => page.getByTestId('problem-fixedEpochs').textContent()).toBe('Epochs without early stopping: a whole number from 1 to 500.');
+    await expect
+      .poll(() => page.getByTestId('problem-fixedEpochs').textContent())
+      .toBe('Epochs without early stopping: a whole number from 1 to 500.');
     expect(await page.locator('[data-testid="settings-problems"] li').count()).toBe(1);
     await page.getByTestId('fixedEpochs').fill('3');
     await expect.poll(() => page.getByTestId('settings-problems').count()).toBe(0);
@@ -145,7 +186,9 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
     await page.getByTestId('bottleneck').click(); // blur: the manifest fields show what they hold
     await page.getByText('20 utterances').waitFor();
     await page.screenshot({ path: path.join(SHOTS, 'adapt-form.png'), fullPage: true });
-    await page.getByRole('form', { name: 'Adaptation settings' }).screenshot({ path: path.join(SHOTS, 'adapt-methods.png') });
+    await page
+      .getByRole('form', { name: 'Adaptation settings' })
+      .screenshot({ path: path.join(SHOTS, 'adapt-methods.png') });
     // Pseudo-label settings appear only with an unlabelled manifest (left empty for this run).
     expect(await page.getByTestId('pseudoRounds').count()).toBe(0);
     await page.getByTestId('unlabelledManifest').fill(testManifest);
@@ -160,12 +203,17 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
     await page.screenshot({ path: path.join(SHOTS, 'adapt-done.png'), fullPage: true });
 
     const report = JSON.parse(await readFile(path.join(runsDir, runName, 'report.json'), 'utf8')) as Report;
-    await expect.poll(() => page.getByTestId('summary').textContent()).toContain(`${pct(report.test.before.wer)} → ${pct(report.test.after!.wer)}`);
+    await expect
+      .poll(() => page.getByTestId('summary').textContent())
+      .toContain(`${pct(report.test.before.wer)} → ${pct(report.test.after!.wer)}`);
 
     await page.getByTestId('open-compare').click();
     await page.getByTestId('scores').waitFor();
     const cell = (id: string) => page.getByTestId(id).textContent();
-    for (const [key, s] of [['test-before', report.test.before], ['test-after', report.test.after!]] as const) {
+    for (const [key, s] of [
+      ['test-before', report.test.before],
+      ['test-after', report.test.after!],
+    ] as const) {
       expect(await cell(`wer-${key}`)).toBe(pct(s.wer));
       expect(await cell(`s-${key}`)).toBe(String(s.substitutions));
       expect(await cell(`d-${key}`)).toBe(String(s.deletions));
@@ -173,17 +221,28 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
       expect(await cell(`n-${key}`)).toBe(String(s.reference_words));
       expect(await cell(`cer-${key}`)).toBe(pct(s.cer));
       // The confusion matrix holds the same counts: off the diagonal S, the ∅ column D, the ∅ row I.
-      const cells = await page.getByTestId(`matrix-${key}`).locator('td[data-cell]').evaluateAll((els) => els.map((e) => [e.getAttribute('data-cell') ?? '', Number(e.textContent || 0)] as const));
-      const sum = (f: (r: string, h: string) => boolean): number => cells.filter(([c]) => f(...(c.split('|') as [string, string]))).reduce((a, [, n]) => a + n, 0);
+      const cells = await page
+        .getByTestId(`matrix-${key}`)
+        .locator('td[data-cell]')
+        .evaluateAll((els) =>
+          els.map((e) => [e.getAttribute('data-cell') ?? '', Number(e.textContent || 0)] as const),
+        );
+      const sum = (f: (r: string, h: string) => boolean): number =>
+        cells.filter(([c]) => f(...(c.split('|') as [string, string]))).reduce((a, [, n]) => a + n, 0);
       expect(sum((r, h) => r !== '∅' && h !== '∅' && r !== h)).toBe(s.substitutions);
       expect(sum((r, h) => r !== '∅' && h === '∅')).toBe(s.deletions);
       expect(sum((r, h) => r === '∅' && h !== '∅')).toBe(s.insertions);
       expect(sum((r, h) => r === h && r !== '∅')).toBe(s.reference_words - s.substitutions - s.deletions);
     }
-    for (const [w, h] of [[1440, 900], [1280, 800]] as const) {
+    for (const [w, h] of [
+      [1440, 900],
+      [1280, 800],
+    ] as const) {
       await page.setViewportSize({ width: w, height: h });
       await page.getByTestId('scores').screenshot({ path: path.join(SHOTS, `compare-scores-${w}x${h}.png`) });
-      await page.getByTestId('confusions-test').screenshot({ path: path.join(SHOTS, `compare-matrix-${w}x${h}.png`) });
+      await page
+        .getByTestId('confusions-test')
+        .screenshot({ path: path.join(SHOTS, `compare-matrix-${w}x${h}.png`) });
     }
     await page.setViewportSize({ width: 1280, height: 860 });
     expect(await page.getByTestId('run').inputValue()).toBe(runName);
@@ -205,18 +264,37 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
     expect(await page.locator('[data-testid="utterances"] tbody tr').count()).toBe(report.utterances.length);
     // Low-confidence words (< 0.6) are marked: as many marks as such words in the report, before and after.
     const lowWords = report.utterances.reduce(
-      (n, u) => n + [u.before, u.after].reduce((m, s) => m + (s?.words ?? []).filter((w) => w.confidence < 0.6).length, 0),
+      (n, u) =>
+        n +
+        [u.before, u.after].reduce(
+          (m, s) => m + (s?.words ?? []).filter((w) => w.confidence < 0.6).length,
+          0,
+        ),
       0,
     );
     expect(lowWords).toBeGreaterThan(0);
     expect(await page.locator('[data-testid="utterances"] .low').count()).toBe(lowWords);
     // Before and after under the same reference words: one column per reference word plus one per insertion of either system.
     const u0 = report.utterances.find((u) => u.set === 'test' && u.after)!;
-    const cols = u0.before.alignment.filter((p) => p.op !== 'I').length + [u0.before, u0.after!].reduce((n, s) => n + s.alignment.filter((p) => p.op === 'I').length, 0);
-    expect(Number(await page.locator(`[data-testid="utterances"] tr[data-id="${u0.id}"] [data-testid="aligned-columns"]`).getAttribute('data-columns'))).toBe(cols);
+    const cols =
+      u0.before.alignment.filter((p) => p.op !== 'I').length +
+      [u0.before, u0.after!].reduce((n, s) => n + s.alignment.filter((p) => p.op === 'I').length, 0);
+    expect(
+      Number(
+        await page
+          .locator(`[data-testid="utterances"] tr[data-id="${u0.id}"] [data-testid="aligned-columns"]`)
+          .getAttribute('data-columns'),
+      ),
+    ).toBe(cols);
     if (report.test.comparison) {
-      const verdict = await page.locator('[data-testid="bootstrap-test"] [data-testid="verdict"]').textContent();
-      expect(verdict?.toLowerCase()).toContain(report.test.comparison.verdict === 'not distinguishable at this test-set size' ? 'not distinguishable' : report.test.comparison.verdict);
+      const verdict = await page
+        .locator('[data-testid="bootstrap-test"] [data-testid="verdict"]')
+        .textContent();
+      expect(verdict?.toLowerCase()).toContain(
+        report.test.comparison.verdict === 'not distinguishable at this test-set size'
+          ? 'not distinguishable'
+          : report.test.comparison.verdict,
+      );
     }
     await page.screenshot({ path: path.join(SHOTS, 'compare.png'), fullPage: true });
     await page.screenshot({ path: path.join(SHOTS, 'compare-top.png') });
@@ -228,7 +306,9 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
     await page.locator('nav [data-screen="models"]').click();
     await page.getByTestId('models-adapted').getByTestId('model-card').first().waitFor();
     expect(await page.getByTestId('models-base').getByTestId('model-card').count()).toBeGreaterThanOrEqual(1);
-    await expect.poll(() => page.getByTestId('models-adapted').textContent()).toContain('digits-base+adapters(fsdd-german-adapt)');
+    await expect
+      .poll(() => page.getByTestId('models-adapted').textContent())
+      .toContain('digits-base+adapters(fsdd-german-adapt)');
     await page.screenshot({ path: path.join(SHOTS, 'models.png'), fullPage: true });
 
     // Export the adapted model: a new folder under exports/ (beside runs/) with the model and its report.
@@ -236,27 +316,64 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
     await exporter.getByTestId('export-name').fill('ui-export');
     await exporter.getByTestId('export').click();
     const exported = path.join(path.dirname(runsDir), 'exports', 'ui-export');
-    await expect.poll(() => exporter.getByTestId('export-path').textContent().catch(() => null)).toBe(exported);
+    await expect
+      .poll(() =>
+        exporter
+          .getByTestId('export-path')
+          .textContent()
+          .catch(() => null),
+      )
+      .toBe(exported);
     expect(existsSync(path.join(exported, 'model.json'))).toBe(true);
     expect(existsSync(path.join(exported, 'card.json'))).toBe(true);
-    expect(await readFile(path.join(exported, 'report.json'), 'utf8')).toBe(await readFile(path.join(runsDir, runName, 'report.json'), 'utf8'));
+    expect(await readFile(path.join(exported, 'report.json'), 'utf8')).toBe(
+      await readFile(path.join(runsDir, runName, 'report.json'), 'utf8'),
+    );
     // The same name again is refused: the export is never overwritten.
     await exporter.getByTestId('export').click();
-    await expect.poll(() => exporter.getByTestId('export-error').textContent().catch(() => null)).toContain('already exists');
+    await expect
+      .poll(() =>
+        exporter
+          .getByTestId('export-error')
+          .textContent()
+          .catch(() => null),
+      )
+      .toContain('already exists');
     // Into a folder the user chose instead; the card's title names the run (two runs of one method differ).
     const chosen = path.join(tmp, 'chosen');
     await mkdir(chosen);
     await exporter.getByTestId('export-name').fill('ui-export-2');
     await exporter.getByTestId('export-folder').fill(chosen);
     await exporter.getByTestId('export').click();
-    await expect.poll(() => exporter.getByTestId('export-path').textContent().catch(() => null)).toBe(path.join(chosen, 'ui-export-2'));
+    await expect
+      .poll(() =>
+        exporter
+          .getByTestId('export-path')
+          .textContent()
+          .catch(() => null),
+      )
+      .toBe(path.join(chosen, 'ui-export-2'));
     expect(existsSync(path.join(chosen, 'ui-export-2', 'model.json'))).toBe(true);
-    expect(await page.getByTestId('models-adapted').getByTestId('model-run').first().textContent()).toBe(runName);
+    expect(await page.getByTestId('models-adapted').getByTestId('model-run').first().textContent()).toBe(
+      runName,
+    );
     // The Export row is inside its model's card.
-    expect(await page.getByTestId('models-adapted').getByTestId('model-card').first().getByTestId('export-model').count()).toBe(1);
-    for (const [w, h] of [[1440, 900], [1280, 800]] as const) {
+    expect(
+      await page
+        .getByTestId('models-adapted')
+        .getByTestId('model-card')
+        .first()
+        .getByTestId('export-model')
+        .count(),
+    ).toBe(1);
+    for (const [w, h] of [
+      [1440, 900],
+      [1280, 800],
+    ] as const) {
       await page.setViewportSize({ width: w, height: h });
-      await page.getByTestId('models-adapted').screenshot({ path: path.join(SHOTS, `models-adapted-${w}x${h}.png`) });
+      await page
+        .getByTestId('models-adapted')
+        .screenshot({ path: path.join(SHOTS, `models-adapted-${w}x${h}.png`) });
     }
     await page.setViewportSize({ width: 1280, height: 860 });
   });
@@ -278,7 +395,10 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
     await page.getByTestId('testManifest').fill(fullTestManifest);
     await page.getByTestId('runName').fill('ui-cancelled');
     await page.getByTestId('start').click();
-    await page.getByTestId('progress').getByText(/Features|Scoring|Training/).waitFor({ timeout: 60_000 });
+    await page
+      .getByTestId('progress')
+      .getByText(/Features|Scoring|Training/)
+      .waitFor({ timeout: 60_000 });
     await page.screenshot({ path: path.join(SHOTS, 'adapt-running.png'), fullPage: true });
     await page.getByTestId('cancel').click();
     await page.locator('[data-testid="job"][data-status="cancelled"]').waitFor({ timeout: 30_000 });

@@ -6,13 +6,18 @@ import { describe, expect, it } from 'vitest';
 import { dominant, medianWindowHz, zeroCrossingHz } from './tone';
 
 const RATE = 48000;
-const tone = (hz: number, sec: number, rate = RATE): Float32Array => Float32Array.from({ length: Math.round(sec * rate) }, (_, i) => 0.5 * Math.sin((2 * Math.PI * hz * i) / rate));
+const tone = (hz: number, sec: number, rate = RATE): Float32Array =>
+  Float32Array.from(
+    { length: Math.round(sec * rate) },
+    (_, i) => 0.5 * Math.sin((2 * Math.PI * hz * i) / rate),
+  );
 
 /** `x` with `n` silent gaps of `gapMs`, evenly spread (the samples there set to 0, as a dropped buffer). */
 function withGaps(x: Float32Array, n: number, gapMs: number, rate = RATE): Float32Array {
   const y = x.slice();
   const gap = Math.round((gapMs / 1000) * rate);
-  for (let k = 1; k <= n; k++) y.fill(0, Math.floor((k * x.length) / (n + 1)), Math.floor((k * x.length) / (n + 1)) + gap);
+  for (let k = 1; k <= n; k++)
+    y.fill(0, Math.floor((k * x.length) / (n + 1)), Math.floor((k * x.length) / (n + 1)) + gap);
   return y;
 }
 
@@ -33,6 +38,8 @@ describe('tone measures of the recording test', () => {
   });
 
   it('refuses a take shorter than one window, naming the sizes', () => {
-    expect(() => medianWindowHz(tone(440, 0.05), RATE)).toThrow('medianWindowHz: 2400 samples are shorter than one 0.1 s window at 48000 Hz');
+    expect(() => medianWindowHz(tone(440, 0.05), RATE)).toThrow(
+      'medianWindowHz: 2400 samples are shorter than one 0.1 s window at 48000 Hz',
+    );
   });
 });

@@ -46,7 +46,10 @@ export function medianWindowHz(x: Float32Array, rate: number, winSec = 0.1): num
   const hz = windows(x, rate, winSec)
     .map((w) => zeroCrossingHz(w, rate))
     .sort((a, b) => a - b);
-  if (hz.length === 0) throw new Error(`medianWindowHz: ${x.length} samples are shorter than one ${winSec} s window at ${rate} Hz`);
+  if (hz.length === 0)
+    throw new Error(
+      `medianWindowHz: ${x.length} samples are shorter than one ${winSec} s window at ${rate} Hz`,
+    );
   const m = hz.length >> 1;
   return hz.length % 2 ? hz[m] : (hz[m - 1] + hz[m]) / 2;
 }

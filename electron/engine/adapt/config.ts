@@ -116,7 +116,9 @@ export const DEFAULT_ADAPT: AdaptConfig = {
  * would let an undefined field override a default. Used by the CLI and the host, which both map
  * their own option names onto AdaptConfig.
  */
-export function definedSettings(given: { [K in keyof AdaptConfig]?: AdaptConfig[K] | undefined }): Partial<AdaptConfig> {
+export function definedSettings(given: {
+  [K in keyof AdaptConfig]?: AdaptConfig[K] | undefined;
+}): Partial<AdaptConfig> {
   return Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<AdaptConfig>;
 }
 
@@ -139,7 +141,10 @@ export function resolveSettings(
   base: tf.LayersModel,
 ): { method: AdaptMethod<object>; methodConfig: object; cfg: ResolvedAdaptConfig } {
   const method: AdaptMethod<object> | undefined = METHODS[given.method];
-  if (!method) throw new Error(`unknown adaptation method "${given.method}" (known: ${Object.keys(METHODS).join(', ')})`);
+  if (!method)
+    throw new Error(
+      `unknown adaptation method "${given.method}" (known: ${Object.keys(METHODS).join(', ')})`,
+    );
   if (!(Number.isInteger(given.resplice) && given.resplice >= 0 && given.resplice <= MAX_RESPLICE)) {
     throw new Error(`adapt: --resplice must be an integer from 0 to ${MAX_RESPLICE}, not ${given.resplice}`);
   }
@@ -148,6 +153,11 @@ export function resolveSettings(
   return {
     method,
     methodConfig,
-    cfg: { ...given, klWeight: given.klWeight ?? method.klWeight, learningRate: given.learningRate ?? method.learningRate, inputTransform },
+    cfg: {
+      ...given,
+      klWeight: given.klWeight ?? method.klWeight,
+      learningRate: given.learningRate ?? method.learningRate,
+      inputTransform,
+    },
   };
 }

@@ -21,18 +21,30 @@ async function main(init: GradWorkerInit): Promise<void> {
   for (const layer of model.layers) layer.trainable = init.trainableLayers.includes(layer.name);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const shapes = JSON.stringify(vars.map((v) => v.shape));
-  if (shapes !== JSON.stringify(init.varShapes)) throw new Error(`replica's trainable variables ${shapes} differ from the model's ${JSON.stringify(init.varShapes)}`);
+  if (shapes !== JSON.stringify(init.varShapes))
+    throw new Error(
+      `replica's trainable variables ${shapes} differ from the model's ${JSON.stringify(init.varShapes)}`,
+    );
   const regularizer = reference ? { weight: init.klWeight, reference } : undefined;
   port!.on('message', async (req: StepRequest) => {
     try {
       vars.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(req.weights[i], v.shape))));
       Math.random = seededRandom(req.seed);
       const x = tf.tensor3d(req.x, req.xShape);
-      const shard = { x, labels: req.labels, outLens: req.outLens, batchUtterances: req.batchUtterances, batchFrames: req.batchFrames };
+      const shard = {
+        x,
+        labels: req.labels,
+        outLens: req.outLens,
+        batchUtterances: req.batchUtterances,
+        batchFrames: req.batchFrames,
+      };
       const { loss, grads } = shardGradients(model, init.blank, shard, vars, regularizer);
       const arrays = await Promise.all(grads.map(async (g) => (await g.data()) as Float32Array));
       tf.dispose([x, ...grads]);
-      post({ type: 'grads', id: req.id, loss, grads: arrays }, arrays.map((a) => a.buffer as ArrayBuffer));
+      post(
+        { type: 'grads', id: req.id, loss, grads: arrays },
+        arrays.map((a) => a.buffer as ArrayBuffer),
+      );
     } catch (err) {
       post({ type: 'error', message: (err as Error).message ?? String(err) });
     }
@@ -40,4 +52,6 @@ async function main(init: GradWorkerInit): Promise<void> {
   post({ type: 'ready' });
 }
 
-main(workerData as GradWorkerInit).catch((err) => post({ type: 'error', message: (err as Error).message ?? String(err) }));
+main(workerData as GradWorkerInit).catch((err) =>
+  post({ type: 'error', message: (err as Error).message ?? String(err) }),
+);

@@ -57,7 +57,12 @@ export interface AdaptJobRequest {
 const secondsSince = (t0: number): number => Number(((performance.now() - t0) / 1000).toFixed(3));
 
 /** The training settings of a run, with the KL reference model when the KL term is on. */
-function trainConfigFor(cfg: ResolvedAdaptConfig, set: TrainingSet, trainable: string[], reference: tf.LayersModel | null): TrainConfig {
+function trainConfigFor(
+  cfg: ResolvedAdaptConfig,
+  set: TrainingSet,
+  trainable: string[],
+  reference: tf.LayersModel | null,
+): TrainConfig {
   return {
     epochs: set.tooSmall && set.labelled.length ? Math.min(cfg.fixedEpochs, cfg.epochs) : cfg.epochs,
     batchSize: cfg.batchSize,
@@ -79,7 +84,8 @@ function trainConfigFor(cfg: ResolvedAdaptConfig, set: TrainingSet, trainable: s
  */
 export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo): Promise<Report> {
   const onProgress = req.onProgress;
-  if (!req.adaptManifest && !req.unlabelledManifest) throw new Error('adapt: give an adaptation set (--adapt) and/or unlabelled audio (--unlabelled)');
+  if (!req.adaptManifest && !req.unlabelledManifest)
+    throw new Error('adapt: give an adaptation set (--adapt) and/or unlabelled audio (--unlabelled)');
   const t0 = performance.now();
   const { model: base, card } = await loadModel(req.modelDir);
   const disposables: tf.LayersModel[] = [base];
@@ -94,7 +100,8 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
     checkRun(sets, req, cfg, card, prepared.card, model);
     // Decoder files (grammar, word list, LM) are read and checked before any audio work.
     const built = await buildDecoder(req.decoder, texts);
-    for (const n of sets.notes) onProgress({ phase: 'adapt', label: 'manifest', done: 0, total: 1, message: `note: ${n}` });
+    for (const n of sets.notes)
+      onProgress({ phase: 'adapt', label: 'manifest', done: 0, total: 1, message: `note: ${n}` });
 
     // 3. features
     const tf0 = performance.now();
@@ -105,10 +112,27 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
     // 4-5. decoder, score before
     const profile = req.normalization ?? PROFILES.basic;
     const posteriors = basePosteriorsMemo(base, card, onProgress);
-    const run: RunDecoder = await setupDecoder(built, req.decoder, prepared.card, card, itemsBefore.adapt, posteriors, profile, onProgress);
-    const score = async (m: tf.LayersModel, c: ModelCard, items: FeaturizedUtterance[] | null, label: string): Promise<SetResult | null> =>
+    const run: RunDecoder = await setupDecoder(
+      built,
+      req.decoder,
+      prepared.card,
+      card,
+      itemsBefore.adapt,
+      posteriors,
+      profile,
+      onProgress,
+    );
+    const score = async (
+      m: tf.LayersModel,
+      c: ModelCard,
+      items: FeaturizedUtterance[] | null,
+      label: string,
+    ): Promise<SetResult | null> =>
       items ? evaluateFeaturized(m, c, items, onProgress, label, profile, run.decoder) : null;
-    for (const w of [...tooShortNotes(itemsBefore.test, card, 'test'), ...(itemsBefore.source ? tooShortNotes(itemsBefore.source, card, 'source test') : [])]) {
+    for (const w of [
+      ...tooShortNotes(itemsBefore.test, card, 'test'),
+      ...(itemsBefore.source ? tooShortNotes(itemsBefore.source, card, 'source test') : []),
+    ]) {
       run.warnings.push(w);
       onProgress({ phase: 'evaluate', label: 'test', done: 0, total: 1, message: `warning: ${w}` });
     }
@@ -129,7 +153,15 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
     }
 
     // 7-8. training set and training rounds
-    const set = await buildTrainingSet(cfg, items.adapt, items.sourceMix, adaptedCard, card, posteriors, onProgress);
+    const set = await buildTrainingSet(
+      cfg,
+      items.adapt,
+      items.sourceMix,
+      adaptedCard,
+      card,
+      posteriors,
+      onProgress,
+    );
     let reference: tf.LayersModel | null = null;
     if (cfg.klWeight > 0) {
       // The KL reference: a second copy of the base model (methods may share layers with `base`).
@@ -137,7 +169,16 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
       disposables.push(reference);
     }
     run.warnings.push(...set.notes);
-    const rounds = await trainRounds(model, adaptedCard, set, items.unlabelled, cfg, trainConfigFor(cfg, set, prepared.trainable, reference), renormalization !== null, onProgress);
+    const rounds = await trainRounds(
+      model,
+      adaptedCard,
+      set,
+      items.unlabelled,
+      cfg,
+      trainConfigFor(cfg, set, prepared.trainable, reference),
+      renormalization !== null,
+      onProgress,
+    );
     const adaptation = secondsSince(ta0);
 
     // 9. score after
@@ -146,15 +187,37 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
 
     // 10. outputs
     const addedTokens = adaptedCard.tokens.inventory.slice(card.tokens.inventory.length);
-    const summary = adaptationSummary(cfg, method.summary, model, prepared.trainable, set, rounds, renormalization, addedTokens);
+    const summary = adaptationSummary(
+      cfg,
+      method.summary,
+      model,
+      prepared.trainable,
+      set,
+      rounds,
+      renormalization,
+      addedTokens,
+    );
     const outCard = adaptedCardFor(card, adaptedCard, summary, method.summary, req, sets, testAfter, backend);
     const modelOut = path.join(req.outDir, 'model');
     await saveModel(modelOut, model, outCard);
-    const report = adaptationReport(backend, req.modelDir, card, modelOut, outCard, summary, run, profile, req, { testBefore, testAfter, sourceBefore, sourceAfter }, sets.notes, {
-      features,
-      adaptation,
-      total: secondsSince(t0),
-    });
+    const report = adaptationReport(
+      backend,
+      req.modelDir,
+      card,
+      modelOut,
+      outCard,
+      summary,
+      run,
+      profile,
+      req,
+      { testBefore, testAfter, sourceBefore, sourceAfter },
+      sets.notes,
+      {
+        features,
+        adaptation,
+        total: secondsSince(t0),
+      },
+    );
     await writeReport(req.outDir, report);
     return report;
   } finally {

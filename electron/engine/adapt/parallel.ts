@@ -58,7 +58,11 @@ export type WorkerReply =
 /** A second thread computing the gradients of one shard per step. */
 export class GradientWorker {
   private nextId = 0;
-  private pending: { id: number; resolve: (r: { loss: number; grads: Float32Array[] }) => void; reject: (e: Error) => void } | null = null;
+  private pending: {
+    id: number;
+    resolve: (r: { loss: number; grads: Float32Array[] }) => void;
+    reject: (e: Error) => void;
+  } | null = null;
   private failure: Error | null = null;
 
   private constructor(private readonly worker: Worker) {
@@ -87,7 +91,13 @@ export class GradientWorker {
    * @param trainableLayers the layers that train; the replica freezes the rest
    * @throws Error when the worker cannot start or its replica does not match the model
    */
-  static async start(model: tf.LayersModel, blank: number, trainableLayers: string[], vars: tf.Variable[], regularizer?: KlRegularizer): Promise<GradientWorker> {
+  static async start(
+    model: tf.LayersModel,
+    blank: number,
+    trainableLayers: string[],
+    vars: tf.Variable[],
+    regularizer?: KlRegularizer,
+  ): Promise<GradientWorker> {
     const init: GradWorkerInit = {
       model: await modelArtifacts(model),
       reference: regularizer ? await modelArtifacts(regularizer.reference) : null,
@@ -104,7 +114,9 @@ export class GradientWorker {
         else if (m.type === 'error') reject(new Error(`gradient worker: ${m.message}`));
       };
       gw.worker.on('message', onMessage);
-      gw.worker.once('exit', (code) => reject(new Error(`gradient worker stopped while starting (exit code ${code})`)));
+      gw.worker.once('exit', (code) =>
+        reject(new Error(`gradient worker stopped while starting (exit code ${code})`)),
+      );
     }).catch(async (e) => {
       await gw.worker.terminate();
       throw e;
@@ -117,7 +129,11 @@ export class GradientWorker {
    * @returns the shard's loss and gradients (in the trainable-variable order)
    * @throws Error when the worker has failed
    */
-  gradients(weights: Float32Array[], shard: Shard, seed: number): Promise<{ loss: number; grads: Float32Array[] }> {
+  gradients(
+    weights: Float32Array[],
+    shard: Shard,
+    seed: number,
+  ): Promise<{ loss: number; grads: Float32Array[] }> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.pending) return Promise.reject(new Error('gradient worker: one step at a time'));
     const id = this.nextId++;

@@ -51,7 +51,12 @@ export function batchNormLayers(model: tf.LayersModel): string[] {
  * @returns the statistics written, per layer (empty when the model has no batch-norm layers)
  * @throws Error when feats is empty or a layer's moving statistics cannot be found
  */
-export function reestimateBatchNorm(model: tf.LayersModel, feats: FeatureMatrix[], multipleOf = 1, batchSize = 16): LayerStats[] {
+export function reestimateBatchNorm(
+  model: tf.LayersModel,
+  feats: FeatureMatrix[],
+  multipleOf = 1,
+  batchSize = 16,
+): LayerStats[] {
   const names = batchNormLayers(model);
   if (!names.length) return [];
   if (!feats.length) throw new Error('re-estimating batch-norm statistics needs target audio');
@@ -62,8 +67,14 @@ export function reestimateBatchNorm(model: tf.LayersModel, feats: FeatureMatrix[
     let sum: Float64Array | null = null;
     let sumSq: Float64Array | null = null;
     let frames = 0;
-    for (const batch of lengthBatches(feats.map((f) => f.numFrames), batchSize)) {
-      const { x, frames: lens } = padBatch(batch.map((i) => feats[i]), multipleOf);
+    for (const batch of lengthBatches(
+      feats.map((f) => f.numFrames),
+      batchSize,
+    )) {
+      const { x, frames: lens } = padBatch(
+        batch.map((i) => feats[i]),
+        multipleOf,
+      );
       const h = probe.predict(x) as tf.Tensor;
       const data = h.dataSync() as Float32Array;
       const [B, T, ...rest] = h.shape as number[];

@@ -31,7 +31,12 @@ export interface WordPieces {
  * @returns the pieces, or null when there are no labels or words, or the spans do not fit (count
  *   differs from the labels, not in order, or a piece would be empty)
  */
-export function cutAtWords(ex: TrainExample, spans: [number, number][], subsampling: number, separator: number | null = null): WordPieces | null {
+export function cutAtWords(
+  ex: TrainExample,
+  spans: [number, number][],
+  subsampling: number,
+  separator: number | null = null,
+): WordPieces | null {
   if (spans.length !== ex.labels.length || ex.labels.length === 0) return null;
   // words as runs of label indices between separators
   let ws: number[][];
@@ -54,7 +59,11 @@ export function cutAtWords(ex: TrainExample, spans: [number, number][], subsampl
   }
   cuts.push(ex.feats.numFrames);
   const { dim } = ex.feats;
-  const frames = (a: number, b: number): FeatureMatrix => ({ data: ex.feats.data.slice(a * dim, b * dim), numFrames: b - a, dim });
+  const frames = (a: number, b: number): FeatureMatrix => ({
+    data: ex.feats.data.slice(a * dim, b * dim),
+    numFrames: b - a,
+    dim,
+  });
   const pieces: WordPieces['pieces'] = [];
   for (let k = 0; k < ws.length; k++) {
     const a = cuts[k];
@@ -81,7 +90,11 @@ export interface SplicedExample {
  * @param rand random numbers in [0, 1) (seeded by the caller)
  * @returns the new utterances, grouped by the utterance they come from, in input order
  */
-export function respliceUtterances(utterances: (WordPieces | null)[], copies: number, rand: () => number): SplicedExample[] {
+export function respliceUtterances(
+  utterances: (WordPieces | null)[],
+  copies: number,
+  rand: () => number,
+): SplicedExample[] {
   const out: SplicedExample[] = [];
   utterances.forEach((u, from) => {
     if (!u || u.pieces.length < 2) return;
@@ -93,11 +106,20 @@ export function respliceUtterances(utterances: (WordPieces | null)[], copies: nu
       let order: number[] = [];
       // a few draws for an unused sequence; when none turns up (few words), the last draw is kept
       for (let attempt = 0; attempt < 32; attempt++) {
-        order = shuffleInPlace(u.pieces.map((_, i) => i), rand);
+        order = shuffleInPlace(
+          u.pieces.map((_, i) => i),
+          rand,
+        );
         if (!used.has(sequence(order))) break;
       }
       used.add(sequence(order));
-      out.push({ example: join(order.map((i) => u.pieces[i]), u), from });
+      out.push({
+        example: join(
+          order.map((i) => u.pieces[i]),
+          u,
+        ),
+        from,
+      });
     }
   });
   return out;
@@ -130,7 +152,13 @@ export function resplice(
 ): { spliced: SplicedExample[]; cut: number } {
   const pieces = examples.map((ex, i) => {
     if (ex.labels.length < 2 || ex.labels.some((l) => l >= numTokens || l === blank)) return null;
-    const spans = ctcForcedAlign(posteriors[i].logProbs, posteriors[i].numFrames, numTokens, ex.labels, blank);
+    const spans = ctcForcedAlign(
+      posteriors[i].logProbs,
+      posteriors[i].numFrames,
+      numTokens,
+      ex.labels,
+      blank,
+    );
     const cut = spans ? cutAtWords(ex, spans, subsampling, separator) : null;
     return cut && cut.pieces.length >= 2 ? cut : null;
   });
@@ -146,6 +174,8 @@ function join(pieces: WordPieces['pieces'], u: WordPieces): TrainExample {
     data.set(p.data, off);
     off += p.data.length;
   }
-  const labels = pieces.flatMap((p, k) => (k > 0 && u.separator !== null ? [u.separator, ...p.labels] : p.labels));
+  const labels = pieces.flatMap((p, k) =>
+    k > 0 && u.separator !== null ? [u.separator, ...p.labels] : p.labels,
+  );
   return { feats: { data, numFrames: data.length / dim, dim }, labels };
 }

@@ -55,11 +55,17 @@ export function shardGradients(
 ): { loss: number; grads: tf.Tensor[] } {
   const { x, labels, outLens } = shard;
   // Reference log-posteriors and the valid-frame mask are constants of the step.
-  const ref = regularizer ? tf.tidy(() => tf.logSoftmax(regularizer.reference.predict(x) as tf.Tensor3D, -1)) : null;
+  const ref = regularizer
+    ? tf.tidy(() => tf.logSoftmax(regularizer.reference.predict(x) as tf.Tensor3D, -1))
+    : null;
   const mask = ref ? frameMask(outLens, ref.shape[1]) : null;
   const { value, grads } = tf.variableGrads(() => {
     const logits = model.apply(x, { training: true }) as tf.Tensor3D;
-    const ctc = ctcLoss(logits, labels, outLens, { blank, reduction: 'mean', meanOver: shard.batchUtterances });
+    const ctc = ctcLoss(logits, labels, outLens, {
+      blank,
+      reduction: 'mean',
+      meanOver: shard.batchUtterances,
+    });
     if (!ref || !mask || !regularizer) return ctc;
     const kl = tf.sum(tf.mul(tf.exp(ref), tf.sub(ref, tf.logSoftmax(logits, -1))), -1); // [B, T]
     const klMean = tf.div(tf.sum(tf.mul(kl, mask)), shard.batchFrames);

@@ -94,15 +94,29 @@ export const PARALLEL_MIN_BATCH_FRAMES = 2000;
  * Mean CTC loss per target token of a model on examples (no dropout, no gradient).
  * Examples whose labels cannot fit in the output frames are skipped.
  */
-export async function heldOutLoss(model: tf.LayersModel, card: ModelCard, examples: TrainExample[], batchSize = 32): Promise<number> {
+export async function heldOutLoss(
+  model: tf.LayersModel,
+  card: ModelCard,
+  examples: TrainExample[],
+  batchSize = 32,
+): Promise<number> {
   let total = 0;
   let tokens = 0;
-  for (const batch of lengthBatches(examples.map((e) => e.feats.numFrames), batchSize)) {
+  for (const batch of lengthBatches(
+    examples.map((e) => e.feats.numFrames),
+    batchSize,
+  )) {
     const { x, frames } = padBatch(batch.map((i) => examples[i].feats));
     const labels = batch.map((i) => examples[i].labels);
     const per: number[] = [];
     const loss = tf.tidy(() =>
-      ctcLoss(model.apply(x, { training: false }) as tf.Tensor3D, labels, frames.map((f) => outputFrames(card.architecture, f)), { blank: card.tokens.blankIndex, reduction: 'sum' }, per),
+      ctcLoss(
+        model.apply(x, { training: false }) as tf.Tensor3D,
+        labels,
+        frames.map((f) => outputFrames(card.architecture, f)),
+        { blank: card.tokens.blankIndex, reduction: 'sum' },
+        per,
+      ),
     );
     loss.dispose();
     x.dispose();
@@ -133,16 +147,26 @@ export async function trainCtc(
   label = 'adapt',
 ): Promise<TrainResult> {
   const names = new Set(model.layers.map((l) => l.name));
-  for (const n of cfg.trainableLayers) if (!names.has(n)) throw new Error(`train: no layer named "${n}" (layers: ${[...names].join(', ')})`);
+  for (const n of cfg.trainableLayers)
+    if (!names.has(n)) throw new Error(`train: no layer named "${n}" (layers: ${[...names].join(', ')})`);
   const V = card.tokens.inventory.length;
   for (const [i, e] of [...train, ...heldOut].entries()) {
     const bad = e.labels.find((t) => !Number.isInteger(t) || t < 0 || t >= V || t === card.tokens.blankIndex);
-    if (bad !== undefined) throw new Error(`train: example ${i} has token id ${bad}, not a word of the model's ${V}-token inventory (blank ${card.tokens.blankIndex})`);
+    if (bad !== undefined)
+      throw new Error(
+        `train: example ${i} has token id ${bad}, not a word of the model's ${V}-token inventory (blank ${card.tokens.blankIndex})`,
+      );
   }
-  if (trainingNow) throw new Error('train: another training is running on this thread; run one at a time per thread (the studio runs each job in its own worker thread)');
+  if (trainingNow)
+    throw new Error(
+      'train: another training is running on this thread; run one at a time per thread (the studio runs each job in its own worker thread)',
+    );
   trainingNow = true;
   const meanFrames = train.reduce((a, e) => a + e.feats.numFrames, 0) / Math.max(1, train.length);
-  const sharded = train.length >= 2 && Math.min(cfg.batchSize, train.length) * meanFrames >= (cfg.parallelMinBatchFrames ?? PARALLEL_MIN_BATCH_FRAMES);
+  const sharded =
+    train.length >= 2 &&
+    Math.min(cfg.batchSize, train.length) * meanFrames >=
+      (cfg.parallelMinBatchFrames ?? PARALLEL_MIN_BATCH_FRAMES);
   const run: TrainRun = { sharded, model, card, train, heldOut, cfg, onProgress, label };
   // tfjs draws dropout masks from seeds taken from Math.random; a seeded Math.random for the duration
   // of training makes runs repeatable (the global is restored even when training throws).
@@ -182,12 +206,27 @@ interface TrainRun {
  * Start the data-parallel gradient worker; on failure report it and return null (training goes on
  * in this thread alone).
  */
-async function startGradientWorker({ model, card, cfg, onProgress, label }: TrainRun, vars: tf.Variable[]): Promise<GradientWorker | null> {
+async function startGradientWorker(
+  { model, card, cfg, onProgress, label }: TrainRun,
+  vars: tf.Variable[],
+): Promise<GradientWorker | null> {
   if (tf.getBackend() !== 'wasm') return null; // native TensorFlow already uses every core
   try {
-    return await GradientWorker.start(model, card.tokens.blankIndex, cfg.trainableLayers, vars, cfg.regularizer);
+    return await GradientWorker.start(
+      model,
+      card.tokens.blankIndex,
+      cfg.trainableLayers,
+      vars,
+      cfg.regularizer,
+    );
   } catch (e) {
-    onProgress({ phase: 'train', label, done: 0, total: 0, message: `data-parallel worker unavailable (${(e as Error).message}); training on one thread` });
+    onProgress({
+      phase: 'train',
+      label,
+      done: 0,
+      total: 0,
+      message: `data-parallel worker unavailable (${(e as Error).message}); training on one thread`,
+    });
     return null;
   }
 }
@@ -206,7 +245,9 @@ function applyGradients(optimizer: tf.Optimizer, vars: tf.Variable[], grads: tf.
  * and from one shard only, so they are put back after each step.
  */
 function holdMovingStatistics(model: tf.LayersModel): { restore(): void; dispose(): void } {
-  const held = model.weights.filter((w) => /moving_(mean|variance)/.test(w.originalName)).map((w) => ({ w, value: w.read().clone() }));
+  const held = model.weights
+    .filter((w) => /moving_(mean|variance)/.test(w.originalName))
+    .map((w) => ({ w, value: w.read().clone() }));
   return {
     restore: () =>
       held.forEach(({ w, value }) =>
@@ -219,7 +260,15 @@ function holdMovingStatistics(model: tf.LayersModel): { restore(): void; dispose
 }
 
 /** One optimizer step on one batch (two shards when run.sharded); returns the batch loss. */
-async function trainStep(run: TrainRun, vars: tf.Variable[], worker: GradientWorker | null, optimizer: tf.Optimizer, batch: number[], mats: FeatureMatrix[], shardSeed: () => number): Promise<number> {
+async function trainStep(
+  run: TrainRun,
+  vars: tf.Variable[],
+  worker: GradientWorker | null,
+  optimizer: tf.Optimizer,
+  batch: number[],
+  mats: FeatureMatrix[],
+  shardSeed: () => number,
+): Promise<number> {
   const { model, card, train, cfg } = run;
   const outLens = mats.map((m) => outputFrames(card.architecture, m.numFrames));
   const batchFrames = outLens.reduce((a, b) => a + b, 0);
@@ -278,7 +327,11 @@ async function trainStep(run: TrainRun, vars: tf.Variable[], worker: GradientWor
   return local.loss + other.loss;
 }
 
-async function trainEpochs(run: TrainRun, vars: tf.Variable[], worker: GradientWorker | null): Promise<TrainResult> {
+async function trainEpochs(
+  run: TrainRun,
+  vars: tf.Variable[],
+  worker: GradientWorker | null,
+): Promise<TrainResult> {
   const { model, card, train, heldOut, cfg, onProgress, label } = run;
   const optimizer = tf.train.adam(cfg.learningRate);
   const stats = holdMovingStatistics(model);
@@ -305,8 +358,14 @@ async function trainEpochs(run: TrainRun, vars: tf.Variable[], worker: GradientW
       const t0 = performance.now();
       let lossSum = 0;
       let lossCount = 0;
-      for (const batch of lengthBatches(train.map((e) => e.feats.numFrames), cfg.batchSize, rand)) {
-        const mats = batch.map((i) => (cfg.specAugment ? specAugment(train[i].feats, cfg.specAugment, rand) : train[i].feats));
+      for (const batch of lengthBatches(
+        train.map((e) => e.feats.numFrames),
+        cfg.batchSize,
+        rand,
+      )) {
+        const mats = batch.map((i) =>
+          cfg.specAugment ? specAugment(train[i].feats, cfg.specAugment, rand) : train[i].feats,
+        );
         const v = await trainStep(run, vars, worker, optimizer, batch, mats, shardSeeds);
         stats.restore();
         lossSum += v;
@@ -348,7 +407,13 @@ async function trainEpochs(run: TrainRun, vars: tf.Variable[], worker: GradientW
         // AdamOptimizer reads learningRate on every step; its moment estimates are kept.
         (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
         lastDecay = epoch;
-        onProgress({ phase: 'train', label, done: steps, total: totalSteps, message: `learning rate -> ${learningRate.toExponential(2)}` });
+        onProgress({
+          phase: 'train',
+          label,
+          done: steps,
+          total: totalSteps,
+          message: `learning rate -> ${learningRate.toExponential(2)}`,
+        });
       }
     }
     if (bestWeights) model.setWeights(bestWeights);

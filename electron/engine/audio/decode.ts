@@ -27,7 +27,14 @@ export function sniffAudio(head: Uint8Array): AudioContainer {
   }
   if (head.length >= 3 && s(0, 3) === 'ID3') return 'mp3';
   // MPEG audio frame header: 11 sync bits, a layer other than "reserved", a bitrate index other than 15.
-  if (head.length >= 4 && head[0] === 0xff && (head[1] & 0xe0) === 0xe0 && (head[1] & 0x06) !== 0 && (head[2] & 0xf0) !== 0xf0) return 'mp3';
+  if (
+    head.length >= 4 &&
+    head[0] === 0xff &&
+    (head[1] & 0xe0) === 0xe0 &&
+    (head[1] & 0x06) !== 0 &&
+    (head[2] & 0xf0) !== 0xf0
+  )
+    return 'mp3';
   return 'unknown';
 }
 
@@ -44,8 +51,10 @@ interface WasmDecoded {
 }
 
 function mixdown(d: WasmDecoded, name: string, what: string): Float32Array {
-  if (d.errors.length > 0 && d.samplesDecoded === 0) throw new Error(`${name}: not a readable ${what} file (${d.errors[0].message})`);
-  if (d.samplesDecoded === 0 || d.channelData.length === 0) throw new Error(`${name}: ${what} file holds no audio`);
+  if (d.errors.length > 0 && d.samplesDecoded === 0)
+    throw new Error(`${name}: not a readable ${what} file (${d.errors[0].message})`);
+  if (d.samplesDecoded === 0 || d.channelData.length === 0)
+    throw new Error(`${name}: ${what} file holds no audio`);
   const n = d.samplesDecoded;
   const out = new Float32Array(n);
   const inv = 1 / d.channelData.length;
@@ -83,9 +92,17 @@ export async function decodeAudio(bytes: Uint8Array, name: string): Promise<Deco
         // The decoder scales integers by 1 / (2^(bits-1) - 1); undo that and scale by 1 / 2^(bits-1)
         // like decodeWav, so a FLAC file decodes to exactly the samples of the WAV it was made from.
         const max = 2 ** (d.bitDepth - 1);
-        for (const ch of d.channelData) for (let i = 0; i < d.samplesDecoded; i++) ch[i] = Math.round(ch[i] * (max - 1)) / max;
+        for (const ch of d.channelData)
+          for (let i = 0; i < d.samplesDecoded; i++) ch[i] = Math.round(ch[i] * (max - 1)) / max;
         checkSampleRate(d.sampleRate, name);
-        return { samples: mixdown(d, name, 'FLAC'), sampleRateHz: d.sampleRate, numChannels: d.channelData.length, bitsPerSample: d.bitDepth, encoding: 'pcm', container };
+        return {
+          samples: mixdown(d, name, 'FLAC'),
+          sampleRateHz: d.sampleRate,
+          numChannels: d.channelData.length,
+          bitsPerSample: d.bitDepth,
+          encoding: 'pcm',
+          container,
+        };
       } catch (err) {
         throw wrap(err, name, 'FLAC');
       } finally {
@@ -99,7 +116,14 @@ export async function decodeAudio(bytes: Uint8Array, name: string): Promise<Deco
       try {
         const d = dec.decode(bytes);
         checkSampleRate(d.sampleRate, name);
-        return { samples: mixdown(d, name, 'MP3'), sampleRateHz: d.sampleRate, numChannels: d.channelData.length, bitsPerSample: 32, encoding: 'float', container };
+        return {
+          samples: mixdown(d, name, 'MP3'),
+          sampleRateHz: d.sampleRate,
+          numChannels: d.channelData.length,
+          bitsPerSample: 32,
+          encoding: 'float',
+          container,
+        };
       } catch (err) {
         throw wrap(err, name, 'MP3');
       } finally {
@@ -113,7 +137,14 @@ export async function decodeAudio(bytes: Uint8Array, name: string): Promise<Deco
       try {
         const d = await dec.decodeFile(bytes);
         checkSampleRate(d.sampleRate, name);
-        return { samples: mixdown(d, name, 'Ogg Vorbis'), sampleRateHz: d.sampleRate, numChannels: d.channelData.length, bitsPerSample: 32, encoding: 'float', container };
+        return {
+          samples: mixdown(d, name, 'Ogg Vorbis'),
+          sampleRateHz: d.sampleRate,
+          numChannels: d.channelData.length,
+          bitsPerSample: 32,
+          encoding: 'float',
+          container,
+        };
       } catch (err) {
         throw wrap(err, name, 'Ogg Vorbis');
       } finally {
@@ -121,14 +152,23 @@ export async function decodeAudio(bytes: Uint8Array, name: string): Promise<Deco
       }
     }
     default: {
-      const what = container === 'ogg-opus' ? 'Ogg Opus' : container === 'ogg' ? 'an Ogg stream of an unknown codec' : 'not WAV, FLAC, MP3 or Ogg Vorbis';
+      const what =
+        container === 'ogg-opus'
+          ? 'Ogg Opus'
+          : container === 'ogg'
+            ? 'an Ogg stream of an unknown codec'
+            : 'not WAV, FLAC, MP3 or Ogg Vorbis';
       // Never quote the file's bytes: the path may name any file.
-      throw new Error(`${name}: unknown audio format (${what}${bytes.length === 0 ? '; the file is empty' : ''}); supported: WAV, FLAC, MP3, Ogg Vorbis`);
+      throw new Error(
+        `${name}: unknown audio format (${what}${bytes.length === 0 ? '; the file is empty' : ''}); supported: WAV, FLAC, MP3, Ogg Vorbis`,
+      );
     }
   }
 }
 
 function wrap(err: unknown, name: string, what: string): Error {
   const msg = (err as Error)?.message ?? String(err);
-  return msg.startsWith(`${name}:`) ? (err as Error) : new Error(`${name}: not a readable ${what} file (${msg})`);
+  return msg.startsWith(`${name}:`)
+    ? (err as Error)
+    : new Error(`${name}: not a readable ${what} file (${msg})`);
 }

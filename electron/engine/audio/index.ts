@@ -2,13 +2,38 @@
 import { decodeAudio, sniffAudio } from './decode';
 import { resample } from './resample';
 import { loadWavBlockwise } from './stream-load';
-import { checkUtteranceDuration, MAX_COMPRESSED_FILE_BYTES, openAudioFile, STREAM_WAV_MIN_BYTES } from './limits';
+import {
+  checkUtteranceDuration,
+  MAX_COMPRESSED_FILE_BYTES,
+  openAudioFile,
+  STREAM_WAV_MIN_BYTES,
+} from './limits';
 
 export { decodeWav, encodeWav16, type DecodedAudio } from './wav';
 export { decodeAudio, sniffAudio, type AudioContainer, type DecodedFile } from './decode';
-export { openWavBlocks, readWavLayout, measureLongWavRead, DEFAULT_BLOCK_FRAMES, type WavLayout, type WavBlockReader, type LongReadMeasurement } from './wav-stream';
-export { splitAtSilences, splitWavFile, DEFAULT_SILENCE_SPLIT, type SilenceSplitConfig, type AudioSegment } from './split';
-export { resample, resampledLength, StreamingResampler, DEFAULT_RESAMPLE, type ResampleConfig } from './resample';
+export {
+  openWavBlocks,
+  readWavLayout,
+  measureLongWavRead,
+  DEFAULT_BLOCK_FRAMES,
+  type WavLayout,
+  type WavBlockReader,
+  type LongReadMeasurement,
+} from './wav-stream';
+export {
+  splitAtSilences,
+  splitWavFile,
+  DEFAULT_SILENCE_SPLIT,
+  type SilenceSplitConfig,
+  type AudioSegment,
+} from './split';
+export {
+  resample,
+  resampledLength,
+  StreamingResampler,
+  DEFAULT_RESAMPLE,
+  type ResampleConfig,
+} from './resample';
 export { loadWavBlockwise, STREAM_WAV_MIN_BYTES, type BlockwiseLoad } from './stream-load';
 export {
   MIN_SAMPLE_RATE_HZ,
@@ -91,7 +116,9 @@ export async function loadAudio(
         ? start + Math.round(segment.durationSec * decoded.sampleRateHz)
         : samples.length;
     if (start >= samples.length) {
-      throw new Error(`${path}: offset ${segment.offsetSec}s is past the end of the file (${samples.length / decoded.sampleRateHz}s)`);
+      throw new Error(
+        `${path}: offset ${segment.offsetSec}s is past the end of the file (${samples.length / decoded.sampleRateHz}s)`,
+      );
     }
     samples = samples.subarray(start, Math.min(end, samples.length));
   }

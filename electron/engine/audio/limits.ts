@@ -53,7 +53,9 @@ export const MAX_COMPRESSED_FILE_BYTES = 64 * 1024 * 1024;
  */
 export function checkSampleRate(sampleRateHz: number, name: string): void {
   if (!(sampleRateHz >= MIN_SAMPLE_RATE_HZ && sampleRateHz <= MAX_SAMPLE_RATE_HZ)) {
-    throw new Error(`${name}: sample rate ${sampleRateHz} Hz is outside the supported ${MIN_SAMPLE_RATE_HZ}..${MAX_SAMPLE_RATE_HZ} Hz`);
+    throw new Error(
+      `${name}: sample rate ${sampleRateHz} Hz is outside the supported ${MIN_SAMPLE_RATE_HZ}..${MAX_SAMPLE_RATE_HZ} Hz`,
+    );
   }
 }
 
@@ -73,7 +75,13 @@ export function checkUtteranceDuration(durationSec: number, name: string): void 
 }
 
 /** What a non-regular file is, for the error message. */
-function kindOf(st: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string {
+function kindOf(st: {
+  isDirectory(): boolean;
+  isFIFO(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isSocket(): boolean;
+}): string {
   if (st.isDirectory()) return 'a directory';
   if (st.isFIFO()) return 'a FIFO (named pipe)';
   if (st.isCharacterDevice()) return 'a character device';
@@ -99,13 +107,17 @@ export async function openAudioFile(file: string): Promise<{ fh: FileHandle; siz
     fh = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(`${file}: ${code === 'ENOENT' ? 'file not found' : (err as Error).message}`, { cause: err });
+    throw new Error(`${file}: ${code === 'ENOENT' ? 'file not found' : (err as Error).message}`, {
+      cause: err,
+    });
   }
   try {
     const st = await fh.stat();
     if (!st.isFile()) {
       const kind = kindOf(st);
-      throw new Error(`${file}: not a regular file (${kind === 'not a regular file' ? 'unknown kind' : kind}); audio must be a file`);
+      throw new Error(
+        `${file}: not a regular file (${kind === 'not a regular file' ? 'unknown kind' : kind}); audio must be a file`,
+      );
     }
     return { fh, sizeBytes: st.size };
   } catch (err) {
@@ -121,7 +133,10 @@ export async function openAudioFile(file: string): Promise<{ fh: FileHandle; siz
 export async function readAudioFile(file: string, maxBytes: number, advice: string): Promise<Buffer> {
   const { fh, sizeBytes } = await openAudioFile(file);
   try {
-    if (sizeBytes > maxBytes) throw new Error(`${file}: file is ${sizeBytes} bytes, more than the ${maxBytes} bytes read whole; ${advice}`);
+    if (sizeBytes > maxBytes)
+      throw new Error(
+        `${file}: file is ${sizeBytes} bytes, more than the ${maxBytes} bytes read whole; ${advice}`,
+      );
     return await fh.readFile();
   } finally {
     await fh.close();

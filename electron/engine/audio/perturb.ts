@@ -40,7 +40,13 @@ export function addNoise(x: Float32Array, snrDb: number, rand: () => number): Fl
  * @param rt60Sec reverberation time, seconds (e.g. 0.2-0.6 for ordinary rooms)
  * @returns a new array of the same length
  */
-export function reverberate(x: Float32Array, rateHz: number, rt60Sec: number, rand: () => number, taps = 48): Float32Array {
+export function reverberate(
+  x: Float32Array,
+  rateHz: number,
+  rt60Sec: number,
+  rand: () => number,
+  taps = 48,
+): Float32Array {
   const maxDelay = Math.max(1, Math.round(1.5 * rt60Sec * rateHz));
   const delays = new Int32Array(taps);
   const gains = new Float64Array(taps);

@@ -245,7 +245,10 @@ export class StreamingResampler {
    */
   pushInto(block: Float32Array, out: Float32Array, at: number): number {
     const n = this.append(block);
-    if (at + n > out.length) throw new RangeError(`StreamingResampler: output has room for ${out.length - at} samples, ${n} are ready`);
+    if (at + n > out.length)
+      throw new RangeError(
+        `StreamingResampler: output has room for ${out.length - at} samples, ${n} are ready`,
+      );
     this.emitInto(n, out, at, block);
     return n;
   }
@@ -299,7 +302,17 @@ export class StreamingResampler {
 
   /** Compute the next n outputs into out[at ..]. */
   private run(n: number, out: Float32Array, at: number): void {
-    runKernel(this.k!, this.buf, this.bufStart, this.bufLen, this.next, this.next + n, out, this.next - at, this.row);
+    runKernel(
+      this.k!,
+      this.buf,
+      this.bufStart,
+      this.bufLen,
+      this.next,
+      this.next + n,
+      out,
+      this.next - at,
+      this.row,
+    );
     this.next += n;
   }
 

@@ -25,7 +25,8 @@ export interface RiffChunk {
 export const MAX_RIFF_CHUNKS = 10000;
 
 const latin1 = (b: Uint8Array, from: number, to: number) => String.fromCharCode(...b.subarray(from, to));
-const u32 = (b: Uint8Array, at: number) => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16)) + b[at + 3] * 0x1000000;
+const u32 = (b: Uint8Array, at: number) =>
+  (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16)) + b[at + 3] * 0x1000000;
 
 /**
  * Walk the top-level chunks of a RIFF/WAVE or RF64/WAVE file until `visit` returns true or the
@@ -39,7 +40,12 @@ const u32 = (b: Uint8Array, at: number) => (b[at] | (b[at + 1] << 8) | (b[at + 2
  *   `"<name>: not a readable WAV file (RF64 without a ds64 chunk)"`,
  *   `"<name>: not a readable WAV file (more than 10000 chunks)"`
  */
-export function walkRiffChunks(readAt: ReadAt, sourceBytes: number, name: string, visit: (chunk: RiffChunk) => boolean | void): void {
+export function walkRiffChunks(
+  readAt: ReadAt,
+  sourceBytes: number,
+  name: string,
+  visit: (chunk: RiffChunk) => boolean | void,
+): void {
   const head = readAt(0, 12);
   const kind = head.length >= 12 ? latin1(head, 0, 4) : '';
   if ((kind !== 'RIFF' && kind !== 'RF64') || latin1(head, 8, 12) !== 'WAVE') {
@@ -48,7 +54,8 @@ export function walkRiffChunks(readAt: ReadAt, sourceBytes: number, name: string
   let ds64DataBytes: number | undefined;
   let pos = 12;
   for (let n = 0; pos + 8 <= sourceBytes; n++) {
-    if (n >= MAX_RIFF_CHUNKS) throw new Error(`${name}: not a readable WAV file (more than ${MAX_RIFF_CHUNKS} chunks)`);
+    if (n >= MAX_RIFF_CHUNKS)
+      throw new Error(`${name}: not a readable WAV file (more than ${MAX_RIFF_CHUNKS} chunks)`);
     const hdr = readAt(pos, 8);
     if (hdr.length < 8) break;
     const id = latin1(hdr, 0, 4);
@@ -58,7 +65,8 @@ export function walkRiffChunks(readAt: ReadAt, sourceBytes: number, name: string
       if (body.length === 8) ds64DataBytes = u32(body, 0) + u32(body, 4) * 2 ** 32;
     }
     if (kind === 'RF64' && id === 'data' && size === 0xffffffff) {
-      if (ds64DataBytes === undefined) throw new Error(`${name}: not a readable WAV file (RF64 without a ds64 chunk)`);
+      if (ds64DataBytes === undefined)
+        throw new Error(`${name}: not a readable WAV file (RF64 without a ds64 chunk)`);
       size = ds64DataBytes;
     }
     if (visit({ id, bodyOffset: pos + 8, size })) return;

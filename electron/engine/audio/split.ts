@@ -22,7 +22,13 @@ export interface SilenceSplitConfig {
   padMs: number;
 }
 
-export const DEFAULT_SILENCE_SPLIT: SilenceSplitConfig = { frameMs: 20, thresholdDb: -40, minSilenceMs: 300, minSpeechMs: 100, padMs: 100 };
+export const DEFAULT_SILENCE_SPLIT: SilenceSplitConfig = {
+  frameMs: 20,
+  thresholdDb: -40,
+  minSilenceMs: 300,
+  minSpeechMs: 100,
+  padMs: 100,
+};
 
 /** One utterance found in a recording, seconds from its start. */
 export interface AudioSegment {
@@ -66,7 +72,7 @@ export async function splitAtSilences(
   // Runs of loud frames, merged across silences shorter than minSilenceMs.
   const minSilFrames = Math.ceil(c.minSilenceMs / c.frameMs);
   const runs: [number, number][] = [];
-  for (let i = 0; i < loud.length; ) {
+  for (let i = 0; i < loud.length;) {
     if (!loud[i]) {
       i++;
       continue;
@@ -97,7 +103,10 @@ export async function splitAtSilences(
  * Split a WAV file (any length; read block-wise, bounded memory) at silences.
  * @throws Error naming the file, as openWavBlocks
  */
-export async function splitWavFile(file: string, config: Partial<SilenceSplitConfig> = {}): Promise<AudioSegment[]> {
+export async function splitWavFile(
+  file: string,
+  config: Partial<SilenceSplitConfig> = {},
+): Promise<AudioSegment[]> {
   const reader = await openWavBlocks(file);
   try {
     return await splitAtSilences(reader.blocks(DEFAULT_BLOCK_FRAMES), reader.layout.sampleRateHz, config);

@@ -53,20 +53,34 @@ export async function loadWavBlockwise(
     let end = numFrames;
     if (segment && (segment.offsetSec || segment.durationSec)) {
       start = Math.round((segment.offsetSec ?? 0) * rate);
-      end = segment.durationSec !== undefined ? Math.min(numFrames, start + Math.round(segment.durationSec * rate)) : numFrames;
-      if (start >= numFrames) throw new Error(`${file}: offset ${segment.offsetSec}s is past the end of the file (${numFrames / rate}s)`);
+      end =
+        segment.durationSec !== undefined
+          ? Math.min(numFrames, start + Math.round(segment.durationSec * rate))
+          : numFrames;
+      if (start >= numFrames)
+        throw new Error(
+          `${file}: offset ${segment.offsetSec}s is past the end of the file (${numFrames / rate}s)`,
+        );
     }
     checkUtteranceDuration((end - start) / rate, file);
     const rs = new StreamingResampler(rate, targetRateHz);
     const out = new Float32Array(resampledLength(Math.max(0, end - start), rate, targetRateHz));
     let o = 0;
     // One reused block array and outputs written in place: no garbage per block.
-    if (end > start) for await (const block of reader.blocks(blockFrames, start, end, true)) o += rs.pushInto(block, out, o);
+    if (end > start)
+      for await (const block of reader.blocks(blockFrames, start, end, true)) o += rs.pushInto(block, out, o);
     const tail = rs.finish();
     out.set(tail, o);
     o += tail.length;
-    if (o !== out.length) throw new Error(`${file}: internal error: resampled ${o} samples, expected ${out.length}`);
-    return { samples: out, sampleRateHz: targetRateHz, sourceRateHz: rate, sourceChannels: numChannels, durationSec: out.length / targetRateHz };
+    if (o !== out.length)
+      throw new Error(`${file}: internal error: resampled ${o} samples, expected ${out.length}`);
+    return {
+      samples: out,
+      sampleRateHz: targetRateHz,
+      sourceRateHz: rate,
+      sourceChannels: numChannels,
+      durationSec: out.length / targetRateHz,
+    };
   } finally {
     await reader.close();
   }

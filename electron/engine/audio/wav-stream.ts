@@ -42,7 +42,12 @@ export interface WavBlockReader {
    * caller must be done with a block before asking for the next).
    * @throws Error `"<name>: sample <c> of frame <f> is NaN"` for non-finite float samples
    */
-  blocks(blockFrames?: number, startFrame?: number, endFrame?: number, reuse?: boolean): AsyncGenerator<Float32Array>;
+  blocks(
+    blockFrames?: number,
+    startFrame?: number,
+    endFrame?: number,
+    reuse?: boolean,
+  ): AsyncGenerator<Float32Array>;
   close(): Promise<void>;
 }
 
@@ -59,7 +64,11 @@ export async function openWavBlocks(file: string): Promise<WavBlockReader> {
   const { fh, sizeBytes: size } = await openAudioFile(file);
   try {
     const layout = await readWavLayout(fh, size, file);
-    return { layout, blocks: (b, s, e, r) => readBlocks(fh, layout, file, b, s, e, r), close: () => fh.close() };
+    return {
+      layout,
+      blocks: (b, s, e, r) => readBlocks(fh, layout, file, b, s, e, r),
+      close: () => fh.close(),
+    };
   } catch (err) {
     await fh.close();
     throw err;
@@ -92,7 +101,8 @@ async function* readBlocks(
     for (let f = 0, off = 0; f < n; f++) {
       let acc = 0;
       for (let c = 0; c < channels; c++, off += bps) acc += read(off);
-      if (layout.encoding === 'float' && !Number.isFinite(acc)) throw nonFiniteError(view, f, channels, layout.bitsPerSample, name, f0);
+      if (layout.encoding === 'float' && !Number.isFinite(acc))
+        throw nonFiniteError(view, f, channels, layout.bitsPerSample, name, f0);
       out[f] = acc * inv;
     }
     yield out;
@@ -130,7 +140,10 @@ export interface LongReadMeasurement {
  * @param blockFrames frames per block (default DEFAULT_BLOCK_FRAMES)
  * @throws Error naming the file, as openWavBlocks / blocks()
  */
-export async function measureLongWavRead(file: string, blockFrames = DEFAULT_BLOCK_FRAMES): Promise<LongReadMeasurement> {
+export async function measureLongWavRead(
+  file: string,
+  blockFrames = DEFAULT_BLOCK_FRAMES,
+): Promise<LongReadMeasurement> {
   const t0 = performance.now();
   const before = process.memoryUsage();
   let peakHeap = 0;

@@ -10,7 +10,6 @@
 import { walkRiffChunks, type ReadAt } from './riff';
 import { checkSampleRate } from './limits';
 
-
 /** Decoded audio, channels already mixed down. */
 export interface DecodedAudio {
   /** [numSamples] float32 in [-1, 1], the mean of all channels. */
@@ -68,7 +67,13 @@ export function decodeWav(bytes: Uint8Array, name: string): DecodedAudio {
     if (encoding === 'float' && !Number.isFinite(acc)) throw nonFiniteError(view, f, channels, bits, name);
     out[f] = acc * invChannels;
   }
-  return { samples: out, sampleRateHz: layout.sampleRateHz, numChannels: channels, bitsPerSample: bits, encoding };
+  return {
+    samples: out,
+    sampleRateHz: layout.sampleRateHz,
+    numChannels: channels,
+    bitsPerSample: bits,
+    encoding,
+  };
 }
 
 /** Where the samples of a WAV file are and how they are encoded. */
@@ -110,7 +115,8 @@ export function parseWavLayout(readAt: ReadAt, fileBytes: number, name: string):
   let data: { offset: number; declared: number } | undefined;
   walkRiffChunks(readAt, fileBytes, name, ({ id, bodyOffset, size }) => {
     if (id === 'fmt ' && !fmt) {
-      if (size < 16 || size > MAX_FMT_BYTES) throw new Error(`${name}: not a readable WAV file (fmt chunk of ${size} bytes)`);
+      if (size < 16 || size > MAX_FMT_BYTES)
+        throw new Error(`${name}: not a readable WAV file (fmt chunk of ${size} bytes)`);
       fmt = readAt(bodyOffset, size);
       if (fmt.length < size) throw new Error(`${name}: not a readable WAV file (fmt chunk cut short)`);
     } else if (id === 'data' && !data) {
@@ -125,15 +131,23 @@ export function parseWavLayout(readAt: ReadAt, fileBytes: number, name: string):
   const sampleRateHz = v.getUint32(4, true);
   const subformat = audioFormat === WAVE_FORMAT_EXTENSIBLE && fmt.length >= 26 ? [v.getUint16(24, true)] : [];
   const { encoding, bits, channels } = resolveWavEncoding(
-    { audioFormat, subformat, numChannels: v.getUint16(2, true), sampleRate: sampleRateHz, bitsPerSample: v.getUint16(14, true) },
+    {
+      audioFormat,
+      subformat,
+      numChannels: v.getUint16(2, true),
+      sampleRate: sampleRateHz,
+      bitsPerSample: v.getUint16(14, true),
+    },
     name,
   );
   const present = Math.max(0, fileBytes - data.offset);
-  if (data.declared > present) throw new Error(`${name}: data chunk says ${data.declared} bytes, file has ${present}`);
+  if (data.declared > present)
+    throw new Error(`${name}: data chunk says ${data.declared} bytes, file has ${present}`);
   if (data.declared === 0) throw new Error(`${name}: data chunk is empty`);
   const frameBytes = (bits / 8) * channels;
   const numFrames = Math.floor(data.declared / frameBytes);
-  if (numFrames === 0) throw new Error(`${name}: data chunk holds ${data.declared} bytes, less than one frame`);
+  if (numFrames === 0)
+    throw new Error(`${name}: data chunk holds ${data.declared} bytes, less than one frame`);
   return {
     sampleRateHz,
     numChannels: channels,
@@ -147,7 +161,14 @@ export function parseWavLayout(readAt: ReadAt, fileBytes: number, name: string):
 }
 
 /** The error for the first non-finite sample of frame `f`. */
-export function nonFiniteError(view: DataView, f: number, channels: number, bits: number, name: string, frameOffset = 0): Error {
+export function nonFiniteError(
+  view: DataView,
+  f: number,
+  channels: number,
+  bits: number,
+  name: string,
+  frameOffset = 0,
+): Error {
   const bps = bits / 8;
   for (let c = 0; c < channels; c++) {
     const o = (f * channels + c) * bps;
@@ -173,7 +194,10 @@ export interface WavFmtFields {
  *   4000..192000 Hz"` (limits.ts),
  *   `"<name>: WAVE_FORMAT_EXTENSIBLE without a sub-format GUID"`
  */
-export function resolveWavEncoding(fmt: WavFmtFields, name: string): { encoding: 'pcm' | 'float'; bits: number; channels: number } {
+export function resolveWavEncoding(
+  fmt: WavFmtFields,
+  name: string,
+): { encoding: 'pcm' | 'float'; bits: number; channels: number } {
   let format = fmt.audioFormat;
   if (format === WAVE_FORMAT_EXTENSIBLE) {
     if (!fmt.subformat || fmt.subformat.length === 0) {
@@ -198,7 +222,11 @@ export function resolveWavEncoding(fmt: WavFmtFields, name: string): { encoding:
 }
 
 /** A reader of one little-endian sample at a byte offset, scaled to [-1, 1) for integers. */
-export function sampleReader(view: DataView, bits: number, encoding: 'pcm' | 'float'): (off: number) => number {
+export function sampleReader(
+  view: DataView,
+  bits: number,
+  encoding: 'pcm' | 'float',
+): (off: number) => number {
   if (encoding === 'float') {
     return bits === 32 ? (o) => view.getFloat32(o, true) : (o) => view.getFloat64(o, true);
   }
@@ -265,7 +293,11 @@ export function encodeWav16(samples: Float32Array, sampleRateHz: number): Uint8A
  * encodeWav16 in slices of `sliceSamples`, yielding to the event loop between them, for a caller
  * that must stay responsive (the host saving a recorded take). Same bytes as encodeWav16.
  */
-export async function encodeWav16Sliced(samples: Float32Array, sampleRateHz: number, sliceSamples = 48_000): Promise<Uint8Array> {
+export async function encodeWav16Sliced(
+  samples: Float32Array,
+  sampleRateHz: number,
+  sliceSamples = 48_000,
+): Promise<Uint8Array> {
   const out = new Uint8Array(44 + samples.length * 2);
   const view = new DataView(out.buffer);
   writeWav16Header(view, samples.length, sampleRateHz);

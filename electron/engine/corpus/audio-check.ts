@@ -56,10 +56,20 @@ export async function probeAudio(file: string): Promise<AudioInfo> {
     } finally {
       await r.close();
     }
-    return { container: 'wav', sampleRateHz: r.layout.sampleRateHz, numChannels: r.layout.numChannels, durationSec: r.layout.durationSec };
+    return {
+      container: 'wav',
+      sampleRateHz: r.layout.sampleRateHz,
+      numChannels: r.layout.numChannels,
+      durationSec: r.layout.durationSec,
+    };
   }
   const d = await decodeAudio(bytes, file);
-  return { container: d.container, sampleRateHz: d.sampleRateHz, numChannels: d.numChannels, durationSec: d.samples.length / d.sampleRateHz };
+  return {
+    container: d.container,
+    sampleRateHz: d.sampleRateHz,
+    numChannels: d.numChannels,
+    durationSec: d.samples.length / d.sampleRateHz,
+  };
 }
 
 /**
@@ -98,16 +108,26 @@ export async function checkAudio(
     }
     const offset = u.offsetSec ?? 0;
     if (offset >= info.durationSec) {
-      skipped.push({ file: u.audioPath, reason: `"${u.id}": offset ${offset}s is past the end of the file (${info.durationSec.toFixed(3)}s)` });
+      skipped.push({
+        file: u.audioPath,
+        reason: `"${u.id}": offset ${offset}s is past the end of the file (${info.durationSec.toFixed(3)}s)`,
+      });
       continue;
     }
     const durationSec = u.durationSec > 0 ? u.durationSec : info.durationSec - offset;
     const willSplit = options.splitLater && u.offsetSec === undefined;
     if (!willSplit && Math.min(durationSec, info.durationSec - offset) > MAX_UTTERANCE_SEC) {
-      skipped.push({ file: u.audioPath, reason: tooLong(u.id, Math.min(durationSec, info.durationSec - offset)) });
+      skipped.push({
+        file: u.audioPath,
+        reason: tooLong(u.id, Math.min(durationSec, info.durationSec - offset)),
+      });
       continue;
     }
-    utterances.push({ ...u, durationSec, meta: { ...u.meta, sample_rate_hz: info.sampleRateHz, channels: info.numChannels } });
+    utterances.push({
+      ...u,
+      durationSec,
+      meta: { ...u.meta, sample_rate_hz: info.sampleRateHz, channels: info.numChannels },
+    });
   }
   return { utterances, skipped, warnings: result.warnings };
 }

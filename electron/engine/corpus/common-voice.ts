@@ -57,14 +57,17 @@ export async function importCommonVoice(source: string, options: ImportOptions =
   const lines = text.split(/\r?\n/);
   const header = (lines[0] ?? '').split('\t').map((h) => h.trim());
   if (!header.includes('path') || !header.includes('sentence')) {
-    throw new Error(`${file}: no 'path' and 'sentence' columns in the header (line 1 has ${header.filter(Boolean).length} tab-separated columns); not a Common Voice TSV`); // never quote the line
+    throw new Error(
+      `${file}: no 'path' and 'sentence' columns in the header (line 1 has ${header.filter(Boolean).length} tab-separated columns); not a Common Voice TSV`,
+    ); // never quote the line
   }
   for (let i = 1; i < lines.length; i++) {
     if (!lines[i].trim()) continue;
     const where = `${file}:${i + 1}`;
     let cells: string[];
     try {
-      cells = (parse(lines[i], { delimiter: '\t', quote: false, relax_column_count: true }) as string[][])[0] ?? [];
+      cells =
+        (parse(lines[i], { delimiter: '\t', quote: false, relax_column_count: true }) as string[][])[0] ?? [];
     } catch (err) {
       c.skip(where, `row could not be read (${(err as Error).message})`);
       continue;
@@ -99,7 +102,18 @@ export async function importCommonVoice(source: string, options: ImportOptions =
   return c.result();
 }
 
-const CV_COLUMNS = ['client_id', 'path', 'sentence', 'up_votes', 'down_votes', 'age', 'gender', 'accents', 'locale', 'segment'];
+const CV_COLUMNS = [
+  'client_id',
+  'path',
+  'sentence',
+  'up_votes',
+  'down_votes',
+  'age',
+  'gender',
+  'accents',
+  'locale',
+  'segment',
+];
 
 /**
  * Export as Common Voice: `<outDir>/validated.tsv` (Common Voice's columns; `age`, `gender`,
@@ -121,7 +135,13 @@ export async function exportCommonVoice(all: Utterance[], outDir: string): Promi
     const name = audioNameFor(u);
     await w.copyAudio(u.audioPath, path.join('clips', name));
     const m = u.meta as Record<string, unknown>;
-    const row: Record<string, unknown> = { ...m, client_id: u.speaker, path: name, sentence: u.text, accents: u.accent };
+    const row: Record<string, unknown> = {
+      ...m,
+      client_id: u.speaker,
+      path: name,
+      sentence: u.text,
+      accents: u.accent,
+    };
     lines.push(CV_COLUMNS.map((k) => clean(row[k])).join('\t'));
   }
   await w.writeText('validated.tsv', lines.join('\n') + '\n');

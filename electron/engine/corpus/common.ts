@@ -128,10 +128,12 @@ export function unsafeNameReason(name: string): string | undefined {
 /** The reason an utterance's id or speaker cannot name a file (unsafeNameReason), or undefined. */
 export function nameProblem(u: Pick<Utterance, 'id' | 'speaker'>): string | undefined {
   const id = unsafeNameReason(u.id);
-  if (id) return `utterance id ${JSON.stringify(u.id)} cannot be a file name: it ${id}; rename it in the source`;
+  if (id)
+    return `utterance id ${JSON.stringify(u.id)} cannot be a file name: it ${id}; rename it in the source`;
   // An empty speaker is no speaker (exporters write no folder for it).
   const spk = u.speaker ? unsafeNameReason(u.speaker) : undefined;
-  if (spk) return `speaker ${JSON.stringify(u.speaker)} of "${u.id}" cannot be a folder name: it ${spk}; rename it in the source`;
+  if (spk)
+    return `speaker ${JSON.stringify(u.speaker)} of "${u.id}" cannot be a folder name: it ${spk}; rename it in the source`;
   return undefined;
 }
 
@@ -143,7 +145,11 @@ export function nameProblem(u: Pick<Utterance, 'id' | 'speaker'>): string | unde
  * @param what what it is, for messages ("transcript", "Kaldi file", ...)
  * @returns the decoded text (and a note when not plain UTF-8), or the reason for refusing it
  */
-export async function readTextInside(file: string, root: string | undefined, what: string): Promise<{ text: string; note?: string } | { reason: string }> {
+export async function readTextInside(
+  file: string,
+  root: string | undefined,
+  what: string,
+): Promise<{ text: string; note?: string } | { reason: string }> {
   const r = await resolveInside(path.dirname(path.resolve(file)), path.basename(file), root, what);
   if ('reason' in r) return r;
   try {
@@ -169,13 +175,24 @@ export function isInside(root: string, p: string): boolean {
  * @param what what the file is, for the reason ("audio path", "transcript", ...)
  * @returns the absolute path, or a reason in plain words for refusing it
  */
-export async function resolveInside(base: string, ref: string, root: string | undefined, what: string): Promise<{ path: string } | { reason: string }> {
+export async function resolveInside(
+  base: string,
+  ref: string,
+  root: string | undefined,
+  what: string,
+): Promise<{ path: string } | { reason: string }> {
   const p = path.isAbsolute(ref) ? path.normalize(ref) : path.resolve(base, ref);
   if (root === undefined) return { path: p };
-  if (!isInside(root, p)) return { reason: `${what} "${ref}" leaves the imported folder (${root}); import with --allow-outside to accept it` };
+  if (!isInside(root, p))
+    return {
+      reason: `${what} "${ref}" leaves the imported folder (${root}); import with --allow-outside to accept it`,
+    };
   try {
     const [real, realRoot] = await Promise.all([realpath(p), realpath(root)]);
-    if (!isInside(realRoot, real)) return { reason: `${what} "${ref}" is a link to ${real}, outside the imported folder; import with --allow-outside to accept it` };
+    if (!isInside(realRoot, real))
+      return {
+        reason: `${what} "${ref}" is a link to ${real}, outside the imported folder; import with --allow-outside to accept it`,
+      };
   } catch {
     // A missing file is reported later by the reader, with its own reason.
   }
@@ -183,7 +200,11 @@ export async function resolveInside(base: string, ref: string, root: string | un
 }
 
 /** resolveInside for an audio reference from a manifest ("audio path ..." in reasons). */
-export function resolveAudioPath(base: string, ref: string, root: string | undefined): Promise<{ path: string } | { reason: string }> {
+export function resolveAudioPath(
+  base: string,
+  ref: string,
+  root: string | undefined,
+): Promise<{ path: string } | { reason: string }> {
   return resolveInside(base, ref, root, 'audio path');
 }
 
@@ -231,7 +252,10 @@ export class ExportWriter {
    */
   target(rel: string): string {
     const abs = path.resolve(this.outDir, rel);
-    if (abs === this.outDir || !isInside(this.outDir, abs)) throw new Error(`${abs}: leaves the export folder ${this.outDir} (from ${JSON.stringify(rel)}); nothing was written there`);
+    if (abs === this.outDir || !isInside(this.outDir, abs))
+      throw new Error(
+        `${abs}: leaves the export folder ${this.outDir} (from ${JSON.stringify(rel)}); nothing was written there`,
+      );
     return abs;
   }
 

@@ -35,12 +35,17 @@ async function findMetadata(dir: string): Promise<{ file: string; split?: string
   const found: { file: string; split?: string }[] = [];
   const pick = async (d: string, split?: string) => {
     const names = await readdir(d);
-    const f = names.includes('metadata.csv') ? 'metadata.csv' : names.includes('metadata.jsonl') ? 'metadata.jsonl' : undefined;
+    const f = names.includes('metadata.csv')
+      ? 'metadata.csv'
+      : names.includes('metadata.jsonl')
+        ? 'metadata.jsonl'
+        : undefined;
     if (f) found.push({ file: path.join(d, f), split });
   };
   await pick(dir);
   if (found.length === 0) {
-    for (const e of await readdir(dir, { withFileTypes: true })) if (e.isDirectory()) await pick(path.join(dir, e.name), e.name);
+    for (const e of await readdir(dir, { withFileTypes: true }))
+      if (e.isDirectory()) await pick(path.join(dir, e.name), e.name);
   }
   return found;
 }
@@ -50,7 +55,11 @@ async function findMetadata(dir: string): Promise<{ file: string; split?: string
  * @param root the dataset folder the file must stay in (also through links), or undefined (allowOutside)
  * @throws Error `"<file>: metadata file \"metadata.csv\" is a link to ..., outside the imported folder; ..."`
  */
-async function readRows(file: string, c: ImportCollector, root: string | undefined): Promise<{ row: Record<string, unknown>; where: string }[]> {
+async function readRows(
+  file: string,
+  c: ImportCollector,
+  root: string | undefined,
+): Promise<{ row: Record<string, unknown>; where: string }[]> {
   const read = await readTextInside(file, root, 'metadata file');
   if ('reason' in read) throw new Error(`${file}: ${read.reason}`);
   const { text, note } = read;
@@ -77,7 +86,10 @@ async function readRows(file: string, c: ImportCollector, root: string | undefin
       relax_column_count: true,
       skip_records_with_error: true,
       on_skip: (err) => {
-        c.skip(`${file}:${err?.lines ?? '?'}`, `CSV row could not be read (${err?.code ?? 'unknown error'})` /* csv-parse's message quotes the row */);
+        c.skip(
+          `${file}:${err?.lines ?? '?'}`,
+          `CSV row could not be read (${err?.code ?? 'unknown error'})` /* csv-parse's message quotes the row */,
+        );
         return undefined;
       },
     }) as Record<string, string>[];
@@ -104,7 +116,8 @@ export async function importHfAudiofolder(dir: string, options: ImportOptions = 
   const root = path.resolve(dir);
   if (!(await isDirectory(root))) throw new Error(`${root}: folder not found`);
   const metas = await findMetadata(root);
-  if (metas.length === 0) throw new Error(`${root}: no metadata.csv or metadata.jsonl (a Hugging Face audiofolder needs one)`);
+  if (metas.length === 0)
+    throw new Error(`${root}: no metadata.csv or metadata.jsonl (a Hugging Face audiofolder needs one)`);
   const c = new ImportCollector(options);
   for (const { file, split } of metas) {
     for (const { row, where } of await readRows(file, c, options.allowOutside ? undefined : root)) {
@@ -116,13 +129,18 @@ export async function importHfAudiofolder(dir: string, options: ImportOptions = 
       const [textCol, transcript] = first(row, TEXT_COLUMNS);
       const [spkCol, speaker] = first(row, SPEAKER_COLUMNS);
       const [accCol, accent] = first(row, ACCENT_COLUMNS);
-      const resolved = await resolveAudioPath(path.dirname(file), fileName, options.allowOutside ? undefined : root);
+      const resolved = await resolveAudioPath(
+        path.dirname(file),
+        fileName,
+        options.allowOutside ? undefined : root,
+      );
       if ('reason' in resolved) {
         c.skip(where, resolved.reason);
         continue;
       }
       const meta: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(row)) if (![ 'file_name', 'id', textCol, spkCol, accCol].includes(k)) meta[k] = v;
+      for (const [k, v] of Object.entries(row))
+        if (!['file_name', 'id', textCol, spkCol, accCol].includes(k)) meta[k] = v;
       if (split) meta.split = split;
       const id = typeof row.id === 'string' && row.id ? row.id : stem(fileName);
       c.add(
@@ -153,7 +171,9 @@ export async function exportHfAudiofolder(all: Utterance[], outDir: string): Pro
   const w = await ExportWriter.create(outDir);
   const { utterances, skipped } = exportable(all);
   const metaCols = new Set<string>();
-  for (const u of utterances) for (const [k, v] of Object.entries(u.meta)) if (typeof v === 'string' || typeof v === 'number') metaCols.add(k);
+  for (const u of utterances)
+    for (const [k, v] of Object.entries(u.meta))
+      if (typeof v === 'string' || typeof v === 'number') metaCols.add(k);
   const base = ['file_name', 'transcription', 'speaker_id', 'accent'];
   const cols = [...base, ...[...metaCols].filter((k) => !base.includes(k) && k !== 'id')];
   const rows: string[][] = [];
@@ -165,7 +185,21 @@ export async function exportHfAudiofolder(all: Utterance[], outDir: string): Pro
     const rel = `audio/${audioNameFor(u)}`;
     await w.copyAudio(u.audioPath, rel);
     const m = u.meta as Record<string, unknown>;
-    rows.push(cols.map((k) => (k === 'file_name' ? rel : k === 'transcription' ? u.text : k === 'speaker_id' ? (u.speaker ?? '') : k === 'accent' ? (u.accent ?? '') : m[k] === undefined ? '' : String(m[k]))));
+    rows.push(
+      cols.map((k) =>
+        k === 'file_name'
+          ? rel
+          : k === 'transcription'
+            ? u.text
+            : k === 'speaker_id'
+              ? (u.speaker ?? '')
+              : k === 'accent'
+                ? (u.accent ?? '')
+                : m[k] === undefined
+                  ? ''
+                  : String(m[k]),
+      ),
+    );
   }
   await w.writeText('metadata.csv', stringify(rows, { header: true, columns: cols }));
   return { outDir: w.outDir, exported: rows.length, skipped };

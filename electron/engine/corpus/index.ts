@@ -33,7 +33,8 @@ export const FORMATS = {
     exporter: exportNemo,
   },
   'hf-audiofolder': {
-    summary: 'Hugging Face audiofolder (metadata.csv / metadata.jsonl with file_name and transcription/sentence/text)',
+    summary:
+      'Hugging Face audiofolder (metadata.csv / metadata.jsonl with file_name and transcription/sentence/text)',
     source: 'the dataset folder',
     importer: importHfAudiofolder,
     exporter: exportHfAudiofolder,
@@ -72,7 +73,12 @@ export function isFormatName(v: string): v is FormatName {
  * utterances at silences (see splitRecordings).
  * @throws Error only when the source itself is missing or unreadable (naming it); bad items are skipped
  */
-export async function importCorpus(format: FormatName, source: string, options: ImportOptions = {}, onProgress?: (done: number, total: number) => void): Promise<ImportResult> {
+export async function importCorpus(
+  format: FormatName,
+  source: string,
+  options: ImportOptions = {},
+  onProgress?: (done: number, total: number) => void,
+): Promise<ImportResult> {
   const split = options.splitSilences;
   const read = await FORMATS[format].importer(source, split ? { ...options, allowEmptyText: true } : options);
   const checked = await checkAudio(read, onProgress, { splitLater: !!split });
@@ -80,8 +86,13 @@ export async function importCorpus(format: FormatName, source: string, options: 
 }
 
 /** Plain-words summary of an import: counts, then one line per skipped item and warning. */
-export function formatImportSummary(r: { utterances: unknown[] } & Pick<ImportResult, 'skipped' | 'warnings'>, verb = 'imported'): string {
-  const lines = [`${verb} ${r.utterances.length} utterance${r.utterances.length === 1 ? '' : 's'}, skipped ${r.skipped.length}`];
+export function formatImportSummary(
+  r: { utterances: unknown[] } & Pick<ImportResult, 'skipped' | 'warnings'>,
+  verb = 'imported',
+): string {
+  const lines = [
+    `${verb} ${r.utterances.length} utterance${r.utterances.length === 1 ? '' : 's'}, skipped ${r.skipped.length}`,
+  ];
   for (const s of r.skipped) lines.push(`  skipped ${s.file}: ${s.reason}`);
   for (const w of r.warnings) lines.push(`  note ${w.file}: ${w.reason}`);
   return lines.join('\n');

@@ -11,7 +11,17 @@ import path from 'node:path';
 import { access } from 'node:fs/promises';
 import type { Utterance } from './manifest';
 import { AudioNamer } from './nemo';
-import { ExportWriter, exportable, ImportCollector, isDirectory, readTextInside, resolveAudioPath, type ExportResult, type ImportOptions, type ImportResult } from './common';
+import {
+  ExportWriter,
+  exportable,
+  ImportCollector,
+  isDirectory,
+  readTextInside,
+  resolveAudioPath,
+  type ExportResult,
+  type ImportOptions,
+  type ImportResult,
+} from './common';
 
 type Table = Map<string, { value: string; where: string }>;
 
@@ -21,7 +31,12 @@ type Table = Map<string, { value: string; where: string }>;
  * @throws Error `"<file>: Kaldi file not found"` (required files), `"<file>: Kaldi file \"text\" is a
  *   link to ..., outside the imported folder; ..."`, `"<file>: Kaldi file is a folder, expected a file"`
  */
-async function readTable(file: string, c: ImportCollector, required: boolean, root: string | undefined): Promise<Table> {
+async function readTable(
+  file: string,
+  c: ImportCollector,
+  required: boolean,
+  root: string | undefined,
+): Promise<Table> {
   const table: Table = new Map();
   if (!required) {
     try {
@@ -40,7 +55,10 @@ async function readTable(file: string, c: ImportCollector, required: boolean, ro
     const where = `${file}:${i + 1}`;
     const m = /^(\S+)(?:\s+(.*))?$/.exec(line)!;
     if (table.has(m[1])) {
-      c.skip(where, `duplicate utterance id "${m[1]}" in ${path.basename(file)} (first seen at ${table.get(m[1])!.where})`);
+      c.skip(
+        where,
+        `duplicate utterance id "${m[1]}" in ${path.basename(file)} (first seen at ${table.get(m[1])!.where})`,
+      );
       return;
     }
     table.set(m[1], { value: (m[2] ?? '').trim(), where });
@@ -66,9 +84,15 @@ export async function importKaldi(dir: string, options: ImportOptions = {}): Pro
   const audio = new Map<string, string>();
   for (const [rec, { value, where }] of wavScp) {
     if (value.endsWith('|')) {
-      c.skip(where, `"${rec}" is a piped command ("${value}"); Accent Studio does not run commands: convert the audio to WAV first and list the files in wav.scp`);
+      c.skip(
+        where,
+        `"${rec}" is a piped command ("${value}"); Accent Studio does not run commands: convert the audio to WAV first and list the files in wav.scp`,
+      );
     } else if (/\.ark:\d+$/.test(value)) {
-      c.skip(where, `"${rec}" points into a Kaldi archive ("${value}"); extract it to WAV files first (wav-copy)`);
+      c.skip(
+        where,
+        `"${rec}" points into a Kaldi archive ("${value}"); extract it to WAV files first (wav-copy)`,
+      );
     } else if (!value) {
       c.skip(where, `"${rec}" has no path`);
     } else {
@@ -88,21 +112,40 @@ export async function importKaldi(dir: string, options: ImportOptions = {}): Pro
       c.skip(where, `"${id}" has no transcript in text`);
       return;
     }
-    c.add({ id, audioPath, durationSec, offsetSec, text: t.value, speaker: utt2spk.get(id)?.value || undefined, accent: utt2accent.get(id)?.value || undefined, meta: {} }, t.where);
+    c.add(
+      {
+        id,
+        audioPath,
+        durationSec,
+        offsetSec,
+        text: t.value,
+        speaker: utt2spk.get(id)?.value || undefined,
+        accent: utt2accent.get(id)?.value || undefined,
+        meta: {},
+      },
+      t.where,
+    );
   };
   if (segments.size > 0) {
     for (const [id, { value, where }] of segments) {
       const [rec, startS, endS] = value.split(/\s+/);
       const start = Number(startS);
       const end = Number(endS);
-      if (!rec || !Number.isFinite(start) || start < 0 || !Number.isFinite(end) || (end !== -1 && end <= start)) {
+      if (
+        !rec ||
+        !Number.isFinite(start) ||
+        start < 0 ||
+        !Number.isFinite(end) ||
+        (end !== -1 && end <= start)
+      ) {
         c.skip(where, `"${id}": segment line needs "<recording> <start s> <end s>" with end > start (or -1)`); // never quote the line
         continue;
       }
       const whole = start === 0 && end === -1;
       make(id, rec, where, whole ? undefined : start, end === -1 ? 0 : end - start);
     }
-    for (const [id, { where }] of text) if (!segments.has(id)) c.skip(where, `"${id}" is in text but not in segments`);
+    for (const [id, { where }] of text)
+      if (!segments.has(id)) c.skip(where, `"${id}" is in text but not in segments`);
   } else {
     for (const [id, { where }] of text) make(id, id, where);
   }
@@ -110,7 +153,7 @@ export async function importKaldi(dir: string, options: ImportOptions = {}): Pro
 }
 
 /** Kaldi sorts its tables in C-locale (byte) order. */
-const byteOrder = (a: string, b: string) => (Buffer.compare(Buffer.from(a), Buffer.from(b)));
+const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
 /**
  * Export as a Kaldi data directory: `wav.scp` (absolute paths to audio copied into
@@ -149,10 +192,16 @@ export async function exportKaldi(all: Utterance[], outDir: string): Promise<Exp
     if (u.accent !== undefined) u2a.push(`${id} ${key(u.accent)}`);
   }
   const lines = (xs: string[]) => xs.map((x) => x + '\n').join('');
-  await w.writeText('wav.scp', lines([...wav].sort((a, b) => byteOrder(a[0], b[0])).map(([r, p]) => `${r} ${p}`)));
+  await w.writeText(
+    'wav.scp',
+    lines([...wav].sort((a, b) => byteOrder(a[0], b[0])).map(([r, p]) => `${r} ${p}`)),
+  );
   await w.writeText('text', lines(text));
   await w.writeText('utt2spk', lines(u2s));
-  await w.writeText('spk2utt', lines([...s2u].sort((a, b) => byteOrder(a[0], b[0])).map(([s, us]) => `${s} ${us.join(' ')}`)));
+  await w.writeText(
+    'spk2utt',
+    lines([...s2u].sort((a, b) => byteOrder(a[0], b[0])).map(([s, us]) => `${s} ${us.join(' ')}`)),
+  );
   if (withSegments) await w.writeText('segments', lines(segs));
   if (u2a.length > 0) await w.writeText('utt2accent', lines(u2a));
   return { outDir: w.outDir, exported: text.length, skipped };

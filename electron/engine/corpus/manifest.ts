@@ -36,7 +36,10 @@ export interface Utterance {
  */
 export function requireTranscripts(utts: Utterance[], role: string): void {
   const u = utts.find((x) => x.textMissing);
-  if (u) throw new Error(`${u.source ?? u.id}: no "text" field: the ${role} needs transcripts (write "text": "" for an utterance with nothing said)`);
+  if (u)
+    throw new Error(
+      `${u.source ?? u.id}: no "text" field: the ${role} needs transcripts (write "text": "" for an utterance with nothing said)`,
+    );
 }
 
 export const LineSchema = z
@@ -88,7 +91,8 @@ export async function readManifest(file: string, notes?: string[]): Promise<Utte
       // JSON.parse's message quotes the line's start: never echo a file's content.
       throw new Error(`${file}:${i + 1}: not valid JSON`);
     }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`${file}:${i + 1}: not a JSON object`);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new Error(`${file}:${i + 1}: not a JSON object`);
     const r = LineSchema.safeParse(parsed);
     if (!r.success) {
       const msg = r.error.issues.map((is) => `${is.path.join('.') || '(line)'}: ${is.message}`).join('; ');

@@ -9,7 +9,15 @@
  */
 import path from 'node:path';
 import { defaultUtteranceId, LineSchema, type Utterance } from './manifest';
-import { ExportWriter, exportable, ImportCollector, resolveAudioPath, type ExportResult, type ImportOptions, type ImportResult } from './common';
+import {
+  ExportWriter,
+  exportable,
+  ImportCollector,
+  resolveAudioPath,
+  type ExportResult,
+  type ImportOptions,
+  type ImportResult,
+} from './common';
 import { readTextFile } from '../util/files';
 
 /**
@@ -42,7 +50,16 @@ export async function importNemo(file: string, options: ImportOptions = {}): Pro
       c.skip(where, r.error.issues.map((is) => `${is.path.join('.') || '(line)'}: ${is.message}`).join('; '));
       continue;
     }
-    const { audio_filepath, duration, text: transcript, offset, speaker, accent, id: rawId, ...meta } = r.data as typeof r.data & { id?: unknown };
+    const {
+      audio_filepath,
+      duration,
+      text: transcript,
+      offset,
+      speaker,
+      accent,
+      id: rawId,
+      ...meta
+    } = r.data as typeof r.data & { id?: unknown };
     const resolved = await resolveAudioPath(base, audio_filepath, root);
     if ('reason' in resolved) {
       c.skip(where, resolved.reason);

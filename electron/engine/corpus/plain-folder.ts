@@ -37,7 +37,9 @@ export async function importPlainFolder(dir: string, options: ImportOptions = {}
   if (!(await isDirectory(root))) throw new Error(`${root}: folder not found`);
   const c = new ImportCollector(options);
   const walk = async (d: string): Promise<void> => {
-    const entries = (await readdir(d, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const entries = (await readdir(d, { withFileTypes: true })).sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    );
     const names = new Set(entries.map((e) => e.name));
     for (const e of entries) {
       const full = path.join(d, e.name);
@@ -72,7 +74,17 @@ export async function importPlainFolder(dir: string, options: ImportOptions = {}
         continue;
       }
       const rel = path.relative(root, full).split(path.sep);
-      c.add({ id: s, audioPath: r.path, durationSec: 0, text, speaker: rel.length > 1 ? rel[0] : undefined, meta: {} }, full);
+      c.add(
+        {
+          id: s,
+          audioPath: r.path,
+          durationSec: 0,
+          text,
+          speaker: rel.length > 1 ? rel[0] : undefined,
+          meta: {},
+        },
+        full,
+      );
     }
   };
   await walk(root);

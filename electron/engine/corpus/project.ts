@@ -107,16 +107,27 @@ export async function sha256File(file: string): Promise<string> {
  * @param dir a new or empty folder
  * @throws Error `"<dir>: folder is not empty; a project needs a new or empty folder"`
  */
-export async function createProject(dir: string, name = path.basename(path.resolve(dir))): Promise<ProjectFile> {
+export async function createProject(
+  dir: string,
+  name = path.basename(path.resolve(dir)),
+): Promise<ProjectFile> {
   const root = path.resolve(dir);
   try {
-    if ((await readdir(root)).length > 0) throw new Error(`${root}: folder is not empty; a project needs a new or empty folder`);
+    if ((await readdir(root)).length > 0)
+      throw new Error(`${root}: folder is not empty; a project needs a new or empty folder`);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   await mkdir(path.join(root, 'audio'), { recursive: true });
   await mkdir(path.join(root, 'runs'), { recursive: true });
-  const project: ProjectFile = { format: PROJECT_FORMAT, version: PROJECT_VERSION, name, created: new Date().toISOString(), audio: {}, imports: [] };
+  const project: ProjectFile = {
+    format: PROJECT_FORMAT,
+    version: PROJECT_VERSION,
+    name,
+    created: new Date().toISOString(),
+    audio: {},
+    imports: [],
+  };
   await writeFileAtomic(path.join(root, MANIFEST_FILE), '');
   await writeJsonAtomic(path.join(root, PROJECT_FILE), project);
   return project;
@@ -129,7 +140,10 @@ async function readProjectFile(root: string): Promise<ProjectFile> {
     text = await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(`${file}: ${code === 'ENOENT' ? 'not a project (project.json not found)' : (err as Error).message}`, { cause: err });
+    throw new Error(
+      `${file}: ${code === 'ENOENT' ? 'not a project (project.json not found)' : (err as Error).message}`,
+      { cause: err },
+    );
   }
   let p: ProjectFile;
   try {
@@ -137,9 +151,12 @@ async function readProjectFile(root: string): Promise<ProjectFile> {
   } catch {
     throw new Error(`${file}: not valid JSON`); // never quote the file (JSON.parse's message does)
   }
-  if (p?.format !== PROJECT_FORMAT) throw new Error(`${file}: not a project file (its "format" is not "${PROJECT_FORMAT}")`);
+  if (p?.format !== PROJECT_FORMAT)
+    throw new Error(`${file}: not a project file (its "format" is not "${PROJECT_FORMAT}")`);
   if (!Number.isInteger(p.version) || p.version > PROJECT_VERSION) {
-    throw new Error(`${file}: version ${p.version} is newer than this program reads (${PROJECT_VERSION}); update Accent Studio`);
+    throw new Error(
+      `${file}: version ${p.version} is newer than this program reads (${PROJECT_VERSION}); update Accent Studio`,
+    );
   }
   return p;
 }
@@ -157,7 +174,8 @@ export async function openProject(dir: string, options: { verify?: boolean } = {
   const problems: ProjectProblem[] = [];
   let utterances: Utterance[] = [];
   const text = await readFile(manifest, 'utf8').catch(() => undefined);
-  if (text === undefined) problems.push({ file: manifest, problem: 'missing', detail: 'the manifest is missing' });
+  if (text === undefined)
+    problems.push({ file: manifest, problem: 'missing', detail: 'the manifest is missing' });
   else if (text.trim()) {
     const r = await importNemo(manifest, { allowEmptyText: true, containAudio: true });
     utterances = r.utterances;
@@ -185,8 +203,18 @@ export async function openProject(dir: string, options: { verify?: boolean } = {
         problems.push({ file: abs, problem: 'missing', detail: 'audio file is missing' });
         continue;
       }
-      if (!rec) problems.push({ file: abs, problem: 'unrecorded', detail: 'audio file has no recorded sha256 in project.json' });
-      else if (rec.sha256 !== hash) problems.push({ file: abs, problem: 'changed', detail: `audio file changed since import (sha256 ${hash.slice(0, 12)}..., recorded ${rec.sha256.slice(0, 12)}...)` });
+      if (!rec)
+        problems.push({
+          file: abs,
+          problem: 'unrecorded',
+          detail: 'audio file has no recorded sha256 in project.json',
+        });
+      else if (rec.sha256 !== hash)
+        problems.push({
+          file: abs,
+          problem: 'changed',
+          detail: `audio file changed since import (sha256 ${hash.slice(0, 12)}..., recorded ${rec.sha256.slice(0, 12)}...)`,
+        });
     }
   }
   return { dir: root, project, utterances, problems };
@@ -213,21 +241,38 @@ export interface ProjectLeftovers {
  * alone. Only regular files directly in the project folder or `audio/` are considered.
  * @param utterances the manifest's utterances (audio paths absolute)
  */
-export async function findLeftovers(root: string, project: ProjectFile, utterances: Utterance[]): Promise<ProjectLeftovers> {
+export async function findLeftovers(
+  root: string,
+  project: ProjectFile,
+  utterances: Utterance[],
+): Promise<ProjectLeftovers> {
   const used = new Set(utterances.map((u) => path.relative(root, u.audioPath).split(path.sep).join('/')));
   const recorded = new Set(Object.keys(project.audio));
   const orphans: ProjectLeftovers['orphans'] = [];
   const filesIn = async (rel: string): Promise<string[]> => {
     const entries = await readdir(path.join(root, rel), { withFileTypes: true }).catch(() => []);
-    return entries.filter((e) => e.isFile()).map((e) => e.name).sort();
+    return entries
+      .filter((e) => e.isFile())
+      .map((e) => e.name)
+      .sort();
   };
   for (const name of await filesIn('.')) {
-    if (ATOMIC_TMP.test(name)) orphans.push({ file: path.join(root, name), detail: 'temporary file left by an interrupted write' });
+    if (ATOMIC_TMP.test(name))
+      orphans.push({ file: path.join(root, name), detail: 'temporary file left by an interrupted write' });
   }
   for (const name of await filesIn('audio')) {
     const rel = `audio/${name}`;
-    if (ATOMIC_TMP.test(name)) orphans.push({ file: path.join(root, 'audio', name), detail: 'temporary file left by an interrupted audio copy' });
-    else if (!recorded.has(rel) && !used.has(rel)) orphans.push({ file: path.join(root, 'audio', name), detail: 'audio file that neither project.json nor the manifest names (left by an interrupted import or take)' });
+    if (ATOMIC_TMP.test(name))
+      orphans.push({
+        file: path.join(root, 'audio', name),
+        detail: 'temporary file left by an interrupted audio copy',
+      });
+    else if (!recorded.has(rel) && !used.has(rel))
+      orphans.push({
+        file: path.join(root, 'audio', name),
+        detail:
+          'audio file that neither project.json nor the manifest names (left by an interrupted import or take)',
+      });
   }
   const incomplete: number[] = [];
   const finished: number[] = [];
@@ -267,7 +312,8 @@ export async function cleanProject(dir: string): Promise<CleanSummary> {
   // Never remove anything outside <project>/audio (project.json may have been edited by hand).
   const inAudio = (rel: string): string => {
     const abs = path.resolve(root, rel);
-    if (path.dirname(abs) !== audioDir || !isInside(realRoot, realAudio)) throw new Error(`${abs}: not inside ${audioDir}; not removed`);
+    if (path.dirname(abs) !== audioDir || !isInside(realRoot, realAudio))
+      throw new Error(`${abs}: not inside ${audioDir}; not removed`);
     return abs;
   };
   const drop = new Set(found.incomplete);
@@ -283,7 +329,8 @@ export async function cleanProject(dir: string): Promise<CleanSummary> {
       return done;
     })
     .filter((_, i) => !drop.has(i));
-  if (drop.size > 0 || found.finished.length > 0) await writeJsonAtomic(path.join(root, PROJECT_FILE), { ...project, audio, imports });
+  if (drop.size > 0 || found.finished.length > 0)
+    await writeJsonAtomic(path.join(root, PROJECT_FILE), { ...project, audio, imports });
   const removed: string[] = [];
   for (const f of [...found.orphans.map((o) => o.file), ...removeAbs]) {
     const st = await stat(f).catch(() => undefined);
@@ -293,7 +340,10 @@ export async function cleanProject(dir: string): Promise<CleanSummary> {
   }
   return {
     removed,
-    removedImports: found.incomplete.map((i) => ({ source: project.imports[i].source, date: project.imports[i].date })),
+    removedImports: found.incomplete.map((i) => ({
+      source: project.imports[i].source,
+      date: project.imports[i].date,
+    })),
     completedImports: found.finished.length,
   };
 }
@@ -328,7 +378,10 @@ export async function importIntoProject(
   const root = path.resolve(dir);
   // Read and check the source before touching the project folder: a missing source creates nothing.
   const read = await importCorpus(format, source, options, onProgress);
-  const isProject = await readFile(path.join(root, PROJECT_FILE)).then(() => true, () => false);
+  const isProject = await readFile(path.join(root, PROJECT_FILE)).then(
+    () => true,
+    () => false,
+  );
   if (!isProject) await createProject(root);
   const opened = await openProject(root, { verify: false });
   const skipped = [...read.skipped];
@@ -339,14 +392,20 @@ export async function importIntoProject(
     return false;
   });
   // Copy each distinct source file once, under a name not yet used in audio/.
-  const used = new Set([...Object.keys(opened.project.audio), ...(await readdir(path.join(root, 'audio')).catch(() => [] as string[])).map((n) => `audio/${n}`)]);
+  const used = new Set([
+    ...Object.keys(opened.project.audio),
+    ...(await readdir(path.join(root, 'audio')).catch(() => [] as string[])).map((n) => `audio/${n}`),
+  ]);
   const copies = new Map<string, string>();
   const audio = { ...opened.project.audio };
   try {
     for (const u of fresh) {
       if (copies.has(u.audioPath)) continue;
       const ext = path.extname(u.audioPath) || '.wav';
-      const base = (u.offsetSec === undefined ? u.id : path.basename(u.audioPath, ext)).replace(/[\\/:*?"<>|]/g, '_');
+      const base = (u.offsetSec === undefined ? u.id : path.basename(u.audioPath, ext)).replace(
+        /[\\/:*?"<>|]/g,
+        '_',
+      );
       let rel = `audio/${base}${ext}`;
       for (let k = 2; used.has(rel); k++) rel = `audio/${base}-${k}${ext}`;
       used.add(rel);
@@ -360,17 +419,41 @@ export async function importIntoProject(
     for (const dest of copies.values()) await rm(dest, { force: true });
     throw err;
   }
-  const added = fresh.map((u) => ({ ...u, audioPath: copies.get(u.audioPath)!, meta: { ...u.meta, source_path: u.audioPath } }));
-  const record: ProjectImportRecord = { format, source: path.resolve(source), date: new Date().toISOString(), imported: added.length, skipped: skipped.length };
+  const added = fresh.map((u) => ({
+    ...u,
+    audioPath: copies.get(u.audioPath)!,
+    meta: { ...u.meta, source_path: u.audioPath },
+  }));
+  const record: ProjectImportRecord = {
+    format,
+    source: path.resolve(source),
+    date: new Date().toISOString(),
+    imported: added.length,
+    skipped: skipped.length,
+  };
   const rels = [...copies.values()].map((d) => path.relative(root, d).split(path.sep).join('/'));
   // Pending until the manifest holds the new lines: a kill in between is found by openProject.
-  const project: ProjectFile = { ...opened.project, audio, imports: [...opened.project.imports, rels.length > 0 ? { ...record, pendingAudio: rels } : record] };
+  const project: ProjectFile = {
+    ...opened.project,
+    audio,
+    imports: [...opened.project.imports, rels.length > 0 ? { ...record, pendingAudio: rels } : record],
+  };
   await writeJsonAtomic(path.join(root, PROJECT_FILE), project);
   await writeProjectManifest(root, [...opened.utterances, ...added]);
-  if (rels.length > 0) await writeJsonAtomic(path.join(root, PROJECT_FILE), { ...project, imports: [...opened.project.imports, record] });
+  if (rels.length > 0)
+    await writeJsonAtomic(path.join(root, PROJECT_FILE), {
+      ...project,
+      imports: [...opened.project.imports, record],
+    });
   const warnings = [...read.warnings];
-  const leftovers = opened.problems.filter((p) => p.problem === 'orphan' || p.problem === 'incomplete-import').length;
-  if (leftovers > 0) warnings.push({ file: root, reason: `the project holds ${leftovers} leftover${leftovers === 1 ? '' : 's'} of an interrupted import (unused audio or .tmp files, or an import that never reached the manifest): clean the project to remove them` });
+  const leftovers = opened.problems.filter(
+    (p) => p.problem === 'orphan' || p.problem === 'incomplete-import',
+  ).length;
+  if (leftovers > 0)
+    warnings.push({
+      file: root,
+      reason: `the project holds ${leftovers} leftover${leftovers === 1 ? '' : 's'} of an interrupted import (unused audio or .tmp files, or an import that never reached the manifest): clean the project to remove them`,
+    });
   return { imported: added.length, utterances: added, skipped, warnings };
 }
 

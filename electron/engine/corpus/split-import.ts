@@ -7,7 +7,13 @@
 import { decodeAudio, sniffAudio } from '../audio/decode';
 import { MAX_COMPRESSED_FILE_BYTES, MAX_UTTERANCE_SEC, openAudioFile, readAudioFile } from '../audio/limits';
 import { tooLong } from './audio-check';
-import { splitAtSilences, splitWavFile, DEFAULT_SILENCE_SPLIT, type AudioSegment, type SilenceSplitConfig } from '../audio/split';
+import {
+  splitAtSilences,
+  splitWavFile,
+  DEFAULT_SILENCE_SPLIT,
+  type AudioSegment,
+  type SilenceSplitConfig,
+} from '../audio/split';
 import type { Utterance } from './manifest';
 import type { ImportResult } from './common';
 
@@ -25,10 +31,12 @@ async function segmentsOf(file: string, config: Partial<SilenceSplitConfig>): Pr
     await fh.close();
   }
   if (sniffAudio(head) === 'wav') return splitWavFile(file, config);
-  const d = await decodeAudio(await readAudioFile(file, MAX_COMPRESSED_FILE_BYTES, 'convert it to WAV, which is read block by block'), file);
+  const d = await decodeAudio(
+    await readAudioFile(file, MAX_COMPRESSED_FILE_BYTES, 'convert it to WAV, which is read block by block'),
+    file,
+  );
   return splitAtSilences(d.samples, d.sampleRateHz, config);
 }
-
 
 /**
  * Split every whole-file utterance of a checked import (see checkAudio) at silences.
@@ -44,7 +52,10 @@ async function segmentsOf(file: string, config: Partial<SilenceSplitConfig>): Pr
  * @param config overrides of DEFAULT_SILENCE_SPLIT (thresholdDb in dBFS, minSilenceMs in ms, ...)
  * @returns a new ImportResult (the input is not modified)
  */
-export async function splitRecordings(result: ImportResult, config: Partial<SilenceSplitConfig> = {}): Promise<ImportResult> {
+export async function splitRecordings(
+  result: ImportResult,
+  config: Partial<SilenceSplitConfig> = {},
+): Promise<ImportResult> {
   const c = { ...DEFAULT_SILENCE_SPLIT, ...config };
   const utterances: Utterance[] = [];
   const skipped = [...result.skipped];
@@ -62,7 +73,10 @@ export async function splitRecordings(result: ImportResult, config: Partial<Sile
       continue;
     }
     if (segs.length === 0) {
-      skipped.push({ file: u.audioPath, reason: `"${u.id}": no speech found when splitting at silences (every ${c.frameMs} ms frame is below ${c.thresholdDb} dBFS)` });
+      skipped.push({
+        file: u.audioPath,
+        reason: `"${u.id}": no speech found when splitting at silences (every ${c.frameMs} ms frame is below ${c.thresholdDb} dBFS)`,
+      });
       continue;
     }
     for (const s of segs) {

@@ -69,10 +69,15 @@ export function ctcBeamSearch(
   const blank = tokens.blankIndex;
   const isChar = tokens.unit === 'char';
   const space = isChar ? tokens.inventory.indexOf(' ') : -1;
-  if (lexicon && !isChar) throw new Error('beam search: a lexicon constraint applies to character models only');
+  if (lexicon && !isChar)
+    throw new Error('beam search: a lexicon constraint applies to character models only');
 
   /** Score a completed word on top of a beam's state; null = forbidden. */
-  const addWord = (state: unknown, fusion: number, word: string): { state: unknown; fusion: number } | null => {
+  const addWord = (
+    state: unknown,
+    fusion: number,
+    word: string,
+  ): { state: unknown; fusion: number } | null => {
     if (lexicon && !lexicon.has(word)) return null;
     if (!scorer) return { state, fusion: fusion + config.wordBonus };
     const r = scorer.next(state, word);
@@ -156,7 +161,12 @@ export function ctcBeamSearch(
     const ac = logAdd(beam.pB, beam.pNB);
     if (ac + fusion > bestScore) {
       bestScore = ac + fusion;
-      bestBeam = { tokens: beam.tokens, text: decodeTokens(beam.tokens, tokens), acousticLogProb: ac, fusionScore: fusion };
+      bestBeam = {
+        tokens: beam.tokens,
+        text: decodeTokens(beam.tokens, tokens),
+        acousticLogProb: ac,
+        fusionScore: fusion,
+      };
     }
   }
   return bestBeam ?? { tokens: [], text: '', acousticLogProb: NEG_INF, fusionScore: NEG_INF };

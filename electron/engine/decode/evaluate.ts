@@ -3,9 +3,23 @@ import type { tf } from '../model/backend';
 import type { ModelCard } from '../model/card';
 import type { Utterance } from '../corpus/manifest';
 import { featurizeCorpus, type FeaturizedUtterance } from '../features/corpus';
-import { poolScores, scoreUtterance, PROFILES, type CorpusScore, type NormalizationProfile, type UtteranceScore } from '../score';
+import {
+  poolScores,
+  scoreUtterance,
+  PROFILES,
+  type CorpusScore,
+  type NormalizationProfile,
+  type UtteranceScore,
+} from '../score';
 import type { ProgressFn } from '../progress';
-import { computePosteriors, decodePosteriors, GREEDY, type DecoderOptions, type Posteriors, type Recognition } from './recognize';
+import {
+  computePosteriors,
+  decodePosteriors,
+  GREEDY,
+  type DecoderOptions,
+  type Posteriors,
+  type Recognition,
+} from './recognize';
 
 export interface SetResult {
   score: CorpusScore;
@@ -18,9 +32,22 @@ export interface SetResult {
 }
 
 /** Score recognitions of featurised utterances against their transcripts. */
-export function scoreRecognitions(items: FeaturizedUtterance[], recs: Recognition[], profile: NormalizationProfile): UtteranceScore[] {
+export function scoreRecognitions(
+  items: FeaturizedUtterance[],
+  recs: Recognition[],
+  profile: NormalizationProfile,
+): UtteranceScore[] {
   return items.map((it, k) =>
-    scoreUtterance({ id: it.utt.id, reference: it.utt.text, hypothesis: recs[k].text, speaker: it.utt.speaker, accent: it.utt.accent }, profile),
+    scoreUtterance(
+      {
+        id: it.utt.id,
+        reference: it.utt.text,
+        hypothesis: recs[k].text,
+        speaker: it.utt.speaker,
+        accent: it.utt.accent,
+      },
+      profile,
+    ),
   );
 }
 
@@ -46,7 +73,11 @@ export function evaluatePosteriors(
     score,
     utterances,
     recognitions,
-    seconds: { acoustic: acousticSeconds, decode: (t1 - t0) / 1000, scoring: (performance.now() - t1) / 1000 },
+    seconds: {
+      acoustic: acousticSeconds,
+      decode: (t1 - t0) / 1000,
+      scoring: (performance.now() - t1) / 1000,
+    },
     audioSeconds,
   };
 }
@@ -65,7 +96,13 @@ export async function evaluateFeaturized(
   decoder: DecoderOptions = GREEDY,
 ): Promise<SetResult> {
   const t0 = performance.now();
-  const post = await computePosteriors(model, card, items.map((i) => i.feats), onProgress, label);
+  const post = await computePosteriors(
+    model,
+    card,
+    items.map((i) => i.feats),
+    onProgress,
+    label,
+  );
   return evaluatePosteriors(card, items, post, decoder, profile, (performance.now() - t0) / 1000);
 }
 
@@ -81,5 +118,8 @@ export async function evaluateSet(
   const t0 = performance.now();
   const items = await featurizeCorpus(utts, card.features, card.cmvnStats, onProgress, label);
   const featureSeconds = (performance.now() - t0) / 1000;
-  return { ...(await evaluateFeaturized(model, card, items, onProgress, label, PROFILES.basic, decoder)), featureSeconds };
+  return {
+    ...(await evaluateFeaturized(model, card, items, onProgress, label, PROFILES.basic, decoder)),
+    featureSeconds,
+  };
 }

@@ -24,7 +24,13 @@ const SMALL_TABLE_CELLS = 1 << 22;
  * @returns for each label, [firstFrame, lastFrame] (inclusive), or null when no path fits (fewer
  *   frames than the labels need, including a blank between repeated labels; or numFrames 0)
  */
-export function ctcForcedAlign(logProbs: Float32Array, numFrames: number, numTokens: number, labels: number[], blank: number): [number, number][] | null {
+export function ctcForcedAlign(
+  logProbs: Float32Array,
+  numFrames: number,
+  numTokens: number,
+  labels: number[],
+  blank: number,
+): [number, number][] | null {
   const L = labels.length;
   if (L === 0) return [];
   const T = numFrames;
@@ -130,7 +136,13 @@ export function ctcForcedAlign(logProbs: Float32Array, numFrames: number, numTok
  * Confidence of each label: mean posterior of the label over its aligned frames, in [0, 1].
  * @returns one value per label; all 0 when no alignment fits
  */
-export function tokenConfidences(logProbs: Float32Array, numFrames: number, numTokens: number, labels: number[], blank: number): number[] {
+export function tokenConfidences(
+  logProbs: Float32Array,
+  numFrames: number,
+  numTokens: number,
+  labels: number[],
+  blank: number,
+): number[] {
   const spans = ctcForcedAlign(logProbs, numFrames, numTokens, labels, blank);
   if (!spans) return labels.map(() => 0);
   return spans.map(([a, b], k) => {

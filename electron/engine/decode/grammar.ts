@@ -17,7 +17,11 @@
 import { readText } from '../util/files';
 import type { WordScorer } from './constraint';
 
-type Node = { kind: 'word'; word: string } | { kind: 'seq'; items: Node[] } | { kind: 'alt'; options: Node[] } | { kind: 'rep'; node: Node; min: number; max: number };
+type Node =
+  | { kind: 'word'; word: string }
+  | { kind: 'seq'; items: Node[] }
+  | { kind: 'alt'; options: Node[] }
+  | { kind: 'rep'; node: Node; min: number; max: number };
 
 const MAX_REPEAT = 64;
 /** Largest NFA built (states); a grammar of nested repetitions past it is refused, not built. */
@@ -68,7 +72,8 @@ class Parser {
         const [a, b] = t.slice(1, -1).split(',');
         const min = Number(a);
         const max = b === undefined ? min : b === '' ? Infinity : Number(b);
-        if (max < min || (Number.isFinite(max) && max > MAX_REPEAT)) throw this.fail(`bad repetition ${t} (at most ${MAX_REPEAT})`);
+        if (max < min || (Number.isFinite(max) && max > MAX_REPEAT))
+          throw this.fail(`bad repetition ${t} (at most ${MAX_REPEAT})`);
         node = { kind: 'rep', node, min, max };
       } else break;
       this.pos++;
@@ -208,7 +213,8 @@ export class Grammar implements WordScorer<number[]> {
     const mains: Node[] = [];
     const lines = text.split(/\r?\n/);
     for (const [i, raw] of lines.entries()) {
-      const fail = (why?: string) => new Error(`${where}: not a grammar file (line ${i + 1}${why ? `: ${why}` : ''})`);
+      const fail = (why?: string) =>
+        new Error(`${where}: not a grammar file (line ${i + 1}${why ? `: ${why}` : ''})`);
       for (const part of raw.replace(/#.*$/, '').split(';')) {
         const st = part.trim();
         if (!st) continue;
@@ -233,7 +239,10 @@ export class Grammar implements WordScorer<number[]> {
     };
     collect(root);
     // Counted before building (linear in the grammar): a huge automaton is refused at once.
-    if (nfaStates(root, new Map()) > MAX_GRAMMAR_STATES) throw new Error(`${where}: the grammar expands to more than ${MAX_GRAMMAR_STATES} states (nested repetitions)`);
+    if (nfaStates(root, new Map()) > MAX_GRAMMAR_STATES)
+      throw new Error(
+        `${where}: the grammar expands to more than ${MAX_GRAMMAR_STATES} states (nested repetitions)`,
+      );
     const [s, e] = this.nfa.build(root);
     this.accept = e;
     this.start = this.closure([s]);

@@ -53,7 +53,9 @@ export class NgramLM implements WordScorer<string[]> {
    */
   log10Prob(context: string[], word: string): number {
     const w = this.tables[0].has(word) ? word : UNK;
-    const h = context.slice(Math.max(0, context.length - (this.order - 1))).map((x) => (this.tables[0].has(x) ? x : UNK));
+    const h = context
+      .slice(Math.max(0, context.length - (this.order - 1)))
+      .map((x) => (this.tables[0].has(x) ? x : UNK));
     let bo = 0;
     for (let start = 0; start <= h.length; start++) {
       const ctx = h.slice(start);
@@ -82,7 +84,10 @@ export class NgramLM implements WordScorer<string[]> {
     return [BOS];
   }
   next(state: string[], word: string): { state: string[]; logScore: number } {
-    return { state: [...state, word].slice(-(this.order - 1 || 1)), logScore: this.log10Prob(state, word) * LN10 };
+    return {
+      state: [...state, word].slice(-(this.order - 1 || 1)),
+      logScore: this.log10Prob(state, word) * LN10,
+    };
   }
   final(state: string[]): number {
     return this.log10Prob(state, EOS) * LN10;
@@ -139,14 +144,16 @@ export class NgramLM implements WordScorer<string[]> {
       if (cur < 0) throw new Error(`${where}:${i + 1}: n-gram line outside a section`);
       const parts = l.split(/\s+/);
       const n = cur + 1;
-      if (parts.length !== n + 1 && parts.length !== n + 2) throw new Error(`${where}:${i + 1}: expected ${n} words with a probability`);
+      if (parts.length !== n + 1 && parts.length !== n + 2)
+        throw new Error(`${where}:${i + 1}: expected ${n} words with a probability`);
       const p = Number(parts[0]);
       const b = parts.length === n + 2 ? Number(parts[n + 1]) : 0;
       if (!Number.isFinite(p) || !Number.isFinite(b)) throw new Error(`${where}:${i + 1}: bad number`);
       tables[cur].set(parts.slice(1, n + 1).join(' '), [p, b]);
     }
     tables.forEach((t, k) => {
-      if (t.size !== counts[k]) throw new Error(`${where}: \\data\\ says ${counts[k]} ${k + 1}-grams but ${t.size} are listed`);
+      if (t.size !== counts[k])
+        throw new Error(`${where}: \\data\\ says ${counts[k]} ${k + 1}-grams but ${t.size} are listed`);
     });
     return new NgramLM(order, tables);
   }

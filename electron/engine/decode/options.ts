@@ -39,7 +39,10 @@ export interface DecoderSpec {
  * @throws Error naming the file for unreadable or malformed inputs, or when beam-only options are
  *   given with the greedy decoder
  */
-export async function buildDecoder(spec: DecoderSpec | undefined, adaptTranscripts?: string[]): Promise<DecoderOptions> {
+export async function buildDecoder(
+  spec: DecoderSpec | undefined,
+  adaptTranscripts?: string[],
+): Promise<DecoderOptions> {
   if (!spec || spec.kind === 'greedy') {
     if (spec && (spec.lmFile || spec.lmFromAdapt || spec.grammarFile || spec.lexiconFile)) {
       throw new Error('decoder: an LM, grammar or lexicon needs the beam decoder (--decoder beam)');
@@ -47,10 +50,12 @@ export async function buildDecoder(spec: DecoderSpec | undefined, adaptTranscrip
     return GREEDY;
   }
   let lm: NgramLM | undefined;
-  if (spec.lmFile && spec.lmFromAdapt) throw new Error('decoder: give either --lm FILE or --lm-from-adapt, not both');
+  if (spec.lmFile && spec.lmFromAdapt)
+    throw new Error('decoder: give either --lm FILE or --lm-from-adapt, not both');
   if (spec.lmFile) lm = await NgramLM.fromArpaFile(spec.lmFile);
   if (spec.lmFromAdapt) {
-    if (!adaptTranscripts?.length) throw new Error('decoder: --lm-from-adapt needs an adaptation set with transcripts');
+    if (!adaptTranscripts?.length)
+      throw new Error('decoder: --lm-from-adapt needs an adaptation set with transcripts');
     lm = trainKneserNey(adaptTranscripts, { order: 3 });
   }
   let lexicon: Lexicon | undefined;
@@ -59,7 +64,11 @@ export async function buildDecoder(spec: DecoderSpec | undefined, adaptTranscrip
   }
   return {
     kind: 'beam',
-    beam: { ...DEFAULT_BEAM, beamWidth: spec.beamWidth ?? DEFAULT_BEAM.beamWidth, wordBonus: spec.wordBonus ?? 0 },
+    beam: {
+      ...DEFAULT_BEAM,
+      beamWidth: spec.beamWidth ?? DEFAULT_BEAM.beamWidth,
+      wordBonus: spec.wordBonus ?? 0,
+    },
     lmWeight: spec.lmWeight ?? 0.5,
     lm,
     grammar: spec.grammarFile ? await Grammar.fromFile(spec.grammarFile) : undefined,
@@ -82,7 +91,13 @@ export const WORD_BONUS_GRID = [-1, 0, 0.5, 1, 2];
  * to the smaller weight, then the bonus closest to 0.
  * @param posts posteriors of the tuning set's utterances (same order as items)
  */
-export function tuneFusion(card: ModelCard, items: FeaturizedUtterance[], posts: Posteriors[], decoder: DecoderOptions, profile: NormalizationProfile): FusionTuning {
+export function tuneFusion(
+  card: ModelCard,
+  items: FeaturizedUtterance[],
+  posts: Posteriors[],
+  decoder: DecoderOptions,
+  profile: NormalizationProfile,
+): FusionTuning {
   const grid: FusionTuning['grid'] = [];
   let best = { lmWeight: decoder.lmWeight, wordBonus: decoder.beam.wordBonus, wer: Infinity };
   for (const lmWeight of LM_WEIGHT_GRID) {
@@ -91,7 +106,12 @@ export function tuneFusion(card: ModelCard, items: FeaturizedUtterance[], posts:
       const wer = evaluatePosteriors(card, items, posts, d, profile).score.wer;
       grid.push({ lmWeight, wordBonus, wer });
       const w = wer ?? Infinity;
-      if (w < best.wer - 1e-12 || (Math.abs(w - best.wer) <= 1e-12 && Math.abs(wordBonus) < Math.abs(best.wordBonus) && lmWeight <= best.lmWeight)) {
+      if (
+        w < best.wer - 1e-12 ||
+        (Math.abs(w - best.wer) <= 1e-12 &&
+          Math.abs(wordBonus) < Math.abs(best.wordBonus) &&
+          lmWeight <= best.lmWeight)
+      ) {
         best = { lmWeight, wordBonus, wer: w };
       }
     }
@@ -113,6 +133,10 @@ export function decoderWarnings(d: DecoderOptions, card: ModelCard): string[] {
   const known = new Set(card.tokens.inventory);
   const missing = [...d.grammar.vocabulary].filter((w) => !known.has(w)).sort();
   if (!missing.length) return [];
-  const named = missing.slice(0, MAX_NAMED_GRAMMAR_WORDS).join(', ') + (missing.length > MAX_NAMED_GRAMMAR_WORDS ? ', ...' : '');
-  return [`${missing.length} grammar word${missing.length === 1 ? '' : 's'} the model cannot emit (never recognised): ${named}`];
+  const named =
+    missing.slice(0, MAX_NAMED_GRAMMAR_WORDS).join(', ') +
+    (missing.length > MAX_NAMED_GRAMMAR_WORDS ? ', ...' : '');
+  return [
+    `${missing.length} grammar word${missing.length === 1 ? '' : 's'} the model cannot emit (never recognised): ${named}`,
+  ];
 }

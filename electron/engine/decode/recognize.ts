@@ -32,7 +32,10 @@ export interface DecoderOptions {
 export const GREEDY: DecoderOptions = { kind: 'greedy', beam: DEFAULT_BEAM, lmWeight: 0 };
 
 /** Plain-data description for reports. */
-export function describeDecoder(d: DecoderOptions, extra: Pick<ReportDecoder, 'real_time_factor' | 'tuned_on' | 'tuning'> = {}): ReportDecoder {
+export function describeDecoder(
+  d: DecoderOptions,
+  extra: Pick<ReportDecoder, 'real_time_factor' | 'tuned_on' | 'tuning'> = {},
+): ReportDecoder {
   if (d.kind === 'greedy') return { kind: 'greedy', ...extra };
   return {
     kind: 'beam',
@@ -94,7 +97,11 @@ function piecesOf(mats: FeatureMatrix[], card: ModelCard): Piece[] {
     for (let start = 0; start < m.numFrames; start += chunk) {
       const inStart = Math.max(0, start - ctx);
       const inEnd = Math.min(m.numFrames, start + chunk + ctx);
-      const sub: FeatureMatrix = { data: m.data.subarray(inStart * m.dim, inEnd * m.dim), numFrames: inEnd - inStart, dim: m.dim };
+      const sub: FeatureMatrix = {
+        data: m.data.subarray(inStart * m.dim, inEnd * m.dim),
+        numFrames: inEnd - inStart,
+        dim: m.dim,
+      };
       const keepFrom = (start - inStart) / s;
       const outOffset = start / s;
       const keepTo = keepFrom + Math.min(chunk / s, total - outOffset);
@@ -125,8 +132,14 @@ export async function computePosteriors(
   });
   const pieces = piecesOf(mats, card);
   let done = 0;
-  for (const batch of lengthBatches(pieces.map((p) => p.mat.numFrames), batchSize)) {
-    const { x } = padBatch(batch.map((i) => pieces[i].mat), subsampling(card));
+  for (const batch of lengthBatches(
+    pieces.map((p) => p.mat.numFrames),
+    batchSize,
+  )) {
+    const { x } = padBatch(
+      batch.map((i) => pieces[i].mat),
+      subsampling(card),
+    );
     const lp = tf.tidy(() => tf.logSoftmax(model.predict(x) as tf.Tensor3D, -1));
     x.dispose();
     const data = (await lp.data()) as Float32Array;
@@ -135,7 +148,10 @@ export async function computePosteriors(
     batch.forEach((pi, b) => {
       const p = pieces[pi];
       const keepTo = Math.min(p.keepTo, T);
-      out[p.item].logProbs.set(data.subarray((b * T + p.keepFrom) * V, (b * T + keepTo) * V), p.outOffset * V);
+      out[p.item].logProbs.set(
+        data.subarray((b * T + p.keepFrom) * V, (b * T + keepTo) * V),
+        p.outOffset * V,
+      );
     });
     done += batch.length;
     onProgress?.({ phase: 'evaluate', label, done, total: pieces.length });
@@ -148,7 +164,9 @@ function scorerFor(d: DecoderOptions): WordScorer | undefined {
   if (d.lm && d.lmWeight !== 0) parts.push({ scorer: d.lm as WordScorer, weight: d.lmWeight });
   if (d.grammar) parts.push({ scorer: d.grammar as WordScorer, weight: 1 });
   if (parts.length === 0) return undefined;
-  return parts.length === 1 && parts[0].weight === 1 ? parts[0].scorer : (combineScorers(parts) as WordScorer);
+  return parts.length === 1 && parts[0].weight === 1
+    ? parts[0].scorer
+    : (combineScorers(parts) as WordScorer);
 }
 
 /** Decode one utterance's posteriors. */
@@ -170,7 +188,8 @@ export function decodePosteriors(p: Posteriors, card: ModelCard, d: DecoderOptio
   const conf = tokenConfidences(p.logProbs, p.numFrames, V, ids, blank);
   const text = decodeTokens(ids, card.tokens);
   let words: Recognition['words'];
-  if (card.tokens.unit === 'word') words = ids.map((id, k) => ({ word: card.tokens.inventory[id], confidence: conf[k] }));
+  if (card.tokens.unit === 'word')
+    words = ids.map((id, k) => ({ word: card.tokens.inventory[id], confidence: conf[k] }));
   else {
     // character model: a word's confidence is the mean over its characters
     words = [];

@@ -15,7 +15,12 @@ export interface SpecAugmentConfig {
   maxTimeFraction: number;
 }
 
-export const DEFAULT_SPECAUGMENT: SpecAugmentConfig = { freqMasks: 2, maxFreqWidth: 6, timeMasks: 2, maxTimeFraction: 0.1 };
+export const DEFAULT_SPECAUGMENT: SpecAugmentConfig = {
+  freqMasks: 2,
+  maxFreqWidth: 6,
+  timeMasks: 2,
+  maxTimeFraction: 0.1,
+};
 
 /** Return a masked copy; the input is not modified. `rand` returns numbers in [0, 1). */
 export function specAugment(m: FeatureMatrix, c: SpecAugmentConfig, rand: () => number): FeatureMatrix {

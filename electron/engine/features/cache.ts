@@ -33,7 +33,11 @@ export class FeatureCache {
 
   private static finish(hash: Hash, config: FeatureConfig, segment?: Segment): string {
     const settings = JSON.stringify(Object.entries(config).sort(([a], [b]) => (a < b ? -1 : 1)));
-    return hash.update(`|${segment?.offsetSec ?? ''}|${segment?.durationSec ?? ''}|${settings}|v${FEATURE_PIPELINE_VERSION}`).digest('hex');
+    return hash
+      .update(
+        `|${segment?.offsetSec ?? ''}|${segment?.durationSec ?? ''}|${settings}|v${FEATURE_PIPELINE_VERSION}`,
+      )
+      .digest('hex');
   }
 
   /**
@@ -43,7 +47,12 @@ export class FeatureCache {
    * @throws Error naming the file when it cannot be read or is not a regular file (openAudioFile:
    *   a FIFO or /dev/zero is refused before reading)
    */
-  static async keyOfFile(file: string, config: FeatureConfig, segment: Segment | undefined, wholeMaxBytes: number): Promise<{ key: string; bytes: Uint8Array | null }> {
+  static async keyOfFile(
+    file: string,
+    config: FeatureConfig,
+    segment: Segment | undefined,
+    wholeMaxBytes: number,
+  ): Promise<{ key: string; bytes: Uint8Array | null }> {
     const { fh, sizeBytes } = await openAudioFile(file);
     try {
       if (sizeBytes <= wholeMaxBytes) {
@@ -51,7 +60,8 @@ export class FeatureCache {
         return { key: FeatureCache.key(bytes, config, segment), bytes };
       }
       const hash = createHash('sha256');
-      for await (const chunk of fh.createReadStream({ highWaterMark: 1 << 20, autoClose: false, start: 0 })) hash.update(chunk as Buffer);
+      for await (const chunk of fh.createReadStream({ highWaterMark: 1 << 20, autoClose: false, start: 0 }))
+        hash.update(chunk as Buffer);
       return { key: FeatureCache.finish(hash, config, segment), bytes: null };
     } finally {
       await fh.close();

@@ -61,7 +61,11 @@ export function applyCmvn(m: FeatureMatrix, stats: CmvnStats): FeatureMatrix {
  * @param globalStats required when config.cmvn === "global"
  * @throws Error when global CMVN is configured without statistics
  */
-export function normalizeFeatures(raw: FeatureMatrix, config: FeatureConfig, globalStats?: CmvnStats): FeatureMatrix {
+export function normalizeFeatures(
+  raw: FeatureMatrix,
+  config: FeatureConfig,
+  globalStats?: CmvnStats,
+): FeatureMatrix {
   if (config.cmvn === 'none') return raw;
   if (config.cmvn === 'utterance') return applyCmvn(raw, cmvnStats([raw]));
   if (!globalStats) throw new Error('features: cmvn is "global" but the model card has no CMVN statistics');

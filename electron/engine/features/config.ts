@@ -79,7 +79,14 @@ export const SPEECH_EMBEDDING_FEATURES: FeatureConfig = {
   preemphasis: 0,
   inputScale: 32767,
   cmvn: 'none',
-  frontEnd: { name: 'speech-embedding', version: 1, frozen: true, peakLevel: 0.5, padSec: 0.25, padNoiseRms: 3 },
+  frontEnd: {
+    name: 'speech-embedding',
+    version: 1,
+    frozen: true,
+    peakLevel: 0.5,
+    padSec: 0.25,
+    padNoiseRms: 3,
+  },
 };
 
 /** Feature dimension per frame for a config. */

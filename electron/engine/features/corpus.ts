@@ -34,13 +34,18 @@ export async function featurizeCorpus(
   const out: FeaturizedUtterance[] = [];
   for (let i = 0; i < utts.length; i++) {
     const u = utts[i];
-    const segment = { offsetSec: u.offsetSec, durationSec: u.offsetSec !== undefined ? u.durationSec : undefined };
+    const segment = {
+      offsetSec: u.offsetSec,
+      durationSec: u.offsetSec !== undefined ? u.durationSec : undefined,
+    };
     let raw: FeatureMatrix | null = null;
     let key = '';
     let bytes: Uint8Array | null = null;
     if (cache) {
       // A missing or unreadable file fails in loadAudio, with its message.
-      const k = await FeatureCache.keyOfFile(u.audioPath, config, segment, STREAM_WAV_MIN_BYTES).catch(() => null);
+      const k = await FeatureCache.keyOfFile(u.audioPath, config, segment, STREAM_WAV_MIN_BYTES).catch(
+        () => null,
+      );
       if (k) {
         key = k.key;
         bytes = k.bytes;
@@ -48,9 +53,11 @@ export async function featurizeCorpus(
       }
     }
     if (!raw) {
-      const audio = await loadAudio(u.audioPath, config.sampleRateHz, segment, bytes ?? undefined).catch((err: Error) => {
-        throw new Error(`${err.message} (utterance ${u.id}${u.source ? `, ${u.source}` : ''})`);
-      });
+      const audio = await loadAudio(u.audioPath, config.sampleRateHz, segment, bytes ?? undefined).catch(
+        (err: Error) => {
+          throw new Error(`${err.message} (utterance ${u.id}${u.source ? `, ${u.source}` : ''})`);
+        },
+      );
       raw = computeFeatures(audio.samples, config);
       if (cache && key) await cache.put(key, raw);
     }
@@ -84,9 +91,15 @@ export async function featurizeAugmented(
   const out: FeaturizedUtterance[] = [];
   for (let i = 0; i < utts.length; i++) {
     const u = utts[i];
-    const audio = await loadAudio(u.audioPath, config.sampleRateHz, { offsetSec: u.offsetSec, durationSec: u.offsetSec !== undefined ? u.durationSec : undefined });
-    const variants: [string, Float32Array][] = aug.speeds.filter((f) => f !== 1).map((f) => [`sp${f}`, speedPerturb(audio.samples, config.sampleRateHz, f)]);
-    if (aug.noiseSnrDb !== null) variants.push([`snr${aug.noiseSnrDb}`, addNoise(audio.samples, aug.noiseSnrDb, rand)]);
+    const audio = await loadAudio(u.audioPath, config.sampleRateHz, {
+      offsetSec: u.offsetSec,
+      durationSec: u.offsetSec !== undefined ? u.durationSec : undefined,
+    });
+    const variants: [string, Float32Array][] = aug.speeds
+      .filter((f) => f !== 1)
+      .map((f) => [`sp${f}`, speedPerturb(audio.samples, config.sampleRateHz, f)]);
+    if (aug.noiseSnrDb !== null)
+      variants.push([`snr${aug.noiseSnrDb}`, addNoise(audio.samples, aug.noiseSnrDb, rand)]);
     for (const [tag, samples] of variants) {
       out.push({ utt: { ...u, id: `${u.id}~${tag}` }, feats: extractFeatures(samples, config, globalStats) });
     }

@@ -33,7 +33,8 @@ export class RealFft {
    * @throws Error when size is not a power of two >= 8
    */
   constructor(size: number) {
-    if (!(size >= 8) || 2 ** Math.round(Math.log2(size)) !== size) throw new Error(`fft: size ${size} is not a power of two >= 8`);
+    if (!(size >= 8) || 2 ** Math.round(Math.log2(size)) !== size)
+      throw new Error(`fft: size ${size} is not a power of two >= 8`);
     this.size = size;
     const h = size / 2;
     const bits = Math.round(Math.log2(h));

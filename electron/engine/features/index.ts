@@ -13,6 +13,10 @@ export { applyCmvn, cmvnStats, normalizeFeatures, type CmvnStats } from './cmvn'
  * @param globalStats required when c.cmvn === "global"
  * @throws Error when global CMVN is configured without statistics
  */
-export function extractFeatures(samples: Float32Array, c: FeatureConfig, globalStats?: CmvnStats): FeatureMatrix {
+export function extractFeatures(
+  samples: Float32Array,
+  c: FeatureConfig,
+  globalStats?: CmvnStats,
+): FeatureMatrix {
   return normalizeFeatures(computeFeatures(samples, c), c, globalStats);
 }

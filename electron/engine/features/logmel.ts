@@ -27,7 +27,6 @@ interface MeydaLike {
 }
 const Meyda = ((meydaNs as unknown as { default?: MeydaLike }).default ?? meydaNs) as MeydaLike;
 
-
 /**
  * meyda's own filterbank (built by meyda for the configured sampleRate / bufferSize / melBands),
  * trimmed to its non-zero span per filter and to the bins meyda's melBands sums (j < bufferSize / 2).
@@ -53,7 +52,12 @@ function sparseBank(fftSize: number): SparseFilterbank {
  * @param power [fftSize / 2] power spectrum
  * @param out written at out[offset .. offset + numFilters)
  */
-function melBandsFromPower(power: Float64Array, bank: SparseFilterbank, out: Float32Array, offset: number): void {
+function melBandsFromPower(
+  power: Float64Array,
+  bank: SparseFilterbank,
+  out: Float32Array,
+  offset: number,
+): void {
   for (let i = 0; i < bank.w.length; i++) {
     const wi = bank.w[i];
     const a = bank.start[i];
@@ -85,7 +89,11 @@ export interface FeatureMatrix {
 }
 
 /** Frame geometry for a config: window and hop in samples, FFT size. */
-export function frameGeometry(c: FeatureConfig): { windowSamples: number; hopSamples: number; fftSize: number } {
+export function frameGeometry(c: FeatureConfig): {
+  windowSamples: number;
+  hopSamples: number;
+  fftSize: number;
+} {
   const windowSamples = Math.round((c.windowMs / 1000) * c.sampleRateHz);
   const hopSamples = Math.round((c.hopMs / 1000) * c.sampleRateHz);
   let fftSize = 1;
@@ -160,7 +168,14 @@ export function computeFeatures(samples: Float32Array, c: FeatureConfig): Featur
   const { windowSamples, hopSamples, fftSize } = frameGeometry(c);
   const numFrames = numFramesFor(samples.length, c);
   configureMeyda(c, fftSize);
-  const framing = { numFrames, windowSamples, hopSamples, inputScale: c.inputScale, preemphasis: c.preemphasis, window: hann(windowSamples) };
+  const framing = {
+    numFrames,
+    windowSamples,
+    hopSamples,
+    inputScale: c.inputScale,
+    preemphasis: c.preemphasis,
+    window: hann(windowSamples),
+  };
   const data = logMelKernel(samples, framing, spectrumOf(fftSize), sparseBankFor(fftSize));
   return { data, numFrames, dim: c.numMelBins };
 }

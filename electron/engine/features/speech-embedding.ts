@@ -61,7 +61,10 @@ export function speechEmbeddingModels(): FrontEndModels {
   if (!models) {
     const dir = openWakeWordModelDir();
     const read = (f: string) => parseOnnx(readFileSync(path.join(dir, f)), path.join(dir, f));
-    const mel = convertOnnx(read('melspectrogram.onnx'), { inputShapes: { input: [1, null] }, name: 'melspectrogram' });
+    const mel = convertOnnx(read('melspectrogram.onnx'), {
+      inputShapes: { input: [1, null] },
+      name: 'melspectrogram',
+    });
     const embedding = convertOnnx(read('embedding_model.onnx'), {
       inputShapes: { input_1: [1, null, 32, 1] },
       outputs: [EMBEDDING_OUTPUT],
@@ -80,7 +83,10 @@ export function frontEndInput(samples: Float32Array, fe: FrontEndConfig): Float3
   for (let i = 0; i < samples.length; i++) peak = Math.max(peak, Math.abs(samples[i]));
   const gain = 32767 * (fe.peakLevel !== null && peak > 0 ? fe.peakLevel / peak : 1);
   // At least one embedding window in all: 512 + 75 x 160 samples.
-  const pad = Math.max(Math.round(fe.padSec * SPEECH_EMBEDDING_RATE_HZ), Math.ceil((MIN_SAMPLES - samples.length) / 2));
+  const pad = Math.max(
+    Math.round(fe.padSec * SPEECH_EMBEDDING_RATE_HZ),
+    Math.ceil((MIN_SAMPLES - samples.length) / 2),
+  );
   const out = new Float32Array(samples.length + 2 * pad);
   const rand = seededRandom(0x5eed);
   for (let i = 0; i < pad; i++) out[i] = fe.padNoiseRms * gaussian(rand);
@@ -92,7 +98,9 @@ export function frontEndInput(samples: Float32Array, fe: FrontEndConfig): Float3
 /** Embedding frames for a number of input samples (before padding is added: give the padded count). */
 export function embeddingFramesFor(numSamples: number): number {
   const mel = numSamples >= 512 ? Math.floor((numSamples - 512) / 160) + 1 : 0;
-  return mel >= EMBEDDING_WINDOW_FRAMES ? Math.floor((mel - EMBEDDING_WINDOW_FRAMES) / EMBEDDING_STEP_FRAMES) + 1 : 0;
+  return mel >= EMBEDDING_WINDOW_FRAMES
+    ? Math.floor((mel - EMBEDDING_WINDOW_FRAMES) / EMBEDDING_STEP_FRAMES) + 1
+    : 0;
 }
 
 /**
@@ -103,11 +111,18 @@ export function embeddingFramesFor(numSamples: number): number {
  */
 export function speechEmbeddingFeatures(samples: Float32Array, c: FeatureConfig): FeatureMatrix {
   const fe = c.frontEnd;
-  if (c.kind !== 'speech-embedding' || !fe) throw new Error(`speech embedding: feature kind is "${c.kind}" without a speech-embedding frontEnd`);
-  if (c.sampleRateHz !== SPEECH_EMBEDDING_RATE_HZ) throw new Error(`speech embedding: needs ${SPEECH_EMBEDDING_RATE_HZ} Hz audio, the config says ${c.sampleRateHz}`);
+  if (c.kind !== 'speech-embedding' || !fe)
+    throw new Error(`speech embedding: feature kind is "${c.kind}" without a speech-embedding frontEnd`);
+  if (c.sampleRateHz !== SPEECH_EMBEDDING_RATE_HZ)
+    throw new Error(
+      `speech embedding: needs ${SPEECH_EMBEDDING_RATE_HZ} Hz audio, the config says ${c.sampleRateHz}`,
+    );
   const x = frontEndInput(samples, fe);
   const numFrames = embeddingFramesFor(x.length);
-  if (numFrames === 0) throw new Error(`speech embedding: ${x.length} samples (padding included) are shorter than one ${EMBEDDING_WINDOW_FRAMES}-frame window`);
+  if (numFrames === 0)
+    throw new Error(
+      `speech embedding: ${x.length} samples (padding included) are shorter than one ${EMBEDDING_WINDOW_FRAMES}-frame window`,
+    );
   const { mel, embedding } = speechEmbeddingModels();
   const data = tf.tidy(() => {
     const m = mel.predict(tf.tensor2d(x, [1, x.length])) as tf.Tensor;

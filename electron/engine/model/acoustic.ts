@@ -70,7 +70,8 @@ export function buildAcousticModel(arch: Conv1dCtcArchitecture, seed = 1): tf.La
         kernelInitializer: tf.initializers.glorotUniform({ seed: seed + i }),
       })
       .apply(x) as tf.SymbolicTensor;
-    if (arch.dropout > 0) x = tf.layers.dropout({ name: `dropout${i + 1}`, rate: arch.dropout }).apply(x) as tf.SymbolicTensor;
+    if (arch.dropout > 0)
+      x = tf.layers.dropout({ name: `dropout${i + 1}`, rate: arch.dropout }).apply(x) as tf.SymbolicTensor;
   });
   const out = tf.layers
     .dense({

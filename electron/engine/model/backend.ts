@@ -56,7 +56,8 @@ export async function initBackend(prefer: 'auto' | 'wasm' | 'cpu' = 'auto'): Pro
     return selected;
   }
   const require = createRequire(import.meta.url);
-  const wasmDir = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
+  const wasmDir =
+    path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
   setWasmPaths(wasmDir);
   registerWasmKernelFixes();
   if (!(await tf.setBackend('wasm'))) throw new Error('backend: the wasm backend failed to initialise');

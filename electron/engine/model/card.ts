@@ -103,7 +103,9 @@ export function parseCard(raw: unknown, where: string): ModelCard {
     throw new Error(`${where}: not a model card (its "format" is not "${CARD_FORMAT}")`);
   }
   if (typeof obj.version === 'number' && obj.version > CARD_VERSION) {
-    throw new Error(`${where}: model card version ${obj.version} is newer than this program reads (${CARD_VERSION}); update the program`);
+    throw new Error(
+      `${where}: model card version ${obj.version} is newer than this program reads (${CARD_VERSION}); update the program`,
+    );
   }
   const r = ModelCardSchema.safeParse(raw);
   if (!r.success) {
@@ -112,17 +114,24 @@ export function parseCard(raw: unknown, where: string): ModelCard {
   }
   const card = r.data;
   if (card.tokens.blankIndex >= card.tokens.inventory.length) {
-    throw new Error(`${where}: tokens.blankIndex ${card.tokens.blankIndex} is outside the inventory of ${card.tokens.inventory.length}`);
+    throw new Error(
+      `${where}: tokens.blankIndex ${card.tokens.blankIndex} is outside the inventory of ${card.tokens.inventory.length}`,
+    );
   }
   const firstAt = new Map<string, number>();
   for (const [i, t] of card.tokens.inventory.entries()) {
     const j = firstAt.get(t);
     // A repeated token would make two outputs mean one word: training and decoding would each pick one.
-    if (j !== undefined) throw new Error(`${where}: tokens.inventory lists ${JSON.stringify(t)} twice (at ${j} and ${i}); every token must be listed once`);
+    if (j !== undefined)
+      throw new Error(
+        `${where}: tokens.inventory lists ${JSON.stringify(t)} twice (at ${j} and ${i}); every token must be listed once`,
+      );
     firstAt.set(t, i);
   }
   if (card.architecture.numTokens !== card.tokens.inventory.length) {
-    throw new Error(`${where}: architecture has ${card.architecture.numTokens} outputs but the inventory has ${card.tokens.inventory.length} tokens`);
+    throw new Error(
+      `${where}: architecture has ${card.architecture.numTokens} outputs but the inventory has ${card.tokens.inventory.length} tokens`,
+    );
   }
   if (card.architecture.inputDim !== featureDim(card.features)) {
     throw new Error(
@@ -130,7 +139,9 @@ export function parseCard(raw: unknown, where: string): ModelCard {
     );
   }
   if ((card.features.kind === 'speech-embedding') !== (card.features.frontEnd !== undefined)) {
-    throw new Error(`${where}: features.kind "${card.features.kind}" ${card.features.frontEnd ? 'has' : 'needs'} a features.frontEnd (only kind "speech-embedding" has one)`);
+    throw new Error(
+      `${where}: features.kind "${card.features.kind}" ${card.features.frontEnd ? 'has' : 'needs'} a features.frontEnd (only kind "speech-embedding" has one)`,
+    );
   }
   if (card.features.cmvn === 'global' && !card.cmvnStats) {
     throw new Error(`${where}: features.cmvn is "global" but cmvnStats is missing`);

@@ -50,24 +50,33 @@ export async function loadModel(dir: string, expectFeatures?: FeatureConfig): Pr
   const card = parseCard(rawCard, cardPath);
   if (expectFeatures) {
     const diff = diffFeatureConfig(card.features, expectFeatures);
-    if (diff.length) throw new Error(`${cardPath}: feature settings differ from the model's: ${diff.join(', ')}`);
+    if (diff.length)
+      throw new Error(`${cardPath}: feature settings differ from the model's: ${diff.join(', ')}`);
   }
   const { modelTopology, specs, weightData } = await readWeights(dir, modelPath);
   let model: tf.LayersModel;
   try {
-    model = await modelFromArtifacts({ modelTopology, weightSpecs: specs, weightData: weightData.buffer as ArrayBuffer });
+    model = await modelFromArtifacts({
+      modelTopology,
+      weightSpecs: specs,
+      weightData: weightData.buffer as ArrayBuffer,
+    });
   } catch (err) {
     throw new Error(`${modelPath}: could not load weights (${(err as Error).message})`, { cause: err });
   }
   const inUnits = (model.inputs[0].shape as number[])[2];
   if (inUnits !== card.architecture.inputDim) {
     model.dispose();
-    throw new Error(`${dir}: the model takes ${inUnits} features per frame but the card's feature settings give ${card.architecture.inputDim}`);
+    throw new Error(
+      `${dir}: the model takes ${inUnits} features per frame but the card's feature settings give ${card.architecture.inputDim}`,
+    );
   }
   const outUnits = (model.outputs[0].shape as number[])[2];
   if (outUnits !== card.tokens.inventory.length) {
     model.dispose();
-    throw new Error(`${dir}: model has ${outUnits} outputs but the card lists ${card.tokens.inventory.length} tokens`);
+    throw new Error(
+      `${dir}: model has ${outUnits} outputs but the card lists ${card.tokens.inventory.length} tokens`,
+    );
   }
   return { model, card, dir };
 }
@@ -79,7 +88,10 @@ export async function loadModel(dir: string, expectFeatures?: FeatureConfig): Pr
  * weight must be finite.
  * @throws Error naming model.json or the shard (see loadModel)
  */
-async function readWeights(dir: string, modelPath: string): Promise<{ modelTopology: object; specs: tf.io.WeightsManifestEntry[]; weightData: Uint8Array }> {
+async function readWeights(
+  dir: string,
+  modelPath: string,
+): Promise<{ modelTopology: object; specs: tf.io.WeightsManifestEntry[]; weightData: Uint8Array }> {
   const text = await readText(modelPath, 'model.json');
   let raw: unknown;
   try {
@@ -90,19 +102,31 @@ async function readWeights(dir: string, modelPath: string): Promise<{ modelTopol
   const doc = raw as { modelTopology?: unknown; weightsManifest?: unknown } | null;
   const notLayers = (why: string) => new Error(`${modelPath}: not a TensorFlow.js LayersModel (${why})`);
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw notLayers('not a JSON object');
-  if (doc.modelTopology === null || typeof doc.modelTopology !== 'object') throw notLayers('no "modelTopology" object');
+  if (doc.modelTopology === null || typeof doc.modelTopology !== 'object')
+    throw notLayers('no "modelTopology" object');
   if (!Array.isArray(doc.weightsManifest)) throw notLayers('no "weightsManifest" list');
   const specs: tf.io.WeightsManifestEntry[] = [];
   const shards: { file: string; bytes: Uint8Array }[] = [];
   const realDir = await realpath(dir);
   for (const [g, group] of (doc.weightsManifest as unknown[]).entries()) {
     const grp = group as { paths?: unknown; weights?: unknown } | null;
-    if (!grp || !Array.isArray(grp.paths) || !grp.paths.every((p) => typeof p === 'string') || !Array.isArray(grp.weights)) {
+    if (
+      !grp ||
+      !Array.isArray(grp.paths) ||
+      !grp.paths.every((p) => typeof p === 'string') ||
+      !Array.isArray(grp.weights)
+    ) {
       throw notLayers(`weightsManifest[${g}] needs a "paths" list of file names and a "weights" list`);
     }
     for (const [w, spec] of (grp.weights as unknown[]).entries()) {
       const sp = spec as { name?: unknown; shape?: unknown; dtype?: unknown } | null;
-      if (!sp || typeof sp.name !== 'string' || !Array.isArray(sp.shape) || !sp.shape.every((d) => Number.isInteger(d) && d >= 0) || typeof sp.dtype !== 'string') {
+      if (
+        !sp ||
+        typeof sp.name !== 'string' ||
+        !Array.isArray(sp.shape) ||
+        !sp.shape.every((d) => Number.isInteger(d) && d >= 0) ||
+        typeof sp.dtype !== 'string'
+      ) {
         throw notLayers(`weightsManifest[${g}].weights[${w}] needs "name", "shape" and "dtype"`);
       }
     }
@@ -110,10 +134,12 @@ async function readWeights(dir: string, modelPath: string): Promise<{ modelTopol
     for (const p of grp.paths as string[]) {
       const file = path.resolve(dir, p);
       const rel = path.relative(path.resolve(dir), file);
-      if (path.isAbsolute(p) || rel.startsWith('..') || path.isAbsolute(rel)) throw new Error(`${modelPath}: weight shard path ${JSON.stringify(p)} leaves the model folder`);
+      if (path.isAbsolute(p) || rel.startsWith('..') || path.isAbsolute(rel))
+        throw new Error(`${modelPath}: weight shard path ${JSON.stringify(p)} leaves the model folder`);
       await requireRegularFile(file, 'weight shard');
       const realRel = path.relative(realDir, await realpath(file));
-      if (realRel.startsWith('..') || path.isAbsolute(realRel)) throw new Error(`${file}: weight shard links outside the model folder`);
+      if (realRel.startsWith('..') || path.isAbsolute(realRel))
+        throw new Error(`${file}: weight shard links outside the model folder`);
       shards.push({ file, bytes: await readFile(file) });
     }
   }
@@ -126,7 +152,12 @@ async function readWeights(dir: string, modelPath: string): Promise<{ modelTopol
     weightData.set(b.bytes, off);
     off += b.bytes.byteLength;
   }
-  checkFiniteWeights(specs, weightData, shards.map((s, i) => ({ file: s.file, start: starts[i] })), modelPath);
+  checkFiniteWeights(
+    specs,
+    weightData,
+    shards.map((s, i) => ({ file: s.file, start: starts[i] })),
+    modelPath,
+  );
   return { modelTopology: doc.modelTopology as object, specs, weightData };
 }
 
@@ -137,22 +168,40 @@ async function readWeights(dir: string, modelPath: string): Promise<{ modelTopol
  * @throws Error `"<modelPath>: the weight shards hold N bytes, the manifest lists M"` when the shards
  *   are short; `"<shard>: weight \"<name>\" holds N NaN or infinite values (of M); the model cannot be used"`
  */
-function checkFiniteWeights(specs: tf.io.WeightsManifestEntry[], data: Uint8Array, shards: { file: string; start: number }[], modelPath: string): void {
-  const bytesPer: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, float16: 2, uint16: 2, complex64: 8 };
+function checkFiniteWeights(
+  specs: tf.io.WeightsManifestEntry[],
+  data: Uint8Array,
+  shards: { file: string; start: number }[],
+  modelPath: string,
+): void {
+  const bytesPer: Record<string, number> = {
+    float32: 4,
+    int32: 4,
+    bool: 1,
+    uint8: 1,
+    float16: 2,
+    uint16: 2,
+    complex64: 8,
+  };
   let off = 0;
   for (const spec of specs) {
     const n = spec.shape.reduce((a, b) => a * b, 1);
     const width = spec.quantization ? (bytesPer[spec.quantization.dtype] ?? 1) : (bytesPer[spec.dtype] ?? 4);
     const bytes = n * width;
     if (spec.dtype === 'string') return; // variable-length: the layout cannot be followed further
-    if (off + bytes > data.byteLength) throw new Error(`${modelPath}: the weight shards hold ${data.byteLength} bytes, the manifest lists at least ${off + bytes}`);
+    if (off + bytes > data.byteLength)
+      throw new Error(
+        `${modelPath}: the weight shards hold ${data.byteLength} bytes, the manifest lists at least ${off + bytes}`,
+      );
     if (spec.dtype === 'float32' && !spec.quantization) {
       const v = new Float32Array(data.slice(off, off + bytes).buffer);
       let bad = 0;
       for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) bad++;
       if (bad > 0) {
         const shard = [...shards].reverse().find((s) => s.start <= off) ?? shards[0];
-        throw new Error(`${shard.file}: weight "${spec.name}" holds ${bad} NaN or infinite values (of ${n}); the model cannot be used`);
+        throw new Error(
+          `${shard.file}: weight "${spec.name}" holds ${bad} NaN or infinite values (of ${n}); the model cannot be used`,
+        );
       }
     }
     off += bytes;
@@ -186,7 +235,13 @@ export async function modelArtifacts(model: tf.LayersModel): Promise<ModelArtifa
 
 /** Rebuild a model from modelArtifacts() (the adaptation layers are registered by this module). */
 export async function modelFromArtifacts(a: ModelArtifacts): Promise<tf.LayersModel> {
-  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: a.modelTopology, weightSpecs: a.weightSpecs, weightData: a.weightData }));
+  return tf.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: a.modelTopology,
+      weightSpecs: a.weightSpecs,
+      weightData: a.weightData,
+    }),
+  );
 }
 
 /**

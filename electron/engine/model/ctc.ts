@@ -133,7 +133,9 @@ export function ctcLoss(
 ): tf.Scalar {
   const [B, Tmax, V] = logits.shape;
   if (labels.length !== B || frameLengths.length !== B) {
-    throw new Error(`ctcLoss: batch of ${B} but ${labels.length} label sequences and ${frameLengths.length} lengths`);
+    throw new Error(
+      `ctcLoss: batch of ${B} but ${labels.length} label sequences and ${frameLengths.length} lengths`,
+    );
   }
   const f = tf.customGrad(((x: tf.Tensor) => {
     const lp = tf.tidy(() => tf.logSoftmax(x, -1));
@@ -145,7 +147,8 @@ export function ctcLoss(
       const T = Math.min(frameLengths[b], Tmax);
       const off = b * Tmax * V;
       const r = ctcForwardBackward(lpData.subarray(off, off + T * V), T, V, labels[b], options.blank);
-      const scale = options.reduction === 'mean' ? 1 / ((options.meanOver ?? B) * Math.max(1, labels[b].length)) : 1;
+      const scale =
+        options.reduction === 'mean' ? 1 / ((options.meanOver ?? B) * Math.max(1, labels[b].length)) : 1;
       if (perUtterance) perUtterance[b] = r.loss;
       if (!Number.isFinite(r.loss)) continue;
       total += r.loss * scale;

@@ -59,7 +59,10 @@ export function tooShortNotes(items: readonly FeaturizedUtterance[], card: Model
  * too short for the reference (see ctcFramesNeeded) or longer than MAX_TRAIN_UTTERANCE_SEC.
  * @returns kept items in their order, and one note per utterance left out
  */
-export function trainableItems(items: readonly FeaturizedUtterance[], card: ModelCard): { kept: FeaturizedUtterance[]; notes: string[] } {
+export function trainableItems(
+  items: readonly FeaturizedUtterance[],
+  card: ModelCard,
+): { kept: FeaturizedUtterance[]; notes: string[] } {
   const kept: FeaturizedUtterance[] = [];
   const notes: string[] = [];
   for (const it of items) {

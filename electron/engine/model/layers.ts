@@ -62,7 +62,12 @@ export class ResidualAdapter extends tf.layers.Layer {
 
   build(inputShape: tf.Shape | tf.Shape[]): void {
     const d = lastDim(inputShape);
-    this.down = this.addWeight('down', [d, this.bottleneck], 'float32', tf.initializers.glorotUniform({ seed: 7 }));
+    this.down = this.addWeight(
+      'down',
+      [d, this.bottleneck],
+      'float32',
+      tf.initializers.glorotUniform({ seed: 7 }),
+    );
     this.downBias = this.addWeight('down_bias', [this.bottleneck], 'float32', tf.initializers.zeros());
     this.up = this.addWeight('up', [this.bottleneck, d], 'float32', tf.initializers.zeros());
     this.upBias = this.addWeight('up_bias', [d], 'float32', tf.initializers.zeros());

@@ -86,7 +86,13 @@ const slice: Kern = ({ inputs, attrs, backend }: KernelArgs) => {
   return out;
 };
 
-function splitAlong(b: BackendWasm, x: TensorInfo, axis: number, sizes: number[], squeeze: boolean): TensorInfo[] {
+function splitAlong(
+  b: BackendWasm,
+  x: TensorInfo,
+  axis: number,
+  sizes: number[],
+  squeeze: boolean,
+): TensorInfo[] {
   const outs: TensorInfo[] = [];
   let offset = 0;
   for (const s of sizes) {
@@ -156,7 +162,8 @@ function makeConv2DBackpropFilter(matmul: Kern): Kern {
     const b = backend as BackendWasm;
     const { x, dy } = inputs;
     const filterShape = attrs!.filterShape as [number, number, number, number];
-    if (attrs!.dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter (wasm fix): only NHWC is supported');
+    if (attrs!.dataFormat === 'NCHW')
+      throw new Error('Conv2DBackpropFilter (wasm fix): only NHWC is supported');
     const info = tf.backend_util.computeConv2DInfo(
       x.shape as [number, number, number, number],
       filterShape,
@@ -194,7 +201,11 @@ function makeConv2DBackpropFilter(matmul: Kern): Kern {
       }
     }
     const dy3: TensorInfo = { dataId: dy.dataId, shape: [1, N, outChannels], dtype: dy.dtype };
-    const prod = matmul({ inputs: { a: cols, b: dy3 }, attrs: { transposeA: false, transposeB: false }, backend: b }) as TensorInfo;
+    const prod = matmul({
+      inputs: { a: cols, b: dy3 },
+      attrs: { transposeA: false, transposeB: false },
+      backend: b,
+    }) as TensorInfo;
     b.disposeData(cols.dataId);
     // Same memory, filter shape: hand the product over under the new shape.
     const out = b.makeOutput(filterShape, 'float32');
@@ -214,7 +225,8 @@ function makeConv2DBackpropInput(matmul: Kern): Kern {
   return ({ inputs, attrs, backend }: KernelArgs) => {
     const b = backend as BackendWasm;
     const { dy, filter } = inputs;
-    if (attrs!.dataFormat === 'NCHW') throw new Error('Conv2DBackpropInput (wasm fix): only NHWC is supported');
+    if (attrs!.dataFormat === 'NCHW')
+      throw new Error('Conv2DBackpropInput (wasm fix): only NHWC is supported');
     const inShape = attrs!.inputShape as [number, number, number, number];
     const info = tf.backend_util.computeConv2DInfo(
       inShape,
@@ -230,7 +242,11 @@ function makeConv2DBackpropInput(matmul: Kern): Kern {
     const N = batchSize * outHeight * outWidth;
     const a: TensorInfo = { dataId: dy.dataId, shape: [1, N, outChannels], dtype: 'float32' };
     const w: TensorInfo = { dataId: filter.dataId, shape: [1, K, outChannels], dtype: 'float32' };
-    const cols = matmul({ inputs: { a, b: w }, attrs: { transposeA: false, transposeB: true }, backend: b }) as TensorInfo;
+    const cols = matmul({
+      inputs: { a, b: w },
+      attrs: { transposeA: false, transposeB: true },
+      backend: b,
+    }) as TensorInfo;
     const out = b.makeOutput(inShape, 'float32');
     const dx = heap(b, out) as Float32Array;
     const c = heap(b, cols) as Float32Array;
@@ -283,7 +299,11 @@ const unsortedSegmentSum: Kern = ({ inputs, attrs, backend }: KernelArgs) => {
 function replace(name: string, kernelFunc: Kern, keepSetup = true): void {
   const existing = tf.getKernel(name, BACKEND);
   if (existing) tf.unregisterKernel(name, BACKEND);
-  const config: KernelConfig = { kernelName: name, backendName: BACKEND, kernelFunc: kernelFunc as unknown as KernelFunc };
+  const config: KernelConfig = {
+    kernelName: name,
+    backendName: BACKEND,
+    kernelFunc: kernelFunc as unknown as KernelFunc,
+  };
   if (keepSetup && existing?.setupFunc) config.setupFunc = existing.setupFunc;
   tf.registerKernel(config);
 }

@@ -20,7 +20,13 @@
  *
  * Not re-runnable by stage: a run starts again from stage 1 (about 10 minutes on two cores).
  */
-import { buildAcousticModel, countParams, defaultArchitecture, embeddingHeadArchitecture, weightLayerNames } from '../model/acoustic';
+import {
+  buildAcousticModel,
+  countParams,
+  defaultArchitecture,
+  embeddingHeadArchitecture,
+  weightLayerNames,
+} from '../model/acoustic';
 import { seededRandom } from '../model/batch';
 import { CARD_FORMAT, CARD_VERSION, type ModelCard } from '../model/card';
 import { saveModel } from '../model/checkpoint';
@@ -43,7 +49,11 @@ import path from 'node:path';
 
 export const DIGIT_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
 
-export const DIGIT_TOKENS: TokenConfig = { unit: 'word', inventory: ['<blank>', ...DIGIT_WORDS], blankIndex: 0 };
+export const DIGIT_TOKENS: TokenConfig = {
+  unit: 'word',
+  inventory: ['<blank>', ...DIGIT_WORDS],
+  blankIndex: 0,
+};
 
 export interface BaseRecipeConfig {
   trainManifest: string;
@@ -91,7 +101,13 @@ export const DEFAULT_BASE_RECIPE: Omit<BaseRecipeConfig, 'trainManifest' | 'test
  * probability `channelFraction` a room (RT60 0.15-0.7 s) and a microphone band (high-pass 50-400 Hz,
  * low-pass 2.8-4 kHz), then noise and gain.
  */
-function perturb(x: Float32Array, rateHz: number, rand: () => number, snrDb: number, channelFraction = 0): Float32Array {
+function perturb(
+  x: Float32Array,
+  rateHz: number,
+  rand: () => number,
+  snrDb: number,
+  channelFraction = 0,
+): Float32Array {
   const factor = 0.9 + Math.round(20 * rand()) / 100;
   const gain = 10 ** ((rand() * 12 - 6) / 20);
   let sped = speedPerturb(x, rateHz, factor);
@@ -140,10 +156,16 @@ export function recipeCommand(cfg: BaseRecipeConfig): string {
  * Run the recipe: data preparation, features, training, evaluation, export (model folder + card).
  * @throws Error when outDir already exists or a manifest/audio file cannot be read
  */
-export async function trainBaseModel(cfg: BaseRecipeConfig, onProgress: ProgressFn, backend: string): Promise<ModelCard> {
+export async function trainBaseModel(
+  cfg: BaseRecipeConfig,
+  onProgress: ProgressFn,
+  backend: string,
+): Promise<ModelCard> {
   // Fail before 20 minutes of training, not at the end: a model folder is never overwritten.
   if (await pathExists(cfg.outDir)) {
-    throw new Error(`${cfg.outDir}: already exists; a model folder is never overwritten (choose a new --out)`);
+    throw new Error(
+      `${cfg.outDir}: already exists; a model folder is never overwritten (choose a new --out)`,
+    );
   }
   const rand = seededRandom(cfg.seed);
   const rate = cfg.features.sampleRateHz;
@@ -154,7 +176,10 @@ export async function trainBaseModel(cfg: BaseRecipeConfig, onProgress: Progress
     audio.push((await loadAudio(utts[i].audioPath, rate)).samples);
     onProgress({ phase: 'features', label: 'load source audio', done: i + 1, total: utts.length });
   }
-  const order = shuffleInPlace(utts.map((_, i) => i), rand);
+  const order = shuffleInPlace(
+    utts.map((_, i) => i),
+    rand,
+  );
   const heldOutIdx = new Set(order.slice(0, Math.round(utts.length * 0.05)));
   const trainIdx = order.filter((i) => !heldOutIdx.has(i));
   const bySpeaker = new Map<string, number[]>();
@@ -167,7 +192,11 @@ export async function trainBaseModel(cfg: BaseRecipeConfig, onProgress: Progress
   const waves: { samples: Float32Array; text: string }[] = [];
   for (const i of trainIdx) {
     waves.push({ samples: audio[i], text: utts[i].text });
-    for (let c = 1; c < cfg.clipCopies; c++) waves.push({ samples: perturb(audio[i], rate, rand, 15 + 25 * rand(), cfg.channelFraction), text: utts[i].text });
+    for (let c = 1; c < cfg.clipCopies; c++)
+      waves.push({
+        samples: perturb(audio[i], rate, rand, 15 + 25 * rand(), cfg.channelFraction),
+        text: utts[i].text,
+      });
   }
   for (let s = 0; s < cfg.numStrings; s++) {
     const spk = bySpeaker.get(speakers[Math.floor(rand() * speakers.length)])!;
@@ -179,14 +208,23 @@ export async function trainBaseModel(cfg: BaseRecipeConfig, onProgress: Progress
       const i = spk[Math.floor(rand() * spk.length)];
       parts.push(audio[i]);
       words.push(utts[i].text);
-      parts.push(silence(Math.floor((cfg.gapSec[0] + (cfg.gapSec[1] - cfg.gapSec[0]) * rand()) * rate), level, rand));
+      parts.push(
+        silence(Math.floor((cfg.gapSec[0] + (cfg.gapSec[1] - cfg.gapSec[0]) * rand()) * rate), level, rand),
+      );
     }
     parts.push(silence(Math.floor(rand() * 0.5 * rate), level, rand));
-    waves.push({ samples: perturb(concat(parts), rate, rand, 15 + 25 * rand(), cfg.channelFraction), text: words.join(' ') });
+    waves.push({
+      samples: perturb(concat(parts), rate, rand, 15 + 25 * rand(), cfg.channelFraction),
+      text: words.join(' '),
+    });
   }
-  if (cfg.ttsStrings > 0 && !espeakVersion()) throw new Error('train-base: ttsStrings > 0 needs espeak-ng (Debian package espeak-ng)');
+  if (cfg.ttsStrings > 0 && !espeakVersion())
+    throw new Error('train-base: ttsStrings > 0 needs espeak-ng (Debian package espeak-ng)');
   for (let s = 0; s < cfg.ttsStrings; s++) {
-    const words = Array.from({ length: 1 + Math.floor(rand() * 10) }, () => DIGIT_WORDS[Math.floor(rand() * 10)]);
+    const words = Array.from(
+      { length: 1 + Math.floor(rand() * 10) },
+      () => DIGIT_WORDS[Math.floor(rand() * 10)],
+    );
     const req = {
       text: words.join(' '),
       voice: TTS_VOICES[Math.floor(rand() * TTS_VOICES.length)],
@@ -196,8 +234,17 @@ export async function trainBaseModel(cfg: BaseRecipeConfig, onProgress: Progress
     };
     const speech = synthesize(req, rate);
     const pad = () => silence(Math.floor(rand() * 0.4 * rate), 10 ** (-(45 + 25 * rand()) / 20), rand);
-    waves.push({ samples: perturb(concat([pad(), speech, pad()]), rate, rand, 15 + 25 * rand(), cfg.channelFraction), text: req.text });
-    if (s % 100 === 0 || s === cfg.ttsStrings - 1) onProgress({ phase: 'features', label: 'synthetic speech (espeak-ng)', done: s + 1, total: cfg.ttsStrings });
+    waves.push({
+      samples: perturb(concat([pad(), speech, pad()]), rate, rand, 15 + 25 * rand(), cfg.channelFraction),
+      text: req.text,
+    });
+    if (s % 100 === 0 || s === cfg.ttsStrings - 1)
+      onProgress({
+        phase: 'features',
+        label: 'synthetic speech (espeak-ng)',
+        done: s + 1,
+        total: cfg.ttsStrings,
+      });
   }
   // Stage 3: features.
   const toExample = (w: { samples: Float32Array; text: string }): TrainExample => ({
@@ -207,12 +254,16 @@ export async function trainBaseModel(cfg: BaseRecipeConfig, onProgress: Progress
   const train: TrainExample[] = [];
   for (let i = 0; i < waves.length; i++) {
     train.push(toExample(waves[i]));
-    if (i % 50 === 0 || i === waves.length - 1) onProgress({ phase: 'features', label: 'training features', done: i + 1, total: waves.length });
+    if (i % 50 === 0 || i === waves.length - 1)
+      onProgress({ phase: 'features', label: 'training features', done: i + 1, total: waves.length });
   }
   const heldOut = [...heldOutIdx].map((i) => toExample({ samples: audio[i], text: utts[i].text }));
   // Stage 4: train.
   const embedding = cfg.features.kind === 'speech-embedding';
-  const arch = (embedding ? embeddingHeadArchitecture : defaultArchitecture)(featureDim(cfg.features), DIGIT_TOKENS.inventory.length);
+  const arch = (embedding ? embeddingHeadArchitecture : defaultArchitecture)(
+    featureDim(cfg.features),
+    DIGIT_TOKENS.inventory.length,
+  );
   const model = buildAcousticModel(arch, cfg.seed);
   arch.numParams = countParams(model);
   const totalAudioSec = waves.reduce((a, w) => a + w.samples.length, 0) / rate;
@@ -222,7 +273,9 @@ export async function trainBaseModel(cfg: BaseRecipeConfig, onProgress: Progress
     name: path.basename(path.resolve(cfg.outDir)),
     description:
       'English digit recognizer (zero..nine, isolated and connected), word-level CTC over a 1-D conv stack' +
-      (embedding ? " on Google's frozen speech_embedding (openWakeWord's ONNX re-implementation, Apache-2.0; 96 values per 80 ms at 16 kHz), the head " : ', ') +
+      (embedding
+        ? " on Google's frozen speech_embedding (openWakeWord's ONNX re-implementation, Apache-2.0; 96 values per 80 ms at 16 kHz), the head "
+        : ', ') +
       'trained on four FSDD speakers (jackson and theo: US English; nicolas: Belgian French; george: Greek accent)' +
       (cfg.ttsStrings > 0 ? ' and espeak-ng synthetic English voices' : '') +
       (cfg.channelFraction > 0 ? ', with simulated rooms and microphones' : '') +
@@ -236,14 +289,16 @@ export async function trainBaseModel(cfg: BaseRecipeConfig, onProgress: Progress
         name: `fsdd-source-train (${utts.length - heldOutIdx.size} clips train, ${heldOutIdx.size} held out for early stopping; + ${cfg.numStrings} synthetic connected strings of the training clips; ${(totalAudioSec / 3600).toFixed(2)} h after augmentation)`,
         utterances: utts.length,
         licence: 'CC BY-SA 4.0',
-        attribution: 'Free Spoken Digit Dataset (Jakobovski et al., github.com/Jakobovski/free-spoken-digit-dataset), speakers jackson, theo, nicolas, george',
+        attribution:
+          'Free Spoken Digit Dataset (Jakobovski et al., github.com/Jakobovski/free-spoken-digit-dataset), speakers jackson, theo, nicolas, george',
       },
       ...(cfg.ttsStrings > 0
         ? [
             {
               name: `${cfg.ttsStrings} digit strings synthesised by espeak-ng (${espeakVersion() ?? 'espeak-ng'}), voices ${TTS_VOICES.join(', ')}`,
               utterances: cfg.ttsStrings,
-              licence: 'generated locally; espeak-ng is GPL-3.0, its output speech carries no licence of its own',
+              licence:
+                'generated locally; espeak-ng is GPL-3.0, its output speech carries no licence of its own',
               attribution: 'espeak-ng (github.com/espeak-ng/espeak-ng)',
             },
           ]

@@ -30,7 +30,9 @@ export function modelCardMarkdown(card: ModelCard): string {
     '',
     '## Training data and licence',
     '',
-    ...card.trainingData.map((d) => `- ${d.name}: ${d.utterances} utterances; licence ${d.licence}; ${d.attribution}.`),
+    ...card.trainingData.map(
+      (d) => `- ${d.name}: ${d.utterances} utterances; licence ${d.licence}; ${d.attribution}.`,
+    ),
     '',
     `Licence of the weights: ${card.licence}.`,
     '',
@@ -38,14 +40,25 @@ export function modelCardMarkdown(card: ModelCard): string {
     '',
     '| test set | utterances | WER | S | D | I | N | backend |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...card.metrics.map((m) => `| ${m.testSet} | ${m.utterances} | ${pct(m.wer)} | ${m.substitutions} | ${m.deletions} | ${m.insertions} | ${m.referenceWords} | ${m.backend ?? ''} |`),
+    ...card.metrics.map(
+      (m) =>
+        `| ${m.testSet} | ${m.utterances} | ${pct(m.wer)} | ${m.substitutions} | ${m.deletions} | ${m.insertions} | ${m.referenceWords} | ${m.backend ?? ''} |`,
+    ),
     '',
     ...(card.recipe
-      ? ['## Reproduce', '', `\`${String(card.recipe.command ?? '')}\` (with a new folder for \`--out\`: an existing one is refused); the full recipe settings and the epoch log are in \`card.json\` under \`recipe\`.`, '']
+      ? [
+          '## Reproduce',
+          '',
+          `\`${String(card.recipe.command ?? '')}\` (with a new folder for \`--out\`: an existing one is refused); the full recipe settings and the epoch log are in \`card.json\` under \`recipe\`.`,
+          '',
+        ]
       : []),
     '## Limitations',
     '',
-    (f.kind === 'speech-embedding' ? 'The front end was pretrained by Google on far more speech, but the head on it was trained on few real speakers (see the training data) recorded in quiet conditions at 8 kHz (upsampled to 16 kHz, so nothing above 4 kHz); synthetic' : 'Trained on few real speakers (see the training data) recorded in quiet conditions at 8 kHz; synthetic') + ' voices and simulated rooms, where the recipe adds them, widen that only partly: expect high error rates on other speakers, accents, microphones and noisy rooms before adaptation. Words outside the token inventory cannot be recognised.',
+    (f.kind === 'speech-embedding'
+      ? 'The front end was pretrained by Google on far more speech, but the head on it was trained on few real speakers (see the training data) recorded in quiet conditions at 8 kHz (upsampled to 16 kHz, so nothing above 4 kHz); synthetic'
+      : 'Trained on few real speakers (see the training data) recorded in quiet conditions at 8 kHz; synthetic') +
+      ' voices and simulated rooms, where the recipe adds them, widen that only partly: expect high error rates on other speakers, accents, microphones and noisy rooms before adaptation. Words outside the token inventory cannot be recognised.',
     '',
   ];
   return lines.join('\n');

@@ -11,9 +11,33 @@ import { decodeWav } from '../audio/wav';
 import { resample } from '../audio/resample';
 
 /** espeak-ng's English voices (accents of the British Isles, US and Caribbean English). */
-export const TTS_VOICES = ['en-us', 'en-gb', 'en-gb-scotland', 'en-gb-x-gbclan', 'en-gb-x-rp', 'en-gb-x-gbcwmd', 'en-029'];
+export const TTS_VOICES = [
+  'en-us',
+  'en-gb',
+  'en-gb-scotland',
+  'en-gb-x-gbclan',
+  'en-gb-x-rp',
+  'en-gb-x-gbcwmd',
+  'en-029',
+];
 /** Voice variants (male, female, Klatt-synthesiser timbres). */
-export const TTS_VARIANTS = ['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'f1', 'f2', 'f3', 'f4', 'f5', 'klatt', 'klatt2', 'klatt3'];
+export const TTS_VARIANTS = [
+  'm1',
+  'm2',
+  'm3',
+  'm4',
+  'm5',
+  'm6',
+  'm7',
+  'f1',
+  'f2',
+  'f3',
+  'f4',
+  'f5',
+  'klatt',
+  'klatt2',
+  'klatt3',
+];
 
 /** One synthesis request. */
 export interface TtsRequest {
@@ -45,9 +69,24 @@ export function synthesize(req: TtsRequest, rateHz: number): Float32Array {
   const dir = mkdtempSync(path.join(tmpdir(), 'tts-'));
   try {
     const file = path.join(dir, 'out.wav');
-    const r = spawnSync('espeak-ng', ['-v', `${req.voice}+${req.variant}`, '-s', String(req.wordsPerMinute), '-p', String(req.pitch), '-w', file, req.text], { encoding: 'utf8' });
+    const r = spawnSync(
+      'espeak-ng',
+      [
+        '-v',
+        `${req.voice}+${req.variant}`,
+        '-s',
+        String(req.wordsPerMinute),
+        '-p',
+        String(req.pitch),
+        '-w',
+        file,
+        req.text,
+      ],
+      { encoding: 'utf8' },
+    );
     if (r.error) throw new Error(`espeak-ng: ${r.error.message} (install the Debian package espeak-ng)`);
-    if (r.status !== 0) throw new Error(`espeak-ng ${req.voice}+${req.variant}: ${r.stderr.trim() || `exit code ${r.status}`}`);
+    if (r.status !== 0)
+      throw new Error(`espeak-ng ${req.voice}+${req.variant}: ${r.stderr.trim() || `exit code ${r.status}`}`);
     const audio = decodeWav(readFileSync(file), file);
     return resample(audio.samples, audio.sampleRateHz, rateHz);
   } finally {

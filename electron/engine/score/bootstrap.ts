@@ -59,8 +59,13 @@ function percentile(sorted: Float64Array, q: number): number {
  * @returns null when the set has no reference words (WER undefined)
  * @throws Error when the two lists differ in length
  */
-export function pairedBootstrap(before: ErrorCounts[], after: ErrorCounts[], cfg: BootstrapConfig = DEFAULT_BOOTSTRAP): Comparison | null {
-  if (before.length !== after.length) throw new Error(`bootstrap: ${before.length} utterances before but ${after.length} after`);
+export function pairedBootstrap(
+  before: ErrorCounts[],
+  after: ErrorCounts[],
+  cfg: BootstrapConfig = DEFAULT_BOOTSTRAP,
+): Comparison | null {
+  if (before.length !== after.length)
+    throw new Error(`bootstrap: ${before.length} utterances before but ${after.length} after`);
   const n = before.length;
   const N = before.map((c) => c.referenceWords);
   const eb = before.map(errors);
@@ -98,7 +103,8 @@ export function pairedBootstrap(before: ErrorCounts[], after: ErrorCounts[], cfg
     return { value, lo: percentile(s, alpha), hi: percentile(s, 1 - alpha) };
   };
   const change = ci(sd, werA - werB);
-  const verdict: Verdict = change.hi < 0 ? 'better' : change.lo > 0 ? 'worse' : 'not distinguishable at this test-set size';
+  const verdict: Verdict =
+    change.hi < 0 ? 'better' : change.lo > 0 ? 'worse' : 'not distinguishable at this test-set size';
   return {
     before: ci(sb, werB),
     after: ci(sa, werA),

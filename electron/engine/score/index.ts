@@ -6,8 +6,23 @@
 import { addCounts, align, errorRate, type AlignedPair, type ErrorCounts } from './align';
 import { normalizeText, PROFILES, type NormalizationProfile } from './normalize';
 
-export { align, addCounts, errorRate, type AlignedPair, type Alignment, type ErrorCounts, type AlignOp } from './align';
-export { PROFILES, loadProfile, normalizeText, describeProfile, type NormalizationProfile, type ProfileName } from './normalize';
+export {
+  align,
+  addCounts,
+  errorRate,
+  type AlignedPair,
+  type Alignment,
+  type ErrorCounts,
+  type AlignOp,
+} from './align';
+export {
+  PROFILES,
+  loadProfile,
+  normalizeText,
+  describeProfile,
+  type NormalizationProfile,
+  type ProfileName,
+} from './normalize';
 
 /** Scored utterance. */
 export interface UtteranceScore {

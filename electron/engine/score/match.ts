@@ -38,7 +38,11 @@ export async function readTranscripts(file: string, notes?: string[]): Promise<T
       if (!m) throw new Error(`${file}:${i + 1}: a trn line must end with "(utterance-id)"`);
       const id = m[2];
       const dash = id.indexOf('-');
-      out.push({ id, text: m[1].trim(), ...(dash > 0 ? { speaker: id.slice(0, dash), trnUtterance: id.slice(dash + 1) } : {}) });
+      out.push({
+        id,
+        text: m[1].trim(),
+        ...(dash > 0 ? { speaker: id.slice(0, dash), trnUtterance: id.slice(dash + 1) } : {}),
+      });
     });
   } else {
     const { text, note } = await readTextFile(file, 'transcript file');
@@ -50,11 +54,18 @@ export async function readTranscripts(file: string, notes?: string[]): Promise<T
         first = JSON.parse(lines[firstIndex]);
       } catch {
         // Never quote the line: the file may be anything (JSON.parse's message shows its start).
-        throw new Error(`${file}:${firstIndex + 1}: not valid JSON: expected a .trn file or JSON Lines ({"id", "text"} or a NeMo manifest)`);
+        throw new Error(
+          `${file}:${firstIndex + 1}: not valid JSON: expected a .trn file or JSON Lines ({"id", "text"} or a NeMo manifest)`,
+        );
       }
     }
     if (first !== null && typeof first === 'object' && 'audio_filepath' in first) {
-      out = (await readManifest(file, notes)).map((u) => ({ id: u.id, text: u.text, speaker: u.speaker, accent: u.accent }));
+      out = (await readManifest(file, notes)).map((u) => ({
+        id: u.id,
+        text: u.text,
+        speaker: u.speaker,
+        accent: u.accent,
+      }));
     } else {
       if (note) notes?.push(`${file}: ${note}`);
       out = [];
@@ -68,8 +79,14 @@ export async function readTranscripts(file: string, notes?: string[]): Promise<T
         }
         if (o === null || typeof o !== 'object') throw new Error(`${file}:${i + 1}: not a JSON object`);
         const id = o.id ?? o.utt_id;
-        if (typeof id !== 'string' || typeof o.text !== 'string') throw new Error(`${file}:${i + 1}: needs string fields "id" and "text"`);
-        out.push({ id, text: o.text, ...(typeof o.speaker === 'string' ? { speaker: o.speaker } : {}), ...(typeof o.accent === 'string' ? { accent: o.accent } : {}) });
+        if (typeof id !== 'string' || typeof o.text !== 'string')
+          throw new Error(`${file}:${i + 1}: needs string fields "id" and "text"`);
+        out.push({
+          id,
+          text: o.text,
+          ...(typeof o.speaker === 'string' ? { speaker: o.speaker } : {}),
+          ...(typeof o.accent === 'string' ? { accent: o.accent } : {}),
+        });
       });
     }
   }
@@ -88,7 +105,12 @@ export async function readTranscripts(file: string, notes?: string[]): Promise<T
  * @throws Error `"<where>: N references have more than one hypothesis: ...; N hypotheses have no
  *   reference: ...; N references have no hypothesis: ..."` listing the ids (first 20)
  */
-export function matchById(refs: Transcript[], hyps: Transcript[], where: string, missingAsEmpty = false): { ref: Transcript; hyp: string }[] {
+export function matchById(
+  refs: Transcript[],
+  hyps: Transcript[],
+  where: string,
+  missingAsEmpty = false,
+): { ref: Transcript; hyp: string }[] {
   // Ids match exactly. The one exception is the format's own convention: a trn line's id
   // "(speaker-utterance)" also matches a reference "utterance" (so our own trn output scores
   // against the original manifest) when no reference has the whole id. Two hypotheses that land
@@ -98,7 +120,11 @@ export function matchById(refs: Transcript[], hyps: Transcript[], where: string,
   const extra: string[] = [];
   const twice: string[] = [];
   for (const h of hyps) {
-    const key = refIds.has(h.id) ? h.id : h.trnUtterance !== undefined && refIds.has(h.trnUtterance) ? h.trnUtterance : undefined;
+    const key = refIds.has(h.id)
+      ? h.id
+      : h.trnUtterance !== undefined && refIds.has(h.trnUtterance)
+        ? h.trnUtterance
+        : undefined;
     if (key === undefined) {
       extra.push(h.id);
       continue;
@@ -108,11 +134,15 @@ export function matchById(refs: Transcript[], hyps: Transcript[], where: string,
     else byId.set(key, { text: h.text, from: h.id });
   }
   const missing = refs.filter((r) => !byId.has(r.id)).map((r) => r.id);
-  const list = (ids: string[]) => ids.slice(0, 20).join(', ') + (ids.length > 20 ? `, ... (${ids.length} in all)` : '');
+  const list = (ids: string[]) =>
+    ids.slice(0, 20).join(', ') + (ids.length > 20 ? `, ... (${ids.length} in all)` : '');
   const problems: string[] = [];
   if (twice.length) problems.push(`${twice.length} references have more than one hypothesis: ${list(twice)}`);
   if (extra.length) problems.push(`${extra.length} hypotheses have no reference: ${list(extra)}`);
-  if (missing.length && !missingAsEmpty) problems.push(`${missing.length} references have no hypothesis: ${list(missing)} (use --missing-as-empty to score them as empty)`);
+  if (missing.length && !missingAsEmpty)
+    problems.push(
+      `${missing.length} references have no hypothesis: ${list(missing)} (use --missing-as-empty to score them as empty)`,
+    );
   if (problems.length) throw new Error(`${where}: ${problems.join('; ')}`);
   return refs.map((ref) => ({ ref, hyp: byId.get(ref.id)?.text ?? '' }));
 }

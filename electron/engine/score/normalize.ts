@@ -53,7 +53,8 @@ export function parseRules(text: string, where: string): [string[], string[]][] 
 /** Build a profile from a name and an optional rules file. */
 export async function loadProfile(name: ProfileName, rulesFile?: string): Promise<NormalizationProfile> {
   const base = PROFILES[name];
-  if (!base) throw new Error(`unknown normalisation profile "${name}" (known: ${Object.keys(PROFILES).join(', ')})`);
+  if (!base)
+    throw new Error(`unknown normalisation profile "${name}" (known: ${Object.keys(PROFILES).join(', ')})`);
   if (!rulesFile) return { ...base, rules: [] };
   return { ...base, name: `${base.name}+rules`, rules: parseRules(await readText(rulesFile), rulesFile) };
 }
@@ -71,9 +72,11 @@ export function normalizeText(text: string, p: NormalizationProfile): string[] {
   };
   const words = clean(text);
   if (p.rules.length === 0) return words;
-  const rules = p.rules.map(([f, t]) => [clean(f.join(' ')), clean(t.join(' '))] as const).sort((a, b) => b[0].length - a[0].length);
+  const rules = p.rules
+    .map(([f, t]) => [clean(f.join(' ')), clean(t.join(' '))] as const)
+    .sort((a, b) => b[0].length - a[0].length);
   const out: string[] = [];
-  for (let i = 0; i < words.length; ) {
+  for (let i = 0; i < words.length;) {
     const rule = rules.find(([f]) => f.length > 0 && f.every((w, k) => words[i + k] === w));
     if (rule) {
       out.push(...rule[1]);
@@ -84,6 +87,16 @@ export function normalizeText(text: string, p: NormalizationProfile): string[] {
 }
 
 /** Plain-data description of a profile for reports. */
-export function describeProfile(p: NormalizationProfile): { name: string; lowercase: boolean; remove_punctuation: boolean; rules: string[] } {
-  return { name: p.name, lowercase: p.lowercase, remove_punctuation: p.removePunctuation, rules: p.rules.map(([f, t]) => `${f.join(' ')} -> ${t.join(' ')}`) };
+export function describeProfile(p: NormalizationProfile): {
+  name: string;
+  lowercase: boolean;
+  remove_punctuation: boolean;
+  rules: string[];
+} {
+  return {
+    name: p.name,
+    lowercase: p.lowercase,
+    remove_punctuation: p.removePunctuation,
+    rules: p.rules.map(([f, t]) => `${f.join(' ')} -> ${t.join(' ')}`),
+  };
 }

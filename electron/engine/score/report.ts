@@ -14,7 +14,8 @@ export const REPORT_FORMAT = 'accent-studio-report';
  */
 export const REPORT_VERSION = 2;
 
-export const ALIGNMENT_NAME = 'minimum-cost alignment, sclite weights (substitution 4, deletion 3, insertion 3)';
+export const ALIGNMENT_NAME =
+  'minimum-cost alignment, sclite weights (substitution 4, deletion 3, insertion 3)';
 
 export interface SetReport {
   manifest: string;
@@ -92,7 +93,11 @@ export interface Report {
   adaptation?: ReportAdaptation;
   /** Which decoder ran, with its settings (and the LM weight tuning grid when tuned). */
   decoder?: ReportDecoder;
-  scoring: { normalization: ReturnType<typeof describeProfile>; alignment: string; bootstrap: BootstrapConfig };
+  scoring: {
+    normalization: ReturnType<typeof describeProfile>;
+    alignment: string;
+    bootstrap: BootstrapConfig;
+  };
   test: SetReport;
   source_test?: SetReport;
   utterances: UtteranceRow[];
@@ -101,12 +106,24 @@ export interface Report {
 }
 
 /** The fields every report starts with. */
-export function reportHeader(command: Report['command'], backend: string): Pick<Report, 'format' | 'version' | 'command' | 'created' | 'backend'> {
-  return { format: REPORT_FORMAT, version: REPORT_VERSION, command, created: new Date().toISOString(), backend };
+export function reportHeader(
+  command: Report['command'],
+  backend: string,
+): Pick<Report, 'format' | 'version' | 'command' | 'created' | 'backend'> {
+  return {
+    format: REPORT_FORMAT,
+    version: REPORT_VERSION,
+    command,
+    created: new Date().toISOString(),
+    backend,
+  };
 }
 
 /** Scoring settings block of a report. */
-export function scoringInfo(profile: NormalizationProfile, bootstrap: BootstrapConfig = DEFAULT_BOOTSTRAP): Report['scoring'] {
+export function scoringInfo(
+  profile: NormalizationProfile,
+  bootstrap: BootstrapConfig = DEFAULT_BOOTSTRAP,
+): Report['scoring'] {
   return { normalization: describeProfile(profile), alignment: ALIGNMENT_NAME, bootstrap };
 }
 
@@ -114,21 +131,49 @@ export function scoringInfo(profile: NormalizationProfile, bootstrap: BootstrapC
  * Everything a report says about one set, from per-utterance scores of one or two systems.
  * @param after scores of the adapted system in the same utterance order, if any
  */
-export function setReport(manifest: string, before: UtteranceScore[], after?: UtteranceScore[], bootstrap: BootstrapConfig = DEFAULT_BOOTSTRAP): SetReport {
+export function setReport(
+  manifest: string,
+  before: UtteranceScore[],
+  after?: UtteranceScore[],
+  bootstrap: BootstrapConfig = DEFAULT_BOOTSTRAP,
+): SetReport {
   const latest = after ?? before;
   const bySpeaker = new Map<string, UtteranceScore[]>();
-  for (const u of latest) bySpeaker.set(u.speaker ?? '(unknown)', [...(bySpeaker.get(u.speaker ?? '(unknown)') ?? []), u]);
+  for (const u of latest)
+    bySpeaker.set(u.speaker ?? '(unknown)', [...(bySpeaker.get(u.speaker ?? '(unknown)') ?? []), u]);
   return {
     manifest,
     before: poolScores(before),
     ...(after ? { after: poolScores(after) } : {}),
-    ...(after ? { comparison: pairedBootstrap(before.map((u) => u.words), after.map((u) => u.words), bootstrap) } : {}),
-    by_speaker: { before: groupScores(before, 'speaker'), ...(after ? { after: groupScores(after, 'speaker') } : {}) },
-    by_accent: { before: groupScores(before, 'accent'), ...(after ? { after: groupScores(after, 'accent') } : {}) },
+    ...(after
+      ? {
+          comparison: pairedBootstrap(
+            before.map((u) => u.words),
+            after.map((u) => u.words),
+            bootstrap,
+          ),
+        }
+      : {}),
+    by_speaker: {
+      before: groupScores(before, 'speaker'),
+      ...(after ? { after: groupScores(after, 'speaker') } : {}),
+    },
+    by_accent: {
+      before: groupScores(before, 'accent'),
+      ...(after ? { after: groupScores(after, 'accent') } : {}),
+    },
     errors: {
       before: analyzeErrors(before.map((u) => u.alignment)),
       ...(after ? { after: analyzeErrors(after.map((u) => u.alignment)) } : {}),
-      by_speaker: Object.fromEntries([...bySpeaker.keys()].sort().map((k) => [k, analyzeErrors(bySpeaker.get(k)!.map((u) => u.alignment), 10)])),
+      by_speaker: Object.fromEntries(
+        [...bySpeaker.keys()].sort().map((k) => [
+          k,
+          analyzeErrors(
+            bySpeaker.get(k)!.map((u) => u.alignment),
+            10,
+          ),
+        ]),
+      ),
     },
   };
 }

@@ -32,14 +32,31 @@ export interface RunComplete {
  * run, or the remains of one that was killed); other files (the split manifests a project run
  * writes first) are allowed.
  */
-export const RUN_OUTPUTS = [RUN_COMPLETE_FILE, 'report.json', 'report.html', 'utterances.csv', 'trn', 'model'] as const;
+export const RUN_OUTPUTS = [
+  RUN_COMPLETE_FILE,
+  'report.json',
+  'report.html',
+  'utterances.csv',
+  'trn',
+  'model',
+] as const;
 
 /**
  * Mark a run folder complete: the last write of a run.
  * @throws Error naming the file when it cannot be written
  */
-export async function writeRunComplete(outDir: string, command: RunComplete['command'], files: string[]): Promise<RunComplete> {
-  const marker: RunComplete = { format: RUN_COMPLETE_FORMAT, version: RUN_COMPLETE_VERSION, command, created: new Date().toISOString(), files: [...files].sort() };
+export async function writeRunComplete(
+  outDir: string,
+  command: RunComplete['command'],
+  files: string[],
+): Promise<RunComplete> {
+  const marker: RunComplete = {
+    format: RUN_COMPLETE_FORMAT,
+    version: RUN_COMPLETE_VERSION,
+    command,
+    created: new Date().toISOString(),
+    files: [...files].sort(),
+  };
   await writeJsonAtomic(path.join(outDir, RUN_COMPLETE_FILE), marker);
   return marker;
 }
@@ -56,17 +73,29 @@ export async function readRunComplete(runDir: string): Promise<RunComplete> {
     raw = JSON.parse(await readFile(file, 'utf8'));
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new Error(`${file}: ${e.code === 'ENOENT' ? 'missing (the run did not finish: it was stopped, failed, or is still running)' : `not valid JSON (${e.message})`}`, { cause: err });
+    throw new Error(
+      `${file}: ${e.code === 'ENOENT' ? 'missing (the run did not finish: it was stopped, failed, or is still running)' : `not valid JSON (${e.message})`}`,
+      { cause: err },
+    );
   }
-  if (raw?.format !== RUN_COMPLETE_FORMAT) throw new Error(`${file}: not a run-completion marker (format is ${JSON.stringify(raw?.format)}, expected "${RUN_COMPLETE_FORMAT}")`);
+  if (raw?.format !== RUN_COMPLETE_FORMAT)
+    throw new Error(
+      `${file}: not a run-completion marker (format is ${JSON.stringify(raw?.format)}, expected "${RUN_COMPLETE_FORMAT}")`,
+    );
   if (typeof raw.version !== 'number' || raw.version > RUN_COMPLETE_VERSION) {
-    throw new Error(`${file}: marker version ${String(raw.version)} is not one this program reads (up to ${RUN_COMPLETE_VERSION})`);
+    throw new Error(
+      `${file}: marker version ${String(raw.version)} is not one this program reads (up to ${RUN_COMPLETE_VERSION})`,
+    );
   }
   return raw as unknown as RunComplete;
 }
 
 /** True when the run folder holds a valid completion marker. */
-export const isRunComplete = (runDir: string): Promise<boolean> => readRunComplete(runDir).then(() => true, () => false);
+export const isRunComplete = (runDir: string): Promise<boolean> =>
+  readRunComplete(runDir).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * Check, before any work, that a run may write into `outDir`: it may be missing, or hold none of
@@ -79,7 +108,10 @@ export async function ensureFreeRunDir(outDir: string): Promise<void> {
   const st = await stat(outDir).catch(() => null);
   if (!st) return;
   if (!st.isDirectory()) throw new Error(`${outDir}: is not a folder; choose a new --out folder`);
-  if (await isRunComplete(outDir)) throw new Error(`${outDir}: already holds a finished run; choose a new --out folder (results are never overwritten)`);
+  if (await isRunComplete(outDir))
+    throw new Error(
+      `${outDir}: already holds a finished run; choose a new --out folder (results are never overwritten)`,
+    );
   const found: string[] = [];
   for (const name of RUN_OUTPUTS) {
     const s = await stat(path.join(outDir, name)).catch(() => null);

@@ -14,7 +14,23 @@ const fmt = (x: number | null | undefined): string => (x === null || x === undef
 
 /** Per-utterance CSV: one row per utterance and set. */
 export function utterancesCsv(rows: UtteranceRow[]): string {
-  const header = ['set', 'id', 'speaker', 'accent', 'reference', 'hyp_before', 'wer_before', 'S_before', 'D_before', 'I_before', 'hyp_after', 'wer_after', 'S_after', 'D_after', 'I_after'];
+  const header = [
+    'set',
+    'id',
+    'speaker',
+    'accent',
+    'reference',
+    'hyp_before',
+    'wer_before',
+    'S_before',
+    'D_before',
+    'I_before',
+    'hyp_after',
+    'wer_after',
+    'S_after',
+    'D_after',
+    'I_after',
+  ];
   const body = rows.map((r) => [
     r.set,
     r.id,
@@ -43,16 +59,25 @@ function trnId(r: UtteranceRow): string {
 
 /** A trn file: one `words (speaker-id)` line per utterance. */
 export function trn(rows: UtteranceRow[], side: 'reference' | 'before' | 'after'): string {
-  return rows
-    .map((r) => {
-      const text = side === 'reference' ? r.reference : side === 'before' ? r.before.hypothesis : (r.after?.hypothesis ?? '');
-      return `${text} ${trnId(r)}`;
-    })
-    .join('\n') + '\n';
+  return (
+    rows
+      .map((r) => {
+        const text =
+          side === 'reference'
+            ? r.reference
+            : side === 'before'
+              ? r.before.hypothesis
+              : (r.after?.hypothesis ?? '');
+        return `${text} ${trnId(r)}`;
+      })
+      .join('\n') + '\n'
+  );
 }
 
-const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-const pct = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : `${(x * 100).toFixed(2)}%`);
+const esc = (s: string): string =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const pct = (x: number | null | undefined): string =>
+  x === null || x === undefined ? 'n/a' : `${(x * 100).toFixed(2)}%`;
 /** A WER difference in points, signed. */
 const pts = (x: number): string => `${x > 0 ? '+' : ''}${(x * 100).toFixed(2)}`;
 
@@ -61,7 +86,8 @@ function alignmentHtml(a: AlignedPair[]): string {
   return a
     .map((p) => {
       if (p.op === 'C') return `<span class="c">${esc(p.ref!)}</span>`;
-      if (p.op === 'S') return `<span class="s" title="substitution">${esc(p.ref!)}&rarr;${esc(p.hyp!)}</span>`;
+      if (p.op === 'S')
+        return `<span class="s" title="substitution">${esc(p.ref!)}&rarr;${esc(p.hyp!)}</span>`;
       if (p.op === 'D') return `<span class="d" title="deletion">${esc(p.ref!)}</span>`;
       return `<span class="i" title="insertion">+${esc(p.hyp!)}</span>`;
     })
@@ -78,7 +104,10 @@ function setHtml(title: string, s: SetReport, rows: UtteranceRow[]): string {
     : '';
   const groupRows = (g: SetReport['by_speaker']) =>
     Object.entries(g.before)
-      .map(([k, v]) => `<tr><td>${esc(k)}</td><td>${pct(v.wer)}</td>${g.after ? `<td>${pct(g.after[k]?.wer)}</td>` : ''}<td>${v.reference_words}</td></tr>`)
+      .map(
+        ([k, v]) =>
+          `<tr><td>${esc(k)}</td><td>${pct(v.wer)}</td>${g.after ? `<td>${pct(g.after[k]?.wer)}</td>` : ''}<td>${v.reference_words}</td></tr>`,
+      )
       .join('');
   const groupHead = s.after ? '<th>WER before</th><th>WER after</th>' : '<th>WER</th>';
   const errs = s.errors.after ?? s.errors.before;
@@ -86,7 +115,11 @@ function setHtml(title: string, s: SetReport, rows: UtteranceRow[]): string {
     .slice(0, 10)
     .map((c) => `<li>${esc(c.reference)} &rarr; ${esc(c.hypothesis)}: ${c.count}</li>`)
     .join('');
-  const list = (xs: { word: string; count: number }[]) => xs.slice(0, 10).map((x) => `<li>${esc(x.word)}: ${x.count}</li>`).join('') || '<li>none</li>';
+  const list = (xs: { word: string; count: number }[]) =>
+    xs
+      .slice(0, 10)
+      .map((x) => `<li>${esc(x.word)}: ${x.count}</li>`)
+      .join('') || '<li>none</li>';
   const utts = rows
     .map(
       (r) =>
@@ -107,8 +140,18 @@ function setHtml(title: string, s: SetReport, rows: UtteranceRow[]): string {
 
 /** A self-contained HTML page (inline CSS, no scripts, no external resources). */
 export function reportHtml(r: Report): string {
-  const test = setHtml('Test set', r.test, r.utterances.filter((u) => u.set === 'test'));
-  const source = r.source_test ? setHtml('Source test set (forgetting)', r.source_test, r.utterances.filter((u) => u.set === 'source_test')) : '';
+  const test = setHtml(
+    'Test set',
+    r.test,
+    r.utterances.filter((u) => u.set === 'test'),
+  );
+  const source = r.source_test
+    ? setHtml(
+        'Source test set (forgetting)',
+        r.source_test,
+        r.utterances.filter((u) => u.set === 'source_test'),
+      )
+    : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>WER report: ${esc(r.model.name)}</title>
 <style>
 body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}
@@ -152,5 +195,9 @@ export async function writeReportFiles(outDir: string, r: Report): Promise<strin
 export async function writeReport(outDir: string, r: Report): Promise<void> {
   await writeJsonAtomic(path.join(outDir, 'report.json'), r);
   const files = await writeReportFiles(outDir, r);
-  await writeRunComplete(outDir, r.command, ['report.json', ...files, ...(r.command === 'adapt' ? ['model/'] : [])]);
+  await writeRunComplete(outDir, r.command, [
+    'report.json',
+    ...files,
+    ...(r.command === 'adapt' ? ['model/'] : []),
+  ]);
 }

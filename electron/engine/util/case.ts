@@ -4,7 +4,9 @@
  */
 
 /** `heldOutLoss` -> `held_out_loss` (type level). */
-export type Snake<S extends string> = S extends `${infer H}${infer T}` ? `${H extends Lowercase<H> ? H : `_${Lowercase<H>}`}${Snake<T>}` : S;
+export type Snake<S extends string> = S extends `${infer H}${infer T}`
+  ? `${H extends Lowercase<H> ? H : `_${Lowercase<H>}`}${Snake<T>}`
+  : S;
 
 /** `T` with every object key, at any depth (through arrays), in snake_case. */
 export type SnakeKeys<T> = T extends readonly (infer U)[]
@@ -23,7 +25,9 @@ export const snakeCase = (key: string): string => key.replace(/[A-Z]/g, (c) => `
 export function snakeKeys<T>(x: T): SnakeKeys<T> {
   if (Array.isArray(x)) return x.map((v) => snakeKeys(v)) as SnakeKeys<T>;
   if (x !== null && typeof x === 'object') {
-    return Object.fromEntries(Object.entries(x).map(([k, v]) => [snakeCase(k), snakeKeys(v)])) as SnakeKeys<T>;
+    return Object.fromEntries(
+      Object.entries(x).map(([k, v]) => [snakeCase(k), snakeKeys(v)]),
+    ) as SnakeKeys<T>;
   }
   return x as SnakeKeys<T>;
 }

@@ -31,7 +31,10 @@ export async function requireRegularFile(file: string, what = 'file', maxBytes =
     st = await stat(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(`${file}: ${code === 'ENOENT' || code === 'ENOTDIR' ? `${what} not found` : code === 'EACCES' ? `${what} is not readable (permission denied)` : (err as Error).message}`, { cause: err });
+    throw new Error(
+      `${file}: ${code === 'ENOENT' || code === 'ENOTDIR' ? `${what} not found` : code === 'EACCES' ? `${what} is not readable (permission denied)` : (err as Error).message}`,
+      { cause: err },
+    );
   }
   if (st.isDirectory()) throw new Error(`${file}: ${what} is a folder, expected a file`);
   if (!st.isFile()) throw new Error(`${file}: ${what} is not a regular file (a device, pipe or socket)`);
@@ -55,7 +58,9 @@ export async function readTextFile(file: string, what = 'file'): Promise<{ text:
     bytes = await readFile(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(`${file}: ${code === 'ENOENT' ? `${what} not found` : (err as Error).message}`, { cause: err });
+    throw new Error(`${file}: ${code === 'ENOENT' ? `${what} not found` : (err as Error).message}`, {
+      cause: err,
+    });
   }
   return decodeText(bytes);
 }

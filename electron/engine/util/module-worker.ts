@@ -26,8 +26,14 @@ export interface WorkerEntry {
  * @throws Error when the file does not exist or tsx is not installed
  */
 export function sourceEntry(file: string): WorkerEntry {
-  if (!existsSync(file)) throw new Error(`${file}: worker source not found; a built app must pass the built worker's path`);
-  const tsxApi = path.join(path.dirname(createRequire(import.meta.url).resolve('tsx')), 'esm', 'api', 'index.mjs');
+  if (!existsSync(file))
+    throw new Error(`${file}: worker source not found; a built app must pass the built worker's path`);
+  const tsxApi = path.join(
+    path.dirname(createRequire(import.meta.url).resolve('tsx')),
+    'esm',
+    'api',
+    'index.mjs',
+  );
   return { file, tsxApiUrl: pathToFileURL(tsxApi).href };
 }
 

@@ -2,7 +2,10 @@
 
 /** Split on any Unicode whitespace (tab, no-break space, CR/LF, ...) after NFC normalisation. */
 export function tokenize(text: string): string[] {
-  return text.normalize('NFC').split(/\s+/u).filter((w) => w.length > 0);
+  return text
+    .normalize('NFC')
+    .split(/\s+/u)
+    .filter((w) => w.length > 0);
 }
 
 /** The note decodeText gives for bytes that are not valid UTF-8. */
@@ -19,8 +22,16 @@ export function decodeText(bytes: Uint8Array): { text: string; note?: string } {
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
     return { text: new TextDecoder('utf-8').decode(bytes.subarray(3)), note: undefined };
   }
-  if (bytes[0] === 0xff && bytes[1] === 0xfe) return { text: new TextDecoder('utf-16le').decode(bytes.subarray(2)), note: 'read as UTF-16 (little-endian, byte-order mark)' };
-  if (bytes[0] === 0xfe && bytes[1] === 0xff) return { text: new TextDecoder('utf-16be').decode(bytes.subarray(2)), note: 'read as UTF-16 (big-endian, byte-order mark)' };
+  if (bytes[0] === 0xff && bytes[1] === 0xfe)
+    return {
+      text: new TextDecoder('utf-16le').decode(bytes.subarray(2)),
+      note: 'read as UTF-16 (little-endian, byte-order mark)',
+    };
+  if (bytes[0] === 0xfe && bytes[1] === 0xff)
+    return {
+      text: new TextDecoder('utf-16be').decode(bytes.subarray(2)),
+      note: 'read as UTF-16 (big-endian, byte-order mark)',
+    };
   try {
     return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
   } catch {

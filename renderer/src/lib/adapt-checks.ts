@@ -4,13 +4,22 @@
  * model's weight layers, and the adaptation transcripts against the model's token inventory (the
  * engine's encodeText would refuse them after the job started).
  */
-import { METHOD_LIMITS, type LimitedSetting, type ManifestRow, type ModelCard } from '../../../electron/contract';
+import {
+  METHOD_LIMITS,
+  type LimitedSetting,
+  type ManifestRow,
+  type ModelCard,
+} from '../../../electron/contract';
 
 /** Field name -> what is wrong with it, as shown under the field and in the list beside Start. */
 export type FieldProblems = Record<string, string>;
 
 const range = (min: number, max: number, integer: boolean, minExclusive = false): string =>
-  integer ? `a whole number from ${min} to ${max}` : minExclusive ? `above ${min} and at most ${max}` : `from ${min} to ${max}`;
+  integer
+    ? `a whole number from ${min} to ${max}`
+    : minExclusive
+      ? `above ${min} and at most ${max}`
+      : `from ${min} to ${max}`;
 
 /**
  * The problem of one numeric setting ('' when fine).
@@ -18,14 +27,28 @@ const range = (min: number, max: number, integer: boolean, minExclusive = false)
  * @param optional an empty value is allowed (the default applies)
  * @param max a tighter upper bound than the contract's (e.g. the model's weight layers), with its reason
  */
-export function limitProblem(key: LimitedSetting, value: unknown, label: string, opts: { optional?: string; max?: { value: number; why: string } } = {}): string {
+export function limitProblem(
+  key: LimitedSetting,
+  value: unknown,
+  label: string,
+  opts: { optional?: string; max?: { value: number; why: string } } = {},
+): string {
   const l: { min: number; max: number; integer: boolean; minExclusive?: boolean } = METHOD_LIMITS[key];
   const max = opts.max && opts.max.value < l.max ? opts.max.value : l.max;
-  const empty = value === null || value === undefined || value === '' || (typeof value === 'number' && Number.isNaN(value));
+  const empty =
+    value === null ||
+    value === undefined ||
+    value === '' ||
+    (typeof value === 'number' && Number.isNaN(value));
   const tail = `${opts.optional ? ` (or empty ${opts.optional})` : ''}${opts.max && max === opts.max.value ? ` (${opts.max.why})` : ''}.`;
   if (empty) return opts.optional ? '' : `${label}: ${range(l.min, max, l.integer, l.minExclusive)}${tail}`;
   const v = value as number;
-  const ok = typeof v === 'number' && Number.isFinite(v) && (!l.integer || Number.isInteger(v)) && (l.minExclusive ? v > l.min : v >= l.min) && v <= max;
+  const ok =
+    typeof v === 'number' &&
+    Number.isFinite(v) &&
+    (!l.integer || Number.isInteger(v)) &&
+    (l.minExclusive ? v > l.min : v >= l.min) &&
+    v <= max;
   return ok ? '' : `${label}: ${range(l.min, max, l.integer, l.minExclusive)}${tail}`;
 }
 
@@ -40,7 +63,10 @@ export function weightLayers(card: ModelCard | null | undefined): number | null 
 }
 
 /** Utterances whose transcript holds words (or characters) outside the model's tokens, with those units. */
-export function unknownUnits(rows: readonly Pick<ManifestRow, 'id' | 'text'>[], tokens: ModelCard['tokens']): { id: string; units: string[] }[] {
+export function unknownUnits(
+  rows: readonly Pick<ManifestRow, 'id' | 'text'>[],
+  tokens: ModelCard['tokens'],
+): { id: string; units: string[] }[] {
   const known = new Set(tokens.inventory.filter((_, i) => i !== tokens.blankIndex));
   const out: { id: string; units: string[] }[] = [];
   for (const r of rows) {

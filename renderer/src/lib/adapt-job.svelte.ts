@@ -58,7 +58,19 @@ export class AdaptJob {
   async start(req: Omit<AdaptRequest, 'jobId'>): Promise<void> {
     if (this.running) return;
     const jobId = `job-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
-    Object.assign(this, { status: 'running', jobId, runName: req.runName, runKey: req.fromProject ? `${req.fromProject}/${req.runName}` : req.runName, progress: null, etaSec: null, elapsedSec: 0, losses: [], log: [], report: null, error: '' });
+    Object.assign(this, {
+      status: 'running',
+      jobId,
+      runName: req.runName,
+      runKey: req.fromProject ? `${req.fromProject}/${req.runName}` : req.runName,
+      progress: null,
+      etaSec: null,
+      elapsedSec: 0,
+      losses: [],
+      log: [],
+      report: null,
+      error: '',
+    });
     this.stepKey = '';
     // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, not reactive state
     this.runs = new Map();
@@ -72,7 +84,9 @@ export class AdaptJob {
     } catch (err) {
       const cancelled = err instanceof StudioError && err.cancelled;
       this.status = cancelled ? 'cancelled' : 'failed';
-      this.error = cancelled ? 'Cancelled. The base model is unchanged and the unfinished run folder was removed.' : (err as Error).message;
+      this.error = cancelled
+        ? 'Cancelled. The base model is unchanged and the unfinished run folder was removed.'
+        : (err as Error).message;
     } finally {
       unsubscribe();
       clearInterval(this.timer);
@@ -104,7 +118,8 @@ export class AdaptJob {
       const series = seriesName(e.label, run.n);
       this.losses.push({ label: e.label, series, step: e.done, loss: e.loss, epochMean: Boolean(e.message) });
       const ho = e.message ? heldOutLoss(e.message) : null;
-      if (ho !== null) this.losses.push({ label: e.label, series, step: e.done, loss: ho, epochMean: true, heldOut: true });
+      if (ho !== null)
+        this.losses.push({ label: e.label, series, step: e.done, loss: ho, epochMean: true, heldOut: true });
     }
     if (e.message) this.log.push(`${e.label}: ${e.message}`);
   }

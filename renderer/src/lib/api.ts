@@ -4,7 +4,14 @@
  * (`POST /api/<op>` with the access token from the page address, progress as server-sent events).
  * Both implement the same StudioApi type.
  */
-import { OPERATION_NAMES, type JobProgress, type OperationName, type Request, type Response, type StudioApi } from '../../../electron/contract';
+import {
+  OPERATION_NAMES,
+  type JobProgress,
+  type OperationName,
+  type Request,
+  type Response,
+  type StudioApi,
+} from '../../../electron/contract';
 
 /** Error of a failed operation; `cancelled` when the job was cancelled. */
 export class StudioError extends Error {
@@ -18,7 +25,8 @@ export class StudioError extends Error {
 }
 
 /** Electron prefixes errors thrown in handlers with "Error invoking remote method 'studio:x': Error: ". */
-const cleanIpcMessage = (m: string): string => m.replace(/^Error invoking remote method '[^']+': (?:\w*Error: )?/, '');
+const cleanIpcMessage = (m: string): string =>
+  m.replace(/^Error invoking remote method '[^']+': (?:\w*Error: )?/, '');
 
 function bridgeApi(bridge: StudioApi): StudioApi {
   const wrap =
@@ -56,9 +64,13 @@ export function httpApi(token: string, base = ''): StudioApi {
           body: JSON.stringify(req ?? {}),
         });
       } catch (err) {
-        throw new StudioError(`${op}: the studio server does not answer (${(err as Error).message}); is "npm run serve" still running?`);
+        throw new StudioError(
+          `${op}: the studio server does not answer (${(err as Error).message}); is "npm run serve" still running?`,
+        );
       }
-      const body = (await res.json().catch(() => ({ error: `${op}: HTTP ${res.status} without a JSON body` }))) as { error?: string };
+      const body = (await res
+        .json()
+        .catch(() => ({ error: `${op}: HTTP ${res.status} without a JSON body` }))) as { error?: string };
       if (!res.ok) {
         // 409 is a cancelled job ("job <id>: cancelled"); any other conflict (a second Start of a
         // job, a busy queue) is an error the user must see, not a quiet "cancelled".

@@ -23,7 +23,10 @@ export interface ConfusionMatrix {
  * @param alignments one list of aligned pairs per utterance (op C, S, D or I)
  * @param limit most words per axis (by reference frequency); the rest is counted in `omitted`
  */
-export function confusionMatrix(alignments: readonly (readonly { op: string; ref?: string | null; hyp?: string | null }[])[], limit = 20): ConfusionMatrix {
+export function confusionMatrix(
+  alignments: readonly (readonly { op: string; ref?: string | null; hyp?: string | null }[])[],
+  limit = 20,
+): ConfusionMatrix {
   const cell = new Map<string, number>();
   const freq = new Map<string, number>();
   const hypFreq = new Map<string, number>();
@@ -36,15 +39,24 @@ export function confusionMatrix(alignments: readonly (readonly { op: string; ref
       if (h !== NONE) hypFreq.set(h, (hypFreq.get(h) ?? 0) + 1);
     }
   }
-  const byFreq = (m: Map<string, number>): string[] => [...m.keys()].sort((a, b) => m.get(b)! - m.get(a)! || naturalCompare(a, b));
+  const byFreq = (m: Map<string, number>): string[] =>
+    [...m.keys()].sort((a, b) => m.get(b)! - m.get(a)! || naturalCompare(a, b));
   const allRefs = byFreq(freq);
   const rowWords = allRefs.slice(0, limit).sort(naturalCompare);
   const extraHyps = byFreq(hypFreq).filter((h) => !rowWords.includes(h));
   const colWords = [...rowWords, ...extraHyps.slice(0, Math.max(0, limit - rowWords.length))];
   const refs = [...rowWords, NONE];
   const hyps = [...colWords, NONE];
-  const counts = refs.map((r) => hyps.map((h) => (r === NONE && h === NONE ? 0 : (cell.get(`${r}\u0000${h}`) ?? 0))));
-  return { refs, hyps, counts, omitted: allRefs.length - rowWords.length + Math.max(0, extraHyps.length - (colWords.length - rowWords.length)) };
+  const counts = refs.map((r) =>
+    hyps.map((h) => (r === NONE && h === NONE ? 0 : (cell.get(`${r}\u0000${h}`) ?? 0))),
+  );
+  return {
+    refs,
+    hyps,
+    counts,
+    omitted:
+      allRefs.length - rowWords.length + Math.max(0, extraHyps.length - (colWords.length - rowWords.length)),
+  };
 }
 
 /** One column of a before/after alignment under the same reference word (or an insertion of either side). */
@@ -61,11 +73,17 @@ export interface AlignedColumn {
  * where the other system shows nothing. Nothing is re-aligned.
  * @throws Error when the two alignments do not hold the same reference words
  */
-export function mergeAlignments(before: readonly { op: string; ref?: string | null; hyp?: string | null }[], after: readonly { op: string; ref?: string | null; hyp?: string | null }[]): AlignedColumn[] {
+export function mergeAlignments(
+  before: readonly { op: string; ref?: string | null; hyp?: string | null }[],
+  after: readonly { op: string; ref?: string | null; hyp?: string | null }[],
+): AlignedColumn[] {
   const out: AlignedColumn[] = [];
   let i = 0;
   let j = 0;
-  const side = (p: { op: string; hyp?: string | null }) => ({ op: p.op, hyp: p.op === 'D' ? null : (p.hyp ?? null) });
+  const side = (p: { op: string; hyp?: string | null }) => ({
+    op: p.op,
+    hyp: p.op === 'D' ? null : (p.hyp ?? null),
+  });
   while (i < before.length || j < after.length) {
     const b = before[i];
     const a = after[j];
@@ -76,7 +94,8 @@ export function mergeAlignments(before: readonly { op: string; ref?: string | nu
       out.push({ ref: null, before: null, after: side(a) });
       j++;
     } else if (b && a) {
-      if ((b.ref ?? null) !== (a.ref ?? null)) throw new Error(`alignments disagree on the reference: "${b.ref}" vs "${a.ref}"`);
+      if ((b.ref ?? null) !== (a.ref ?? null))
+        throw new Error(`alignments disagree on the reference: "${b.ref}" vs "${a.ref}"`);
       out.push({ ref: b.ref ?? null, before: side(b), after: side(a) });
       i++;
       j++;

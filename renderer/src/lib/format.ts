@@ -18,13 +18,15 @@ export const count = (n: number): string => n.toLocaleString('en-US');
 export function duration(sec: number): string {
   if (!Number.isFinite(sec) || sec < 0) return '';
   const s = Math.round(sec);
-  if (s >= 3600) return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
+  if (s >= 3600)
+    return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
   if (s >= 60) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
   return `${s} s`;
 }
 
 /** A total length in minutes with one decimal ("2.4 min"), or seconds under a minute ("17.3 s"). */
-export const minutes = (sec: number): string => (sec < 60 ? `${sec.toFixed(1)} s` : `${(sec / 60).toFixed(1)} min`);
+export const minutes = (sec: number): string =>
+  sec < 60 ? `${sec.toFixed(1)} s` : `${(sec / 60).toFixed(1)} min`;
 
 /** A loss value with 4 significant decimals. */
 export const loss = (x: number | undefined): string => (x === undefined ? '' : x.toFixed(4));
@@ -32,5 +34,7 @@ export const loss = (x: number | undefined): string => (x === undefined ? '' : x
 /** ISO time as a short local date and time. */
 export function when(iso: string): string {
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+  return Number.isNaN(d.getTime())
+    ? iso
+    : d.toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
 }

@@ -16,7 +16,13 @@ export class ClipPlayer {
    * @returns the clip's samples (first channel, the played part only) and their rate, e.g. for a waveform
    * @throws StudioError from the host (path outside the project, missing file), or a decoding error
    */
-  async play(api: StudioApi, project: string, audioRef: string, opts: { offsetSec?: number; durationSec?: number }, onEnd: () => void): Promise<{ samples: Float32Array; sampleRateHz: number }> {
+  async play(
+    api: StudioApi,
+    project: string,
+    audioRef: string,
+    opts: { offsetSec?: number; durationSec?: number },
+    onEnd: () => void,
+  ): Promise<{ samples: Float32Array; sampleRateHz: number }> {
     this.stop();
     this.ctx ??= new AudioContext();
     if (this.ctx.state === 'suspended') await this.ctx.resume();

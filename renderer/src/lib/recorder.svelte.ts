@@ -57,7 +57,8 @@ export class Recorder {
     this.status = 'opening';
     this.error = '';
     try {
-      if (!navigator.mediaDevices?.getUserMedia) throw new Error('this browser gives no access to a microphone here (a secure context is needed)');
+      if (!navigator.mediaDevices?.getUserMedia)
+        throw new Error('this browser gives no access to a microphone here (a secure context is needed)');
       this.stream = await navigator.mediaDevices.getUserMedia({
         audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false },
       });
@@ -73,7 +74,12 @@ export class Recorder {
       this.analyser = this.ctx.createAnalyser();
       this.analyser.fftSize = 1024;
       source.connect(this.analyser);
-      this.worklet = new AudioWorkletNode(this.ctx, 'capture-processor', { numberOfInputs: 1, numberOfOutputs: 1, channelCount: 1, channelCountMode: 'explicit' });
+      this.worklet = new AudioWorkletNode(this.ctx, 'capture-processor', {
+        numberOfInputs: 1,
+        numberOfOutputs: 1,
+        channelCount: 1,
+        channelCountMode: 'explicit',
+      });
       this.worklet.port.onmessage = (e: MessageEvent<{ samples?: Float32Array; done?: boolean }>) => {
         if (e.data.samples) {
           this.chunks.push(e.data.samples);

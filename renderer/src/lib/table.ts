@@ -23,7 +23,13 @@ export interface DurationRange {
  * Rows of that speaker and accent (empty: any), within the duration range (inclusive), whose id or
  * transcript holds `query` (case-insensitive).
  */
-export function filterRows<R extends ManifestRow>(rows: readonly R[], query: string, speaker: string, accent: string, range: DurationRange = {}): R[] {
+export function filterRows<R extends ManifestRow>(
+  rows: readonly R[],
+  query: string,
+  speaker: string,
+  accent: string,
+  range: DurationRange = {},
+): R[] {
   const q = query.trim().toLowerCase();
   const lo = typeof range.minSec === 'number' && Number.isFinite(range.minSec) ? range.minSec : -Infinity;
   const hi = typeof range.maxSec === 'number' && Number.isFinite(range.maxSec) ? range.maxSec : Infinity;
@@ -41,8 +47,12 @@ export function filterRows<R extends ManifestRow>(rows: readonly R[], query: str
  * A sorted copy of `rows`: by the column's value (missing: ''), stable, descending when asked. Text
  * sorts in natural order ("utt2" before "utt10"), numbers as numbers.
  */
-export function sortRows<R extends ManifestRow, C extends keyof R & string>(rows: readonly R[], sort: TableSort<C>): R[] {
-  const key = (r: R): string | number => (sort.col === 'durationSec' ? r.durationSec : ((r[sort.col] ?? '') as string | number));
+export function sortRows<R extends ManifestRow, C extends keyof R & string>(
+  rows: readonly R[],
+  sort: TableSort<C>,
+): R[] {
+  const key = (r: R): string | number =>
+    sort.col === 'durationSec' ? r.durationSec : ((r[sort.col] ?? '') as string | number);
   return [...rows].sort((a, b) => {
     const x = key(a);
     const y = key(b);

@@ -40,7 +40,8 @@ export const finetune = defineMethod<FinetuneConfig>({
   // By default the input transform is added where it can be (chain models; imported models may not be).
   configFrom: (settings, base) => ({
     topLayers: settings.topLayers,
-    inputTransform: settings.inputTransform ?? (finetuneDefaults.inputTransform === true && chainBreak(base) === null),
+    inputTransform:
+      settings.inputTransform ?? (finetuneDefaults.inputTransform === true && chainBreak(base) === null),
   }),
   prepare: (base, card, c) => {
     const top = finetuneLayers(base, c.topLayers);

@@ -50,7 +50,12 @@ export interface MethodSpec<C extends object> {
 /** A registered method: its spec plus `prepareFrom`, the one call the adaptation job makes. */
 export interface AdaptMethod<C extends object> extends MethodSpec<C> {
   /** `prepare` with the config read from the run's settings; returns that config too (for the report). */
-  prepareFrom(base: tf.LayersModel, card: ModelCard, settings: MethodSettings, texts: string[]): PreparedModel & { config: C };
+  prepareFrom(
+    base: tf.LayersModel,
+    card: ModelCard,
+    settings: MethodSettings,
+    texts: string[],
+  ): PreparedModel & { config: C };
 }
 
 /** Register a method: adds `prepareFrom` so that callers holding any method need no cast. */
@@ -70,7 +75,8 @@ export function defineMethod<C extends object>(spec: MethodSpec<C>): AdaptMethod
  */
 export function noSettings(method: string): (settings: MethodSettings) => Record<string, never> {
   return (settings) => {
-    if (settings.inputTransform) throw new Error(`adapt: --input-transform applies to method "finetune" only, not "${method}"`);
+    if (settings.inputTransform)
+      throw new Error(`adapt: --input-transform applies to method "finetune" only, not "${method}"`);
     return {};
   };
 }
@@ -104,13 +110,16 @@ export function rebuildChain(
   const weightLayers = layers.filter((l) => l.getWeights().length > 0);
   const outputLayer = weightLayers[weightLayers.length - 1];
   const broken = chainBreak(base);
-  if (broken) throw new Error(`this method needs a chain model (each layer fed by the one before); "${broken}" is not`);
+  if (broken)
+    throw new Error(`this method needs a chain model (each layer fed by the one before); "${broken}" is not`);
   const inputShape = base.inputs[0].shape.slice(1) as number[];
   const input = tf.input({ shape: inputShape });
   let x: tf.SymbolicTensor = input;
   if (opts.before) x = opts.before().apply(x) as tf.SymbolicTensor;
   for (const layer of layers) {
-    x = (layer === outputLayer && opts.replaceOutput ? opts.replaceOutput : layer).apply(x) as tf.SymbolicTensor;
+    x = (layer === outputLayer && opts.replaceOutput ? opts.replaceOutput : layer).apply(
+      x,
+    ) as tf.SymbolicTensor;
     if (opts.afterInner && layer !== outputLayer && layer.getWeights().length > 0) {
       const extra = opts.afterInner(layer.name);
       if (extra) x = extra.apply(x) as tf.SymbolicTensor;

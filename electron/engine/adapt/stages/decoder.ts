@@ -18,7 +18,17 @@ import type { ProgressFn } from '../../progress';
 export function basePosteriorsMemo(base: tf.LayersModel, card: ModelCard, onProgress: ProgressFn) {
   let memo: { items: FeaturizedUtterance[]; posts: Posteriors[] } | null = null;
   return async (items: FeaturizedUtterance[], label: string): Promise<Posteriors[]> => {
-    if (memo?.items !== items) memo = { items, posts: await computePosteriors(base, card, items.map((i) => i.feats), onProgress, label) };
+    if (memo?.items !== items)
+      memo = {
+        items,
+        posts: await computePosteriors(
+          base,
+          card,
+          items.map((i) => i.feats),
+          onProgress,
+          label,
+        ),
+      };
     return memo.posts;
   };
 }
@@ -48,12 +58,17 @@ export async function setupDecoder(
 ): Promise<RunDecoder> {
   let decoder = built;
   const warnings = decoderWarnings(decoder, adaptedCard);
-  for (const w of warnings) onProgress({ phase: 'evaluate', label: 'decoder', done: 0, total: 1, message: `warning: ${w}` });
+  for (const w of warnings)
+    onProgress({ phase: 'evaluate', label: 'decoder', done: 0, total: 1, message: `warning: ${w}` });
   let tuning: FusionTuning | null = null;
   if (decoder.kind === 'beam' && decoder.lm && spec?.lmWeight === undefined && adaptItems.length) {
     const posts = await posteriors(adaptItems, 'tune LM weight');
     tuning = tuneFusion(baseCard, adaptItems, posts, decoder, profile);
-    decoder = { ...decoder, lmWeight: tuning.lmWeight, beam: { ...decoder.beam, wordBonus: tuning.wordBonus } };
+    decoder = {
+      ...decoder,
+      lmWeight: tuning.lmWeight,
+      beam: { ...decoder.beam, wordBonus: tuning.wordBonus },
+    };
   }
   return { decoder, warnings, tuning };
 }

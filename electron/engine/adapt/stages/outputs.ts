@@ -137,9 +137,25 @@ export function adaptedCardFor(
     adaptation: { ...summary, adaptManifest: paths.adaptManifest ? path.resolve(paths.adaptManifest) : null },
     trainingData: [
       ...baseCard.trainingData,
-      ...(paths.adaptManifest ? [{ name: path.basename(paths.adaptManifest), utterances: sets.adapt.length, licence: 'as the adaptation data', attribution: path.resolve(paths.adaptManifest) }] : []),
+      ...(paths.adaptManifest
+        ? [
+            {
+              name: path.basename(paths.adaptManifest),
+              utterances: sets.adapt.length,
+              licence: 'as the adaptation data',
+              attribution: path.resolve(paths.adaptManifest),
+            },
+          ]
+        : []),
       ...(paths.unlabelledManifest
-        ? [{ name: `${path.basename(paths.unlabelledManifest)} (unlabelled, pseudo-labels)`, utterances: sets.unlabelled.length, licence: 'as the data', attribution: path.resolve(paths.unlabelledManifest) }]
+        ? [
+            {
+              name: `${path.basename(paths.unlabelledManifest)} (unlabelled, pseudo-labels)`,
+              utterances: sets.unlabelled.length,
+              licence: 'as the data',
+              attribution: path.resolve(paths.unlabelledManifest),
+            },
+          ]
         : []),
     ],
     metrics: [
@@ -157,7 +173,8 @@ export function adaptedCardFor(
   };
 }
 
-const rtf = (r: SetResult): number => Number(((r.seconds.acoustic + r.seconds.decode) / Math.max(r.audioSeconds, 1e-9)).toFixed(5));
+const rtf = (r: SetResult): number =>
+  Number(((r.seconds.acoustic + r.seconds.decode) / Math.max(r.audioSeconds, 1e-9)).toFixed(5));
 
 /** The scores of a run: the test set (and source test set) before and after adaptation. */
 export interface RunScores {
@@ -188,25 +205,50 @@ export function adaptationReport(
     model: { dir: path.resolve(modelDir), name: baseCard.name },
     adapted_model: { dir: path.resolve(modelOut), name: adaptedCard.name },
     adaptation: snakeKeys(summary),
-    decoder: describeDecoder(run.decoder, { real_time_factor: rtf(testAfter), ...(run.tuning ? { tuned_on: 'adaptation set (base model)', tuning: snakeKeys(run.tuning) } : {}) }),
+    decoder: describeDecoder(run.decoder, {
+      real_time_factor: rtf(testAfter),
+      ...(run.tuning ? { tuned_on: 'adaptation set (base model)', tuning: snakeKeys(run.tuning) } : {}),
+    }),
     scoring: scoringInfo(profile),
     test: setReport(path.resolve(paths.testManifest), testBefore.utterances, testAfter.utterances),
-    ...(sourceBefore && sourceAfter ? { source_test: setReport(path.resolve(paths.sourceTestManifest!), sourceBefore.utterances, sourceAfter.utterances) } : {}),
+    ...(sourceBefore && sourceAfter
+      ? {
+          source_test: setReport(
+            path.resolve(paths.sourceTestManifest!),
+            sourceBefore.utterances,
+            sourceAfter.utterances,
+          ),
+        }
+      : {}),
     utterances: [
-      ...utteranceRows('test', testBefore.utterances, testAfter.utterances, { before: testBefore.recognitions, after: testAfter.recognitions }),
+      ...utteranceRows('test', testBefore.utterances, testAfter.utterances, {
+        before: testBefore.recognitions,
+        after: testAfter.recognitions,
+      }),
       ...(sourceBefore && sourceAfter
-        ? utteranceRows('source_test', sourceBefore.utterances, sourceAfter.utterances, { before: sourceBefore.recognitions, after: sourceAfter.recognitions })
+        ? utteranceRows('source_test', sourceBefore.utterances, sourceAfter.utterances, {
+            before: sourceBefore.recognitions,
+            after: sourceAfter.recognitions,
+          })
         : []),
     ],
     seconds: {
       features: seconds.features,
       adaptation: seconds.adaptation,
-      scoring: Number([testBefore, testAfter, sourceBefore, sourceAfter].reduce((a, r) => a + (r ? r.seconds.acoustic + r.seconds.decode + r.seconds.scoring : 0), 0).toFixed(3)),
+      scoring: Number(
+        [testBefore, testAfter, sourceBefore, sourceAfter]
+          .reduce((a, r) => a + (r ? r.seconds.acoustic + r.seconds.decode + r.seconds.scoring : 0), 0)
+          .toFixed(3),
+      ),
       total: seconds.total,
     },
     notes: [
       `backend: ${backend.detail}`,
-      ...(summary.trainingThreads > 1 ? [`training: data-parallel on ${summary.trainingThreads} threads (a gradient worker thread took half of each batch)`] : []),
+      ...(summary.trainingThreads > 1
+        ? [
+            `training: data-parallel on ${summary.trainingThreads} threads (a gradient worker thread took half of each batch)`,
+          ]
+        : []),
       ...readNotes.map((n) => `note: ${n}`),
       ...run.warnings.map((w) => `warning: ${w}`),
     ],

@@ -41,13 +41,29 @@ export async function renormalizeStage(
   let featureSeconds = 0;
   if (global) {
     const t0 = performance.now();
-    const raw = await featurizeCorpus(targetUtts, { ...card.features, cmvn: 'none' }, undefined, onProgress, 'target statistics', cache);
+    const raw = await featurizeCorpus(
+      targetUtts,
+      { ...card.features, cmvn: 'none' },
+      undefined,
+      onProgress,
+      'target statistics',
+      cache,
+    );
     card = { ...card, cmvnStats: cmvnStats(raw.map((r) => r.feats)) };
     items = await featurizeSets(sets, card, onProgress, cache, ' (new statistics)');
     featureSeconds = (performance.now() - t0) / 1000;
   }
-  const bn = reestimateBatchNorm(model, (fromUnlabelled ? items.unlabelled : items.adapt).map((i) => i.feats), timeSubsampling(card.architecture));
-  const info = { statisticsFrom: fromUnlabelled ? 'unlabelled set' : 'adaptation set (audio only)', utterances: targetUtts.length, cmvn: global, batchNormLayers: bn.map((b) => b.layer) };
+  const bn = reestimateBatchNorm(
+    model,
+    (fromUnlabelled ? items.unlabelled : items.adapt).map((i) => i.feats),
+    timeSubsampling(card.architecture),
+  );
+  const info = {
+    statisticsFrom: fromUnlabelled ? 'unlabelled set' : 'adaptation set (audio only)',
+    utterances: targetUtts.length,
+    cmvn: global,
+    batchNormLayers: bn.map((b) => b.layer),
+  };
   onProgress({
     phase: 'train',
     label: 'renormalize',

@@ -30,8 +30,21 @@ export interface RoundsResult {
  * word's confidence is at least `threshold` (utterances too long to train on, MAX_TRAIN_UTTERANCE_SEC,
  * are never pseudo-labelled).
  */
-async function pseudoLabel(model: tf.LayersModel, card: ModelCard, unlabelled: FeaturizedUtterance[], threshold: number, onProgress: ProgressFn, label: string): Promise<TrainExample[]> {
-  const posts = await computePosteriors(model, card, unlabelled.map((i) => i.feats), onProgress, label);
+async function pseudoLabel(
+  model: tf.LayersModel,
+  card: ModelCard,
+  unlabelled: FeaturizedUtterance[],
+  threshold: number,
+  onProgress: ProgressFn,
+  label: string,
+): Promise<TrainExample[]> {
+  const posts = await computePosteriors(
+    model,
+    card,
+    unlabelled.map((i) => i.feats),
+    onProgress,
+    label,
+  );
   const kept: TrainExample[] = [];
   posts.forEach((p, i) => {
     const r = decodePosteriors(p, card, GREEDY);
@@ -70,9 +83,22 @@ export async function trainRounds(
   try {
     for (let round = 1; round <= rounds; round++) {
       if (usePseudo) {
-        pseudo = await pseudoLabel(model, card, unlabelled, cfg.pseudoThreshold, onProgress, `pseudo-label round ${round}`);
+        pseudo = await pseudoLabel(
+          model,
+          card,
+          unlabelled,
+          cfg.pseudoThreshold,
+          onProgress,
+          `pseudo-label round ${round}`,
+        );
         pseudoLog.push({ round, kept: pseudo.length, of: unlabelled.length });
-        onProgress({ phase: 'train', label: 'pseudo-labels', done: round, total: rounds, message: `pseudo-label round ${round}: kept ${pseudo.length} of ${unlabelled.length} unlabelled utterances` });
+        onProgress({
+          phase: 'train',
+          label: 'pseudo-labels',
+          done: round,
+          total: rounds,
+          message: `pseudo-label round ${round}: kept ${pseudo.length} of ${unlabelled.length} unlabelled utterances`,
+        });
         if (round > 1) model.setWeights(startWeights);
       }
       // Held-out for early stopping: labelled if any, else a slice of the pseudo-labelled set.
@@ -84,7 +110,13 @@ export async function trainRounds(
         heldOut = ps.heldOut.map((i) => pseudo[i]);
       }
       if (trainSet.length === 0) {
-        onProgress({ phase: 'train', label: 'adapt', done: 1, total: 1, message: `nothing to train on (no labelled data and no confident pseudo-labels): the ${renormalized ? 'weights are kept (with the re-estimated statistics)' : 'base weights are kept'}` });
+        onProgress({
+          phase: 'train',
+          label: 'adapt',
+          done: 1,
+          total: 1,
+          message: `nothing to train on (no labelled data and no confident pseudo-labels): the ${renormalized ? 'weights are kept (with the re-estimated statistics)' : 'base weights are kept'}`,
+        });
         break;
       }
       result = await trainCtc(model, card, trainSet, heldOut, trainCfg, onProgress, cfg.method);
@@ -92,9 +124,23 @@ export async function trainRounds(
       if (cfg.refit && result.bestEpoch > 0 && heldOut.length > 0 && labelled.length > 0) {
         // Pass 2: from the starting weights, the chosen number of epochs on every utterance.
         model.setWeights(startWeights);
-        refit = await trainCtc(model, card, [...labelled, ...allDerived, ...pseudo, ...sourceMix], [], { ...trainCfg, epochs: result.bestEpoch }, onProgress, 'refit on all');
+        refit = await trainCtc(
+          model,
+          card,
+          [...labelled, ...allDerived, ...pseudo, ...sourceMix],
+          [],
+          { ...trainCfg, epochs: result.bestEpoch },
+          onProgress,
+          'refit on all',
+        );
       } else if (result.bestEpoch === 0) {
-        onProgress({ phase: 'train', label: cfg.method, done: 1, total: 1, message: 'no epoch beat the starting model on held-out data: the base weights are kept' });
+        onProgress({
+          phase: 'train',
+          label: cfg.method,
+          done: 1,
+          total: 1,
+          message: 'no epoch beat the starting model on held-out data: the base weights are kept',
+        });
       }
     }
   } finally {

@@ -55,7 +55,10 @@ export async function loadSets(paths: SetPaths, sourceMixCount: number): Promise
   return {
     adapt: await read(paths.adaptManifest),
     unlabelled: await read(paths.unlabelledManifest),
-    sourceMix: Array.from({ length: mixCount }, (_, i) => sourceMixAll[Math.floor((i * sourceMixAll.length) / Math.max(1, mixCount))]),
+    sourceMix: Array.from(
+      { length: mixCount },
+      (_, i) => sourceMixAll[Math.floor((i * sourceMixAll.length) / Math.max(1, mixCount))],
+    ),
     test: await readManifest(paths.testManifest, notes),
     source: paths.sourceTestManifest ? await readManifest(paths.sourceTestManifest, notes) : null,
     notes,
@@ -81,12 +84,17 @@ export function checkRun(
     try {
       encodeText(u.text, adaptedCard.tokens);
     } catch (err) {
-      throw new Error(`${paths.adaptManifest}: utterance ${u.id}: ${(err as Error).message}${cfg.method === 'new-head' ? '' : ' (the new-head method can add words)'}`, { cause: err });
+      throw new Error(
+        `${paths.adaptManifest}: utterance ${u.id}: ${(err as Error).message}${cfg.method === 'new-head' ? '' : ' (the new-head method can add words)'}`,
+        { cause: err },
+      );
     }
   }
   if (cfg.klWeight > 0 && adaptedCard.tokens.inventory.length !== card.tokens.inventory.length) {
     const added = adaptedCard.tokens.inventory.slice(card.tokens.inventory.length);
-    throw new Error(`adapt: --kl-weight compares outputs with the base model's, but new-head adds ${added.length} word(s) the base model lacks (${added.join(', ')}); use one or the other`);
+    throw new Error(
+      `adapt: --kl-weight compares outputs with the base model's, but new-head adds ${added.length} word(s) the base model lacks (${added.join(', ')}); use one or the other`,
+    );
   }
   requireTranscripts(sets.adapt, 'adaptation set');
   requireTranscripts(sets.test, 'test set');
@@ -98,7 +106,9 @@ export function checkRun(
     );
   }
   if (sets.unlabelled.length && cfg.pseudoRounds === 0 && !cfg.renormalize) {
-    throw new Error(`adapt: the unlabelled set ${paths.unlabelledManifest} would not be used (--pseudo-rounds 0 and no --renormalize)`);
+    throw new Error(
+      `adapt: the unlabelled set ${paths.unlabelledManifest} would not be used (--pseudo-rounds 0 and no --renormalize)`,
+    );
   }
 }
 
@@ -114,12 +124,30 @@ export async function featurizeSets(
   labelSuffix = '',
 ): Promise<RunItems> {
   const feats = (utts: Utterance[], label: string) =>
-    utts.length ? featurizeCorpus(utts, card.features, card.cmvnStats, onProgress, label + labelSuffix, cache) : Promise.resolve([] as FeaturizedUtterance[]);
+    utts.length
+      ? featurizeCorpus(utts, card.features, card.cmvnStats, onProgress, label + labelSuffix, cache)
+      : Promise.resolve([] as FeaturizedUtterance[]);
   return {
     adapt: await feats(sets.adapt, 'adaptation set'),
     unlabelled: await feats(sets.unlabelled, 'unlabelled'),
     sourceMix: await feats(sets.sourceMix, 'source mix'),
-    test: await featurizeCorpus(sets.test, card.features, card.cmvnStats, onProgress, 'test' + labelSuffix, cache),
-    source: sets.source ? await featurizeCorpus(sets.source, card.features, card.cmvnStats, onProgress, 'source test' + labelSuffix, cache) : null,
+    test: await featurizeCorpus(
+      sets.test,
+      card.features,
+      card.cmvnStats,
+      onProgress,
+      'test' + labelSuffix,
+      cache,
+    ),
+    source: sets.source
+      ? await featurizeCorpus(
+          sets.source,
+          card.features,
+          card.cmvnStats,
+          onProgress,
+          'source test' + labelSuffix,
+          cache,
+        )
+      : null,
   };
 }

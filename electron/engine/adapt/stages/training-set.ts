@@ -78,26 +78,66 @@ export async function buildTrainingSet(
   // out of training with a note (model/fit.ts); they stay in the report's data counts.
   const fit = trainableItems(adaptItems, adaptedCard);
   adaptItems = fit.kept;
-  for (const w of fit.notes) onProgress({ phase: 'train', label: 'adaptation set', done: 0, total: 1, message: `warning: ${w}` });
+  for (const w of fit.notes)
+    onProgress({ phase: 'train', label: 'adaptation set', done: 0, total: 1, message: `warning: ${w}` });
   const utts = adaptItems.map((it) => it.utt);
   const labelled = adaptItems.map((it) => toExample(it, adaptedCard));
   const sourceMix = sourceMixItems.map((it) => toExample(it, adaptedCard));
   const tooSmall = Math.round(labelled.length * cfg.heldOutFraction) < cfg.minHeldOut;
-  const split = tooSmall ? { train: labelled.map((_, i) => i), heldOut: [] as number[] } : splitHeldOut(labelled.length, cfg.heldOutFraction, cfg.seed);
+  const split = tooSmall
+    ? { train: labelled.map((_, i) => i), heldOut: [] as number[] }
+    : splitHeldOut(labelled.length, cfg.heldOutFraction, cfg.seed);
   if (tooSmall && labelled.length) {
-    onProgress({ phase: 'train', label: cfg.method, done: 0, total: 1, message: `${labelled.length} labelled utterances: too few to hold ${cfg.minHeldOut} out for early stopping; training ${Math.min(cfg.fixedEpochs, cfg.epochs)} epochs on all` });
+    onProgress({
+      phase: 'train',
+      label: cfg.method,
+      done: 0,
+      total: 1,
+      message: `${labelled.length} labelled utterances: too few to hold ${cfg.minHeldOut} out for early stopping; training ${Math.min(cfg.fixedEpochs, cfg.epochs)} epochs on all`,
+    });
   }
   const derived = await augmentedCopies(cfg, utts, split, adaptedCard, onProgress);
-  const spliced = await resplicedCopies(cfg, labelled, adaptItems, split, adaptedCard, baseCard, posteriors, onProgress);
-  return { utts, notes: fit.notes, labelled, split, tooSmall, derived: [...derived, ...spliced], respliced: spliced.length, sourceMix };
+  const spliced = await resplicedCopies(
+    cfg,
+    labelled,
+    adaptItems,
+    split,
+    adaptedCard,
+    baseCard,
+    posteriors,
+    onProgress,
+  );
+  return {
+    utts,
+    notes: fit.notes,
+    labelled,
+    split,
+    tooSmall,
+    derived: [...derived, ...spliced],
+    respliced: spliced.length,
+    sourceMix,
+  };
 }
 
 /** Speed-perturbed (0.9, 1.1) and noisy copies; without a refit, only of the utterances that train. */
-async function augmentedCopies(cfg: ResolvedAdaptConfig, adaptUtts: Utterance[], split: HeldOutSplit, card: ModelCard, onProgress: ProgressFn): Promise<DerivedExample[]> {
+async function augmentedCopies(
+  cfg: ResolvedAdaptConfig,
+  adaptUtts: Utterance[],
+  split: HeldOutSplit,
+  card: ModelCard,
+  onProgress: ProgressFn,
+): Promise<DerivedExample[]> {
   if (!cfg.speedPerturb && cfg.noiseSnrDb === null) return [];
   const from = cfg.refit ? adaptUtts.map((_, i) => i) : split.train;
   const speeds = cfg.speedPerturb ? [0.9, 1.1] : [];
-  const aug = await featurizeAugmented(from.map((i) => adaptUtts[i]), card.features, card.cmvnStats, { speeds, noiseSnrDb: cfg.noiseSnrDb }, cfg.seed, onProgress);
+  const aug = await featurizeAugmented(
+    from.map((i) => adaptUtts[i]),
+    card.features,
+    card.cmvnStats,
+    { speeds, noiseSnrDb: cfg.noiseSnrDb },
+    cfg.seed,
+    onProgress,
+  );
   const perUtt = speeds.length + (cfg.noiseSnrDb !== null ? 1 : 0);
   return aug.map((it, k) => ({ example: toExample(it, card), from: from[Math.floor(k / perUtt)] }));
 }
@@ -120,14 +160,37 @@ async function resplicedCopies(
   if (cfg.resplice === 0) return [];
   const separator = adaptedCard.tokens.unit === 'char' ? adaptedCard.tokens.inventory.indexOf(' ') : null;
   if (separator === -1) {
-    onProgress({ phase: 'train', label: 'resplice', done: 1, total: 1, message: 'word re-splicing skipped: the model\'s characters have no word separator (" ")' });
+    onProgress({
+      phase: 'train',
+      label: 'resplice',
+      done: 1,
+      total: 1,
+      message: 'word re-splicing skipped: the model\'s characters have no word separator (" ")',
+    });
     return [];
   }
-  const multiWord = labelled.some((ex) => (separator === null ? ex.labels.length > 1 : ex.labels.includes(separator)));
+  const multiWord = labelled.some((ex) =>
+    separator === null ? ex.labels.length > 1 : ex.labels.includes(separator),
+  );
   if (!multiWord) return [];
   const posts = await posteriors(adaptItems, 'word alignment');
-  const r = resplice(labelled, posts, baseCard.tokens.inventory.length, baseCard.tokens.blankIndex, timeSubsampling(baseCard.architecture), separator, cfg.resplice, seededRandom(cfg.seed + 1));
+  const r = resplice(
+    labelled,
+    posts,
+    baseCard.tokens.inventory.length,
+    baseCard.tokens.blankIndex,
+    timeSubsampling(baseCard.architecture),
+    separator,
+    cfg.resplice,
+    seededRandom(cfg.seed + 1),
+  );
   const used = cfg.refit ? r.spliced : r.spliced.filter((x) => !split.heldOut.includes(x.from));
-  onProgress({ phase: 'train', label: 'resplice', done: 1, total: 1, message: `word re-splicing: ${used.length} new utterances from ${r.cut} multi-word utterances` });
+  onProgress({
+    phase: 'train',
+    label: 'resplice',
+    done: 1,
+    total: 1,
+    message: `word re-splicing: ${used.length} new utterances from ${r.cut} multi-word utterances`,
+  });
   return used;
 }

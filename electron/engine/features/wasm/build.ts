@@ -22,16 +22,20 @@ export const GENERATED = path.join(here, 'logmel-wasm.ts');
 export async function compileLogMel(): Promise<Uint8Array> {
   let wasm: Uint8Array | null = null;
   let log = '';
-  const { error } = await asc.main(['logmel.as.ts', '-O3', '--runtime', 'stub', '--noAssert', '--outFile', 'logmel.wasm'], {
-    readFile: async (name: string) => (name === 'logmel.as.ts' ? readFile(SOURCE, 'utf8') : null),
-    writeFile: async (name: string, contents: Uint8Array | string) => {
-      if (name === 'logmel.wasm') wasm = contents as Uint8Array;
+  const { error } = await asc.main(
+    ['logmel.as.ts', '-O3', '--runtime', 'stub', '--noAssert', '--outFile', 'logmel.wasm'],
+    {
+      readFile: async (name: string) => (name === 'logmel.as.ts' ? readFile(SOURCE, 'utf8') : null),
+      writeFile: async (name: string, contents: Uint8Array | string) => {
+        if (name === 'logmel.wasm') wasm = contents as Uint8Array;
+      },
+      listFiles: async () => [],
+      stderr: { write: (s: string) => ((log += s), true) } as unknown as NodeJS.WritableStream,
+      stdout: { write: () => true } as unknown as NodeJS.WritableStream,
     },
-    listFiles: async () => [],
-    stderr: { write: (s: string) => ((log += s), true) } as unknown as NodeJS.WritableStream,
-    stdout: { write: () => true } as unknown as NodeJS.WritableStream,
-  });
-  if (error || !wasm) throw new Error(`${SOURCE}: AssemblyScript compilation failed: ${error?.message ?? ''}\n${log}`);
+  );
+  if (error || !wasm)
+    throw new Error(`${SOURCE}: AssemblyScript compilation failed: ${error?.message ?? ''}\n${log}`);
   return wasm;
 }
 

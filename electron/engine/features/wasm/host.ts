@@ -10,9 +10,24 @@ interface Exports {
   memory: WebAssembly.Memory;
   heapBase(): number;
   logmel(
-    sig: number, numSamples: number, numFrames: number, winLen: number, hop: number, n: number,
-    scale: number, pre: number, window: number, rev: number, tw: number, split: number,
-    bStart: number, bLen: number, bW: number, numBands: number, work: number, out: number,
+    sig: number,
+    numSamples: number,
+    numFrames: number,
+    winLen: number,
+    hop: number,
+    n: number,
+    scale: number,
+    pre: number,
+    window: number,
+    rev: number,
+    tw: number,
+    split: number,
+    bStart: number,
+    bLen: number,
+    bW: number,
+    numBands: number,
+    work: number,
+    out: number,
   ): void;
 }
 
@@ -20,7 +35,13 @@ let exportsCache: Exports | null = null;
 function kernel(): Exports {
   if (!exportsCache) {
     const module = new WebAssembly.Module(Buffer.from(LOGMEL_WASM_BASE64, 'base64'));
-    exportsCache = new WebAssembly.Instance(module, { env: { abort: () => { throw new Error('logmel kernel: abort'); } } }).exports as unknown as Exports;
+    exportsCache = new WebAssembly.Instance(module, {
+      env: {
+        abort: () => {
+          throw new Error('logmel kernel: abort');
+        },
+      },
+    }).exports as unknown as Exports;
   }
   return exportsCache;
 }
@@ -49,14 +70,22 @@ export interface KernelFraming {
  * @param fft tables of the FFT size (fft.size >= windowSamples)
  * @returns [numFrames * numFilters] float32, frame-major
  */
-export function logMelKernel(samples: Float32Array, f: KernelFraming, fft: RealFft, bank: SparseFilterbank): Float32Array {
+export function logMelKernel(
+  samples: Float32Array,
+  f: KernelFraming,
+  fft: RealFft,
+  bank: SparseFilterbank,
+): Float32Array {
   // Blocks of frames, so the kernel's memory (which never shrinks) stays small for long audio.
   const out = new Float32Array(f.numFrames * bank.w.length);
   for (let f0 = 0; f0 < f.numFrames; f0 += FRAMES_PER_CALL) {
     const frames = Math.min(FRAMES_PER_CALL, f.numFrames - f0);
     const s0 = f0 * f.hopSamples;
     const s1 = Math.min(samples.length, (f0 + frames - 1) * f.hopSamples + f.windowSamples);
-    out.set(kernelCall(samples.subarray(s0, Math.max(s0, s1)), { ...f, numFrames: frames }, fft, bank), f0 * bank.w.length);
+    out.set(
+      kernelCall(samples.subarray(s0, Math.max(s0, s1)), { ...f, numFrames: frames }, fft, bank),
+      f0 * bank.w.length,
+    );
   }
   return out;
 }
@@ -65,14 +94,26 @@ export function logMelKernel(samples: Float32Array, f: KernelFraming, fft: RealF
 const FRAMES_PER_CALL = 10_000;
 
 /** The tables last written to the kernel's memory (they only change with the feature settings). */
-let tablesFor: { window: Float32Array; fft: RealFft; bank: SparseFilterbank; end: number; at: Record<string, number> } | null = null;
+let tablesFor: {
+  window: Float32Array;
+  fft: RealFft;
+  bank: SparseFilterbank;
+  end: number;
+  at: Record<string, number>;
+} | null = null;
 
 /**
  * Write the constant tables (window, FFT tables, filterbank) at the start of the heap, once per
  * feature setting. @returns their offsets and the first free byte after them
  */
-function writeTables(k: Exports, window: Float32Array, fft: RealFft, bank: SparseFilterbank): { at: Record<string, number>; end: number } {
-  if (tablesFor && tablesFor.window === window && tablesFor.fft === fft && tablesFor.bank === bank) return tablesFor;
+function writeTables(
+  k: Exports,
+  window: Float32Array,
+  fft: RealFft,
+  bank: SparseFilterbank,
+): { at: Record<string, number>; end: number } {
+  if (tablesFor && tablesFor.window === window && tablesFor.fft === fft && tablesFor.bank === bank)
+    return tablesFor;
   const h = fft.size / 2;
   const bands = bank.w.length;
   const weights = bank.w.reduce((a, w) => a + w.length, 0);
@@ -127,7 +168,12 @@ function ensureMemory(k: Exports, bytes: number): void {
   if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / 65536));
 }
 
-function kernelCall(samples: Float32Array, f: KernelFraming, fft: RealFft, bank: SparseFilterbank): Float32Array {
+function kernelCall(
+  samples: Float32Array,
+  f: KernelFraming,
+  fft: RealFft,
+  bank: SparseFilterbank,
+): Float32Array {
   const k = kernel();
   const n = fft.size;
   const h = n / 2;
@@ -141,6 +187,25 @@ function kernelCall(samples: Float32Array, f: KernelFraming, fft: RealFft, bank:
   ensureMemory(k, end);
   const at = { ...tables.at, ...io };
   new Float32Array(k.memory.buffer, at.sig, samples.length).set(samples);
-  k.logmel(at.sig, samples.length, f.numFrames, f.windowSamples, f.hopSamples, n, f.inputScale, f.preemphasis, at.window, at.rev, at.tw, at.split, at.bStart, at.bLen, at.bW, bands, at.work, at.out);
+  k.logmel(
+    at.sig,
+    samples.length,
+    f.numFrames,
+    f.windowSamples,
+    f.hopSamples,
+    n,
+    f.inputScale,
+    f.preemphasis,
+    at.window,
+    at.rev,
+    at.tw,
+    at.split,
+    at.bStart,
+    at.bLen,
+    at.bW,
+    bands,
+    at.work,
+    at.out,
+  );
   return new Float32Array(k.memory.buffer, at.out, f.numFrames * bands).slice();
 }

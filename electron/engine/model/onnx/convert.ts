@@ -75,7 +75,11 @@ export class ConvertContext {
   input(node: OnnxNode, i: number): Value {
     const name = node.inputs[i];
     const v = name ? this.values.get(name) : undefined;
-    if (!v) this.fail(node, `input ${i} ("${name ?? ''}") is not produced by any earlier node, initializer or graph input`);
+    if (!v)
+      this.fail(
+        node,
+        `input ${i} ("${name ?? ''}") is not produced by any earlier node, initializer or graph input`,
+      );
     return v;
   }
 
@@ -85,13 +89,18 @@ export class ConvertContext {
 
   tensorInput(node: OnnxNode, i: number): Extract<Value, { kind: 'tensor' }> {
     const v = this.input(node, i);
-    if (v.kind !== 'tensor') this.fail(node, `input ${i} ("${node.inputs[i]}") is a constant; the importer folds no constant subgraphs`);
+    if (v.kind !== 'tensor')
+      this.fail(
+        node,
+        `input ${i} ("${node.inputs[i]}") is a constant; the importer folds no constant subgraphs`,
+      );
     return v;
   }
 
   constInput(node: OnnxNode, i: number): OnnxTensor {
     const v = this.input(node, i);
-    if (v.kind !== 'const') this.fail(node, `input ${i} ("${node.inputs[i]}") must be a constant (initializer or Constant node)`);
+    if (v.kind !== 'const')
+      this.fail(node, `input ${i} ("${node.inputs[i]}") must be a constant (initializer or Constant node)`);
     return v.tensor;
   }
 
@@ -102,8 +111,11 @@ export class ConvertContext {
     if (cached) return cached;
     const rank = v.sym.shape.length;
     if (rank < 3) this.fail(node, `cannot change the layout of a rank-${rank} tensor`);
-    const perm = layout === 'channels-last' ? toChannelsLastPerm(rank) : inversePerm(toChannelsLastPerm(rank));
-    const out = tf.layers.permute({ dims: perm.slice(1), name: this.layerName(`${node.name}_to_${layout}`) }).apply(v.sym) as tf.SymbolicTensor;
+    const perm =
+      layout === 'channels-last' ? toChannelsLastPerm(rank) : inversePerm(toChannelsLastPerm(rank));
+    const out = tf.layers
+      .permute({ dims: perm.slice(1), name: this.layerName(`${node.name}_to_${layout}`) })
+      .apply(v.sym) as tf.SymbolicTensor;
     this.permuted.set(v.sym, out);
     return out;
   }
@@ -125,11 +137,15 @@ export class ConvertContext {
  */
 export function convertOnnx(graph: OnnxGraph, options: ConvertOptions = {}): tf.LayersModel {
   const ctx = new ConvertContext(graph);
-  for (const [name, t] of graph.initializers) ctx.values.set(name, { kind: 'const', tensor: t, fromInitializer: true });
+  for (const [name, t] of graph.initializers)
+    ctx.values.set(name, { kind: 'const', tensor: t, fromInitializer: true });
   const inputs: tf.SymbolicTensor[] = [];
   for (const vi of graph.inputs) {
     const shape = options.inputShapes?.[vi.name] ?? vi.shape;
-    if (!shape) throw new Error(`${graph.where}: graph input "${vi.name}" has no declared shape; give one in inputShapes`);
+    if (!shape)
+      throw new Error(
+        `${graph.where}: graph input "${vi.name}" has no declared shape; give one in inputShapes`,
+      );
     const sym = tf.input({ shape: shape.slice(1), name: ctx.layerName(vi.name) });
     inputs.push(sym);
     ctx.values.set(vi.name, { kind: 'tensor', sym, layout: 'onnx' });
@@ -137,10 +153,13 @@ export function convertOnnx(graph: OnnxGraph, options: ConvertOptions = {}): tf.
   const wanted = options.outputs ?? graph.outputs.map((o) => o.name);
   for (const node of graph.nodes) {
     if (wanted.every((w) => ctx.values.has(w))) break;
-    if (node.domain && node.domain !== 'ai.onnx') ctx.fail(node, `domain "${node.domain}" is not supported (only the default ONNX domain)`);
+    if (node.domain && node.domain !== 'ai.onnx')
+      ctx.fail(node, `domain "${node.domain}" is not supported (only the default ONNX domain)`);
     const conv = OP_CONVERTERS[node.opType];
     if (!conv) {
-      throw new Error(`${graph.where}: node "${node.name}" (op ${node.opType}) is not supported by the ONNX importer; supported ops: ${SUPPORTED_OPS.join(', ')}`);
+      throw new Error(
+        `${graph.where}: node "${node.name}" (op ${node.opType}) is not supported by the ONNX importer; supported ops: ${SUPPORTED_OPS.join(', ')}`,
+      );
     }
     const outs = conv(node, ctx);
     outs.forEach((v, i) => {
@@ -151,7 +170,11 @@ export function convertOnnx(graph: OnnxGraph, options: ConvertOptions = {}): tf.
     const v = ctx.values.get(name);
     if (!v) throw new Error(`${graph.where}: output "${name}" is not produced by the graph`);
     if (v.kind !== 'tensor') throw new Error(`${graph.where}: output "${name}" is a constant`);
-    return ctx.as({ name, opType: 'output', domain: '', inputs: [], outputs: [], attributes: new Map() }, v, 'onnx');
+    return ctx.as(
+      { name, opType: 'output', domain: '', inputs: [], outputs: [], attributes: new Map() },
+      v,
+      'onnx',
+    );
   });
   return tf.model({ inputs, outputs, name: options.name ?? 'onnx' });
 }

@@ -21,29 +21,46 @@ import { parseOnnx } from './parse';
  *   an invalid card, a card whose architecture is not "layers-model", a graph whose input or output
  *   shape does not match the card (checked on a 100-frame dummy input)
  */
-export async function importOnnxModel(onnxFile: string, cardFile: string, outDir: string): Promise<ModelCard> {
+export async function importOnnxModel(
+  onnxFile: string,
+  cardFile: string,
+  outDir: string,
+): Promise<ModelCard> {
   await initBackend();
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(cardFile, 'utf8'));
   } catch (err) {
     // JSON.parse's message may quote the file: never echo it (issue 14).
-    throw new Error(`${cardFile}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'card not found' : 'not a readable JSON card'}`, { cause: err });
+    throw new Error(
+      `${cardFile}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'card not found' : 'not a readable JSON card'}`,
+      { cause: err },
+    );
   }
   const card = parseCard(raw, cardFile);
   const arch = card.architecture;
-  if (arch.type !== 'layers-model') throw new Error(`${cardFile}: architecture.type must be "layers-model" for an imported ONNX model, is "${arch.type}"`);
+  if (arch.type !== 'layers-model')
+    throw new Error(
+      `${cardFile}: architecture.type must be "layers-model" for an imported ONNX model, is "${arch.type}"`,
+    );
   const graph = parseOnnx(await readFile(onnxFile), onnxFile);
   if (graph.inputs.length !== 1 || graph.outputs.length !== 1) {
-    throw new Error(`${onnxFile}: the graph has ${graph.inputs.length} inputs and ${graph.outputs.length} outputs; an acoustic model has one of each`);
+    throw new Error(
+      `${onnxFile}: the graph has ${graph.inputs.length} inputs and ${graph.outputs.length} outputs; an acoustic model has one of each`,
+    );
   }
-  const model = convertOnnx(graph, { inputShapes: { [graph.inputs[0].name]: [null, null, arch.inputDim] }, name: card.name.replace(/[^A-Za-z0-9_]/g, '_') || 'onnx' });
+  const model = convertOnnx(graph, {
+    inputShapes: { [graph.inputs[0].name]: [null, null, arch.inputDim] },
+    name: card.name.replace(/[^A-Za-z0-9_]/g, '_') || 'onnx',
+  });
   try {
     const frames = 100;
     const shape = tf.tidy(() => (model.predict(tf.zeros([1, frames, arch.inputDim])) as tf.Tensor).shape);
     const want = [1, Math.ceil(frames / arch.subsampling), arch.numTokens];
     if (shape.length !== 3 || shape[2] !== want[2] || Math.abs(shape[1] - want[1]) > 1) {
-      throw new Error(`${onnxFile}: on [1, ${frames}, ${arch.inputDim}] features the graph gives [${shape.join(', ')}], the card says [${want.join(', ')}] (subsampling ${arch.subsampling}, ${arch.numTokens} tokens)`);
+      throw new Error(
+        `${onnxFile}: on [1, ${frames}, ${arch.inputDim}] features the graph gives [${shape.join(', ')}], the card says [${want.join(', ')}] (subsampling ${arch.subsampling}, ${arch.numTokens} tokens)`,
+      );
     }
     const out: ModelCard = { ...card, architecture: { ...arch, numParams: model.countParams() } };
     await saveModel(outDir, model, out);

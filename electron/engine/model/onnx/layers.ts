@@ -146,7 +146,14 @@ export class OnnxConstBinary extends tf.layers.Layer {
     this.constFirst = args.constFirst;
   }
   build(): void {
-    this.constant = this.addWeight('constant', this.constDims, 'float32', tf.initializers.zeros(), undefined, this.trainable);
+    this.constant = this.addWeight(
+      'constant',
+      this.constDims,
+      'float32',
+      tf.initializers.zeros(),
+      undefined,
+      this.trainable,
+    );
     this.built = true;
   }
   /**
@@ -172,7 +179,9 @@ export class OnnxConstBinary extends tf.layers.Layer {
   }
   computeOutputShape(s: tf.Shape | tf.Shape[]): tf.Shape {
     const x = shapesOf(s)[0];
-    return this.constFirst ? binaryShape(this.op, this.constDims, x) : binaryShape(this.op, x, this.constDims);
+    return this.constFirst
+      ? binaryShape(this.op, this.constDims, x)
+      : binaryShape(this.op, x, this.constDims);
   }
   getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), op: this.op, constDims: this.constDims, constFirst: this.constFirst };
@@ -238,7 +247,10 @@ export class OnnxReshape extends tf.layers.Layer {
   call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = first(inputs);
     const shape = resolveReshape(x.shape, this.shape, this.fromInput);
-    return tf.reshape(x, shape.map((d) => d ?? -1));
+    return tf.reshape(
+      x,
+      shape.map((d) => d ?? -1),
+    );
   }
   computeOutputShape(s: tf.Shape | tf.Shape[]): tf.Shape {
     const out = resolveReshape(shapesOf(s)[0], this.shape, this.fromInput);
@@ -307,7 +319,9 @@ export class OnnxReduce extends tf.layers.Layer {
   computeOutputShape(s: tf.Shape | tf.Shape[]): tf.Shape {
     const x = shapesOf(s)[0];
     const axes = this.allAxes(x.length);
-    return this.keepdims ? x.map((d, i) => (axes.includes(i) ? 1 : d)) : x.filter((_, i) => !axes.includes(i));
+    return this.keepdims
+      ? x.map((d, i) => (axes.includes(i) ? 1 : d))
+      : x.filter((_, i) => !axes.includes(i));
   }
   getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), op: this.op, axes: this.axes, keepdims: this.keepdims };

@@ -58,23 +58,35 @@ export interface OnnxGraph {
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 function toNum(v: any): number {
-  return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : v && typeof v.toNumber === 'function' ? v.toNumber() : Number(v);
+  return typeof v === 'number'
+    ? v
+    : typeof v === 'bigint'
+      ? Number(v)
+      : v && typeof v.toNumber === 'function'
+        ? v.toNumber()
+        : Number(v);
 }
 
 function decodeTensor(t: any, where: string): OnnxTensor {
   const name = String(t.name ?? '');
   const dims = (t.dims ?? []).map(toNum);
   const size = dims.reduce((a: number, b: number) => a * b, 1);
-  if (t.data_location === 1) throw new Error(`${where}: tensor "${name}" keeps its data in an external file, which the importer does not read`);
+  if (t.data_location === 1)
+    throw new Error(
+      `${where}: tensor "${name}" keeps its data in an external file, which the importer does not read`,
+    );
   const raw: Uint8Array | undefined = t.raw_data && t.raw_data.length ? t.raw_data : undefined;
   const type = t.data_type;
-  const copy = (bytes: Uint8Array): ArrayBuffer => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  const copy = (bytes: Uint8Array): ArrayBuffer =>
+    bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   let out: OnnxTensor;
   if (type === FLOAT) {
     const data = raw ? new Float32Array(copy(raw)) : Float32Array.from(t.float_data ?? []);
     out = { name, dims, dtype: 'float32', data };
   } else if (type === DOUBLE) {
-    const data = raw ? Float32Array.from(new Float64Array(copy(raw))) : Float32Array.from(t.double_data ?? []);
+    const data = raw
+      ? Float32Array.from(new Float64Array(copy(raw)))
+      : Float32Array.from(t.double_data ?? []);
     out = { name, dims, dtype: 'float32', data };
   } else if (type === INT64) {
     const data = raw ? Array.from(new BigInt64Array(copy(raw)), Number) : (t.int64_data ?? []).map(toNum);
@@ -83,22 +95,35 @@ function decodeTensor(t: any, where: string): OnnxTensor {
     const data = raw ? Array.from(new Int32Array(copy(raw))) : (t.int32_data ?? []).map(toNum);
     out = { name, dims, dtype: 'int64', data };
   } else {
-    throw new Error(`${where}: tensor "${name}" has element type ${type} (TensorProto.DataType); the importer reads FLOAT, DOUBLE, INT32 and INT64`);
+    throw new Error(
+      `${where}: tensor "${name}" has element type ${type} (TensorProto.DataType); the importer reads FLOAT, DOUBLE, INT32 and INT64`,
+    );
   }
-  if (out.data.length !== size) throw new Error(`${where}: tensor "${name}" has ${out.data.length} values for shape [${dims.join(', ')}]`);
+  if (out.data.length !== size)
+    throw new Error(
+      `${where}: tensor "${name}" has ${out.data.length} values for shape [${dims.join(', ')}]`,
+    );
   return out;
 }
 
 function decodeAttribute(a: any, where: string, node: string): OnnxAttribute {
   switch (a.type) {
-    case 1: return a.f ?? 0;
-    case 2: return toNum(a.i ?? 0);
-    case 3: return new TextDecoder().decode(a.s ?? new Uint8Array());
-    case 4: return decodeTensor(a.t, `${where}: node "${node}"`);
-    case 6: return Array.from(a.floats ?? [], Number);
-    case 7: return (a.ints ?? []).map(toNum);
+    case 1:
+      return a.f ?? 0;
+    case 2:
+      return toNum(a.i ?? 0);
+    case 3:
+      return new TextDecoder().decode(a.s ?? new Uint8Array());
+    case 4:
+      return decodeTensor(a.t, `${where}: node "${node}"`);
+    case 6:
+      return Array.from(a.floats ?? [], Number);
+    case 7:
+      return (a.ints ?? []).map(toNum);
     default:
-      throw new Error(`${where}: node "${node}": attribute "${a.name}" has type ${a.type} (AttributeProto.AttributeType), which the importer does not read`);
+      throw new Error(
+        `${where}: node "${node}": attribute "${a.name}" has type ${a.type} (AttributeProto.AttributeType), which the importer does not read`,
+      );
   }
 }
 
@@ -106,7 +131,13 @@ function valueInfo(v: any): OnnxValueInfo {
   const dims = v.type?.tensor_type?.shape?.dim;
   return {
     name: v.name,
-    shape: dims ? dims.map((d: any) => (d.dim_value !== undefined && d.dim_value !== null && toNum(d.dim_value) > 0 ? toNum(d.dim_value) : null)) : null,
+    shape: dims
+      ? dims.map((d: any) =>
+          d.dim_value !== undefined && d.dim_value !== null && toNum(d.dim_value) > 0
+            ? toNum(d.dim_value)
+            : null,
+        )
+      : null,
   };
 }
 
@@ -133,7 +164,14 @@ export function parseOnnx(bytes: Uint8Array, where: string): OnnxGraph {
     const name = n.name || `${n.op_type}#${i}`;
     const attributes = new Map<string, OnnxAttribute>();
     for (const a of n.attribute ?? []) attributes.set(a.name, decodeAttribute(a, where, name));
-    return { name, opType: n.op_type, domain: n.domain ?? '', inputs: [...(n.input ?? [])], outputs: [...(n.output ?? [])], attributes };
+    return {
+      name,
+      opType: n.op_type,
+      domain: n.domain ?? '',
+      inputs: [...(n.input ?? [])],
+      outputs: [...(n.output ?? [])],
+      attributes,
+    };
   });
   return {
     where,
