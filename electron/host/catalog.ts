@@ -2,7 +2,8 @@
  * Read-only views of the studio's folders: model folders (base models under the models folder,
  * adapted models under `<runs>/<run>/model`), run folders and their report.json, and manifests.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { readJsonDocument } from '../engine/util/files';
 import path from 'node:path';
 import { parseCard } from '../engine/model/card';
 import { readManifest as readManifestFile } from '../engine/corpus/manifest';
@@ -41,7 +42,7 @@ async function modelEntry(
   if (!(await isFile(cardPath)) && !(await isFile(path.join(dir, 'model.json')))) return null;
   const base = { dir: path.resolve(dir), kind, ...(run ? { run } : {}), ...(project ? { project } : {}) };
   try {
-    return { ...base, card: parseCard(JSON.parse(await readFile(cardPath, 'utf8')), cardPath) };
+    return { ...base, card: parseCard(await readJsonDocument(cardPath, 'card.json is missing'), cardPath) };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     return {
@@ -86,16 +87,7 @@ export async function listModels(modelsDir: string, runs: string | RunsFolder[])
  * @throws Error naming the file: missing, not JSON, not a report, or a newer version
  */
 export async function readReportFile(file: string): Promise<Report> {
-  let raw: { format?: unknown; version?: unknown };
-  try {
-    raw = JSON.parse(await readFile(file, 'utf8'));
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new Error(
-      `${file}: ${e.code === 'ENOENT' ? 'no report (the run has not finished)' : e.code ? e.message : 'not valid JSON'}`,
-      { cause: err },
-    );
-  }
+  const raw = await readJsonDocument(file, 'no report (the run has not finished)');
   if (raw?.format !== REPORT_FORMAT)
     throw new Error(`${file}: not a report (its "format" is not "${REPORT_FORMAT}")`);
   if (typeof raw.version !== 'number' || raw.version > REPORT_VERSION) {

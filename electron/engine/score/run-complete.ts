@@ -9,7 +9,8 @@
  * files}`, `files` listing what the run wrote, relative to the run folder (`model/` for the
  * adapted model folder, `trn/...` for the trn files).
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { readJsonDocument } from '../util/files';
 import path from 'node:path';
 import { writeJsonAtomic } from '../util/atomic';
 
@@ -68,16 +69,10 @@ export async function writeRunComplete(
  */
 export async function readRunComplete(runDir: string): Promise<RunComplete> {
   const file = path.join(runDir, RUN_COMPLETE_FILE);
-  let raw: { format?: unknown; version?: unknown };
-  try {
-    raw = JSON.parse(await readFile(file, 'utf8'));
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new Error(
-      `${file}: ${e.code === 'ENOENT' ? 'missing (the run did not finish: it was stopped, failed, or is still running)' : `not valid JSON (${e.message})`}`,
-      { cause: err },
-    );
-  }
+  const raw = await readJsonDocument(
+    file,
+    'missing (the run did not finish: it was stopped, failed, or is still running)',
+  );
   if (raw?.format !== RUN_COMPLETE_FORMAT)
     throw new Error(
       `${file}: not a run-completion marker (format is ${JSON.stringify(raw?.format)}, expected "${RUN_COMPLETE_FORMAT}")`,

@@ -74,6 +74,32 @@ export async function readText(file: string, what = 'file'): Promise<string> {
 }
 
 /**
+ * Read a JSON document of ours (report, run marker, ...) as plain data, for the caller to check its
+ * format and version. JSON.parse's own message can quote the file, so it is never passed on.
+ * @param missing what to say when the file does not exist (e.g. "no report (the run has not finished)")
+ * @throws Error `"<file>: <missing>"`, `"<file>: not valid JSON"` or as requireRegularFile
+ */
+export async function readJsonDocument(file: string, missing: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readText(file);
+  } catch (err) {
+    if ((err as Error).message === `${file}: file not found`)
+      throw new Error(`${file}: ${missing}`, { cause: err });
+    throw err;
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${file}: not valid JSON`, { cause: err });
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new Error(`${file}: not a JSON object`);
+  return raw as Record<string, unknown>;
+}
+
+/**
  * The first `bytes` bytes of a file (fewer when the file is shorter), e.g. to recognise its format.
  * @throws Error from the file system (not found, permission)
  */
