@@ -110,6 +110,21 @@ describe.skipIf(!hasChromium)('Data screen on a project, and adapting from its s
       .map((l) => JSON.parse(l));
     expect(lines.find((l) => l.id === edited)).toMatchObject({ text: 'null', split: 'unlabelled' });
 
+    // Escape puts the stored speaker back without saving; a speaker the host refuses shows its
+    // error and the stored speaker again, and the manifest keeps it.
+    const speakerCell = page.getByTestId(`speaker-${edited}`);
+    const stored = await speakerCell.inputValue();
+    expect(stored).not.toBe('');
+    await speakerCell.fill('someone else');
+    await speakerCell.press('Escape');
+    expect(await speakerCell.inputValue()).toBe(stored);
+    await speakerCell.fill('a/b');
+    await speakerCell.press('Enter');
+    await expect.poll(() => text('data-error')).toContain('speaker "a/b" cannot be a folder name: it holds a path separator ("/" or "\\")');
+    expect(await speakerCell.inputValue()).toBe(stored);
+    const kept = (await readFile(manifest, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { id: string; speaker?: string });
+    expect(kept.find((l) => l.id === edited)?.speaker).toBe(stored);
+
     // Play a clip: the host sends the project's file, the browser decodes and plays it.
     await page.getByTestId(`play-${ids[3]}`).click();
     await page.waitForTimeout(300);
