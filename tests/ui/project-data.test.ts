@@ -120,9 +120,14 @@ describe.skipIf(!hasChromium)('Data screen on a project, and adapting from its s
     expect(await speakerCell.inputValue()).toBe(stored);
     await speakerCell.fill('a/b');
     await speakerCell.press('Enter');
-    await expect.poll(() => text('data-error')).toContain('speaker "a/b" cannot be a folder name: it holds a path separator ("/" or "\\")');
+    await expect
+      .poll(() => text('data-error'))
+      .toContain('speaker "a/b" cannot be a folder name: it holds a path separator ("/" or "\\")');
     expect(await speakerCell.inputValue()).toBe(stored);
-    const kept = (await readFile(manifest, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { id: string; speaker?: string });
+    const kept = (await readFile(manifest, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; speaker?: string });
     expect(kept.find((l) => l.id === edited)?.speaker).toBe(stored);
 
     // Play a clip: the host sends the project's file, the browser decodes and plays it.
