@@ -693,6 +693,7 @@ export async function trainBaseModel(
   // A stage is current when its marker matches and every earlier stage is current.
   const current: boolean[] = [];
   for (const s of stages) current.push((current.at(-1) ?? true) && (await stageIsCurrent(s)));
+  current[4] &&= outExists; // the export's artifact is the model folder itself
   // Fail before 20 minutes of training, not at the end: a model folder is never overwritten.
   if (outExists && !current[4])
     throw new Error(
