@@ -4,21 +4,28 @@
  * speech, seeded and reproducible (the card records the command; DEFAULT_BASE_RECIPE holds the
  * defaults quoted here).
  *
- * Stages, in one run (trainBaseModel):
- * 1. audio: the source clips at the model's rate; 5% of them (seeded shuffle) held out for early stopping.
- * 2. training waveforms: every training clip as it is, plus `clipCopies - 1` perturbed copies (speed
- *    0.9-1.1, gain +-6 dB, noise at 15-40 dB SNR); `numStrings` connected strings of 2-10 clips of one
- *    speaker with `gapSec` (default 0-0.35 s) of low noise between them and up to 0.5 s at the ends;
- *    `ttsStrings` strings of 1-10 digits spoken by espeak-ng (tts.ts, random English voice, timbre,
- *    120-220 words per minute, pitch). A `channelFraction` of the perturbed copies and strings also
- *    get a simulated room and microphone band (audio/perturb.ts).
- * 3. features: log-mel (DEFAULT_FEATURES) of every waveform.
- * 4. training: trainCtc (adapt/train.ts) of every layer, Adam at `learningRate` halved after 2
- *    epochs without a lower held-out loss, SpecAugment, batch 16, early stopping (patience 6), on
- *    `workers` threads (data-parallel, adapt/parallel.ts).
- * 5. evaluation on `testManifest` and export: the model folder with its card and README.md.
- *
- * Not re-runnable by stage: a run starts again from stage 1 (about 10 minutes on two cores).
+ * Stages (trainBaseModel), icefall-style: each writes its artifact into its folder of the work folder
+ * (`<out>.work/` or `--work DIR`) and then a `done.json` marker (stages.ts: format, version, settings
+ * and a settings hash chained to the previous stage's). Running the same command again skips the
+ * finished stages and reads their artifacts back; a changed setting runs its stage and every later
+ * one again, and the log says which setting changed. Skipping changes nothing in the weights.
+ * 1. `1-prepare` (prepareData): the source clips at the model's rate, 5% of them (seeded shuffle)
+ *    held out for early stopping; every training clip as it is plus `clipCopies - 1` perturbed copies
+ *    (speed 0.9-1.1, gain +-6 dB, noise at 15-40 dB SNR); `numStrings` connected strings of 2-10
+ *    clips of one speaker with `gapSec` (default 0-0.35 s) of low noise between them and up to 0.5 s
+ *    at the ends; `ttsStrings` strings of 1-10 digits spoken by espeak-ng (tts.ts, random English
+ *    voice, timbre, 120-220 words per minute, pitch). A `channelFraction` of the perturbed copies
+ *    and strings also get a simulated room and microphone band (audio/perturb.ts).
+ *    Artifact: `plan.json` (one entry per waveform) + `audio.f32` (the waveforms; ~4 bytes per sample,
+ *    about 0.4 GB for the shipped recipe).
+ * 2. `2-features` (computeFeatures): `features` (DEFAULT_FEATURES: log-mel) of every waveform.
+ *    Artifact: `features.json` + `features.f32`.
+ * 3. `3-train` (trainStage): trainCtc (adapt/train.ts) of every layer, Adam at `learningRate` halved
+ *    after 2 epochs without a lower held-out loss, SpecAugment, batch 16, early stopping (patience 6),
+ *    on `workers` threads (data-parallel, adapt/parallel.ts). Artifact: the checkpoint `model/`.
+ * 4. `4-evaluate` (evaluateStage): greedy WER on `testManifest`. Artifact: `metrics.json`.
+ * 5. `5-export` (exportModel): the model folder `--out` with its card and README.md (never
+ *    overwritten). The whole recipe takes about 10 minutes on two cores.
  */
 import {
   buildAcousticModel,
