@@ -98,7 +98,8 @@ describe('train-base recipe: re-runnable stages', () => {
     expect(resumed.labels.has('training features')).toBe(false);
     expect(await sha256(path.join(outA, 'weights.bin'))).toBe(weights);
     expect(resumed.card.metrics).toEqual(first.card.metrics);
-    expect(resumed.card.recipe.bestEpoch).toBe(first.card.recipe.bestEpoch);
+    expect(first.card.recipe?.bestEpoch).toBe(2);
+    expect(resumed.card.recipe?.bestEpoch).toBe(2);
 
     // (c) a changed training setting, exported elsewhere: data and features are kept, training onwards re-run.
     const outB = path.join(dir, 'b');
@@ -110,7 +111,7 @@ describe('train-base recipe: re-runnable stages', () => {
       'stage 4-evaluate: an earlier stage changed, running it again',
       'stage 5-export: settings changed (outDir), running it again',
     ]);
-    expect((changed.card.recipe.epochLog as unknown[]).length).toBe(1);
+    expect((changed.card.recipe?.epochLog as unknown[]).length).toBe(1);
     expect(await sha256(path.join(outB, 'weights.bin'))).not.toBe(weights);
     expect(await readJson(path.join(work, '3-train', 'done.json'))).toMatchObject({
       settings: { epochs: 1 },
