@@ -467,6 +467,10 @@ program
     frontEndName,
     'logmel',
   )
+  .option(
+    '--work <dir>',
+    "folder of the stages' artifacts and markers (default <out>.work); the same command run again skips the finished stages",
+  )
   .action(
     (o: {
       train: string;
@@ -480,6 +484,7 @@ program
       maxGap?: number;
       minGap?: number;
       frontEnd: 'logmel' | 'speech-embedding';
+      work?: string;
     }) =>
       run(async () => {
         const p = stderrProgress();
@@ -501,6 +506,7 @@ program
               }
             : {}),
           ...(o.frontEnd === 'speech-embedding' ? { features: SPEECH_EMBEDDING_FEATURES } : {}),
+          ...(o.work !== undefined ? { workDir: o.work } : {}),
           onProgress: p.onProgress,
         });
         p.stop();

@@ -143,8 +143,9 @@ export async function adapt(req: AdaptRequest): Promise<Report> {
 }
 
 /**
- * Train the shipped base model from the source-domain manifest (the recipe in recipes/base-model.ts).
- * @throws Error when outDir exists or inputs are unreadable
+ * Train the shipped base model from the source-domain manifest (the recipe in recipes/base-model.ts),
+ * skipping the stages finished earlier in the work folder (default `<outDir>.work`).
+ * @throws Error when outDir exists (and is not this recipe's finished export) or inputs are unreadable
  */
 export async function trainBase(
   req: Pick<BaseRecipeConfig, 'trainManifest' | 'testManifest' | 'outDir'> &

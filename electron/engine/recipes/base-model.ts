@@ -4,21 +4,28 @@
  * speech, seeded and reproducible (the card records the command; DEFAULT_BASE_RECIPE holds the
  * defaults quoted here).
  *
- * Stages, in one run (trainBaseModel):
- * 1. audio: the source clips at the model's rate; 5% of them (seeded shuffle) held out for early stopping.
- * 2. training waveforms: every training clip as it is, plus `clipCopies - 1` perturbed copies (speed
- *    0.9-1.1, gain +-6 dB, noise at 15-40 dB SNR); `numStrings` connected strings of 2-10 clips of one
- *    speaker with `gapSec` (default 0-0.35 s) of low noise between them and up to 0.5 s at the ends;
- *    `ttsStrings` strings of 1-10 digits spoken by espeak-ng (tts.ts, random English voice, timbre,
- *    120-220 words per minute, pitch). A `channelFraction` of the perturbed copies and strings also
- *    get a simulated room and microphone band (audio/perturb.ts).
- * 3. features: log-mel (DEFAULT_FEATURES) of every waveform.
- * 4. training: trainCtc (adapt/train.ts) of every layer, Adam at `learningRate` halved after 2
- *    epochs without a lower held-out loss, SpecAugment, batch 16, early stopping (patience 6), on
- *    `workers` threads (data-parallel, adapt/parallel.ts).
- * 5. evaluation on `testManifest` and export: the model folder with its card and README.md.
- *
- * Not re-runnable by stage: a run starts again from stage 1 (about 10 minutes on two cores).
+ * Stages (trainBaseModel), icefall-style: each writes its artifact into its folder of the work folder
+ * (`<out>.work/` or `--work DIR`) and then a `done.json` marker (stages.ts: format, version, settings
+ * and a settings hash chained to the previous stage's). Running the same command again skips the
+ * finished stages and reads their artifacts back; a changed setting runs its stage and every later
+ * one again, and the log says which setting changed. Skipping changes nothing in the weights.
+ * 1. `1-prepare` (prepareData): the source clips at the model's rate, 5% of them (seeded shuffle)
+ *    held out for early stopping; every training clip as it is plus `clipCopies - 1` perturbed copies
+ *    (speed 0.9-1.1, gain +-6 dB, noise at 15-40 dB SNR); `numStrings` connected strings of 2-10
+ *    clips of one speaker with `gapSec` (default 0-0.35 s) of low noise between them and up to 0.5 s
+ *    at the ends; `ttsStrings` strings of 1-10 digits spoken by espeak-ng (tts.ts, random English
+ *    voice, timbre, 120-220 words per minute, pitch). A `channelFraction` of the perturbed copies
+ *    and strings also get a simulated room and microphone band (audio/perturb.ts).
+ *    Artifact: `plan.json` (one entry per waveform) + `audio.f32` (the waveforms; ~4 bytes per sample,
+ *    about 0.4 GB for the shipped recipe).
+ * 2. `2-features` (computeFeatures): `features` (DEFAULT_FEATURES: log-mel) of every waveform.
+ *    Artifact: `features.json` + `features.f32`.
+ * 3. `3-train` (trainStage): trainCtc (adapt/train.ts) of every layer, Adam at `learningRate` halved
+ *    after 2 epochs without a lower held-out loss, SpecAugment, batch 16, early stopping (patience 6),
+ *    on `workers` threads (data-parallel, adapt/parallel.ts). Artifact: the checkpoint `model/`.
+ * 4. `4-evaluate` (evaluateStage): greedy WER on `testManifest`. Artifact: `metrics.json`.
+ * 5. `5-export` (exportModel): the model folder `--out` with its card and README.md (never
+ *    overwritten). The whole recipe takes about 10 minutes on two cores.
  */
 import {
   buildAcousticModel,
@@ -29,7 +36,8 @@ import {
 } from '../model/acoustic';
 import { seededRandom } from '../model/batch';
 import { CARD_FORMAT, CARD_VERSION, type ModelCard } from '../model/card';
-import { saveModel } from '../model/checkpoint';
+import { loadModel, saveModel } from '../model/checkpoint';
+import type { tf } from '../model/backend';
 import { encodeText, type TokenConfig } from '../model/tokens';
 import { DEFAULT_FEATURES, extractFeatures, featureDim, type FeatureConfig } from '../features';
 import { DEFAULT_SPECAUGMENT } from '../features/augment';
@@ -41,10 +49,12 @@ import { trainCtc, type TrainExample } from '../adapt/train';
 import { defaultWorkers } from '../adapt/parallel';
 import { evaluateSet } from '../decode/evaluate';
 import type { ProgressFn } from '../progress';
-import { writeFileAtomic } from '../util/atomic';
-import { pathExists } from '../util/files';
+import { writeFileAtomic, writeJsonAtomic } from '../util/atomic';
+import { pathExists, readText } from '../util/files';
 import { shuffleInPlace } from '../util/shuffle';
 import { modelCardMarkdown } from './model-card-md';
+import { beginStage, markDone, planStage, skipStage, stageIsCurrent, type StagePlan } from './stages';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
 export const DIGIT_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
@@ -80,6 +90,8 @@ export interface BaseRecipeConfig {
    * simulated room (reverberate) and microphone band (bandLimit).
    */
   channelFraction: number;
+  /** Folder of the stages' artifacts and markers; default `<outDir>.work` (see recipeWorkDir). */
+  workDir?: string;
 }
 
 export const DEFAULT_BASE_RECIPE: Omit<BaseRecipeConfig, 'trainManifest' | 'testManifest' | 'outDir'> = {
@@ -152,50 +164,84 @@ export function recipeCommand(cfg: BaseRecipeConfig): string {
   ].join(' ');
 }
 
+/** A waveform with its transcript and where it came from (a clip id, "copy of <id>", "string", "tts"). */
+interface Wave {
+  samples: Float32Array;
+  text: string;
+  source: string;
+}
+
+/** Output of stage 1: the held-out split and every training waveform. */
+interface PreparedData {
+  utterances: number;
+  trainClips: number;
+  heldOutClips: number;
+  /** Seconds of training audio after augmentation. */
+  totalAudioSec: number;
+  train: Wave[];
+  heldOut: Wave[];
+}
+
+/** Output of stage 2. */
+interface Features {
+  train: TrainExample[];
+  heldOut: TrainExample[];
+}
+
+/** Float32 arrays concatenated into one little-endian file, written atomically. */
+async function writeFloats(file: string, arrays: Float32Array[]): Promise<void> {
+  const all = new Float32Array(arrays.reduce((a, x) => a + x.length, 0));
+  let off = 0;
+  for (const x of arrays) {
+    all.set(x, off);
+    off += x.length;
+  }
+  await writeFileAtomic(file, new Uint8Array(all.buffer, all.byteOffset, all.byteLength));
+}
+
+/** A file written by writeFloats, split back into arrays of the given lengths. */
+async function readFloats(file: string, lengths: number[]): Promise<Float32Array[]> {
+  const buf = await readFile(file);
+  const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  const total = lengths.reduce((a, n) => a + n, 0);
+  if (all.length !== total)
+    throw new Error(`${file}: holds ${all.length} values, its index says ${total} (delete the stage folder)`);
+  const out: Float32Array[] = [];
+  let off = 0;
+  for (const n of lengths) {
+    out.push(all.subarray(off, off + n));
+    off += n;
+  }
+  return out;
+}
+
 /**
- * Run the recipe: data preparation, features, training, evaluation, export (model folder + card).
- * @throws Error when outDir already exists or a manifest/audio file cannot be read
+ * Stage 1 waveforms: every training clip as it is plus `clipCopies - 1` perturbed copies, then
+ * `numStrings` connected strings of one speaker's clips with low noise between them. Consumes `rand`
+ * in the order the recipe always has (the shipped weights depend on it).
  */
-export async function trainBaseModel(
+function clipsAndStrings(
   cfg: BaseRecipeConfig,
-  onProgress: ProgressFn,
-  backend: string,
-): Promise<ModelCard> {
-  // Fail before 20 minutes of training, not at the end: a model folder is never overwritten.
-  if (await pathExists(cfg.outDir)) {
-    throw new Error(
-      `${cfg.outDir}: already exists; a model folder is never overwritten (choose a new --out)`,
-    );
-  }
-  const rand = seededRandom(cfg.seed);
+  utts: Utterance[],
+  audio: Float32Array[],
+  trainIdx: number[],
+  rand: () => number,
+): Wave[] {
   const rate = cfg.features.sampleRateHz;
-  const utts = await readManifest(cfg.trainManifest);
-  // Stage 1: audio.
-  const audio: Float32Array[] = [];
-  for (let i = 0; i < utts.length; i++) {
-    audio.push((await loadAudio(utts[i].audioPath, rate)).samples);
-    onProgress({ phase: 'features', label: 'load source audio', done: i + 1, total: utts.length });
-  }
-  const order = shuffleInPlace(
-    utts.map((_, i) => i),
-    rand,
-  );
-  const heldOutIdx = new Set(order.slice(0, Math.round(utts.length * 0.05)));
-  const trainIdx = order.filter((i) => !heldOutIdx.has(i));
   const bySpeaker = new Map<string, number[]>();
   for (const i of trainIdx) {
     const s = utts[i].speaker ?? '';
     bySpeaker.set(s, [...(bySpeaker.get(s) ?? []), i]);
   }
   const speakers = [...bySpeaker.keys()];
-  // Stage 2: training examples (waveforms + transcripts).
-  const waves: { samples: Float32Array; text: string }[] = [];
+  const waves: Wave[] = [];
   for (const i of trainIdx) {
-    waves.push({ samples: audio[i], text: utts[i].text });
+    waves.push({ samples: audio[i], text: utts[i].text, source: utts[i].id });
     for (let c = 1; c < cfg.clipCopies; c++)
       waves.push({
         samples: perturb(audio[i], rate, rand, 15 + 25 * rand(), cfg.channelFraction),
         text: utts[i].text,
+        source: `copy of ${utts[i].id}`,
       });
   }
   for (let s = 0; s < cfg.numStrings; s++) {
@@ -216,10 +262,22 @@ export async function trainBaseModel(
     waves.push({
       samples: perturb(concat(parts), rate, rand, 15 + 25 * rand(), cfg.channelFraction),
       text: words.join(' '),
+      source: 'string',
     });
   }
+  return waves;
+}
+
+/**
+ * Stage 1 synthetic speech: `ttsStrings` strings of 1-10 digits spoken by espeak-ng (random voice,
+ * variant, 120-220 words per minute, pitch), padded with up to 0.4 s of low noise and perturbed.
+ * @throws Error when ttsStrings > 0 and espeak-ng is missing
+ */
+function ttsWaves(cfg: BaseRecipeConfig, rand: () => number, onProgress: ProgressFn): Wave[] {
+  const rate = cfg.features.sampleRateHz;
   if (cfg.ttsStrings > 0 && !espeakVersion())
     throw new Error('train-base: ttsStrings > 0 needs espeak-ng (Debian package espeak-ng)');
+  const waves: Wave[] = [];
   for (let s = 0; s < cfg.ttsStrings; s++) {
     const words = Array.from(
       { length: 1 + Math.floor(rand() * 10) },
@@ -237,6 +295,7 @@ export async function trainBaseModel(
     waves.push({
       samples: perturb(concat([pad(), speech, pad()]), rate, rand, 15 + 25 * rand(), cfg.channelFraction),
       text: req.text,
+      source: `tts ${req.voice}+${req.variant}`,
     });
     if (s % 100 === 0 || s === cfg.ttsStrings - 1)
       onProgress({
@@ -246,28 +305,155 @@ export async function trainBaseModel(
         total: cfg.ttsStrings,
       });
   }
-  // Stage 3: features.
-  const toExample = (w: { samples: Float32Array; text: string }): TrainExample => ({
+  return waves;
+}
+
+/**
+ * Stage 1, prepare data: the source clips at the model's rate, 5% of them (seeded shuffle) held out
+ * for early stopping, the training waveforms (clips, perturbed copies, connected strings, synthetic
+ * speech). Artifact in `dir`: `plan.json` (counts and one entry per waveform: set, text, source,
+ * samples) and `audio.f32` (the waveforms, float32 at the model's rate, in plan order).
+ * @throws Error when the manifest or an audio file cannot be read, or espeak-ng is needed and missing
+ */
+export async function prepareData(
+  cfg: BaseRecipeConfig,
+  dir: string,
+  onProgress: ProgressFn,
+): Promise<PreparedData> {
+  const rand = seededRandom(cfg.seed);
+  const rate = cfg.features.sampleRateHz;
+  const utts = await readManifest(cfg.trainManifest);
+  const audio: Float32Array[] = [];
+  for (let i = 0; i < utts.length; i++) {
+    audio.push((await loadAudio(utts[i].audioPath, rate)).samples);
+    onProgress({ phase: 'features', label: 'load source audio', done: i + 1, total: utts.length });
+  }
+  const order = shuffleInPlace(
+    utts.map((_, i) => i),
+    rand,
+  );
+  const heldOutIdx = new Set(order.slice(0, Math.round(utts.length * 0.05)));
+  const trainIdx = order.filter((i) => !heldOutIdx.has(i));
+  const train = [...clipsAndStrings(cfg, utts, audio, trainIdx, rand), ...ttsWaves(cfg, rand, onProgress)];
+  const heldOut = [...heldOutIdx].map((i) => ({ samples: audio[i], text: utts[i].text, source: utts[i].id }));
+  const data: PreparedData = {
+    utterances: utts.length,
+    trainClips: trainIdx.length,
+    heldOutClips: heldOut.length,
+    totalAudioSec: train.reduce((a, w) => a + w.samples.length, 0) / rate,
+    train,
+    heldOut,
+  };
+  const entry = (set: string) => (w: Wave) => ({
+    set,
+    text: w.text,
+    source: w.source,
+    samples: w.samples.length,
+  });
+  await writeFloats(
+    path.join(dir, 'audio.f32'),
+    [...train, ...heldOut].map((w) => w.samples),
+  );
+  await writeJsonAtomic(path.join(dir, 'plan.json'), {
+    ...data,
+    sampleRateHz: rate,
+    train: train.map(entry('train')),
+    heldOut: heldOut.map(entry('heldOut')),
+  });
+  return data;
+}
+
+/** Stage 1's counts, without the waveforms (see prepareData). */
+async function loadPlanSummary(dir: string): Promise<Omit<PreparedData, 'train' | 'heldOut'>> {
+  const { utterances, trainClips, heldOutClips, totalAudioSec } = JSON.parse(
+    await readText(path.join(dir, 'plan.json'), 'recipe plan'),
+  ) as PreparedData;
+  return { utterances, trainClips, heldOutClips, totalAudioSec };
+}
+
+/** Stage 1's artifact read back (see prepareData). */
+async function loadPreparedData(dir: string): Promise<PreparedData> {
+  type Entry = { text: string; source: string; samples: number };
+  const plan = JSON.parse(await readText(path.join(dir, 'plan.json'), 'recipe plan')) as Omit<
+    PreparedData,
+    'train' | 'heldOut'
+  > & { train: Entry[]; heldOut: Entry[] };
+  const entries = [...plan.train, ...plan.heldOut];
+  const audio = await readFloats(
+    path.join(dir, 'audio.f32'),
+    entries.map((e) => e.samples),
+  );
+  const waves = entries.map((e, i) => ({ samples: audio[i], text: e.text, source: e.source }));
+  return { ...plan, train: waves.slice(0, plan.train.length), heldOut: waves.slice(plan.train.length) };
+}
+
+/**
+ * Stage 2, features: `cfg.features` (log-mel or the speech embedding) of every waveform, and the
+ * transcripts as token ids. Artifact in `dir`: `features.json` (per example: set, frames, dim, labels)
+ * and `features.f32` (the [frames, dim] matrices in that order).
+ */
+export async function computeFeatures(
+  cfg: BaseRecipeConfig,
+  data: PreparedData,
+  dir: string,
+  onProgress: ProgressFn,
+): Promise<Features> {
+  const toExample = (w: Wave): TrainExample => ({
     feats: extractFeatures(w.samples, cfg.features),
     labels: encodeText(w.text, DIGIT_TOKENS),
   });
   const train: TrainExample[] = [];
-  for (let i = 0; i < waves.length; i++) {
-    train.push(toExample(waves[i]));
-    if (i % 50 === 0 || i === waves.length - 1)
-      onProgress({ phase: 'features', label: 'training features', done: i + 1, total: waves.length });
+  for (let i = 0; i < data.train.length; i++) {
+    train.push(toExample(data.train[i]));
+    if (i % 50 === 0 || i === data.train.length - 1)
+      onProgress({ phase: 'features', label: 'training features', done: i + 1, total: data.train.length });
   }
-  const heldOut = [...heldOutIdx].map((i) => toExample({ samples: audio[i], text: utts[i].text }));
-  // Stage 4: train.
-  const embedding = cfg.features.kind === 'speech-embedding';
-  const arch = (embedding ? embeddingHeadArchitecture : defaultArchitecture)(
-    featureDim(cfg.features),
-    DIGIT_TOKENS.inventory.length,
+  const heldOut = data.heldOut.map(toExample);
+  const entry = (set: string) => (e: TrainExample) => ({
+    set,
+    numFrames: e.feats.numFrames,
+    dim: e.feats.dim,
+    labels: e.labels,
+  });
+  await writeFloats(
+    path.join(dir, 'features.f32'),
+    [...train, ...heldOut].map((e) => e.feats.data),
   );
-  const model = buildAcousticModel(arch, cfg.seed);
-  arch.numParams = countParams(model);
-  const totalAudioSec = waves.reduce((a, w) => a + w.samples.length, 0) / rate;
-  const card: ModelCard = {
+  await writeJsonAtomic(path.join(dir, 'features.json'), {
+    train: train.map(entry('train')),
+    heldOut: heldOut.map(entry('heldOut')),
+  });
+  return { train, heldOut };
+}
+
+/** Stage 2's artifact read back (see computeFeatures). */
+async function loadFeatures(dir: string): Promise<Features> {
+  type Entry = { numFrames: number; dim: number; labels: number[] };
+  const index = JSON.parse(await readText(path.join(dir, 'features.json'), 'feature index')) as {
+    train: Entry[];
+    heldOut: Entry[];
+  };
+  const entries = [...index.train, ...index.heldOut];
+  const data = await readFloats(
+    path.join(dir, 'features.f32'),
+    entries.map((e) => e.numFrames * e.dim),
+  );
+  const examples = entries.map((e, i) => ({
+    feats: { data: data[i], numFrames: e.numFrames, dim: e.dim },
+    labels: e.labels,
+  }));
+  return { train: examples.slice(0, index.train.length), heldOut: examples.slice(index.train.length) };
+}
+
+/** The card of a base model before training: description, data, licence and recipe (no metrics yet). */
+function baseCard(
+  cfg: BaseRecipeConfig,
+  data: Omit<PreparedData, 'train' | 'heldOut'>,
+  arch: ModelCard['architecture'],
+  backend: string,
+): ModelCard {
+  const embedding = cfg.features.kind === 'speech-embedding';
+  return {
     format: CARD_FORMAT,
     version: CARD_VERSION,
     name: path.basename(path.resolve(cfg.outDir)),
@@ -286,8 +472,8 @@ export async function trainBaseModel(
     tokens: DIGIT_TOKENS,
     trainingData: [
       {
-        name: `fsdd-source-train (${utts.length - heldOutIdx.size} clips train, ${heldOutIdx.size} held out for early stopping; + ${cfg.numStrings} synthetic connected strings of the training clips; ${(totalAudioSec / 3600).toFixed(2)} h after augmentation)`,
-        utterances: utts.length,
+        name: `fsdd-source-train (${data.trainClips} clips train, ${data.heldOutClips} held out for early stopping; + ${cfg.numStrings} synthetic connected strings of the training clips; ${(data.totalAudioSec / 3600).toFixed(2)} h after augmentation)`,
+        utterances: data.utterances,
         licence: 'CC BY-SA 4.0',
         attribution:
           'Free Spoken Digit Dataset (Jakobovski et al., github.com/Jakobovski/free-spoken-digit-dataset), speakers jackson, theo, nicolas, george',
@@ -333,11 +519,35 @@ export async function trainBaseModel(
       backend,
     },
   };
+}
+
+/**
+ * Stage 3, train: a new model (architecture per front end, initialised from `seed`) trained by
+ * trainCtc on every layer: Adam at `learningRate` halved after 2 epochs without a lower held-out
+ * loss, SpecAugment, early stopping (patience 6, best epoch's weights kept), on `workers` threads.
+ * Artifact: the checkpoint `dir/model` (a model folder whose card has the epoch log, no metrics).
+ * The caller disposes the model.
+ */
+export async function trainStage(
+  cfg: BaseRecipeConfig,
+  data: Omit<PreparedData, 'train' | 'heldOut'>,
+  feats: Features,
+  dir: string,
+  backend: string,
+  onProgress: ProgressFn,
+): Promise<{ model: tf.LayersModel; card: ModelCard }> {
+  const arch = (cfg.features.kind === 'speech-embedding' ? embeddingHeadArchitecture : defaultArchitecture)(
+    featureDim(cfg.features),
+    DIGIT_TOKENS.inventory.length,
+  );
+  const model = buildAcousticModel(arch, cfg.seed);
+  arch.numParams = countParams(model);
+  const card = baseCard(cfg, data, arch, backend);
   const result = await trainCtc(
     model,
     card,
-    train,
-    heldOut,
+    feats.train,
+    feats.heldOut,
     {
       epochs: cfg.epochs,
       batchSize: cfg.batchSize,
@@ -360,10 +570,32 @@ export async function trainBaseModel(
     seconds: Number(e.seconds.toFixed(1)),
   }));
   (card.recipe as Record<string, unknown>).bestEpoch = result.bestEpoch;
-  // Stage 5: evaluate on the source test set and export.
+  await saveModel(path.join(dir, 'model'), model, card);
+  return { model, card };
+}
+
+/** Stage 3's checkpoint read back: the model and its card exactly as written (see trainStage). */
+async function loadCheckpoint(dir: string): Promise<{ model: tf.LayersModel; card: ModelCard }> {
+  const { model } = await loadModel(path.join(dir, 'model'));
+  const card = JSON.parse(await readText(path.join(dir, 'model', 'card.json'), 'model card')) as ModelCard;
+  return { model, card };
+}
+
+/**
+ * Stage 4, evaluate: greedy decoding of `testManifest` (the source speakers' test clips).
+ * Artifact: `dir/metrics.json`, the card's metric entry (WER and its S/D/I counts).
+ */
+export async function evaluateStage(
+  cfg: BaseRecipeConfig,
+  model: tf.LayersModel,
+  card: ModelCard,
+  dir: string,
+  backend: string,
+  onProgress: ProgressFn,
+): Promise<ModelCard['metrics'][number]> {
   const testUtts: Utterance[] = await readManifest(cfg.testManifest);
   const ev = await evaluateSet(model, card, testUtts, onProgress, 'source test');
-  card.metrics.push({
+  const metric = {
     testSet: 'fsdd-source-test',
     utterances: ev.score.utterances,
     wer: ev.score.wer ?? 0,
@@ -372,9 +604,149 @@ export async function trainBaseModel(
     insertions: ev.score.insertions,
     referenceWords: ev.score.reference_words,
     backend,
-  });
-  await saveModel(cfg.outDir, model, card);
-  await writeFileAtomic(path.join(cfg.outDir, 'README.md'), modelCardMarkdown(card));
-  model.dispose();
-  return card;
+  };
+  await writeJsonAtomic(path.join(dir, 'metrics.json'), metric);
+  return metric;
+}
+
+/**
+ * Stage 5, export: the model folder `outDir` (model.json, weights.bin, card.json with the metrics,
+ * the folder's name and the command that reproduces it) and its README.md (model-card-md.ts).
+ * @throws Error when outDir already exists
+ */
+export async function exportModel(
+  cfg: BaseRecipeConfig,
+  model: tf.LayersModel,
+  card: ModelCard,
+  metric: ModelCard['metrics'][number],
+): Promise<ModelCard> {
+  const out: ModelCard = {
+    ...card,
+    name: path.basename(path.resolve(cfg.outDir)),
+    metrics: [metric],
+    recipe: { ...card.recipe, command: recipeCommand(cfg) },
+  };
+  await saveModel(cfg.outDir, model, out);
+  await writeFileAtomic(path.join(cfg.outDir, 'README.md'), modelCardMarkdown(out));
+  return out;
+}
+
+/** The work folder of a recipe: `workDir` when given, else `<outDir>.work` beside the model folder. */
+export const recipeWorkDir = (cfg: BaseRecipeConfig): string => cfg.workDir ?? `${cfg.outDir}.work`;
+
+/**
+ * The five stages' folders and settings hashes, each chained to the one before, so a changed
+ * setting re-runs its stage and every later one. Stage 3 hashes everything that changes the weights
+ * (not the output folder's name: the same training can be exported under another --out).
+ */
+export function recipeStages(cfg: BaseRecipeConfig, backend: string): StagePlan[] {
+  const work = recipeWorkDir(cfg);
+  const prepare = planStage(
+    work,
+    '1-prepare',
+    {
+      trainManifest: path.resolve(cfg.trainManifest),
+      sampleRateHz: cfg.features.sampleRateHz,
+      seed: cfg.seed,
+      numStrings: cfg.numStrings,
+      clipCopies: cfg.clipCopies,
+      gapSec: cfg.gapSec,
+      ttsStrings: cfg.ttsStrings,
+      channelFraction: cfg.channelFraction,
+      espeak: cfg.ttsStrings > 0 ? espeakVersion() : null,
+    },
+    '',
+  );
+  const features = planStage(work, '2-features', { features: cfg.features }, prepare.hash);
+  const train = planStage(
+    work,
+    '3-train',
+    {
+      epochs: cfg.epochs,
+      batchSize: cfg.batchSize,
+      learningRate: cfg.learningRate,
+      seed: cfg.seed,
+      workers: cfg.workers,
+      backend,
+    },
+    features.hash,
+  );
+  const evaluate = planStage(
+    work,
+    '4-evaluate',
+    { testManifest: path.resolve(cfg.testManifest) },
+    train.hash,
+  );
+  const exported = planStage(work, '5-export', { outDir: path.resolve(cfg.outDir) }, evaluate.hash);
+  return [prepare, features, train, evaluate, exported];
+}
+
+/**
+ * Run the recipe, stage by stage (see the module docstring), in the work folder (recipeWorkDir):
+ * stages finished earlier with the same settings are skipped and their artifacts read back, so
+ * running the same command again after an interruption resumes, and after a finished run returns
+ * the exported card. The weights do not depend on which stages were skipped.
+ * @throws Error when outDir already exists and is not this recipe's finished export (a model folder
+ *   is never overwritten), or a manifest, audio file or stage artifact cannot be read
+ */
+export async function trainBaseModel(
+  cfg: BaseRecipeConfig,
+  onProgress: ProgressFn,
+  backend: string,
+): Promise<ModelCard> {
+  const stages = recipeStages(cfg, backend);
+  const [prepare, features, train, evaluate, exported] = stages;
+  const outExists = await pathExists(cfg.outDir);
+  // A stage is current when its marker matches and every earlier stage is current.
+  const current: boolean[] = [];
+  for (const s of stages) current.push((current.at(-1) ?? true) && (await stageIsCurrent(s)));
+  current[4] &&= outExists; // the export's artifact is the model folder itself
+  // Fail before 20 minutes of training, not at the end: a model folder is never overwritten.
+  if (outExists && !current[4])
+    throw new Error(
+      `${cfg.outDir}: already exists; a model folder is never overwritten (choose a new --out)`,
+    );
+  stages.forEach((s, k) => current[k] && skipStage(s, onProgress));
+  if (current[4])
+    return JSON.parse(await readText(path.join(cfg.outDir, 'card.json'), 'model card')) as ModelCard;
+  let data: PreparedData | null = null;
+  let feats: Features | null = null;
+  let trained: { model: tf.LayersModel; card: ModelCard } | null = null;
+  let metric: ModelCard['metrics'][number] | null = null;
+  if (!current[0]) {
+    await beginStage(prepare, onProgress);
+    data = await prepareData(cfg, prepare.dir, onProgress);
+    await markDone(prepare);
+  }
+  if (!current[1]) {
+    data ??= await loadPreparedData(prepare.dir);
+    await beginStage(features, onProgress);
+    feats = await computeFeatures(cfg, data, features.dir, onProgress);
+    await markDone(features);
+  }
+  try {
+    if (!current[2]) {
+      feats ??= await loadFeatures(features.dir);
+      const meta = data ?? (await loadPlanSummary(prepare.dir));
+      data = null; // the waveforms are not needed any more
+      await beginStage(train, onProgress);
+      trained = await trainStage(cfg, meta, feats, train.dir, backend, onProgress);
+      await markDone(train);
+    }
+    trained ??= await loadCheckpoint(train.dir);
+    if (!current[3]) {
+      await beginStage(evaluate, onProgress);
+      metric = await evaluateStage(cfg, trained.model, trained.card, evaluate.dir, backend, onProgress);
+      await markDone(evaluate);
+    }
+    metric ??= JSON.parse(
+      await readText(path.join(evaluate.dir, 'metrics.json'), 'metrics'),
+    ) as ModelCard['metrics'][number];
+    await beginStage(exported, onProgress);
+    const card = await exportModel(cfg, trained.model, trained.card, metric);
+    await markDone(exported);
+    return card;
+  } finally {
+    trained?.model.dispose();
+  }
 }
