@@ -1,0 +1,81 @@
+/**
+ * A model card's adaptation defaults (card.adaptationDefaults): user settings > card defaults >
+ * method defaults > DEFAULT_ADAPT, and the card's defaults only for the card's method.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_ADAPT, resolveSettings, withCardDefaults } from '../../electron/engine/adapt/config';
+import { loadModel } from '../../electron/engine/model/checkpoint';
+import { parseCard } from '../../electron/engine/model/card';
+import { initBackend } from '../../electron/engine/model/backend';
+import { SHIPPED_BASE } from '../helpers';
+
+const EMBEDDING = path.resolve('models/digits-embedding');
+const card = {
+  method: 'finetune',
+  topLayers: 2,
+  inputTransform: false,
+  klWeight: 1,
+  learningRate: 3e-4,
+};
+
+describe('withCardDefaults', () => {
+  it('fills what the user left open from the card, over DEFAULT_ADAPT', () => {
+    const c = withCardDefaults({ seed: 3, klWeight: undefined }, card);
+    expect([c.method, c.topLayers, c.inputTransform, c.klWeight, c.learningRate, c.seed]).toEqual([
+      'finetune',
+      2,
+      false,
+      1,
+      3e-4,
+      3,
+    ]);
+    expect(c.epochs).toBe(DEFAULT_ADAPT.epochs);
+  });
+
+  it("keeps the user's own settings over the card's", () => {
+    const c = withCardDefaults({ klWeight: 0, topLayers: 4, inputTransform: true }, card);
+    expect([c.topLayers, c.inputTransform, c.klWeight, c.learningRate]).toEqual([4, true, 0, 3e-4]);
+  });
+
+  it("applies none of the card's settings to another method", () => {
+    const c = withCardDefaults({ method: 'lhuc' }, card);
+    expect([c.method, c.topLayers, c.inputTransform, c.klWeight, c.learningRate]).toEqual([
+      'lhuc',
+      DEFAULT_ADAPT.topLayers,
+      null,
+      null,
+      null,
+    ]);
+  });
+
+  it('is DEFAULT_ADAPT under the user settings without a card', () => {
+    expect(withCardDefaults({ topLayers: 3 }, undefined)).toEqual({ ...DEFAULT_ADAPT, topLayers: 3 });
+  });
+});
+
+describe('card.adaptationDefaults', () => {
+  it('refuses an unknown setting in the block, naming it', async () => {
+    const raw = JSON.parse(await readFile(path.join(EMBEDDING, 'card.json'), 'utf8'));
+    raw.adaptationDefaults = { method: 'finetune', topLayer: 2 };
+    expect(() => parseCard(raw, 'card.json')).toThrow(
+      'card.json: invalid model card: adaptationDefaults: Unrecognized key: "topLayer"',
+    );
+  });
+
+  it('digits-base has none: a run resolves to the global defaults (finetune top 4 + input transform + KL 1)', async () => {
+    await initBackend();
+    const { model, card: c } = await loadModel(SHIPPED_BASE);
+    expect(c.adaptationDefaults).toBeUndefined();
+    const { cfg } = resolveSettings(withCardDefaults({}, c.adaptationDefaults), model);
+    expect([cfg.method, cfg.topLayers, cfg.inputTransform, cfg.klWeight, cfg.learningRate]).toEqual([
+      'finetune',
+      4,
+      true,
+      1,
+      1e-3,
+    ]);
+    model.dispose();
+  });
+});
