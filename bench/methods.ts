@@ -19,7 +19,7 @@
  * On the Duke India target every adapted model is also scored on the Duke US control test set
  * (native US speakers: does adapting to Indian English cost them anything?).
  * Usage: npm run bench:methods [-- --markdown] [-- --only methods|curve|speakers] [-- --seeds N]
- *   [-- --model DIR]
+ *   [-- --model DIR] [-- --match REGEX (only the methods rows whose name matches)]
  */
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -123,8 +123,25 @@ const embeddingVariants: Variant[] = [
   { name: 'adapters (bottleneck 8)', settings: { method: 'adapters' } },
   { name: 'adapters (bottleneck 8) + KL 1', settings: { method: 'adapters', klWeight: 1 } },
   { name: 'input transform', settings: { method: 'input-transform' } },
+  // Early stopping on German holds out 10 utterances the base model already gets right at some
+  // seeds: it then chooses epoch 0 (no adaptation). Without a held-out set: 15 epochs on all 50.
+  ...(
+    [
+      ['finetune (top 1)', { method: 'finetune', ...plain, topLayers: 1 }],
+      ['finetune (top 2)', { method: 'finetune', ...plain, topLayers: 2 }],
+      ['finetune (top 2) + KL 1', { method: 'finetune', ...plain, topLayers: 2, klWeight: 1 }],
+      ['finetune (top 4), lr 3e-4', { method: 'finetune', ...plain, learningRate: 3e-4 }],
+      ['LHUC', { method: 'lhuc' }],
+      ['adapters (bottleneck 8)', { method: 'adapters' }],
+    ] as const
+  ).map(([name, settings]) => ({
+    name: `${name}, 15 epochs, no early stopping`,
+    settings: { ...settings, heldOutFraction: 0 } as Partial<AdaptConfig>,
+  })),
 ];
-const variants = embedding ? embeddingVariants : logMelVariants;
+const matchAt = process.argv.indexOf('--match');
+const match = matchAt >= 0 ? new RegExp(process.argv[matchAt + 1]) : null;
+const variants = (embedding ? embeddingVariants : logMelVariants).filter((v) => !match || match.test(v.name));
 
 const pct = (x: number | null | undefined) =>
   x === null || x === undefined ? 'n/a' : `${(x * 100).toFixed(2)}%`;

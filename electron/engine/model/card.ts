@@ -78,6 +78,9 @@ export const AdaptationDefaultsSchema = z
     /** Weight of the KL term; 0 = off. */
     klWeight: z.number().min(0).optional(),
     resplice: z.number().int().min(0).optional(),
+    /** Fraction held out for early stopping; 0 = none: `fixedEpochs` epochs on the whole set. */
+    heldOutFraction: z.number().min(0).max(0.5).optional(),
+    fixedEpochs: z.number().int().positive().optional(),
     /** Why these settings (the measurement they come from). */
     source: z.string().optional(),
   })
