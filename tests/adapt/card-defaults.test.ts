@@ -78,4 +78,28 @@ describe('card.adaptationDefaults', () => {
     ]);
     model.dispose();
   });
+
+  it('digits-embedding resolves to its measured default: finetune top 2 + KL 1, no input transform, 15 epochs on all', async () => {
+    await initBackend();
+    const { model, card: c } = await loadModel(EMBEDDING);
+    const { cfg } = resolveSettings(withCardDefaults({}, c.adaptationDefaults), model);
+    expect([
+      cfg.method,
+      cfg.topLayers,
+      cfg.inputTransform,
+      cfg.klWeight,
+      cfg.learningRate,
+      cfg.heldOutFraction,
+      cfg.fixedEpochs,
+    ]).toEqual(['finetune', 2, false, 1, 1e-3, 0, 15]);
+    // the user's own choice still wins, and another method gets none of the card's settings
+    const own = resolveSettings(
+      withCardDefaults({ inputTransform: true, klWeight: 0 }, c.adaptationDefaults),
+      model,
+    );
+    expect([own.cfg.topLayers, own.cfg.inputTransform, own.cfg.klWeight]).toEqual([2, true, 0]);
+    const lhuc = resolveSettings(withCardDefaults({ method: 'lhuc' }, c.adaptationDefaults), model);
+    expect([lhuc.cfg.klWeight, lhuc.cfg.learningRate, lhuc.cfg.heldOutFraction]).toEqual([0, 5e-3, 0.2]);
+    model.dispose();
+  });
 });
