@@ -2,14 +2,16 @@
  * A model card's adaptation defaults (card.adaptationDefaults): user settings > card defaults >
  * method defaults > DEFAULT_ADAPT, and the card's defaults only for the card's method.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ADAPT, resolveSettings, withCardDefaults } from '../../electron/engine/adapt/config';
 import { loadModel } from '../../electron/engine/model/checkpoint';
 import { parseCard } from '../../electron/engine/model/card';
 import { initBackend } from '../../electron/engine/model/backend';
-import { SHIPPED_BASE } from '../helpers';
+import { adapt } from '../../electron/engine';
+import { SHIPPED_BASE, benchSubset } from '../helpers';
 
 const EMBEDDING = path.resolve('models/digits-embedding');
 const card = {
@@ -102,4 +104,27 @@ describe('card.adaptationDefaults', () => {
     expect([lhuc.cfg.klWeight, lhuc.cfg.learningRate, lhuc.cfg.heldOutFraction]).toEqual([0, 5e-3, 0.2]);
     model.dispose();
   });
+});
+
+describe('an adaptation job on digits-embedding', () => {
+  it("runs the card's default method when the request names no setting", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'card-defaults-'));
+    const report = await adapt({
+      modelDir: EMBEDDING,
+      adaptManifest: await benchSubset('fsdd-german-adapt.jsonl', 10, dir),
+      testManifest: await benchSubset('fsdd-german-test.jsonl', 10, dir),
+      outDir: path.join(dir, 'run'),
+      settings: { seed: 1 },
+    });
+    const a = report.adaptation!;
+    expect([a.method, a.top_layers, a.input_transform, a.kl_weight, a.held_out_utterances]).toEqual([
+      'finetune',
+      2,
+      false,
+      1,
+      0,
+    ]);
+    expect(a.trainable_layers).toEqual(['conv3', 'output']);
+    expect(a.trainable_params).toBe(47243);
+  }, 120_000);
 });
