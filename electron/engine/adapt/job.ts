@@ -48,6 +48,10 @@ export interface AdaptJobRequest {
   testManifest: string;
   sourceTestManifest?: string;
   outDir: string;
+  /**
+   * The caller's settings; fields left out take the model card's adaptationDefaults (for the card's
+   * method), then the method's and DEFAULT_ADAPT's (adapt/config.ts, withCardDefaults).
+   */
   settings?: Partial<AdaptConfig>;
   normalization?: NormalizationProfile;
   decoder?: DecoderSpec;
