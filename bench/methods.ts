@@ -13,17 +13,26 @@
  * (one phone number each) in 3 speaker-disjoint folds of 8; each fold is scored after adapting on 4, 8
  * or 16 of the other speakers, and, as an upper bound that is not a result, on its own 8 test
  * utterances. WER pooled over the folds' 24 utterances.
+ * --model DIR (default models/digits-base) runs the same tables on another base model; with
+ * models/digits-embedding the methods table compares the settings that fit a small head on frozen
+ * features (fewer top layers, lower learning rates, with and without the input transform and KL).
+ * On the Duke India target every adapted model is also scored on the Duke US control test set
+ * (native US speakers: does adapting to Indian English cost them anything?).
  * Usage: npm run bench:methods [-- --markdown] [-- --only methods|curve|speakers] [-- --seeds N]
+ *   [-- --model DIR] [-- --match REGEX (only the methods rows whose name matches)]
  */
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Table from 'cli-table3';
-import { adapt, type AdaptConfig } from '../electron/engine';
+import { adapt, evaluate, type AdaptConfig } from '../electron/engine';
 import { initBackend } from '../electron/engine/model/backend';
 
 const BENCH = path.resolve('../shared/data/bench');
-const BASE = path.resolve('models/digits-base');
+const modelAt = process.argv.indexOf('--model');
+const BASE = path.resolve(modelAt >= 0 ? process.argv[modelAt + 1] : 'models/digits-base');
+const embedding = path.basename(BASE) === 'digits-embedding';
+const US_CONTROL = path.join(BENCH, 'duke-us-control-test.jsonl');
 const SOURCE = path.join(BENCH, 'fsdd-source-test.jsonl');
 const markdown = process.argv.includes('--markdown');
 const onlyAt = process.argv.indexOf('--only');
@@ -33,17 +42,23 @@ const SEEDS = seedsAt >= 0 ? Number(process.argv[seedsAt + 1]) : 4;
 if (
   process.argv.includes('--help') ||
   (only !== null && only !== 'methods' && only !== 'curve' && only !== 'speakers') ||
-  !(Number.isInteger(SEEDS) && SEEDS >= 1)
+  !(Number.isInteger(SEEDS) && SEEDS >= 1) ||
+  (modelAt >= 0 && !process.argv[modelAt + 1])
 ) {
   console.log(
-    'usage: npm run bench:methods [-- --markdown] [-- --only methods|curve|speakers] [-- --seeds N]',
+    'usage: npm run bench:methods [-- --markdown] [-- --only methods|curve|speakers] [-- --seeds N] [-- --model DIR]',
   );
   process.exit(process.argv.includes('--help') ? 0 : 2);
 }
 
 const targets = [
   { name: 'FSDD German', adapt: 'fsdd-german-adapt.jsonl', test: 'fsdd-german-test.jsonl' },
-  { name: 'Duke India', adapt: 'duke-india-adapt.jsonl', test: 'duke-india-test.jsonl' },
+  {
+    name: 'Duke India',
+    adapt: 'duke-india-adapt.jsonl',
+    test: 'duke-india-test.jsonl',
+    control: US_CONTROL,
+  },
 ];
 
 type Variant = { name: string; settings: Partial<AdaptConfig>; unlabelledIsTest?: boolean };
@@ -51,7 +66,7 @@ type Variant = { name: string; settings: Partial<AdaptConfig>; unlabelledIsTest?
 // table: fine-tuning's input transform and KL weight are chosen from it). Word re-splicing (2 copies)
 // is the default augmentation of every method: every row has it except the one without.
 const plain = { inputTransform: false, klWeight: 0 };
-const variants: Variant[] = [
+const logMelVariants: Variant[] = [
   {
     name: 'finetune (top 4) + input transform + KL 1 + re-splicing 2 (default)',
     settings: { method: 'finetune' },
@@ -78,6 +93,70 @@ const variants: Variant[] = [
     unlabelledIsTest: true,
   },
 ];
+// The embedding model's head: 3 conv layers + the output layer (4 weight layers) on frozen 96-dim
+// embeddings; the variants that fit few parameters on good features.
+const embeddingVariants: Variant[] = [
+  { name: 'finetune (top 4) + input transform + KL 1 (global default)', settings: { method: 'finetune' } },
+  { name: 'global default, lr 3e-4', settings: { method: 'finetune', learningRate: 3e-4 } },
+  { name: 'finetune (top 4)', settings: { method: 'finetune', ...plain } },
+  { name: 'finetune (top 4), lr 3e-4', settings: { method: 'finetune', ...plain, learningRate: 3e-4 } },
+  { name: 'finetune (top 2)', settings: { method: 'finetune', ...plain, topLayers: 2 } },
+  { name: 'finetune (top 2) + KL 1', settings: { method: 'finetune', ...plain, topLayers: 2, klWeight: 1 } },
+  { name: 'finetune (top 2) + KL 3', settings: { method: 'finetune', ...plain, topLayers: 2, klWeight: 3 } },
+  {
+    name: 'finetune (top 2) + input transform + KL 1',
+    settings: { method: 'finetune', topLayers: 2, inputTransform: true, klWeight: 1 },
+  },
+  {
+    name: 'finetune (top 2) + KL 1, lr 3e-4',
+    settings: { method: 'finetune', ...plain, topLayers: 2, klWeight: 1, learningRate: 3e-4 },
+  },
+  { name: 'finetune (top 1)', settings: { method: 'finetune', ...plain, topLayers: 1 } },
+  { name: 'finetune (top 1) + KL 1', settings: { method: 'finetune', ...plain, topLayers: 1, klWeight: 1 } },
+  {
+    name: 'finetune (top 1) + input transform + KL 1',
+    settings: { method: 'finetune', topLayers: 1, inputTransform: true, klWeight: 1 },
+  },
+  { name: 'LHUC', settings: { method: 'lhuc' } },
+  { name: 'LHUC + KL 1', settings: { method: 'lhuc', klWeight: 1 } },
+  { name: 'LHUC, lr 1e-3', settings: { method: 'lhuc', learningRate: 1e-3 } },
+  { name: 'adapters (bottleneck 8)', settings: { method: 'adapters' } },
+  { name: 'adapters (bottleneck 8) + KL 1', settings: { method: 'adapters', klWeight: 1 } },
+  { name: 'input transform', settings: { method: 'input-transform' } },
+  // Early stopping on German holds out 10 utterances the base model already gets right at some
+  // seeds: it then chooses epoch 0 (no adaptation). Without a held-out set: 15 epochs on all 50.
+  ...(
+    [
+      ['finetune (top 1)', { method: 'finetune', ...plain, topLayers: 1 }],
+      ['finetune (top 2)', { method: 'finetune', ...plain, topLayers: 2 }],
+      ['finetune (top 2) + KL 1', { method: 'finetune', ...plain, topLayers: 2, klWeight: 1 }],
+      ['finetune (top 4), lr 3e-4', { method: 'finetune', ...plain, learningRate: 3e-4 }],
+      ['LHUC', { method: 'lhuc' }],
+      ['adapters (bottleneck 8)', { method: 'adapters' }],
+    ] as const
+  ).map(([name, settings]) => ({
+    name: `${name}, 15 epochs, no early stopping`,
+    settings: { ...settings, heldOutFraction: 0 } as Partial<AdaptConfig>,
+  })),
+];
+const matchAt = process.argv.indexOf('--match');
+const match = matchAt >= 0 ? new RegExp(process.argv[matchAt + 1]) : null;
+// The embedding model's card sets fine-tuning defaults (adaptationDefaults: top 2, KL 1, no input
+// transform, no early stopping); its fine-tuning rows spell out the global ones they compare from,
+// and one row takes the card's.
+const globalFinetune: Partial<AdaptConfig> = {
+  topLayers: 4,
+  inputTransform: null,
+  klWeight: null,
+  heldOutFraction: 0.2,
+};
+const embeddingRows: Variant[] = [
+  { name: 'card default: finetune (top 2) + KL 1, 15 epochs, no early stopping', settings: {} },
+  ...embeddingVariants.map((v) =>
+    v.settings.method === 'finetune' ? { ...v, settings: { ...globalFinetune, ...v.settings } } : v,
+  ),
+];
+const variants = (embedding ? embeddingRows : logMelVariants).filter((v) => !match || match.test(v.name));
 
 const pct = (x: number | null | undefined) =>
   x === null || x === undefined ? 'n/a' : `${(x * 100).toFixed(2)}%`;
@@ -99,6 +178,7 @@ const head = [
   ...(SEEDS > 1
     ? [`test WER after, mean of ${SEEDS} seeds (range)`, `source WER after, mean of ${SEEDS} seeds`]
     : []),
+  'Duke US control WER after (mean, range)',
 ];
 const rows: Row[] = [];
 for (const t of only === 'curve' || only === 'speakers' ? [] : targets) {
@@ -118,10 +198,21 @@ for (const t of only === 'curve' || only === 'speakers' ? [] : targets) {
     const wall = (performance.now() - t0) / 1000;
     const afters = [r.test.after!.wer!];
     const sources = [r.source_test!.after!.wer!];
+    /** The adapted model of run `n` scored on the target's control test set. */
+    const control = async (n: number): Promise<number> =>
+      (
+        await evaluate({
+          modelDir: path.join(work, `run${n}`, 'model'),
+          testManifest: t.control!,
+          outDir: path.join(work, `control${n}`),
+        })
+      ).test.before.wer!;
+    const controls = t.control ? [await control(runNo)] : [];
     for (let seed = 2; seed <= SEEDS; seed++) {
       const rs = await run(seed);
       afters.push(rs.test.after!.wer!);
       sources.push(rs.source_test!.after!.wer!);
+      if (t.control) controls.push(await control(runNo));
     }
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const c = r.test.comparison!;
@@ -141,6 +232,9 @@ for (const t of only === 'curve' || only === 'speakers' ? [] : targets) {
             pct(mean(sources)),
           ]
         : []),
+      controls.length
+        ? `${pct(mean(controls))} (${pct(Math.min(...controls))}-${pct(Math.max(...controls))})`
+        : 'n/a',
     ]);
     process.stderr.write(`${t.name} / ${v.name}: done\n`);
   }

@@ -73,7 +73,8 @@ export type LimitedSetting = keyof typeof METHOD_LIMITS;
 
 /**
  * Adaptation settings the UI exposes; the host maps them onto the engine's AdaptConfig
- * (electron/engine/adapt/job.ts, DEFAULT_ADAPT). Absent fields take the engine's defaults.
+ * (electron/engine/adapt/job.ts, DEFAULT_ADAPT). Absent fields take the model card's
+ * adaptationDefaults (for the card's method), then the engine's defaults.
  */
 export interface MethodSettings {
   /** Adaptation method; default "finetune". */

@@ -3,6 +3,7 @@
  * chosen method (the method's own defaults where the request leaves a setting open).
  */
 import { tf } from '../model/backend';
+import type { AdaptationDefaults } from '../model/card';
 import { defaultWorkers } from './parallel';
 import { METHODS, type AdaptMethod, type MethodName } from './methods';
 
@@ -120,6 +121,26 @@ export function definedSettings(given: {
   [K in keyof AdaptConfig]?: AdaptConfig[K] | undefined;
 }): Partial<AdaptConfig> {
   return Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<AdaptConfig>;
+}
+
+/**
+ * The run's settings over the model card's adaptation defaults: user settings > card defaults >
+ * DEFAULT_ADAPT (the method's own defaults fill what is still open, in resolveSettings). The card's
+ * defaults apply only when the run's method is the card's method; the card's method is the run's
+ * method when the user names none.
+ * @param given the settings the caller gave (undefined fields are left open)
+ * @param card the card's `adaptationDefaults`, if any
+ * @returns every setting of the run (method defaults still null where open)
+ */
+export function withCardDefaults(
+  given: { [K in keyof AdaptConfig]?: AdaptConfig[K] | undefined },
+  card: AdaptationDefaults | undefined,
+): AdaptConfig {
+  const user = definedSettings(given);
+  if (!card) return { ...DEFAULT_ADAPT, ...user };
+  const { method: cardMethod, source: _source, ...cardSettings } = card;
+  const method = (user.method ?? cardMethod) as MethodName;
+  return { ...DEFAULT_ADAPT, ...(method === cardMethod ? cardSettings : {}), ...user, method };
 }
 
 /** The settings of a run with every method default filled in (what the report records). */

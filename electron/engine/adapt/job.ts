@@ -26,7 +26,7 @@ import { writeReport } from '../score/writers';
 import type { BackendInfo } from '../model/backend';
 import type { ProgressFn } from '../progress';
 import type { TrainConfig } from './train';
-import { DEFAULT_ADAPT, resolveSettings, type AdaptConfig, type ResolvedAdaptConfig } from './config';
+import { resolveSettings, withCardDefaults, type AdaptConfig, type ResolvedAdaptConfig } from './config';
 import { checkRun, featurizeSets, loadSets } from './stages/sets';
 import { basePosteriorsMemo, setupDecoder, type RunDecoder } from './stages/decoder';
 import { renormalizeStage, type RenormalizationInfo } from './stages/renormalize';
@@ -48,6 +48,10 @@ export interface AdaptJobRequest {
   testManifest: string;
   sourceTestManifest?: string;
   outDir: string;
+  /**
+   * The caller's settings; fields left out take the model card's adaptationDefaults (for the card's
+   * method), then the method's and DEFAULT_ADAPT's (adapt/config.ts, withCardDefaults).
+   */
   settings?: Partial<AdaptConfig>;
   normalization?: NormalizationProfile;
   decoder?: DecoderSpec;
@@ -91,7 +95,10 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
   const disposables: tf.LayersModel[] = [base];
   try {
     // 1-2. settings, sets, the method's model; refuse what cannot run before any work starts
-    const { method, cfg } = resolveSettings({ ...DEFAULT_ADAPT, ...req.settings }, base);
+    const { method, cfg } = resolveSettings(
+      withCardDefaults(req.settings ?? {}, card.adaptationDefaults),
+      base,
+    );
     const sets = await loadSets(req, cfg.sourceMixCount);
     const texts = sets.adapt.map((u) => u.text);
     const prepared = method.prepareFrom(base, card, cfg, texts);

@@ -59,6 +59,34 @@ const MetricSchema = z.object({
   backend: z.string().optional(),
 });
 
+/**
+ * Adaptation settings this model measured best with (optional). They apply under the user's own
+ * settings and over the method's defaults, and only to runs of `method` (the card's method is also
+ * the run's method when the user names none): user settings > card defaults > method defaults >
+ * DEFAULT_ADAPT (adapt/config.ts, withCardDefaults). A program that predates the block ignores it and
+ * uses its global defaults, which still run, so the card version stays 1.
+ */
+export const AdaptationDefaultsSchema = z
+  .object({
+    /** The method the defaults are for (an adaptation method's name, checked when a run resolves it). */
+    method: z.string().min(1),
+    topLayers: z.number().int().positive().optional(),
+    inputTransform: z.boolean().optional(),
+    bottleneck: z.number().int().positive().optional(),
+    /** Adam learning rate. */
+    learningRate: z.number().positive().max(1).optional(),
+    /** Weight of the KL term; 0 = off. */
+    klWeight: z.number().min(0).optional(),
+    resplice: z.number().int().min(0).optional(),
+    /** Fraction held out for early stopping; 0 = none: `fixedEpochs` epochs on the whole set. */
+    heldOutFraction: z.number().min(0).max(0.5).optional(),
+    fixedEpochs: z.number().int().positive().optional(),
+    /** Why these settings (the measurement they come from). */
+    source: z.string().optional(),
+  })
+  .strict();
+export type AdaptationDefaults = z.infer<typeof AdaptationDefaultsSchema>;
+
 export const ModelCardSchema = z.object({
   format: z.literal(CARD_FORMAT),
   version: z.number().int().positive(),
@@ -85,6 +113,7 @@ export const ModelCardSchema = z.object({
   adaptation: z.record(z.string(), z.unknown()).optional(),
   /** How the weights were produced (command, seed). */
   recipe: z.record(z.string(), z.unknown()).optional(),
+  adaptationDefaults: AdaptationDefaultsSchema.optional(),
 });
 export type ModelCard = z.infer<typeof ModelCardSchema>;
 export type Metric = z.infer<typeof MetricSchema>;
