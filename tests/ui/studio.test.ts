@@ -32,6 +32,7 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
   let browser: Browser;
   let page: Page;
   let modelDir: string;
+  let base: { modelsDir: string; modelDir: string; standIn: boolean };
   let runsDir: string;
   let adaptManifest: string;
   let testManifest: string;
@@ -40,7 +41,7 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
 
   beforeAll(async () => {
     tmp = await studioTmp('studio-ui-');
-    const base = await baseModel(tmp);
+    base = await baseModel(tmp);
     modelDir = base.modelDir;
     if (base.standIn)
       console.warn('[tests/ui] models/digits-base not found: using an untrained stand-in model');
@@ -110,6 +111,18 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
     await page.locator('nav [data-screen="adapt"]').click();
     await page.getByRole('heading', { name: 'Adapt' }).waitFor();
     await expect.poll(() => page.getByTestId('model').inputValue()).toBe(modelDir);
+    // A model card's own adaptation defaults fill the form when the model is chosen
+    // (models/digits-embedding: top 2 layers, no input transform); the global ones come back with a
+    // card that has none.
+    const embedding = path.resolve('models/digits-embedding');
+    if (!base.standIn) {
+      await page.getByTestId('model').selectOption(embedding);
+      await expect.poll(() => page.getByTestId('topLayers').inputValue()).toBe('2');
+      expect(await page.getByTestId('inputTransform').isChecked()).toBe(false);
+      await page.getByTestId('model').selectOption(modelDir);
+      await expect.poll(() => page.getByTestId('topLayers').inputValue()).toBe('4');
+      expect(await page.getByTestId('inputTransform').isChecked()).toBe(true);
+    }
     // Validation before start, every bad field at once: a manifest that does not exist, top layers
     // beyond the model's weight layers, an adaptation transcript with a word the model cannot emit.
     const weightLayers =
