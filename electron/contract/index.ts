@@ -72,6 +72,23 @@ export const METHOD_LIMITS = {
 export type LimitedSetting = keyof typeof METHOD_LIMITS;
 
 /**
+ * The defaults of the MethodSettings the Adapt screen shows before the user changes them: the
+ * engine's DEFAULT_ADAPT and finetune's defaults (electron/engine/adapt/config.ts; the contract has
+ * no runtime dependency on the engine, so tests/host/host.test.ts checks that they are equal).
+ */
+export const METHOD_DEFAULTS = {
+  method: 'finetune',
+  topLayers: 4,
+  inputTransform: true,
+  bottleneck: 8,
+  epochs: 40,
+  fixedEpochs: 15,
+  resplice: 2,
+  pseudoRounds: 2,
+  pseudoThreshold: 0.9,
+} as const satisfies Partial<Record<keyof MethodSettings, unknown>>;
+
+/**
  * Adaptation settings the UI exposes; the host maps them onto the engine's AdaptConfig
  * (electron/engine/adapt/job.ts, DEFAULT_ADAPT). Absent fields take the model card's
  * adaptationDefaults (for the card's method), then the engine's defaults.

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { adaptSettings, Host, InvalidRequestError, JobCancelledError } from '../../electron/host';
 import { METHOD_NAMES, METHODS } from '../../electron/engine/adapt/methods';
 import { DEFAULT_ADAPT } from '../../electron/engine';
-import { RESPLICE_MAX, type JobProgress } from '../../electron/contract';
+import { METHOD_DEFAULTS, RESPLICE_MAX, type JobProgress } from '../../electron/contract';
 import { MAX_RESPLICE } from '../../electron/engine/adapt/job';
 import { baseModel, benchSlice } from '../ui/fixtures';
 
@@ -171,6 +171,20 @@ describe('engine host', () => {
     });
     for (const k of Object.keys(all!)) expect(Object.hasOwn(DEFAULT_ADAPT, k)).toBe(true);
     expect(RESPLICE_MAX).toBe(MAX_RESPLICE); // the contract's limit is the engine's
+    // The Adapt screen's starting values are the engine's defaults.
+    const { method, topLayers, bottleneck, epochs, fixedEpochs, resplice, pseudoRounds, pseudoThreshold } =
+      DEFAULT_ADAPT;
+    expect(METHOD_DEFAULTS).toEqual({
+      method,
+      topLayers,
+      inputTransform: METHODS.finetune.defaults.inputTransform,
+      bottleneck,
+      epochs,
+      fixedEpochs,
+      resplice,
+      pseudoRounds,
+      pseudoThreshold,
+    });
   });
 
   it('runs a small adapters adaptation: only the adapters train (< 5% of the weights)', async () => {
