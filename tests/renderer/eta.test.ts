@@ -68,7 +68,8 @@ describe('JobEta: one estimate for the whole adaptation job', () => {
   it('without early stopping (no held-out loss), counts every planned step; never the maximum epochs', () => {
     const eta = new JobEta(40);
     let t = start(eta);
-    // Fixed 3 epochs of 4 steps (total 12), 1 s a step.
+    // Fixed 3 epochs of 4 steps (total 12), 1 s a step; the stage opens with a 0 / 1 event, as the engine's does.
+    eta.update(ev('train', 'lhuc', 0, 1), t);
     for (let s = 1; s <= 4; s++) eta.update(ev('train', 'lhuc', s, 12), (t += 1));
     eta.update(ev('train', 'lhuc', 4, 12, 'epoch 1: train loss 2.0000 (4.0 s)'), t);
     expect(eta.remaining()).toBeCloseTo(8 * 1 + 10, 9);

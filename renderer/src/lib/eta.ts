@@ -55,12 +55,13 @@ export class JobEta {
       this.key = key;
       this.start = { t: nowSec, done: e.done };
       this.rate = null;
-      if (e.phase === 'train' && e.total > 1) this.training = 'running';
-      else if (this.training === 'running' && e.phase === 'evaluate') this.training = 'over';
+      if (this.training === 'running' && e.phase === 'evaluate') this.training = 'over';
       if (e.phase === 'evaluate' && this.training === 'over' && e.total > 1) this.after++;
     } else if (e.done > this.start.done) {
       this.rate = (nowSec - this.start.t) / (e.done - this.start.done);
     }
+    // A stage may open with a 0 / 1 event before its real step count.
+    if (e.phase === 'train' && e.total > 1) this.training = 'running';
     if (e.phase === 'train' && e.message) {
       const m = /^epoch (\d+): .*?(?:held-out loss ([\d.]+))?(?: \(|$)/.exec(e.message);
       if (m) {
