@@ -476,6 +476,55 @@ export interface SavedTake {
   project: ProjectInfo;
 }
 
+/** A finished run by name (and project, for a run in a project's runs/). */
+export interface RunRef {
+  runName: string;
+  project?: string;
+}
+
+/** One side of compareRuns: the run's final system ("after" of an adaptation, else its model). */
+export interface ComparedSystem {
+  /** `project/run` or `run`. */
+  run: string;
+  /** Model name of the system scored. */
+  system: string;
+  /** True when the system is the run's adapted model. */
+  adapted: boolean;
+}
+
+/** Output of one system on one utterance in compareRuns. */
+export interface ComparedOutput {
+  hypothesis: string;
+  wer: number | null;
+  alignment: Report['utterances'][number]['before']['alignment'];
+}
+
+/**
+ * Two runs' final systems on the same test set (operation `compareRuns`): the paired bootstrap of B
+ * against A (`comparison.before` = A, `comparison.after` = B; a negative change = B is better).
+ */
+export interface RunComparison {
+  a: ComparedSystem;
+  b: ComparedSystem;
+  /** The test manifests the two reports name (they may differ in path when their utterances agree). */
+  manifests: { a: string; b: string };
+  comparison: NonNullable<Report['test']['comparison']>;
+  /** Per test utterance, in run A's order. */
+  utterances: { id: string; reference: string; a: ComparedOutput; b: ComparedOutput }[];
+}
+
+/** A test utterance's audio of a run (operation `readRunAudio`). */
+export interface RunAudio {
+  id: string;
+  /** MIME type from the extension. */
+  mime: string;
+  /** The whole audio file's bytes, base64. */
+  data: string;
+  /** Start of the utterance within the file, seconds (segments only). */
+  offsetSec?: number;
+  durationSec: number;
+}
+
 export interface Operations {
   backend: { request: Record<string, never>; response: { name: string; detail: string } };
   /** The adaptation methods of the engine's registry, in registry order. */
@@ -527,6 +576,10 @@ export interface Operations {
   readProjectAudio: { request: { project: string; path: string }; response: ProjectAudio };
   /** Remove what interrupted imports left (problems `orphan` and `incomplete-import`), then re-open the project. */
   cleanProject: { request: { name: string }; response: CleanedProject };
+  /** Paired bootstrap of two runs' final systems; refused when they were scored on different test sets. */
+  compareRuns: { request: { a: RunRef; b: RunRef }; response: RunComparison };
+  /** The audio of a test utterance of a run, by run and utterance id (found through the run's test manifest). */
+  readRunAudio: { request: RunRef & { id: string }; response: RunAudio };
 }
 
 /**
@@ -583,6 +636,8 @@ export const OPERATION_NAMES = [
   'restoreUtterance',
   'readProjectAudio',
   'cleanProject',
+  'compareRuns',
+  'readRunAudio',
 ] as const satisfies readonly OperationName[];
 /**
  * Compile-time check: every operation of `Operations` is listed (fails to compile when one is added

@@ -34,6 +34,8 @@ function limited(key: keyof typeof METHOD_LIMITS): z.ZodNumber {
   return n.max(l.max);
 }
 
+const RunRefSchema = z.object({ runName: name('runName'), project: name('project').optional() }).strict();
+
 export const MethodSettingsSchema = z
   .object({
     method: z
@@ -344,6 +346,14 @@ const schemas = {
     .strict(),
   readProjectAudio: z.object({ project: name('project'), path: ProjectPathSchema }).strict(),
   cleanProject: z.object({ name: name('name') }).strict(),
+  compareRuns: z.object({ a: RunRefSchema, b: RunRefSchema }).strict(),
+  readRunAudio: z
+    .object({
+      runName: name('runName'),
+      project: name('project').optional(),
+      id: z.string().min(1, 'must not be empty').max(512, 'at most 512 characters'),
+    })
+    .strict(),
 } satisfies { [K in OperationName]: z.ZodType<Request<K>> };
 
 /** Thrown for a payload that does not match its operation's schema (HTTP 400 in browser mode). */

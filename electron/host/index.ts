@@ -18,12 +18,14 @@ import {
   type OperationName,
   type Request,
   type Response,
+  type RunRef,
 } from '../contract';
 import { definedSettings, type AdaptConfig, type DecoderSpec } from '../engine';
 import { METHODS, METHOD_NAMES } from '../engine/adapt/methods';
 import { JobRunner, type WorkerEntry, type WorkerJob } from './jobs';
 import { listModels, listRuns, readManifestRows, readRunReport, type RunsFolder } from './catalog';
 import { exportModel } from './export';
+import { compareReports, readRunAudio } from './run-compare';
 import { isRunComplete } from '../engine/score/run-complete';
 import { ProjectStore } from './projects';
 import { pathExists as exists } from '../engine/util/files';
@@ -58,6 +60,9 @@ async function runExistsError(outDir: string, runName: string): Promise<Error> {
         `${outDir}: a run named "${runName}" was started but did not finish (no run-complete.json), or is queued or running; choose a new name, or delete the folder if no job is using it`,
       );
 }
+
+/** `project/run` or `run`, as messages name a run. */
+const refLabel = (r: RunRef): string => (r.project ? `${r.project}/${r.runName}` : r.runName);
 
 const decoderSpec = (d: DecoderSettings | undefined): DecoderSpec | undefined => (d ? { ...d } : undefined);
 
@@ -143,6 +148,19 @@ export class Host {
       restoreUtterance: (req) => this.projects.restoreUtterance(req),
       readProjectAudio: (req) => this.projects.readAudio(req.project, req.path),
       cleanProject: (req) => this.projects.clean(req.name),
+      compareRuns: async (req) =>
+        compareReports(
+          refLabel(req.a),
+          await readRunReport(await this.runDirOf(req.a.runName, req.a.project)),
+          refLabel(req.b),
+          await readRunReport(await this.runDirOf(req.b.runName, req.b.project)),
+        ),
+      readRunAudio: async (req) =>
+        readRunAudio(
+          refLabel(req),
+          await readRunReport(await this.runDirOf(req.runName, req.project)),
+          req.id,
+        ),
     };
   }
 

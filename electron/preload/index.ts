@@ -31,6 +31,8 @@ const api: StudioApi = {
   restoreUtterance: (req) => ipcRenderer.invoke(channel('restoreUtterance'), req),
   readProjectAudio: (req) => ipcRenderer.invoke(channel('readProjectAudio'), req),
   cleanProject: (req) => ipcRenderer.invoke(channel('cleanProject'), req),
+  compareRuns: (req) => ipcRenderer.invoke(channel('compareRuns'), req),
+  readRunAudio: (req) => ipcRenderer.invoke(channel('readRunAudio'), req),
   onProgress: (fn) => {
     const listener = (_e: unknown, ev: JobProgress): void => fn(ev);
     ipcRenderer.on(PROGRESS_CHANNEL, listener);

@@ -103,6 +103,29 @@ describe('contract request schemas (shared by IPC and browser mode)', () => {
     expect(() => parseRequest('readReport', { runName: 'r1', project: '..' })).toThrow(/project: /);
   });
 
+  it('validates compareRuns (two run references) and readRunAudio (a run and an utterance id, never a path)', () => {
+    expect(parseRequest('compareRuns', { a: { runName: 'r1' }, b: { runName: 'r2', project: 'p' } })).toEqual(
+      {
+        a: { runName: 'r1' },
+        b: { runName: 'r2', project: 'p' },
+      },
+    );
+    expect(() => parseRequest('compareRuns', { a: { runName: 'r1' } })).toThrow(
+      /^compareRuns: invalid request: b: /,
+    );
+    expect(() => parseRequest('compareRuns', { a: { runName: '../r' }, b: { runName: 'r2' } })).toThrow(
+      /a\.runName: runName may hold only/,
+    );
+    expect(parseRequest('readRunAudio', { runName: 'r1', id: '0_jackson_1' })).toEqual({
+      runName: 'r1',
+      id: '0_jackson_1',
+    });
+    expect(() => parseRequest('readRunAudio', { runName: 'r1', id: '' })).toThrow(/id: must not be empty/);
+    expect(() => parseRequest('readRunAudio', { runName: 'r1', id: 'a', path: '/etc/passwd' })).toThrow(
+      /Unrecognized key: "path"/,
+    );
+  });
+
   it('validates chooseFile: purpose manifest or folder, and a one-line title', () => {
     expect(parseRequest('chooseFile', { purpose: 'manifest', title: 'Adaptation manifest' })).toEqual({
       purpose: 'manifest',

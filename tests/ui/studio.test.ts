@@ -210,8 +210,23 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
     await page.getByTestId('unlabelledManifest').fill('');
     await expect.poll(() => page.getByTestId('pseudoRounds').count()).toBe(0);
 
+    // Every text of the progress panel while the job runs (issue 15 item 8: one ETA for the whole job).
+    await page.evaluate(() => {
+      const w = window as unknown as { progressTexts: string[] };
+      w.progressTexts = [];
+      setInterval(() => {
+        const t = document.querySelector('[data-testid="progress"]')?.textContent?.replace(/\s+/g, ' ');
+        if (t && w.progressTexts.at(-1) !== t) w.progressTexts.push(t);
+      }, 50);
+    });
     await page.getByTestId('start').click();
     await page.locator('[data-testid="job"][data-status="done"]').waitFor({ timeout: 240_000 });
+    const texts = await page.evaluate(() => (window as unknown as { progressTexts: string[] }).progressTexts);
+    // Before training's first epoch there is nothing to estimate from; then one estimate for the rest of the job.
+    expect(texts.some((t) => t.includes('time left: estimating (after the first epoch)'))).toBe(true);
+    const etas = texts.filter((t) => /about .+ left for the whole job/.test(t));
+    expect(etas.length).toBeGreaterThan(0);
+    expect(texts.some((t) => t.includes('left in this step'))).toBe(false);
     expect(Number(await page.getByTestId('loss-chart').getAttribute('data-points'))).toBeGreaterThan(0);
     await page.screenshot({ path: path.join(SHOTS, 'adapt-done.png'), fullPage: true });
 

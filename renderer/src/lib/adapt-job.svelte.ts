@@ -1,11 +1,15 @@
 /**
- * State of the adaptation job started from the Adapt screen: progress, ETA of the current step,
+ * State of the adaptation job started from the Adapt screen: progress, one ETA for the whole job (eta.ts),
  * training-loss points and the log. Lives in App (not in the screen) so that moving to another
  * screen while a job runs loses nothing.
  */
 import type { AdaptRequest, JobProgress, Report, StudioApi } from '../../../electron/contract';
 import { StudioError } from './api';
 import { heldOutLoss, seriesName } from './loss';
+import { JobEta } from './eta';
+
+/** The engine's maximum epochs when the request gives none (DEFAULT_ADAPT.epochs). */
+const DEFAULT_MAX_EPOCHS = 40;
 
 export type JobStatus = 'idle' | 'running' | 'done' | 'failed' | 'cancelled';
 
@@ -32,7 +36,7 @@ export class AdaptJob {
   /** What Compare selects the run by: `<project>/<run>` for a run in a project's runs/, else the run name. */
   runKey = $state('');
   progress = $state<JobProgress | null>(null);
-  /** Seconds left in the current step, estimated from its rate so far (null until measurable). */
+  /** Seconds left for the whole job (JobEta: training to its expected end, then scoring); null until measurable. */
   etaSec = $state<number | null>(null);
   elapsedSec = $state(0);
   losses = $state<LossPoint[]>([]);
@@ -40,11 +44,10 @@ export class AdaptJob {
   report = $state.raw<Report | null>(null);
   error = $state('');
 
-  private stepKey = '';
+  private eta = new JobEta(DEFAULT_MAX_EPOCHS);
   /** Per stage label: its last step and how many times it has (re)started. */
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, not reactive state
   private runs = new Map<string, { last: number; n: number }>();
-  private stepStart = { time: 0, done: 0 };
   private startedAt = 0;
   private timer: ReturnType<typeof setInterval> | undefined;
 
@@ -71,7 +74,7 @@ export class AdaptJob {
       report: null,
       error: '',
     });
-    this.stepKey = '';
+    this.eta = new JobEta(req.method?.epochs ?? DEFAULT_MAX_EPOCHS);
     // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, not reactive state
     this.runs = new Map();
     this.startedAt = performance.now();
@@ -99,16 +102,8 @@ export class AdaptJob {
   }
 
   private onProgress(e: JobProgress): void {
-    const key = `${e.phase}\u0000${e.label}`;
-    const now = performance.now();
-    if (key !== this.stepKey) {
-      this.stepKey = key;
-      this.stepStart = { time: now, done: e.done };
-      this.etaSec = null;
-    } else if (e.done > this.stepStart.done && now - this.stepStart.time > 300) {
-      const perItem = (now - this.stepStart.time) / 1000 / (e.done - this.stepStart.done);
-      this.etaSec = perItem * Math.max(0, e.total - e.done);
-    }
+    this.eta.update(e, performance.now() / 1000);
+    this.etaSec = this.eta.remaining();
     this.progress = e;
     if (e.loss !== undefined && e.phase === 'train') {
       const run = this.runs.get(e.label) ?? { last: -1, n: 1 };
