@@ -42,19 +42,10 @@ async function modelEntry(
   if (!(await isFile(cardPath)) && !(await isFile(path.join(dir, 'model.json')))) return null;
   const base = { dir: path.resolve(dir), kind, ...(run ? { run } : {}), ...(project ? { project } : {}) };
   try {
-    return { ...base, card: parseCard(await readJsonDocument(cardPath, 'card.json is missing'), cardPath) };
+    return { ...base, card: parseCard(await readJsonDocument(cardPath, 'missing'), cardPath) };
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    return {
-      ...base,
-      card: null,
-      error:
-        e.code === 'ENOENT'
-          ? `${cardPath}: missing`
-          : e instanceof SyntaxError
-            ? `${cardPath}: not valid JSON`
-            : e.message,
-    };
+    // readJsonDocument and parseCard name the file and never quote it.
+    return { ...base, card: null, error: (err as Error).message };
   }
 }
 

@@ -25,9 +25,6 @@ export interface SplitCandidate {
   durationSec: number;
 }
 
-/** mulberry32 (the engine's seeded PRNG, model/batch.ts), uniform in [0, 1). */
-export const mulberry32 = seededRandom;
-
 /**
  * The split of each utterance.
  * @param existing the split of speakers already in the project (adapt or test only)
@@ -62,7 +59,7 @@ export function assignImportSplits(
     } else free.push(key);
   }
   free.sort(naturalCompare);
-  const rand = mulberry32(choice.seed);
+  const rand = seededRandom(choice.seed); // mulberry32 (model/batch.ts)
   for (let i = free.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
     [free[i], free[j]] = [free[j], free[i]];
