@@ -2,20 +2,14 @@
  * Read-only views of the studio's folders: model folders (base models under the models folder,
  * adapted models under `<runs>/<run>/model`), run folders and their report.json, and manifests.
  */
-import { readdir, stat } from 'node:fs/promises';
-import { readJsonDocument } from '../engine/util/files';
+import { readdir } from 'node:fs/promises';
+import { readJsonDocument, isRegularFile } from '../engine/util/files';
 import path from 'node:path';
 import { parseCard } from '../engine/model/card';
 import { readManifest as readManifestFile } from '../engine/corpus/manifest';
 import { REPORT_FORMAT, REPORT_VERSION, upgradeReport } from '../engine/score/report';
 import { isRunComplete, readRunComplete } from '../engine/score/run-complete';
 import type { ManifestRow, ModelEntry, Report, RunEntry } from '../contract';
-
-const isFile = (p: string): Promise<boolean> =>
-  stat(p).then(
-    (s) => s.isFile(),
-    () => false,
-  );
 
 /** Sub-folders of `dir` (none when it does not exist), sorted by name. */
 async function subfolders(dir: string): Promise<string[]> {
@@ -39,7 +33,7 @@ async function modelEntry(
   project?: string,
 ): Promise<ModelEntry | null> {
   const cardPath = path.join(dir, 'card.json');
-  if (!(await isFile(cardPath)) && !(await isFile(path.join(dir, 'model.json')))) return null;
+  if (!(await isRegularFile(cardPath)) && !(await isRegularFile(path.join(dir, 'model.json')))) return null;
   const base = { dir: path.resolve(dir), kind, ...(run ? { run } : {}), ...(project ? { project } : {}) };
   try {
     return { ...base, card: parseCard(await readJsonDocument(cardPath, 'missing'), cardPath) };
@@ -108,7 +102,7 @@ export async function listRuns(runs: string | RunsFolder[]): Promise<RunEntry[]>
   for (const f of folders(runs))
     for (const name of await subfolders(f.dir)) {
       const dir = path.join(f.dir, name);
-      if (!(await isFile(path.join(dir, 'report.json')))) continue;
+      if (!(await isRegularFile(path.join(dir, 'report.json')))) continue;
       try {
         const r = await readRunReport(dir);
         out.push({

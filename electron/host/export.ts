@@ -10,13 +10,8 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { NAME_PATTERN, type ExportedModel } from '../contract';
 import { readRunComplete } from '../engine/score/run-complete';
-import { pathExists as exists } from '../engine/util/files';
+import { pathExists as exists, isRegularFile } from '../engine/util/files';
 
-const isFile = (p: string): Promise<boolean> =>
-  stat(p).then(
-    (s) => s.isFile(),
-    () => false,
-  );
 const isDir = (p: string): Promise<boolean> =>
   stat(p).then(
     (s) => s.isDirectory(),
@@ -42,7 +37,7 @@ export async function exportModel(runDir: string, exportsRoot: string, name: str
       `export name "${name}" may hold only letters, digits, ".", "_" and "-" (1-64 characters, no leading dot)`,
     );
   const modelDir = path.join(runDir, 'model');
-  if (!(await isFile(path.join(modelDir, 'model.json'))))
+  if (!(await isRegularFile(path.join(modelDir, 'model.json'))))
     throw new Error(`${modelDir}: no adapted model (model.json not found)`);
   // A run is finished only when its completion marker is there (written last, after the report files).
   await readRunComplete(runDir);
@@ -57,13 +52,13 @@ export async function exportModel(runDir: string, exportsRoot: string, name: str
   try {
     await mkdir(tmp);
     for (const f of (await readdir(modelDir)).sort()) {
-      if (MODEL_FILE.test(f) && (await isFile(path.join(modelDir, f)))) {
+      if (MODEL_FILE.test(f) && (await isRegularFile(path.join(modelDir, f)))) {
         await copyFile(path.join(modelDir, f), path.join(tmp, f));
         files.push(f);
       }
     }
     for (const f of REPORT_FILES) {
-      if (await isFile(path.join(runDir, f))) {
+      if (await isRegularFile(path.join(runDir, f))) {
         await copyFile(path.join(runDir, f), path.join(tmp, f));
         files.push(f);
       }
@@ -72,7 +67,7 @@ export async function exportModel(runDir: string, exportsRoot: string, name: str
     if (await isDir(trn)) {
       await mkdir(path.join(tmp, 'trn'));
       for (const f of (await readdir(trn)).sort()) {
-        if (await isFile(path.join(trn, f))) {
+        if (await isRegularFile(path.join(trn, f))) {
           await copyFile(path.join(trn, f), path.join(tmp, 'trn', f));
           files.push(`trn/${f}`);
         }

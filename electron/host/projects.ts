@@ -30,7 +30,7 @@ import {
 } from '../engine/corpus/project';
 import type { Utterance } from '../engine/corpus/manifest';
 import { writeFileAtomic, writeJsonAtomic } from '../engine/util/atomic';
-import { pathExists } from '../engine/util/files';
+import { pathExists, isRegularFile } from '../engine/util/files';
 import { assignImportSplits, importSplitCounts } from './import-split';
 import {
   deleteLine,
@@ -70,12 +70,6 @@ export const RECENT_FILE = 'recent-projects.json';
 const RECENT_FORMAT = 'accent-studio-recent-projects';
 const RECENT_MAX = 12;
 const TAKE_PATTERN = /^take-(\d+)(?:\.[A-Za-z0-9]+)?$/;
-
-const isFile = (p: string): Promise<boolean> =>
-  stat(p).then(
-    (s) => s.isFile(),
-    () => false,
-  );
 
 /** Samples handled between yields to the event loop while saving a take (1 s at 48 kHz). */
 const TAKE_SLICE_SAMPLES = 48_000;
@@ -144,7 +138,7 @@ export class ProjectStore {
   /** The folder of an existing project (its project.json present). */
   async requireProject(name: string): Promise<string> {
     const dir = this.dirOf(name);
-    if (!(await isFile(path.join(dir, PROJECT_FILE))))
+    if (!(await isRegularFile(path.join(dir, PROJECT_FILE))))
       throw new Error(`${dir}: no project named "${name}" (project.json not found); create it first`);
     return dir;
   }
@@ -202,7 +196,7 @@ export class ProjectStore {
         name: p.name,
         dir,
         opened: p.opened,
-        exists: await isFile(path.join(dir, PROJECT_FILE)),
+        exists: await isRegularFile(path.join(dir, PROJECT_FILE)),
       });
     }
     const formats = IMPORT_FORMAT_NAMES.map((f) => ({
@@ -216,7 +210,7 @@ export class ProjectStore {
   create(name: string): Promise<ProjectInfo> {
     return this.locked(name, async () => {
       const dir = this.dirOf(name);
-      if (await isFile(path.join(dir, PROJECT_FILE)))
+      if (await isRegularFile(path.join(dir, PROJECT_FILE)))
         throw new Error(`${dir}: a project named "${name}" already exists; open it instead`);
       await createProject(dir, name);
       await this.touchRecent(name);

@@ -6,6 +6,13 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import { decodeText } from './text';
 
+/** Whether `p` is a regular file (following links); any error of `stat` counts as no. */
+export const isRegularFile = (p: string): Promise<boolean> =>
+  stat(p).then(
+    (st) => st.isFile(),
+    () => false,
+  );
+
 /** Whether a file or folder exists at `p` (any error of `stat`, not found or no permission, counts as no). */
 export const pathExists = (p: string): Promise<boolean> =>
   stat(p).then(
