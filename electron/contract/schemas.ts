@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import {
   ADAPT_METHOD_NAMES,
+  UNLABELLED_USE_NAMES,
   IMPORT_FORMAT_NAMES,
   METHOD_LIMITS,
   NAME_PATTERN,
@@ -54,12 +55,24 @@ export const MethodSettingsSchema = z
     speedPerturb: z.boolean().optional(),
     noiseSnrDb: limited('noiseSnrDb').optional(),
     resplice: limited('resplice').optional(),
+    unlabelledUse: z
+      .enum(UNLABELLED_USE_NAMES, {
+        error: `must be one of ${UNLABELLED_USE_NAMES.map((u) => `"${u}"`).join(', ')}`,
+      })
+      .optional(),
     pseudoRounds: limited('pseudoRounds').optional(),
     pseudoThreshold: limited('pseudoThreshold').optional(),
     renormalize: z.boolean().optional(),
   })
   .strict()
   .superRefine((m, ctx) => {
+    for (const k of ['pseudoRounds', 'pseudoThreshold'] as const)
+      if (m[k] !== undefined && m.unlabelledUse !== undefined && m.unlabelledUse !== 'pseudo-labels')
+        ctx.addIssue({
+          code: 'custom',
+          path: [k],
+          message: `applies to unlabelledUse "pseudo-labels" only, not "${m.unlabelledUse}"`,
+        });
     const method = m.method ?? 'finetune';
     if (m.topLayers !== undefined && method !== 'finetune')
       ctx.addIssue({
@@ -277,12 +290,15 @@ const schemas = {
             ctx.addIssue({ code: 'custom', path: [k], message: 'is required (or adapt fromProject)' });
         }
       }
-      for (const k of ['pseudoRounds', 'pseudoThreshold'] as const) {
+      for (const k of ['unlabelledUse', 'pseudoRounds', 'pseudoThreshold'] as const) {
         if (r.method?.[k] !== undefined && !r.unlabelledManifest && r.fromProject === undefined) {
           ctx.addIssue({
             code: 'custom',
             path: ['method', k],
-            message: 'needs unlabelledManifest (unlabelled audio to pseudo-label)',
+            message:
+              k === 'unlabelledUse'
+                ? 'needs unlabelledManifest (unlabelled audio to use)'
+                : 'needs unlabelledManifest (unlabelled audio to pseudo-label)',
           });
         }
       }

@@ -205,11 +205,13 @@ export class Host {
       try {
         const s = await this.projects.writeSplits(req.fromProject, outDir);
         if (
-          (req.method?.pseudoRounds !== undefined || req.method?.pseudoThreshold !== undefined) &&
+          (req.method?.pseudoRounds !== undefined ||
+            req.method?.pseudoThreshold !== undefined ||
+            req.method?.unlabelledUse !== undefined) &&
           !s.unlabelled
         ) {
           throw new Error(
-            `project "${req.fromProject}": pseudo-label settings need utterances in the unlabelled split`,
+            `project "${req.fromProject}": ${req.method?.unlabelledUse !== undefined ? 'unlabelledUse' : 'pseudo-label settings'} need${req.method?.unlabelledUse !== undefined ? 's' : ''} utterances in the unlabelled split`,
           );
         }
         manifests = { adapt: s.adapt, test: s.test, unlabelled: s.unlabelled };
