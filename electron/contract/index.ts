@@ -483,6 +483,12 @@ export interface SaveTakeRequest {
   sampleRateHz: number;
   /** Mono samples: base64 of Float32 little-endian, at most TAKE_LIMITS.maxSeconds long. */
   samples: string;
+  /**
+   * A re-recording: the utterance id of the take this one replaces. Its manifest line is removed in
+   * the same write that adds the new take (its audio file stays, recorded in project.json), and
+   * returned as `replaced` for undo (restoreTake).
+   */
+  replaces?: string;
 }
 
 export interface SavedTake {
@@ -497,6 +503,28 @@ export interface SavedTake {
   /** Peak level of the take, dBFS (-Infinity is sent as null for silence). */
   peakDbfs: number | null;
   /** The project after the take. */
+  project: ProjectInfo;
+  /** The take this one replaced (SaveTakeRequest.replaces): its manifest line and where it was. */
+  replaced?: DeletedUtterance;
+}
+
+/**
+ * Undo a re-recording (operation `restoreTake`): put a replaced take's line back where it was and
+ * take the line of the take that replaced it out, in one manifest write (no audio file is removed).
+ */
+export interface RestoreTakeRequest {
+  project: string;
+  /** The replaced take's line, as SavedTake.replaced gave it; its id must not be in the manifest. */
+  line: string;
+  index: number;
+  /** Utterance id of the take to take out in its place (it must be in the manifest). */
+  discard: string;
+}
+
+export interface RestoredTake {
+  /** The take taken out: its line and where it was (restoreTake with it swaps back). */
+  discarded: DeletedUtterance;
+  /** The project after the swap. */
   project: ProjectInfo;
 }
 
@@ -585,6 +613,8 @@ export interface Operations {
   importIntoProject: { request: ImportIntoProjectRequest; response: ImportSummaryInfo };
   /** Write a recorded take as a 16-bit WAV at the device rate into audio/ and append it to the manifest. */
   saveTake: { request: SaveTakeRequest; response: SavedTake };
+  /** Undo a re-recording: the replaced take's line back, the replacing take's line out (audio kept). */
+  restoreTake: { request: RestoreTakeRequest; response: RestoredTake };
   /** A project's utterances with their splits, and per-split totals. */
   projectData: { request: { project: string }; response: ProjectData };
   /** Change transcript, speaker, accent and/or split of utterances (manifest rewritten atomically, .bak kept). */
@@ -654,6 +684,7 @@ export const OPERATION_NAMES = [
   'previewImport',
   'importIntoProject',
   'saveTake',
+  'restoreTake',
   'projectData',
   'editUtterances',
   'deleteUtterance',

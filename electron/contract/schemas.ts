@@ -113,6 +113,25 @@ const label = z
   // eslint-disable-next-line no-control-regex -- refusing control characters is the point
   .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), 'must not contain control characters (tabs, new lines)');
 
+// eslint-disable-next-line no-control-regex -- refusing control characters is the point
+const noControl = (v: string): boolean => !/[\u0000-\u001f\u007f]/.test(v);
+
+/** An utterance id as the manifest holds it: 1-256 characters, no control characters. */
+const utteranceId = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(256, 'must be at most 256 characters')
+  .refine(noControl, 'must not contain control characters');
+
+/** One manifest line, as deleteUtterance and saveTake return it for undo. */
+const manifestLine = z
+  .string()
+  .min(2, 'must be a manifest line')
+  .max(100_000, 'must be at most 100000 characters')
+  .refine((l) => !/\n|\r(?!$)/.test(l), 'must be one line');
+/** A 0-based line position. */
+const lineIndex = z.number().int('must be a whole number').min(0).max(10_000_000);
+
 /** Largest base64 text of a take: TAKE_LIMITS.maxSeconds at the highest rate, 4 bytes a sample. */
 export const MAX_TAKE_BASE64_CHARS =
   Math.ceil((TAKE_LIMITS.maxSeconds * TAKE_LIMITS.maxSampleRateHz * 4) / 3) * 4;
@@ -147,6 +166,7 @@ export const SaveTakeSchema = z
         (v) => v.length % 4 === 0 && BASE64.test(v),
         'must be base64 (of Float32 little-endian samples)',
       ),
+    replaces: utteranceId.optional(),
   })
   .strict()
   .superRefine((r, ctx) => {
@@ -167,16 +187,6 @@ export const SaveTakeSchema = z
       });
     }
   });
-
-// eslint-disable-next-line no-control-regex -- refusing control characters is the point
-const noControl = (v: string): boolean => !/[\u0000-\u001f\u007f]/.test(v);
-
-/** An utterance id as the manifest holds it: 1-256 characters, no control characters. */
-const utteranceId = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(256, 'must be at most 256 characters')
-  .refine(noControl, 'must not contain control characters');
 
 /** Longest transcript editUtterances accepts, characters. */
 export const MAX_TRANSCRIPT_CHARS = 2000;
@@ -349,16 +359,9 @@ const schemas = {
     })
     .strict(),
   deleteUtterance: z.object({ project: name('project'), id: utteranceId }).strict(),
-  restoreUtterance: z
-    .object({
-      project: name('project'),
-      line: z
-        .string()
-        .min(2, 'must be a manifest line')
-        .max(100_000, 'must be at most 100000 characters')
-        .refine((l) => !/\n|\r(?!$)/.test(l), 'must be one line'),
-      index: z.number().int('must be a whole number').min(0).max(10_000_000),
-    })
+  restoreUtterance: z.object({ project: name('project'), line: manifestLine, index: lineIndex }).strict(),
+  restoreTake: z
+    .object({ project: name('project'), line: manifestLine, index: lineIndex, discard: utteranceId })
     .strict(),
   readProjectAudio: z.object({ project: name('project'), path: ProjectPathSchema }).strict(),
   cleanProject: z.object({ name: name('name') }).strict(),

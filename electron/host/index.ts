@@ -142,6 +142,7 @@ export class Host {
       previewImport: (req) => this.projects.previewImport(req),
       importIntoProject: (req) => this.projects.importInto(req),
       saveTake: (req) => this.projects.saveTake(req),
+      restoreTake: (req) => this.projects.restoreTake(req),
       projectData: (req) => this.projects.data(req.project),
       editUtterances: (req) => this.projects.editUtterances(req),
       deleteUtterance: (req) => this.projects.deleteUtterance(req.project, req.id),
