@@ -182,7 +182,7 @@ describe.skipIf(!hasChromium)('Data screen on a project, and adapting from its s
     await page.getByTestId('epochs').fill('2');
     // The project has an unlabelled utterance: what it is for is a choice, pseudo-labels by default
     // (with their rounds and threshold).
-    expect(await text('project-unlabelled')).toBe('The project has 1 unlabelled utterances.');
+    expect(await text('project-unlabelled')).toBe('The project has 1 unlabelled utterance.');
     expect(await page.getByTestId('unlabelledUse').getAttribute('data-value')).toBe('pseudo-labels');
     expect(await page.getByTestId('unlabelledUse-pseudo-labels').isChecked()).toBe(true);
     expect(await page.getByTestId('pseudoRounds').inputValue()).toBe('2');
@@ -196,6 +196,15 @@ describe.skipIf(!hasChromium)('Data screen on a project, and adapting from its s
       );
     expect(await page.getByTestId('pseudoRounds').count()).toBe(0);
     expect(await page.getByTestId('renormalize').isChecked()).toBe(true);
+    for (const [w, h] of [
+      [1440, 900],
+      [1280, 800],
+    ] as const) {
+      await page.setViewportSize({ width: w, height: h });
+      await page.getByTestId('unlabelledUse').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: path.join(SHOTS, `adapt-unlabelled-use-${w}x${h}.png`) });
+    }
+    await page.setViewportSize({ width: 1280, height: 860 });
     // Pseudo-labelling rounds are round 1 then round 2 on the same utterance: take "pseudo-labels"
     // back, run with two rounds (its loss chart below), and check the choice reaches the job.
     await page.getByTestId('unlabelledUse-pseudo-labels').check();
