@@ -98,6 +98,7 @@ describe('CLI', () => {
     const r = cli([...args, '--unlabelled-use', 'none', '--out', path.join(dir, 'out')]);
     expect(r.stderr).not.toMatch(/error/);
     expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^adaptation: finetune .*, unlabelled audio ignored: /m);
     const report = JSON.parse(await readFile(path.join(dir, 'out', 'report.json'), 'utf8'));
     expect(report.adaptation).toMatchObject({
       unlabelled_use: 'none',
