@@ -19,7 +19,9 @@ import {
   DEFAULT_BASE_RECIPE,
   METHODS,
   METHOD_NAMES,
+  UNLABELLED_USES,
   type AdaptConfig,
+  type UnlabelledUse,
   type DecoderSpec,
   type MethodName,
   type ProfileName,
@@ -208,6 +210,7 @@ type AdaptOpts = {
   speedPerturb?: boolean;
   noiseSnr?: number;
   resplice?: number;
+  unlabelledUse?: UnlabelledUse;
   pseudoRounds?: number;
   pseudoThreshold?: number;
   sourceMix?: string;
@@ -234,6 +237,7 @@ function adaptSettings(o: AdaptOpts): Partial<AdaptConfig> {
     speedPerturb: o.speedPerturb,
     noiseSnrDb: o.noiseSnr,
     resplice: o.resplice,
+    unlabelledUse: o.unlabelledUse,
     pseudoRounds: o.pseudoRounds,
     pseudoThreshold: o.pseudoThreshold,
     sourceMixCount: o.sourceMixCount,
@@ -324,6 +328,15 @@ decoderOptions(scoringOptions(program.command('adapt')), true)
     '--resplice <n>',
     `word re-splicing: from each labelled utterance of two or more words, n new utterances with its words (cut at their forced alignment) in another order; 0 = off (default ${D.resplice})`,
     limited('--resplice', 'resplice'),
+  )
+  .option(
+    '--unlabelled-use <use>',
+    `what --unlabelled is for: pseudo-labels (self-training, --pseudo-rounds rounds), statistics (only re-estimate the normalisation statistics on it, as --renormalize; no pseudo-labels) or none (ignored) (default ${D.unlabelledUse})`,
+    (v: string) => {
+      if (!(UNLABELLED_USES as readonly string[]).includes(v))
+        throw new InvalidArgumentError(`one of ${UNLABELLED_USES.join(', ')}`);
+      return v as UnlabelledUse;
+    },
   )
   .option(
     '--pseudo-rounds <n>',

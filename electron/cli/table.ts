@@ -46,6 +46,7 @@ export function describeAdaptation(a: ReportAdaptation): string {
     a.kl_weight ? `KL ${a.kl_weight}` : '',
     a.spec_augment ? 'SpecAugment' : '',
     a.renormalization ? 'renormalised' : '',
+    a.unlabelled_use === 'none' ? 'unlabelled audio ignored' : '',
   ].filter(Boolean);
   const data = [
     `${count(a.adaptation_utterances)} utterances`,

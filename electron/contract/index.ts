@@ -9,6 +9,7 @@
 import type { Report, ProgressEvent, DecoderSpec } from '../engine';
 import type { ModelCard } from '../engine/model/card';
 import type { MethodName } from '../engine/adapt/methods';
+import type { UnlabelledUse } from '../engine/adapt/config';
 import type { FormatName } from '../engine/corpus';
 
 export type { Report, ProgressEvent, DecoderSpec, ModelCard };
@@ -50,6 +51,22 @@ export interface MethodInfo {
 }
 
 /**
+ * What an adaptation does with its unlabelled utterances (MethodSettings.unlabelledUse; the engine's
+ * UNLABELLED_USES, kept equal by a compile-time check): train on their confident pseudo-labels,
+ * only re-estimate the normalisation statistics on them, or ignore them.
+ */
+export const UNLABELLED_USE_NAMES = [
+  'pseudo-labels',
+  'statistics',
+  'none',
+] as const satisfies readonly UnlabelledUse[];
+export type UnlabelledUseName = (typeof UNLABELLED_USE_NAMES)[number];
+/** Compile-time check: every engine use is listed. */
+export type EveryUnlabelledUseListed = MustBeTrue<
+  [Exclude<UnlabelledUse, UnlabelledUseName>] extends [never] ? true : false
+>;
+
+/**
  * Ranges of the numeric MethodSettings, inclusive unless named `...Exclusive`: the schema
  * (./schemas.ts) checks requests against them and the Adapt screen checks its form with the same
  * numbers before Start. The engine may narrow them for a model (finetune's top layers: at most the
@@ -84,6 +101,7 @@ export const METHOD_DEFAULTS = {
   epochs: 40,
   fixedEpochs: 15,
   resplice: 2,
+  unlabelledUse: 'pseudo-labels',
   pseudoRounds: 2,
   pseudoThreshold: 0.9,
 } as const satisfies Partial<Record<keyof MethodSettings, unknown>>;
@@ -118,7 +136,13 @@ export interface MethodSettings {
   noiseSnrDb?: number;
   /** Word re-splicing: new utterances per labelled multi-word utterance, its words reordered. Integer in [0, RESPLICE_MAX]; 0 = off; default 2. */
   resplice?: number;
-  /** Pseudo-labelling rounds on `unlabelledManifest`. Integer in [1, 10]; default 2. Needs it. */
+  /**
+   * What the unlabelled audio (`unlabelledManifest`, or a project's unlabelled split) is for:
+   * "pseudo-labels" (default; `pseudoRounds` rounds of self-training), "statistics" (re-estimate the
+   * normalisation statistics on it, as `renormalize`, and nothing else) or "none" (ignored). Needs it.
+   */
+  unlabelledUse?: UnlabelledUseName;
+  /** Pseudo-labelling rounds on `unlabelledManifest` (unlabelledUse "pseudo-labels" only). Integer in [1, 10]; default 2. Needs it. */
   pseudoRounds?: number;
   /** Keep a pseudo-labelled utterance when every word's confidence is at least this, in [0, 1]; default 0.9. Needs it. */
   pseudoThreshold?: number;
@@ -459,6 +483,12 @@ export interface SaveTakeRequest {
   sampleRateHz: number;
   /** Mono samples: base64 of Float32 little-endian, at most TAKE_LIMITS.maxSeconds long. */
   samples: string;
+  /**
+   * A re-recording: the utterance id of the take this one replaces. Its manifest line is removed in
+   * the same write that adds the new take (its audio file stays, recorded in project.json), and
+   * returned as `replaced` for undo (restoreTake).
+   */
+  replaces?: string;
 }
 
 export interface SavedTake {
@@ -473,6 +503,28 @@ export interface SavedTake {
   /** Peak level of the take, dBFS (-Infinity is sent as null for silence). */
   peakDbfs: number | null;
   /** The project after the take. */
+  project: ProjectInfo;
+  /** The take this one replaced (SaveTakeRequest.replaces): its manifest line and where it was. */
+  replaced?: DeletedUtterance;
+}
+
+/**
+ * Undo a re-recording (operation `restoreTake`): put a replaced take's line back where it was and
+ * take the line of the take that replaced it out, in one manifest write (no audio file is removed).
+ */
+export interface RestoreTakeRequest {
+  project: string;
+  /** The replaced take's line, as SavedTake.replaced gave it; its id must not be in the manifest. */
+  line: string;
+  index: number;
+  /** Utterance id of the take to take out in its place (it must be in the manifest). */
+  discard: string;
+}
+
+export interface RestoredTake {
+  /** The take taken out: its line and where it was (restoreTake with it swaps back). */
+  discarded: DeletedUtterance;
+  /** The project after the swap. */
   project: ProjectInfo;
 }
 
@@ -561,6 +613,8 @@ export interface Operations {
   importIntoProject: { request: ImportIntoProjectRequest; response: ImportSummaryInfo };
   /** Write a recorded take as a 16-bit WAV at the device rate into audio/ and append it to the manifest. */
   saveTake: { request: SaveTakeRequest; response: SavedTake };
+  /** Undo a re-recording: the replaced take's line back, the replacing take's line out (audio kept). */
+  restoreTake: { request: RestoreTakeRequest; response: RestoredTake };
   /** A project's utterances with their splits, and per-split totals. */
   projectData: { request: { project: string }; response: ProjectData };
   /** Change transcript, speaker, accent and/or split of utterances (manifest rewritten atomically, .bak kept). */
@@ -630,6 +684,7 @@ export const OPERATION_NAMES = [
   'previewImport',
   'importIntoProject',
   'saveTake',
+  'restoreTake',
   'projectData',
   'editUtterances',
   'deleteUtterance',

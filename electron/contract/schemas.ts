@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import {
   ADAPT_METHOD_NAMES,
+  UNLABELLED_USE_NAMES,
   IMPORT_FORMAT_NAMES,
   METHOD_LIMITS,
   NAME_PATTERN,
@@ -54,12 +55,24 @@ export const MethodSettingsSchema = z
     speedPerturb: z.boolean().optional(),
     noiseSnrDb: limited('noiseSnrDb').optional(),
     resplice: limited('resplice').optional(),
+    unlabelledUse: z
+      .enum(UNLABELLED_USE_NAMES, {
+        error: `must be one of ${UNLABELLED_USE_NAMES.map((u) => `"${u}"`).join(', ')}`,
+      })
+      .optional(),
     pseudoRounds: limited('pseudoRounds').optional(),
     pseudoThreshold: limited('pseudoThreshold').optional(),
     renormalize: z.boolean().optional(),
   })
   .strict()
   .superRefine((m, ctx) => {
+    for (const k of ['pseudoRounds', 'pseudoThreshold'] as const)
+      if (m[k] !== undefined && m.unlabelledUse !== undefined && m.unlabelledUse !== 'pseudo-labels')
+        ctx.addIssue({
+          code: 'custom',
+          path: [k],
+          message: `applies to unlabelledUse "pseudo-labels" only, not "${m.unlabelledUse}"`,
+        });
     const method = m.method ?? 'finetune';
     if (m.topLayers !== undefined && method !== 'finetune')
       ctx.addIssue({
@@ -100,6 +113,25 @@ const label = z
   // eslint-disable-next-line no-control-regex -- refusing control characters is the point
   .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), 'must not contain control characters (tabs, new lines)');
 
+// eslint-disable-next-line no-control-regex -- refusing control characters is the point
+const noControl = (v: string): boolean => !/[\u0000-\u001f\u007f]/.test(v);
+
+/** An utterance id as the manifest holds it: 1-256 characters, no control characters. */
+const utteranceId = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(256, 'must be at most 256 characters')
+  .refine(noControl, 'must not contain control characters');
+
+/** One manifest line, as deleteUtterance and saveTake return it for undo. */
+const manifestLine = z
+  .string()
+  .min(2, 'must be a manifest line')
+  .max(100_000, 'must be at most 100000 characters')
+  .refine((l) => !/\n|\r(?!$)/.test(l), 'must be one line');
+/** A 0-based line position. */
+const lineIndex = z.number().int('must be a whole number').min(0).max(10_000_000);
+
 /** Largest base64 text of a take: TAKE_LIMITS.maxSeconds at the highest rate, 4 bytes a sample. */
 export const MAX_TAKE_BASE64_CHARS =
   Math.ceil((TAKE_LIMITS.maxSeconds * TAKE_LIMITS.maxSampleRateHz * 4) / 3) * 4;
@@ -134,6 +166,7 @@ export const SaveTakeSchema = z
         (v) => v.length % 4 === 0 && BASE64.test(v),
         'must be base64 (of Float32 little-endian samples)',
       ),
+    replaces: utteranceId.optional(),
   })
   .strict()
   .superRefine((r, ctx) => {
@@ -154,16 +187,6 @@ export const SaveTakeSchema = z
       });
     }
   });
-
-// eslint-disable-next-line no-control-regex -- refusing control characters is the point
-const noControl = (v: string): boolean => !/[\u0000-\u001f\u007f]/.test(v);
-
-/** An utterance id as the manifest holds it: 1-256 characters, no control characters. */
-const utteranceId = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(256, 'must be at most 256 characters')
-  .refine(noControl, 'must not contain control characters');
 
 /** Longest transcript editUtterances accepts, characters. */
 export const MAX_TRANSCRIPT_CHARS = 2000;
@@ -277,12 +300,15 @@ const schemas = {
             ctx.addIssue({ code: 'custom', path: [k], message: 'is required (or adapt fromProject)' });
         }
       }
-      for (const k of ['pseudoRounds', 'pseudoThreshold'] as const) {
+      for (const k of ['unlabelledUse', 'pseudoRounds', 'pseudoThreshold'] as const) {
         if (r.method?.[k] !== undefined && !r.unlabelledManifest && r.fromProject === undefined) {
           ctx.addIssue({
             code: 'custom',
             path: ['method', k],
-            message: 'needs unlabelledManifest (unlabelled audio to pseudo-label)',
+            message:
+              k === 'unlabelledUse'
+                ? 'needs unlabelledManifest (unlabelled audio to use)'
+                : 'needs unlabelledManifest (unlabelled audio to pseudo-label)',
           });
         }
       }
@@ -333,16 +359,9 @@ const schemas = {
     })
     .strict(),
   deleteUtterance: z.object({ project: name('project'), id: utteranceId }).strict(),
-  restoreUtterance: z
-    .object({
-      project: name('project'),
-      line: z
-        .string()
-        .min(2, 'must be a manifest line')
-        .max(100_000, 'must be at most 100000 characters')
-        .refine((l) => !/\n|\r(?!$)/.test(l), 'must be one line'),
-      index: z.number().int('must be a whole number').min(0).max(10_000_000),
-    })
+  restoreUtterance: z.object({ project: name('project'), line: manifestLine, index: lineIndex }).strict(),
+  restoreTake: z
+    .object({ project: name('project'), line: manifestLine, index: lineIndex, discard: utteranceId })
     .strict(),
   readProjectAudio: z.object({ project: name('project'), path: ProjectPathSchema }).strict(),
   cleanProject: z.object({ name: name('name') }).strict(),

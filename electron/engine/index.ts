@@ -43,7 +43,7 @@ import { importOnnxModel } from './model/onnx/import';
 export type { Report } from './score/report';
 export type { ProgressEvent, ProgressFn } from './progress';
 export { DEFAULT_ADAPT, type AdaptConfig } from './adapt/job';
-export { definedSettings } from './adapt/config';
+export { definedSettings, UNLABELLED_USES, type UnlabelledUse } from './adapt/config';
 export { METHODS, METHOD_NAMES, type MethodName } from './adapt/methods';
 export type { DecoderSpec } from './decode/options';
 export { DEFAULT_BASE_RECIPE, type BaseRecipeConfig } from './recipes/base-model';

@@ -142,6 +142,7 @@ export class Host {
       previewImport: (req) => this.projects.previewImport(req),
       importIntoProject: (req) => this.projects.importInto(req),
       saveTake: (req) => this.projects.saveTake(req),
+      restoreTake: (req) => this.projects.restoreTake(req),
       projectData: (req) => this.projects.data(req.project),
       editUtterances: (req) => this.projects.editUtterances(req),
       deleteUtterance: (req) => this.projects.deleteUtterance(req.project, req.id),
@@ -205,11 +206,13 @@ export class Host {
       try {
         const s = await this.projects.writeSplits(req.fromProject, outDir);
         if (
-          (req.method?.pseudoRounds !== undefined || req.method?.pseudoThreshold !== undefined) &&
+          (req.method?.pseudoRounds !== undefined ||
+            req.method?.pseudoThreshold !== undefined ||
+            req.method?.unlabelledUse !== undefined) &&
           !s.unlabelled
         ) {
           throw new Error(
-            `project "${req.fromProject}": pseudo-label settings need utterances in the unlabelled split`,
+            `project "${req.fromProject}": ${req.method?.unlabelledUse !== undefined ? 'unlabelledUse' : 'pseudo-label settings'} need${req.method?.unlabelledUse !== undefined ? 's' : ''} utterances in the unlabelled split`,
           );
         }
         manifests = { adapt: s.adapt, test: s.test, unlabelled: s.unlabelled };

@@ -7,6 +7,8 @@
  * A take is written as `audio/take-NNNN.wav` (16-bit PCM at the device rate, numbers only increase:
  * never an existing name), its sha256 recorded in project.json, and one line appended to
  * manifest.jsonl in the engine's NeMo line format (the previous manifest kept as manifest.jsonl.bak).
+ * A re-recorded take replaces the earlier take's manifest line in the same write; the earlier audio
+ * file stays (and stays recorded in project.json), so restoreTake can swap the two back.
  * The engine has no "append utterance" function, so the append is here, with the same atomic writes
  * and the same order as an import (audio, then project.json, then the manifest). Every change to
  * one project runs under a per-project lock, so two takes never race for a name.
@@ -62,6 +64,8 @@ import {
   type ImportSummaryInfo,
   type ProjectInfo,
   type RecentProject,
+  type RestoredTake,
+  type RestoreTakeRequest,
   type SavedTake,
   type SaveTakeRequest,
 } from '../contract';
@@ -320,6 +324,9 @@ export class ProjectStore {
       const opened = await openProject(dir, { verify: false });
       const manifestFile = path.join(dir, MANIFEST_FILE);
       const oldManifest = await readFile(manifestFile, 'utf8').catch(() => '');
+      // A re-recording: the earlier take's line goes (checked before any file is written).
+      const replacing =
+        req.replaces === undefined ? null : deleteLine(parseManifest(dir, oldManifest), req.replaces);
       // The next take number: above every take- name already used in audio/, project.json or the manifest.
       const audioDir = path.join(dir, 'audio');
       await mkdir(audioDir, { recursive: true });
@@ -363,7 +370,11 @@ export class ProjectStore {
         await writeJsonAtomic(path.join(dir, PROJECT_FILE), project);
         projectWritten = true;
         await writeFileAtomic(`${manifestFile}.bak`, oldManifest);
-        const head = oldManifest && !oldManifest.endsWith('\n') ? `${oldManifest}\n` : oldManifest;
+        const head = replacing
+          ? joinLines(replacing.lines)
+          : oldManifest && !oldManifest.endsWith('\n')
+            ? `${oldManifest}\n`
+            : oldManifest;
         await writeFileAtomic(manifestFile, `${head}${nemoLine(utt, rel)}\n`);
       } catch (err) {
         // Leave the project as it was: no file, no record of it.
@@ -381,6 +392,26 @@ export class ProjectStore {
         sampleRateHz: req.sampleRateHz,
         peakDbfs,
         project: this.info(req.project, after, false),
+        ...(replacing ? { replaced: replacing.deleted } : {}),
+      };
+    });
+  }
+
+  /**
+   * Undo a re-recording: the replaced take's line back at its place, the replacing take's line out,
+   * in one manifest write (manifest.jsonl.bak keeps the one before); no audio file is touched.
+   * @throws Error when `discard` is not in the manifest, or the line cannot be restored (its id in
+   *   use, unreadable, audio outside the project)
+   */
+  restoreTake(req: RestoreTakeRequest): Promise<RestoredTake> {
+    return this.locked(req.project, async () => {
+      const m = await this.readManifestOf(req.project);
+      const { lines, deleted } = deleteLine(m.parsed, req.discard);
+      const restored = restoreLine(m.dir, parseManifest(m.dir, joinLines(lines)), req.line, req.index);
+      await this.rewrite(req.project, m.file, m.dir, m.text, restored);
+      return {
+        discarded: deleted,
+        project: this.info(req.project, await openProject(m.dir, { verify: false }), false),
       };
     });
   }

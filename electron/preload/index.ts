@@ -25,6 +25,7 @@ const api: StudioApi = {
   previewImport: (req) => ipcRenderer.invoke(channel('previewImport'), req),
   importIntoProject: (req) => ipcRenderer.invoke(channel('importIntoProject'), req),
   saveTake: (req) => ipcRenderer.invoke(channel('saveTake'), req),
+  restoreTake: (req) => ipcRenderer.invoke(channel('restoreTake'), req),
   projectData: (req) => ipcRenderer.invoke(channel('projectData'), req),
   editUtterances: (req) => ipcRenderer.invoke(channel('editUtterances'), req),
   deleteUtterance: (req) => ipcRenderer.invoke(channel('deleteUtterance'), req),

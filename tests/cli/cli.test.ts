@@ -58,6 +58,62 @@ describe('CLI', () => {
     expect(again.stderr).toMatch(/already holds a finished run; choose a new --out folder/);
   });
 
+  it('adapt --unlabelled-use none: the unlabelled set is ignored (report: unlabelled_use, no pseudo-labels); a bad use is refused', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'cli-'));
+    const bench = path.resolve('../shared/data/bench');
+    const slice = async (name: string, keep: (i: number) => boolean, out: string, text?: string) => {
+      const lines = (await readFile(path.join(bench, name), 'utf8')).trim().split('\n');
+      const file = path.join(dir, out);
+      await writeFile(
+        file,
+        lines
+          .filter((_, i) => keep(i))
+          .map((l) => JSON.parse(l))
+          .map((o) => ({
+            ...o,
+            audio_filepath: path.resolve(bench, o.audio_filepath),
+            ...(text === undefined ? {} : { text }),
+          }))
+          .map((o) => JSON.stringify(o))
+          .join('\n') + '\n',
+      );
+      return file;
+    };
+    const adaptM = await slice('fsdd-german-adapt.jsonl', (i) => i % 10 === 0, 'a.jsonl');
+    const unl = await slice('fsdd-german-adapt.jsonl', (i) => i % 10 === 1, 'u.jsonl', '');
+    const testM = await slice('fsdd-german-test.jsonl', (i) => i % 25 === 0, 't.jsonl');
+    const args = [
+      'adapt',
+      '--model',
+      'models/digits-base',
+      '--adapt',
+      adaptM,
+      '--unlabelled',
+      unl,
+      '--test',
+      testM,
+      '--epochs',
+      '1',
+    ];
+    const r = cli([...args, '--unlabelled-use', 'none', '--out', path.join(dir, 'out')]);
+    expect(r.stderr).not.toMatch(/error/);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^adaptation: finetune .*, unlabelled audio ignored: /m);
+    const report = JSON.parse(await readFile(path.join(dir, 'out', 'report.json'), 'utf8'));
+    expect(report.adaptation).toMatchObject({
+      unlabelled_use: 'none',
+      unlabelled_utterances: 0,
+      pseudo_labels: [],
+      labelled_utterances: 5,
+      training_utterances: 5,
+    });
+    const bad = cli([...args, '--unlabelled-use', 'labels', '--out', path.join(dir, 'bad')]);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(
+      /option '--unlabelled-use <use>' argument 'labels' is invalid\. one of pseudo-labels, statistics, none/,
+    );
+  });
+
   it('bad input: non-zero exit and a one-line reason naming the file', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'cli-'));
     const missing = path.join(dir, 'nope.jsonl');

@@ -70,6 +70,21 @@ describe('saveTake', () => {
     expect(parseRequest('saveTake', { ...take, promptText: '  hello  ' }).promptText).toBe('hello');
   });
 
+  it('a re-recording names the take it replaces; restoreTake takes a line, its index and the take to discard', () => {
+    expect(parseRequest('saveTake', { ...take, replaces: 'take-0001' }).replaces).toBe('take-0001');
+    expect(messageOf('saveTake', { ...take, replaces: '' })).toContain('replaces: must not be empty');
+    const line = '{"audio_filepath":"audio/take-0001.wav","duration":1,"text":"one"}';
+    const req = { project: 'p1', line, index: 0, discard: 'take-0002' };
+    expect(parseRequest('restoreTake', req)).toEqual(req);
+    expect(messageOf('restoreTake', { ...req, discard: 'a\nb' })).toContain(
+      'discard: must not contain control characters',
+    );
+    expect(messageOf('restoreTake', { ...req, line: `${line}\n${line}` })).toContain(
+      'line: must be one line',
+    );
+    expect(messageOf('restoreTake', { project: 'p1', line, index: 0 })).toMatch(/discard: /);
+  });
+
   it('refuses bad sample rates with the limits in the message', () => {
     expect(messageOf('saveTake', { ...take, sampleRateHz: 4000 })).toContain(
       `sampleRateHz: must be at least ${TAKE_LIMITS.minSampleRateHz} Hz`,

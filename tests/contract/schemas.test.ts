@@ -257,5 +257,30 @@ describe('contract request schemas (shared by IPC and browser mode)', () => {
         /method\.pseudoRounds: needs unlabelledManifest/,
       );
     });
+
+    it('unlabelledUse: one of three uses, with unlabelled audio; pseudo-label settings with "pseudo-labels" only', () => {
+      const u = { ...adapt, unlabelledManifest: '/u.jsonl' };
+      for (const use of ['pseudo-labels', 'statistics', 'none'] as const)
+        expect(parseRequest('adapt', { ...u, method: { unlabelledUse: use } }).method).toEqual({
+          unlabelledUse: use,
+        });
+      expect(messageOf({ ...u, method: { unlabelledUse: 'labels' } })).toMatch(
+        /method\.unlabelledUse: must be one of "pseudo-labels", "statistics", "none"/,
+      );
+      expect(messageOf({ ...adapt, method: { unlabelledUse: 'statistics' } })).toMatch(
+        /method\.unlabelledUse: needs unlabelledManifest \(unlabelled audio to use\)/,
+      );
+      expect(messageOf({ ...u, method: { unlabelledUse: 'none', pseudoRounds: 2 } })).toMatch(
+        /method\.pseudoRounds: applies to unlabelledUse "pseudo-labels" only, not "none"/,
+      );
+      const fromProject = {
+        jobId: adapt.jobId,
+        modelDir: adapt.modelDir,
+        fromProject: 'p1',
+        runName: adapt.runName,
+        method: { unlabelledUse: 'statistics' },
+      };
+      expect(parseRequest('adapt', fromProject)).toEqual(fromProject);
+    });
   });
 });

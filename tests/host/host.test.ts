@@ -152,6 +152,7 @@ describe('engine host', () => {
       speedPerturb: true,
       noiseSnrDb: 10,
       resplice: 4,
+      unlabelledUse: 'pseudo-labels',
       pseudoRounds: 3,
       pseudoThreshold: 0.7,
     });
@@ -166,14 +167,24 @@ describe('engine host', () => {
       speedPerturb: true,
       noiseSnrDb: 10,
       resplice: 4,
+      unlabelledUse: 'pseudo-labels',
       pseudoRounds: 3,
       pseudoThreshold: 0.7,
     });
     for (const k of Object.keys(all!)) expect(Object.hasOwn(DEFAULT_ADAPT, k)).toBe(true);
     expect(RESPLICE_MAX).toBe(MAX_RESPLICE); // the contract's limit is the engine's
     // The Adapt screen's starting values are the engine's defaults.
-    const { method, topLayers, bottleneck, epochs, fixedEpochs, resplice, pseudoRounds, pseudoThreshold } =
-      DEFAULT_ADAPT;
+    const {
+      method,
+      topLayers,
+      bottleneck,
+      epochs,
+      fixedEpochs,
+      resplice,
+      unlabelledUse,
+      pseudoRounds,
+      pseudoThreshold,
+    } = DEFAULT_ADAPT;
     expect(METHOD_DEFAULTS).toEqual({
       method,
       topLayers,
@@ -182,6 +193,7 @@ describe('engine host', () => {
       epochs,
       fixedEpochs,
       resplice,
+      unlabelledUse,
       pseudoRounds,
       pseudoThreshold,
     });

@@ -269,3 +269,92 @@ describe('host: project data editing', () => {
     );
   });
 });
+
+describe('host: re-recording a take replaces it; undo swaps it back (audio never removed)', () => {
+  let tmp: string;
+  let host: Host;
+  const P = 'takes1';
+  /** 0.5 s of a 440 Hz tone at 16 kHz as saveTake's base64 Float32 samples. */
+  const tone = (amp: number): string => {
+    const f = Float32Array.from({ length: 8000 }, (_, i) => amp * Math.sin((2 * Math.PI * 440 * i) / 16000));
+    return Buffer.from(f.buffer).toString('base64');
+  };
+  const take = (promptText: string, amp: number, replaces?: string) =>
+    host.call('saveTake', {
+      project: P,
+      promptText,
+      speaker: 'spk',
+      accent: '',
+      sampleRateHz: 16000,
+      samples: tone(amp),
+      ...(replaces ? { replaces } : {}),
+    });
+
+  beforeAll(async () => {
+    tmp = await mkdtemp(path.join(tmpdir(), 'studio-takes-'));
+    host = new Host({ modelsDir: path.join(tmp, 'models'), runsDir: path.join(tmp, 'runs') });
+    await host.call('createProject', { name: P });
+  });
+  afterAll(async () => {
+    await host?.dispose();
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('replaces the line in one write, keeps the old file; restoreTake swaps back and forth', async () => {
+    const dir = path.join(tmp, 'projects', P);
+    const manifest = path.join(dir, 'manifest.jsonl');
+    const ids = async () =>
+      (await readFile(manifest, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).id ?? path.basename(JSON.parse(l).audio_filepath, '.wav'));
+    const first = await take('one two', 0.5);
+    await take('three', 0.5);
+    expect(first.replaced).toBeUndefined();
+    const before = await readFile(manifest, 'utf8');
+    const again = await take('one two', 0.25, first.id);
+    expect(again.id).toBe('take-0003');
+    expect(again.replaced).toEqual({ id: 'take-0001', line: before.split('\n')[0], index: 0 });
+    expect(await ids()).toEqual(['take-0002', 'take-0003']);
+    expect(again.project.utterances).toBe(2);
+    expect(await readFile(`${manifest}.bak`, 'utf8')).toBe(before);
+    // The old take's audio stays, recorded: opening the project reports no problem.
+    expect(existsSync(path.join(dir, 'audio', 'take-0001.wav'))).toBe(true);
+    expect((await host.call('openProject', { name: P })).problems).toEqual([]);
+
+    const undo = await host.call('restoreTake', {
+      project: P,
+      line: again.replaced!.line,
+      index: again.replaced!.index,
+      discard: again.id,
+    });
+    expect(await readFile(manifest, 'utf8')).toBe(before); // byte for byte
+    expect(undo.discarded.id).toBe('take-0003');
+    expect(undo.discarded.index).toBe(1);
+    expect(undo.project.utterances).toBe(2);
+    const redo = await host.call('restoreTake', {
+      project: P,
+      line: undo.discarded.line,
+      index: undo.discarded.index,
+      discard: 'take-0001',
+    });
+    expect(await ids()).toEqual(['take-0002', 'take-0003']);
+    expect(redo.discarded.line).toBe(before.split('\n')[0]);
+    expect(existsSync(path.join(dir, 'audio', 'take-0003.wav'))).toBe(true);
+    expect(existsSync(path.join(dir, 'audio', 'take-0001.wav'))).toBe(true);
+  });
+
+  it('refuses to replace a take the manifest does not hold, writing nothing', async () => {
+    const dir = path.join(tmp, 'projects', P);
+    const before = await readFile(path.join(dir, 'manifest.jsonl'), 'utf8');
+    await expect(take('four', 0.5, 'take-0099')).rejects.toThrow(
+      'no utterance "take-0099" in the project\'s manifest',
+    );
+    expect(await readFile(path.join(dir, 'manifest.jsonl'), 'utf8')).toBe(before);
+    expect(existsSync(path.join(dir, 'audio', 'take-0004.wav'))).toBe(false);
+    await expect(
+      host.call('restoreTake', { project: P, line: before.split('\n')[0], index: 0, discard: 'take-0003' }),
+    ).rejects.toThrow('cannot restore "take-0002": the manifest already holds an utterance with this id');
+    expect(await readFile(path.join(dir, 'manifest.jsonl'), 'utf8')).toBe(before);
+  });
+});

@@ -180,22 +180,74 @@ describe.skipIf(!hasChromium)('Data screen on a project, and adapting from its s
     expect(await page.getByTestId('adaptManifest').count()).toBe(0);
     await page.getByTestId('runName').fill(runName);
     await page.getByTestId('epochs').fill('2');
+    // The project has an unlabelled utterance: what it is for is a choice, pseudo-labels by default
+    // (with their rounds and threshold).
+    expect(await text('project-unlabelled')).toBe('The project has 1 unlabelled utterance.');
+    expect(await page.getByTestId('unlabelledUse').getAttribute('data-value')).toBe('pseudo-labels');
+    expect(await page.getByTestId('unlabelledUse-pseudo-labels').isChecked()).toBe(true);
+    expect(await page.getByTestId('pseudoRounds').inputValue()).toBe('2');
     await page.screenshot({ path: path.join(SHOTS, 'adapt-from-project.png') });
+    // "Statistics only" needs statistics to re-estimate: this model normalises each recording by itself.
+    await page.getByTestId('unlabelledUse-statistics').check();
+    await expect
+      .poll(() => text('problem-unlabelledUse'))
+      .toBe(
+        'Unlabelled audio: “statistics only” needs a model with global CMVN or batch norm; this one normalises every recording by itself.',
+      );
+    expect(await page.getByTestId('pseudoRounds').count()).toBe(0);
+    expect(await page.getByTestId('renormalize').isChecked()).toBe(true);
+    for (const [w, h] of [
+      [1440, 900],
+      [1280, 800],
+    ] as const) {
+      await page.setViewportSize({ width: w, height: h });
+      await page.getByTestId('unlabelledUse').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: path.join(SHOTS, `adapt-unlabelled-use-${w}x${h}.png`) });
+    }
+    await page.setViewportSize({ width: 1280, height: 860 });
+    // Pseudo-labelling rounds are round 1 then round 2 on the same utterance: take "pseudo-labels"
+    // back, run with two rounds (its loss chart below), and check the choice reaches the job.
+    await page.getByTestId('unlabelledUse-pseudo-labels').check();
+    expect(await page.getByTestId('problem-unlabelledUse').count()).toBe(0);
+    expect(await page.getByTestId('renormalize').isChecked()).toBe(false);
     expect(await page.getByTestId('start').isEnabled()).toBe(true);
     await page.getByTestId('start').click();
+    // While the job runs the form shows its settings, read-only: the unlabelled use among them.
+    await page.locator('[data-testid="job"][data-status="running"]').waitFor();
+    expect(
+      await page
+        .getByTestId('unlabelledUse')
+        .evaluate((el) =>
+          Array.from(el.querySelectorAll('input')).map(
+            (i) => `${i.value}:${i.checked}:${i.matches(':disabled')}`,
+          ),
+        ),
+    ).toEqual(['pseudo-labels:true:true', 'statistics:false:true', 'none:false:true']);
     await page.locator('[data-testid="job"]:not([data-status="running"])').waitFor({ timeout: 240_000 });
     if ((await page.getByTestId('job').getAttribute('data-status')) !== 'done')
       throw new Error(`adaptation ended: ${await page.getByTestId('job').textContent()}`);
     // 38 adaptation utterances: early stopping holds some out, and its held-out loss is plotted
     // beside the training loss; the log shows its newest line.
     expect(Number(await page.getByTestId('loss-chart').getAttribute('data-heldout'))).toBeGreaterThan(0);
-    // Two pseudo-label rounds train twice: the second round is its own series, never drawn over the first.
+    // Pseudo-label rounds: round 2 labels the one unlabelled utterance as round 1 did (measured: the
+    // same word), so it does not train again: that would repeat round 1's losses and model. The chart
+    // shows round 1's two passes.
+    const runDir = path.join(tmp, 'projects', project, 'runs', runName);
+    const report = JSON.parse(await readFile(path.join(runDir, 'report.json'), 'utf8')) as Report;
+    expect(report.adaptation!.unlabelled_use).toBe('pseudo-labels');
+    expect(report.adaptation!.unlabelled_utterances).toBe(1);
+    expect(report.adaptation!.pseudo_labels).toEqual([
+      { round: 1, kept: 1, of: 1, changed: 1 },
+      { round: 2, kept: 1, of: 1, changed: 0 },
+    ]);
+    expect(report.adaptation!.training_utterances).toBe(39);
     expect((await page.getByTestId('loss-chart').getAttribute('data-series'))?.split('|')).toEqual([
       'finetune',
       'refit on all',
-      'finetune (2)',
-      'refit on all (2)',
     ]);
+    expect(await text('job-log')).toContain(
+      'pseudo-label round 2: kept 1 of 1 unlabelled utterances, 0 changed since round 1: the same labels as round 1, so no more rounds',
+    );
     expect(
       await page.getByTestId('job-log').evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight),
     ).toBeLessThanOrEqual(2);
@@ -209,9 +261,7 @@ describe.skipIf(!hasChromium)('Data screen on a project, and adapting from its s
     await page.setViewportSize({ width: 1280, height: 860 });
 
     // A run from the project's splits lands in the project's runs/, not the studio's runs folder.
-    const runDir = path.join(tmp, 'projects', project, 'runs', runName);
     expect(existsSync(path.join(runsDir, runName))).toBe(false);
-    const report = JSON.parse(await readFile(path.join(runDir, 'report.json'), 'utf8')) as Report;
     // The run folder holds the split manifests it adapted on.
     const testLines = (await readFile(path.join(runDir, `${project}-test.jsonl`), 'utf8')).trim().split('\n');
     expect(testLines.map((l) => JSON.parse(l).id).sort()).toEqual([...testIds].sort());

@@ -189,6 +189,103 @@ describe.skipIf(!hasChromium)('Project and Record screens (Chromium, fake microp
     expect((await readFile(path.join(dir, 'manifest.jsonl.bak'), 'utf8')).trim().split('\n')).toHaveLength(1);
   }, 120_000);
 
+  it('lists the fake microphone; every prompt recorded shows "all done"; a re-recording replaces the take, undoably', async () => {
+    const dir = path.join(projectsDir, project);
+    const manifest = path.join(dir, 'manifest.jsonl');
+    const ids = async (): Promise<string[]> =>
+      (await readFile(manifest, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => path.basename((JSON.parse(l) as { audio_filepath: string }).audio_filepath, '.wav'));
+    // The microphone selector lists Chromium's fake audio inputs; the open one is selected.
+    const mics = await page
+      .getByTestId('mic-select')
+      .evaluate((el: HTMLSelectElement) =>
+        Array.from(el.options).map((o) => ({ id: o.value, label: o.label })),
+      );
+    expect(mics.map((m) => m.label)).toEqual([
+      'Fake Default Audio Input',
+      'Fake Audio Input 1',
+      'Fake Audio Input 2',
+    ]);
+    expect(await page.getByTestId('mic-select').inputValue()).not.toBe('');
+    // Both prompts have a take by this speaker: the screen says so.
+    expect(await page.getByTestId('all-done').textContent()).toContain('All 2 prompts recorded.');
+    expect(await page.getByTestId('prompts-done').textContent()).toContain('2 of 2 recorded by spk-ui');
+    expect(await page.getByTestId('prompt-done-0').textContent()).toBe('✓ recorded');
+    // A third prompt has no take: not all done (and it would be recorded, not re-recorded).
+    await page.getByTestId('prompts-input').fill([...prompts, 'seven eight'].join('\n'));
+    await expect.poll(() => page.getByTestId('all-done').count()).toBe(0);
+    expect(await page.getByTestId('prompts-done').textContent()).toContain('2 of 3 recorded by spk-ui');
+    expect(await page.getByTestId('prompt-done-2').count()).toBe(0);
+    await page.getByTestId('prompts-input').fill(prompts.join('\n'));
+    await page.getByTestId('all-done').waitFor();
+    const before = await readFile(manifest, 'utf8');
+    expect(await ids()).toEqual(['take-0001', 'take-0002']);
+
+    // Re-record the first prompt with R: the new take replaces take-0001 in the manifest (one take
+    // of the prompt in the adapt split); the old file stays and is listed as discarded.
+    await page.getByRole('heading', { name: 'Record', exact: true }).click();
+    await page.keyboard.press('ArrowUp');
+    await expect.poll(() => page.getByTestId('current-prompt').textContent()).toBe(prompts[0]);
+    expect(await page.getByTestId('record-button').textContent()).toContain('Re-record');
+    await page.keyboard.press('r');
+    await page.locator('[data-testid="record-button"][data-status="recording"]').waitFor();
+    await page.waitForTimeout(800);
+    await page.keyboard.press('Space');
+    await page.getByTestId('discarded-take-0001').waitFor({ timeout: 20_000 });
+    expect(await ids()).toEqual(['take-0002', 'take-0003']);
+    const lines = (await readFile(manifest, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.text, l.split ?? 'adapt'])).toEqual([
+      [prompts[1], 'adapt'],
+      [prompts[0], 'adapt'],
+    ]);
+    expect((await readdir(path.join(dir, 'audio'))).sort()).toEqual([
+      'take-0001.wav',
+      'take-0002.wav',
+      'take-0003.wav',
+    ]);
+    expect(await page.getByTestId('discarded').textContent()).toContain('audio/take-0001.wav');
+    expect(await page.getByTestId('record-count').textContent()).toBe('2');
+    expect(await page.getByTestId('all-done').count()).toBe(1);
+    for (const [w, h] of [
+      [1440, 900],
+      [1280, 800],
+    ] as const) {
+      await page.setViewportSize({ width: w, height: h });
+      await page.screenshot({ path: path.join(SHOTS, `record-rerecorded-${w}x${h}.png`) });
+    }
+    await page.setViewportSize({ width: 1280, height: 860 });
+
+    // Undo: take-0001 is the prompt's take again, at its place (the manifest byte for byte as before
+    // the re-recording), and take-0003 is the discarded one.
+    await page.getByTestId('undo-take-0001').click();
+    await page.getByTestId('discarded-take-0003').waitFor();
+    expect(await readFile(manifest, 'utf8')).toBe(before);
+    expect(await page.getByTestId('discarded-take-0001').count()).toBe(0);
+    expect(await page.getByTestId('record-count').textContent()).toBe('2');
+    expect(await page.getByTestId('record-error').count()).toBe(0);
+    expect((await readdir(path.join(dir, 'audio'))).sort()).toEqual([
+      'take-0001.wav',
+      'take-0002.wav',
+      'take-0003.wav',
+    ]);
+
+    // Another microphone: it opens, and the choice is remembered.
+    const open = await page.getByTestId('mic-select').inputValue();
+    const other = mics.find((m) => m.id !== open);
+    if (other) {
+      await page.getByTestId('mic-select').selectOption(other.id);
+      await page.locator('[data-testid="record-button"][data-status="ready"]').waitFor({ timeout: 30_000 });
+      expect(await page.evaluate(() => localStorage.getItem('accent-studio:microphone'))).toBe(other.id);
+      expect(await page.getByTestId('mic-select').inputValue()).toBe(other.id);
+      expect(await page.locator('.device').textContent()).toContain(`Hz · ${other.label}`);
+    }
+  }, 120_000);
+
   it('imports the German FSDD adaptation set into the project and shows the summary', async () => {
     await page.locator('nav [data-screen="project"]').click();
     await page.getByTestId('project-current').waitFor();

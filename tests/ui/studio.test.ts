@@ -202,13 +202,21 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
     await page
       .getByRole('form', { name: 'Adaptation settings' })
       .screenshot({ path: path.join(SHOTS, 'adapt-methods.png') });
-    // Pseudo-label settings appear only with an unlabelled manifest (left empty for this run).
+    // What unlabelled audio is for, and the pseudo-label settings, appear only with an unlabelled
+    // manifest (left empty for this run): pseudo-labels by default; "nothing" hides the rounds.
     expect(await page.getByTestId('pseudoRounds').count()).toBe(0);
+    expect(await page.getByTestId('unlabelledUse').count()).toBe(0);
     await page.getByTestId('unlabelledManifest').fill(testManifest);
     await page.getByTestId('pseudoThreshold').waitFor();
     expect(await page.getByTestId('pseudoRounds').inputValue()).toBe('2');
+    expect(await page.getByTestId('unlabelledUse').getAttribute('data-value')).toBe('pseudo-labels');
+    await page.getByTestId('unlabelledUse-none').check();
+    await expect.poll(() => page.getByTestId('pseudoRounds').count()).toBe(0);
+    await page.getByTestId('unlabelledUse-pseudo-labels').check();
+    await page.getByTestId('pseudoRounds').waitFor();
     await page.getByTestId('unlabelledManifest').fill('');
     await expect.poll(() => page.getByTestId('pseudoRounds').count()).toBe(0);
+    expect(await page.getByTestId('unlabelledUse').count()).toBe(0);
 
     // Every text of the progress panel while the job runs (issue 15 item 8: one ETA for the whole job).
     await page.evaluate(() => {

@@ -66,7 +66,14 @@ export interface AdaptConfig {
    * only when a source-mix manifest is given).
    */
   sourceMixCount: number;
-  /** Pseudo-labelling rounds on the unlabelled set (when one is given). Default 2. */
+  /**
+   * What the unlabelled set (when one is given) is for: "pseudo-labels" (self-training: `pseudoRounds`
+   * rounds of labelling it with the current model and training on the confident labels), "statistics"
+   * (only re-estimate the normalisation statistics on it, as `renormalize`; no pseudo-labels) or
+   * "none" (ignored: not even read). Default "pseudo-labels".
+   */
+  unlabelledUse: UnlabelledUse;
+  /** Pseudo-labelling rounds on the unlabelled set (when one is given and `unlabelledUse` is "pseudo-labels"). Default 2. */
   pseudoRounds: number;
   /** Keep a pseudo-labelled utterance when every word's confidence is at least this. Default 0.9. */
   pseudoThreshold: number;
@@ -82,6 +89,10 @@ export interface AdaptConfig {
    */
   workers: number;
 }
+
+/** What an adaptation run may do with its unlabelled set (AdaptConfig.unlabelledUse). */
+export const UNLABELLED_USES = ['pseudo-labels', 'statistics', 'none'] as const;
+export type UnlabelledUse = (typeof UNLABELLED_USES)[number];
 
 /** Largest `resplice` (every copy holds a full copy of the utterance's features). */
 export const MAX_RESPLICE = 20;
@@ -106,6 +117,7 @@ export const DEFAULT_ADAPT: AdaptConfig = {
   noiseSnrDb: null,
   resplice: 2,
   sourceMixCount: 50,
+  unlabelledUse: 'pseudo-labels',
   pseudoRounds: 2,
   pseudoThreshold: 0.9,
   renormalize: false,
@@ -151,11 +163,13 @@ export interface ResolvedAdaptConfig extends AdaptConfig {
 }
 
 /**
- * Check the request's settings and fill in the method's defaults.
+ * Check the request's settings and fill in the method's defaults. `unlabelledUse` "statistics" turns
+ * `renormalize` on and pseudo-labelling off (`pseudoRounds` 0); "none" turns pseudo-labelling off.
  * @param given the request's settings over DEFAULT_ADAPT
  * @param base the loaded base model (finetune's input-transform default depends on it)
  * @returns the method, its own config (read by the method from the settings) and the resolved settings
- * @throws Error for an unknown method, a setting the method does not take, or `resplice` out of range
+ * @throws Error for an unknown method or `unlabelledUse`, a setting the method does not take, or
+ *   `resplice` out of range
  */
 export function resolveSettings(
   given: AdaptConfig,
@@ -169,6 +183,13 @@ export function resolveSettings(
   if (!(Number.isInteger(given.resplice) && given.resplice >= 0 && given.resplice <= MAX_RESPLICE)) {
     throw new Error(`adapt: --resplice must be an integer from 0 to ${MAX_RESPLICE}, not ${given.resplice}`);
   }
+  if (!UNLABELLED_USES.includes(given.unlabelledUse)) {
+    throw new Error(
+      `adapt: --unlabelled-use must be one of ${UNLABELLED_USES.join(', ')}, not "${String(given.unlabelledUse)}"`,
+    );
+  }
+  if (given.unlabelledUse === 'statistics') given = { ...given, renormalize: true, pseudoRounds: 0 };
+  else if (given.unlabelledUse === 'none') given = { ...given, pseudoRounds: 0 };
   const methodConfig = method.configFrom(given, base);
   const inputTransform = 'inputTransform' in methodConfig && methodConfig.inputTransform === true;
   return {

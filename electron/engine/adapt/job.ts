@@ -41,7 +41,7 @@ export interface AdaptJobRequest {
   modelDir: string;
   /** Labelled adaptation set; may be omitted when `unlabelledManifest` is given (pseudo-labels only). */
   adaptManifest?: string;
-  /** Unlabelled target audio (transcripts ignored) for pseudo-label self-training. */
+  /** Unlabelled target audio (transcripts ignored): for pseudo-labels and/or statistics, as `settings.unlabelledUse` says. */
   unlabelledManifest?: string;
   /** Labelled source-domain data mixed into training against forgetting (see sourceMixCount). */
   sourceMixManifest?: string;
@@ -99,12 +99,18 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
       withCardDefaults(req.settings ?? {}, card.adaptationDefaults),
       base,
     );
-    const sets = await loadSets(req, cfg.sourceMixCount);
+    // "none": the unlabelled set is not even read; the run is as if none had been given.
+    const paths = cfg.unlabelledUse === 'none' ? { ...req, unlabelledManifest: undefined } : req;
+    if (!paths.adaptManifest && !paths.unlabelledManifest)
+      throw new Error(
+        'adapt: --unlabelled-use none ignores the unlabelled set, and there is no adaptation set (--adapt) to train on',
+      );
+    const sets = await loadSets(paths, cfg.sourceMixCount);
     const texts = sets.adapt.map((u) => u.text);
     const prepared = method.prepareFrom(base, card, cfg, texts);
     const model = prepared.model;
     if (model !== base) disposables.push(model);
-    checkRun(sets, req, cfg, card, prepared.card, model);
+    checkRun(sets, paths, cfg, card, prepared.card, model);
     // Decoder files (grammar, word list, LM) are read and checked before any audio work.
     const built = await buildDecoder(req.decoder, texts);
     for (const n of sets.notes)
@@ -204,7 +210,16 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
       renormalization,
       addedTokens,
     );
-    const outCard = adaptedCardFor(card, adaptedCard, summary, method.summary, req, sets, testAfter, backend);
+    const outCard = adaptedCardFor(
+      card,
+      adaptedCard,
+      summary,
+      method.summary,
+      paths,
+      sets,
+      testAfter,
+      backend,
+    );
     const modelOut = path.join(req.outDir, 'model');
     await saveModel(modelOut, model, outCard);
     const report = adaptationReport(

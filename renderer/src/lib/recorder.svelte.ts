@@ -12,6 +12,15 @@ export const QUIET_DBFS = -40;
 /** Floor of the meter scale, dBFS. */
 export const METER_FLOOR_DBFS = -60;
 
+/** Where the chosen microphone's deviceId is remembered (the browser's localStorage). */
+export const MIC_STORAGE_KEY = 'accent-studio:microphone';
+
+/** An audio input as the microphone selector lists it. */
+export interface MicDevice {
+  deviceId: string;
+  label: string;
+}
+
 export const toDbfs = (x: number): number => (x > 0 ? 20 * Math.log10(x) : -Infinity);
 
 /** Float32 samples as base64 of their little-endian bytes (the saveTake format). */
@@ -30,6 +39,10 @@ export class Recorder {
   error = $state('');
   sampleRateHz = $state(0);
   deviceLabel = $state('');
+  /** The open microphone's deviceId ('' until open). */
+  deviceId = $state('');
+  /** The audio inputs (enumerateDevices "audioinput"), listed once the microphone is open (labels need the permission). */
+  devices = $state<MicDevice[]>([]);
   /** Live peak of the last ~20 ms, dBFS. */
   levelDbfs = $state(-Infinity);
   /** Highest peak of the last 2 s, dBFS (drives the too-quiet warning). */
@@ -51,20 +64,39 @@ export class Recorder {
   private done: (() => void) | null = null;
   private player: AudioBufferSourceNode | null = null;
 
-  /** Ask for the microphone and start the meter. */
-  async open(): Promise<void> {
+  /**
+   * Ask for the microphone and start the meter.
+   * @param deviceId the audio input to open (a MicDevice's); absent, or no longer present, = the
+   *   system's default input
+   */
+  async open(deviceId?: string): Promise<void> {
     if (this.status !== 'off' && this.status !== 'error') return;
     this.status = 'opening';
     this.error = '';
     try {
       if (!navigator.mediaDevices?.getUserMedia)
         throw new Error('this browser gives no access to a microphone here (a secure context is needed)');
-      this.stream = await navigator.mediaDevices.getUserMedia({
-        audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false },
-      });
+      const audio = {
+        channelCount: 1,
+        echoCancellation: false,
+        noiseSuppression: false,
+        autoGainControl: false,
+      };
+      try {
+        this.stream = await navigator.mediaDevices.getUserMedia({
+          audio: deviceId ? { ...audio, deviceId: { exact: deviceId } } : audio,
+        });
+      } catch (err) {
+        // A remembered device that is gone: the default input instead.
+        const name = (err as DOMException).name;
+        if (!deviceId || (name !== 'OverconstrainedError' && name !== 'NotFoundError')) throw err;
+        this.stream = await navigator.mediaDevices.getUserMedia({ audio });
+      }
       const track = this.stream.getAudioTracks()[0];
       const rate = track.getSettings().sampleRate;
       this.deviceLabel = track.label;
+      this.deviceId = track.getSettings().deviceId ?? '';
+      await this.listDevices();
       // The context runs at the device's rate, so the samples are the device's (no resampling).
       this.ctx = new AudioContext(rate ? { sampleRate: rate } : undefined);
       this.sampleRateHz = this.ctx.sampleRate;
@@ -106,6 +138,18 @@ export class Recorder {
       this.status = 'error';
       this.close();
       this.status = 'error';
+    }
+  }
+
+  /** Refresh `devices` (the audio inputs the browser reports; unnamed ones numbered). */
+  async listDevices(): Promise<void> {
+    try {
+      const all = await navigator.mediaDevices.enumerateDevices();
+      this.devices = all
+        .filter((d) => d.kind === 'audioinput' && d.deviceId)
+        .map((d, i) => ({ deviceId: d.deviceId, label: d.label || `Microphone ${i + 1}` }));
+    } catch {
+      this.devices = [];
     }
   }
 

@@ -49,8 +49,15 @@ export interface AdaptationSummary extends ResolvedAdaptConfig {
   augmentedCopies: number;
   resplicedUtterances: number;
   sourceMixUtterances: number;
-  /** Per pseudo-labelling round: confident utterances kept of the unlabelled set. */
-  pseudoLabels: { round: number; kept: number; of: number }[];
+  /** Utterances of the unlabelled set that were read (0 without one, or with `unlabelledUse` "none"). */
+  unlabelledUtterances: number;
+  /**
+   * Per pseudo-labelling round: confident utterances kept of the unlabelled set, and how many of
+   * them differ (another transcript, or newly kept) from the previous round's (all in round 1).
+   */
+  pseudoLabels: { round: number; kept: number; of: number; changed: number }[];
+  /** Training examples of the final weights' last pass: labelled, augmented, re-spliced, pseudo-labelled and source-mix. */
+  trainingUtterances: number;
   renormalization: RenormalizationInfo | null;
   heldOutUtterances: number;
   heldOutIds: string[];
@@ -93,7 +100,9 @@ export function adaptationSummary(
     augmentedCopies: set.derived.length - set.respliced,
     resplicedUtterances: set.respliced,
     sourceMixUtterances: set.sourceMix.length,
+    unlabelledUtterances: rounds.unlabelled,
     pseudoLabels: rounds.pseudoLog,
+    trainingUtterances: rounds.trainedOn,
     renormalization,
     heldOutUtterances: set.split.heldOut.length,
     heldOutIds: set.split.heldOut.map((i) => set.utts[i].id),
@@ -150,7 +159,7 @@ export function adaptedCardFor(
       ...(paths.unlabelledManifest
         ? [
             {
-              name: `${path.basename(paths.unlabelledManifest)} (unlabelled, pseudo-labels)`,
+              name: `${path.basename(paths.unlabelledManifest)} (unlabelled, ${summary.pseudoLabels.length ? 'pseudo-labels' : 'statistics'})`,
               utterances: sets.unlabelled.length,
               licence: 'as the data',
               attribution: path.resolve(paths.unlabelledManifest),

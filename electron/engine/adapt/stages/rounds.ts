@@ -2,7 +2,10 @@
  * Adaptation job stage 8: the training rounds. Without unlabelled audio, one round: train with early
  * stopping on the held-out part, then (refit) restart from the starting weights and train the chosen
  * number of epochs on everything. With unlabelled audio, each round first pseudo-labels it with the
- * current model (the base model in round 1) and keeps the confident utterances.
+ * current model (the base model in round 1: later rounds label with the model the round before
+ * trained) and keeps the confident utterances; a round whose labels are all the previous round's
+ * ends the rounds (it would retrain on the same data from the same starting weights: the same
+ * losses and the same model).
  */
 import { tf } from '../../model/backend';
 import type { ModelCard } from '../../model/card';
@@ -20,7 +23,11 @@ export interface RoundsResult {
   result: TrainResult | null;
   /** The last round's refit pass (null without one). */
   refit: TrainResult | null;
-  pseudoLog: { round: number; kept: number; of: number }[];
+  pseudoLog: { round: number; kept: number; of: number; changed: number }[];
+  /** Utterances of the unlabelled set given. */
+  unlabelled: number;
+  /** Examples the final weights' last pass trained on (0 when nothing trained). */
+  trainedOn: number;
   /** tf.memory().numTensors before training (the report records it to show nothing leaks). */
   tensorsBefore: number;
 }
@@ -29,6 +36,7 @@ export interface RoundsResult {
  * Pseudo-labels: the greedy transcript of each unlabelled utterance under `model`, kept when every
  * word's confidence is at least `threshold` (utterances too long to train on, MAX_TRAIN_UTTERANCE_SEC,
  * are never pseudo-labelled).
+ * @returns the kept examples, and their transcripts by index into `unlabelled`
  */
 async function pseudoLabel(
   model: tf.LayersModel,
@@ -37,7 +45,7 @@ async function pseudoLabel(
   threshold: number,
   onProgress: ProgressFn,
   label: string,
-): Promise<TrainExample[]> {
+): Promise<{ examples: TrainExample[]; texts: Map<number, string> }> {
   const posts = await computePosteriors(
     model,
     card,
@@ -45,14 +53,18 @@ async function pseudoLabel(
     onProgress,
     label,
   );
-  const kept: TrainExample[] = [];
+  const examples: TrainExample[] = [];
+  const texts = new Map<number, string>();
   posts.forEach((p, i) => {
     const r = decodePosteriors(p, card, GREEDY);
     const sec = (unlabelled[i].feats.numFrames * card.features.hopMs) / 1000;
     const confident = r.words.length > 0 && r.words.every((w) => w.confidence >= threshold);
-    if (confident && sec <= MAX_TRAIN_UTTERANCE_SEC) kept.push(toExample(unlabelled[i], card, r.text));
+    if (confident && sec <= MAX_TRAIN_UTTERANCE_SEC) {
+      examples.push(toExample(unlabelled[i], card, r.text));
+      texts.set(i, r.text);
+    }
   });
-  return kept;
+  return { examples, texts };
 }
 
 /**
@@ -77,13 +89,15 @@ export async function trainRounds(
   const usePseudo = unlabelled.length > 0 && cfg.pseudoRounds > 0;
   const rounds = usePseudo ? cfg.pseudoRounds : 1;
   let pseudo: TrainExample[] = [];
+  let lastTexts = new Map<number, string>();
+  let trainedOn = 0;
   const pseudoLog: RoundsResult['pseudoLog'] = [];
   let result: TrainResult | null = null;
   let refit: TrainResult | null = null;
   try {
     for (let round = 1; round <= rounds; round++) {
       if (usePseudo) {
-        pseudo = await pseudoLabel(
+        const labelled = await pseudoLabel(
           model,
           card,
           unlabelled,
@@ -91,14 +105,20 @@ export async function trainRounds(
           onProgress,
           `pseudo-label round ${round}`,
         );
-        pseudoLog.push({ round, kept: pseudo.length, of: unlabelled.length });
+        const { texts } = labelled;
+        const changed = [...texts].filter(([i, t]) => lastTexts.get(i) !== t).length;
+        const same = round > 1 && changed === 0 && texts.size === lastTexts.size;
+        pseudoLog.push({ round, kept: texts.size, of: unlabelled.length, changed });
         onProgress({
           phase: 'train',
           label: 'pseudo-labels',
           done: round,
           total: rounds,
-          message: `pseudo-label round ${round}: kept ${pseudo.length} of ${unlabelled.length} unlabelled utterances`,
+          message: `pseudo-label round ${round}: kept ${texts.size} of ${unlabelled.length} unlabelled utterances${round > 1 ? `, ${changed} changed since round ${round - 1}` : ''}${same ? ': the same labels as round ' + (round - 1) + ', so no more rounds (training again would repeat it)' : ''}`,
         });
+        if (same) break;
+        pseudo = labelled.examples;
+        lastTexts = texts;
         if (round > 1) model.setWeights(startWeights);
       }
       // Held-out for early stopping: labelled if any, else a slice of the pseudo-labelled set.
@@ -120,14 +140,17 @@ export async function trainRounds(
         break;
       }
       result = await trainCtc(model, card, trainSet, heldOut, trainCfg, onProgress, cfg.method);
+      trainedOn = result.bestEpoch > 0 ? trainSet.length : 0;
       refit = null;
       if (cfg.refit && result.bestEpoch > 0 && heldOut.length > 0 && labelled.length > 0) {
         // Pass 2: from the starting weights, the chosen number of epochs on every utterance.
         model.setWeights(startWeights);
+        const all = [...labelled, ...allDerived, ...pseudo, ...sourceMix];
+        trainedOn = all.length;
         refit = await trainCtc(
           model,
           card,
-          [...labelled, ...allDerived, ...pseudo, ...sourceMix],
+          all,
           [],
           { ...trainCfg, epochs: result.bestEpoch },
           onProgress,
@@ -146,5 +169,5 @@ export async function trainRounds(
   } finally {
     tf.dispose(startWeights);
   }
-  return { result, refit, pseudoLog, tensorsBefore };
+  return { result, refit, pseudoLog, tensorsBefore, unlabelled: unlabelled.length, trainedOn };
 }
