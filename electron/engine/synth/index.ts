@@ -72,6 +72,10 @@ export async function findSynthesizer(name?: string): Promise<Synthesizer> {
   }
   const found = available.find((s) => s.id === name || s.name === name);
   if (found) return found;
+  if (name === 'svoxpico')
+    throw new Error(
+      `synthesizer svoxpico is not offered: its npm package @echogarden/svoxpico-wasm holds no language data (docs/synthesizers.md; available here: ${list})`,
+    );
   const known = SYNTHESIZER_NAMES.find((n) => n === name);
   if (known) throw new Error(`synthesizer ${name} is not available here (${HOW_TO_INSTALL[known]}; available: ${list})`);
   throw new Error(
