@@ -674,7 +674,7 @@ program
   .option('--voices [language]', 'also list the voice ids (all, or of one language such as en or en-GB)')
   .action((o: { voices?: string | boolean }) =>
     run(async () => {
-      const rows = listSynthesizers();
+      const rows = await listSynthesizers();
       if (!rows.length) await findSynthesizer(); // throws: none available, and how to install one
       process.stdout.write(formatSynthesizers(rows) + '\n');
       if (o.voices === undefined) return;

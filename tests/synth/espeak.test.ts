@@ -30,16 +30,20 @@ describe('espeak-ng arguments', () => {
 });
 
 describe.skipIf(!hasEspeak && !process.env.CI)('the system espeak-ng as a Synthesizer', () => {
-  it('lists every English voice of the base recipe and other languages, with language tags', () => {
+  it('lists the English voices of the base recipe and other languages, with language tags', () => {
     const s = systemEspeak()!;
     expect(s.id).toBe('espeak-ng');
     expect(s.version).toMatch(/^eSpeak NG text-to-speech: \d/);
     expect(s.licence).toBe('GPL-3.0-or-later');
     const en = s.voices('en');
-    for (const v of TTS_VOICES) for (const variant of TTS_VARIANTS)
-      expect(en.map((x) => x.id)).toContain(`${v}+${variant}`);
+    for (const v of TTS_VOICES.filter((x) => x !== 'en-gb'))
+      for (const variant of TTS_VARIANTS) expect(en.map((x) => x.id)).toContain(`${v}+${variant}`);
+    // British English by its voice file: espeak-ng drops the variant of en-gb+f3
+    expect(en.find((x) => x.id === 'gmw/en+f3')?.language).toBe('en-GB');
+    expect(en.find((x) => x.id === 'en-gb+f3')).toBeUndefined();
     expect(en.find((x) => x.id === 'en-gb-scotland+f3')?.language).toBe('en-GB-scotland');
     expect(en.find((x) => x.id === 'en-us+m1')?.language).toBe('en-US');
+    expect(new Set(s.voices().map((x) => x.id)).size).toBe(s.voices().length);
     expect(s.voices('en-GB').every((x) => x.language.startsWith('en-GB'))).toBe(true);
     expect(s.voices('de').map((x) => x.id)).toContain('de+m1');
     expect(s.voices().length).toBeGreaterThan(50 * TTS_VARIANTS.length);
@@ -62,10 +66,27 @@ describe.skipIf(!hasEspeak && !process.env.CI)('the system espeak-ng as a Synthe
     expect(slow.sec).toBeGreaterThan(1.4 * fast.sec);
   });
 
+  it('gives every listed English voice distinct timbres; the base recipe en-gb ids still run, variant ignored', async () => {
+    const s = systemEspeak()!;
+    const prefixes = [...new Set(s.voices('en').map((v) => v.id.split('+')[0]))];
+    expect(prefixes).toContain('gmw/en');
+    for (const p of prefixes) {
+      const m1 = await speak(s, `${p}+m1`, 'seven four nine');
+      const f2 = await speak(s, `${p}+f2`, 'seven four nine');
+      expect(`${p}: ${m1.samples.length === f2.samples.length && m1.samples.every((x, i) => x === f2.samples[i])}`).toBe(
+        `${p}: false`,
+      );
+    }
+    // the shipped base model's data: en-gb+<variant> reaches espeak-ng unchanged and sounds the same
+    const a = await speak(s, 'en-gb+m1', 'seven four nine');
+    const b = await speak(s, 'en-gb+f2', 'seven four nine');
+    expect(a.samples).toEqual(b.samples);
+  });
+
   it('names the synthesizer and the voice it does not have', async () => {
     const s = systemEspeak()!;
     await expect(s.synthesize({ text: 'one', voice: 'xx-nonexistent+m1', speed: 1, pitch: 0.5 })).rejects.toThrow(
-      /^espeak-ng \(system\): no voice xx-nonexistent\+m1 /,
+      /^espeak-ng \(system\): no voice xx-nonexistent\+m1 \(voices are <language>\+<variant>/,
     );
   });
 });

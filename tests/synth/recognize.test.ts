@@ -11,6 +11,8 @@ import { extractFeatures } from '../../electron/engine/features';
 import { loadModel, type LoadedModel } from '../../electron/engine/model/checkpoint';
 import { poolScores, scoreUtterance } from '../../electron/engine/score';
 import { espeakVersion } from '../../electron/engine/synth/espeak';
+import { ESPEAK_WASM_PACKAGE } from '../../electron/engine/synth/espeak-wasm';
+import { createRequire } from 'node:module';
 import { findSynthesizer, type Synthesizer } from '../../electron/engine/synth';
 
 /** Digit strings of the WER check (every digit; repeats; one to five words). */
@@ -26,7 +28,7 @@ const STRINGS = [
 ];
 const ESPEAK_VOICES = [
   'en-us+m1',
-  'en-gb+f2',
+  'gmw/en+f2',
   'en-gb-scotland+m3',
   'en-029+f4',
   'en-us+klatt',
@@ -35,6 +37,14 @@ const ESPEAK_VOICES = [
   'en-gb-x-gbcwmd+m7',
 ];
 const hasEspeak = espeakVersion() !== null || !!process.env.CI;
+/** The GPL WebAssembly espeak-ng is only here when installed by hand (never in CI). */
+const hasWasm = (() => {
+  try {
+    return !!createRequire(import.meta.url).resolve(ESPEAK_WASM_PACKAGE);
+  } catch {
+    return false;
+  }
+})();
 
 let loaded: LoadedModel;
 beforeAll(async () => {
@@ -95,4 +105,11 @@ describe('synthetic digit strings recognized by models/digits-embedding', () => 
       expect(wer).toBeLessThanOrEqual(0.02);
     },
   );
+
+  it.skipIf(!hasWasm)('user-installed WebAssembly espeak-ng: the same eight voices, WER <= 2%', async () => {
+    const s = await findSynthesizer('espeak-ng-wasm');
+    const { lines, wer } = await score(s, ESPEAK_VOICES);
+    for (const v of ESPEAK_VOICES) expect(lines).toContain(`${v}: eight five six`);
+    expect(wer).toBeLessThanOrEqual(0.02);
+  });
 });

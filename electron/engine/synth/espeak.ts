@@ -74,6 +74,50 @@ export function espeakArgs(req: SynthRequest, wavFile: string): string[] {
   ];
 }
 
+/** One language voice of an espeak-ng: its language code and voice file (`en-gb`, `gmw/en`). */
+export interface EspeakLanguage {
+  code: string;
+  file: string;
+}
+
+/**
+ * The voice name to combine with a variant: the language code when it names the voice file
+ * (`en-us` for gmw/en-US), else the file (`gmw/en` for `en-gb`, `roa/fr` for `fr-fr`): espeak-ng
+ * 1.51 silently drops the variant of `-v en-gb+f2` (every variant sounds the same) and the
+ * WebAssembly build refuses `en-gb` outright, while `gmw/en+f2` works in both.
+ */
+export function voicePrefix(l: EspeakLanguage): string {
+  return path.posix.basename(l.file).toLowerCase() === l.code ? l.code : l.file;
+}
+
+/**
+ * The voices of an espeak-ng with these language voices: `<prefix>+<variant>` (voicePrefix) for
+ * every TTS_VARIANTS, with the code's language tag (`gmw/en+f2` is `en-GB`).
+ */
+export function espeakVoices(languages: EspeakLanguage[]): SynthVoice[] {
+  const prefixes = new Map<string, string>(); // prefix -> the first code that has it
+  for (const l of languages) if (!prefixes.has(voicePrefix(l))) prefixes.set(voicePrefix(l), l.code);
+  return [...prefixes].flatMap(([prefix, code]) =>
+    TTS_VARIANTS.map((variant) => ({ id: `${prefix}+${variant}`, language: languageTag(code) })),
+  );
+}
+
+/**
+ * The base recipe's voice ids (TTS_VOICES x TTS_VARIANTS), accepted by synthesize whether listed or
+ * not: `en-gb+<variant>` is passed to espeak-ng unchanged (its variant ignored, as the shipped
+ * model's data was made), though voices() lists `gmw/en+<variant>` instead.
+ */
+export const RECIPE_VOICE_IDS: ReadonlySet<string> = new Set(
+  TTS_VOICES.flatMap((v) => TTS_VARIANTS.map((variant) => `${v}+${variant}`)),
+);
+
+/** The error for a voice id not among `voices`. */
+export function unknownEspeakVoice(name: string, voice: string): Error {
+  return new Error(
+    `${name}: no voice ${voice} (voices are <language>+<variant>, e.g. en-us+m1; see npm run cli -- synthesizers --voices)`,
+  );
+}
+
 /** `en-gb-x-rp` -> `en-GB-x-rp`, `en-us-nyc` -> `en-US-nyc` (region subtags upper case). */
 function languageTag(code: string): string {
   const parts = code.split('-');
@@ -86,22 +130,21 @@ function languageTag(code: string): string {
  * The language voices of `espeak-ng --voices` (mbrola voices, which need the separate mbrola
  * program, and the bare variants left out), one per language code, in espeak-ng's order.
  */
-function espeakLanguages(): string[] {
+function espeakLanguages(): EspeakLanguage[] {
   const r = spawnSync('espeak-ng', ['--voices'], { encoding: 'utf8' });
-  if (r.status !== 0) return [...TTS_VOICES];
-  const codes: string[] = [];
-  for (const line of r.stdout.split('\n').slice(1)) {
+  const out: EspeakLanguage[] = [];
+  for (const line of r.status === 0 ? r.stdout.split('\n').slice(1) : []) {
     const cols = line.trim().split(/\s+/);
     if (cols.length < 5 || cols[1] === 'variant' || cols[4].startsWith('mb/')) continue;
-    if (!codes.includes(cols[1])) codes.push(cols[1]);
+    if (!out.some((l) => l.code === cols[1])) out.push({ code: cols[1], file: cols[4] });
   }
-  for (const v of TTS_VOICES) if (!codes.includes(v)) codes.push(v);
-  return codes;
+  return out;
 }
 
 /**
  * The system espeak-ng as a Synthesizer. Voices are `<language>+<variant>` for every language of
- * `espeak-ng --voices` and every TTS_VARIANTS (e.g. `en-gb-scotland+f3`); speed maps to words per
+ * `espeak-ng --voices` and every TTS_VARIANTS (e.g. `en-gb-scotland+f3`; `gmw/en+f3` for British
+ * English: voicePrefix), plus the base recipe's RECIPE_VOICE_IDS; speed maps to words per
  * minute (1 = 175, the default), pitch to its 0-99 scale (0.5 ~ its default 50). Output: 22050 Hz.
  * @returns null when espeak-ng is not installed
  */
@@ -109,10 +152,7 @@ export function systemEspeak(): Synthesizer | null {
   const version = espeakVersion();
   if (!version) return null;
   let all: SynthVoice[] | null = null;
-  const voices = (): SynthVoice[] =>
-    (all ??= espeakLanguages().flatMap((code) =>
-      TTS_VARIANTS.map((variant) => ({ id: `${code}+${variant}`, language: languageTag(code) })),
-    ));
+  const voices = (): SynthVoice[] => (all ??= espeakVoices(espeakLanguages()));
   return {
     id: 'espeak-ng',
     name: 'espeak-ng (system)',
@@ -120,10 +160,7 @@ export function systemEspeak(): Synthesizer | null {
     licence: 'GPL-3.0-or-later',
     voices: (language) => (language ? voices().filter((v) => languageMatches(v.language, language)) : voices()),
     synthesize: async (req: SynthRequest) => {
-      if (!voices().some((v) => v.id === req.voice))
-        throw new Error(
-          `espeak-ng (system): no voice ${req.voice} (voices are <language>+<variant>, e.g. en-us+m1; see espeak-ng --voices)`,
-        );
+      if (!RECIPE_VOICE_IDS.has(req.voice) && !voices().some((v) => v.id === req.voice)) throw unknownEspeakVoice('espeak-ng (system)', req.voice);
       const dir = mkdtempSync(path.join(tmpdir(), 'tts-'));
       try {
         const file = path.join(dir, 'out.wav');
