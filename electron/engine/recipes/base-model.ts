@@ -43,7 +43,14 @@ import { DEFAULT_FEATURES, extractFeatures, featureDim, type FeatureConfig } fro
 import { DEFAULT_SPECAUGMENT } from '../features/augment';
 import { loadAudio } from '../audio';
 import { addNoise, bandLimit, gaussian, reverberate, speedPerturb } from '../audio/perturb';
-import { ESPEAK_PITCH_MAX, ESPEAK_WPM, espeakVersion, systemEspeak, TTS_VARIANTS, TTS_VOICES } from '../synth/espeak';
+import {
+  ESPEAK_PITCH_MAX,
+  ESPEAK_WPM,
+  espeakVersion,
+  systemEspeak,
+  TTS_VARIANTS,
+  TTS_VOICES,
+} from '../synth/espeak';
 import { resample } from '../audio/resample';
 import { readManifest, type Utterance } from '../corpus/manifest';
 import { trainCtc, type TrainExample } from '../adapt/train';
@@ -278,8 +285,7 @@ async function ttsWaves(cfg: BaseRecipeConfig, rand: () => number, onProgress: P
   const rate = cfg.features.sampleRateHz;
   if (cfg.ttsStrings === 0) return [];
   const espeak = systemEspeak();
-  if (!espeak)
-    throw new Error('train-base: ttsStrings > 0 needs espeak-ng (Debian package espeak-ng)');
+  if (!espeak) throw new Error('train-base: ttsStrings > 0 needs espeak-ng (Debian package espeak-ng)');
   const waves: Wave[] = [];
   for (let s = 0; s < cfg.ttsStrings; s++) {
     const words = Array.from(
@@ -344,7 +350,10 @@ export async function prepareData(
   );
   const heldOutIdx = new Set(order.slice(0, Math.round(utts.length * 0.05)));
   const trainIdx = order.filter((i) => !heldOutIdx.has(i));
-  const train = [...clipsAndStrings(cfg, utts, audio, trainIdx, rand), ...(await ttsWaves(cfg, rand, onProgress))];
+  const train = [
+    ...clipsAndStrings(cfg, utts, audio, trainIdx, rand),
+    ...(await ttsWaves(cfg, rand, onProgress)),
+  ];
   const heldOut = [...heldOutIdx].map((i) => ({ samples: audio[i], text: utts[i].text, source: utts[i].id }));
   const data: PreparedData = {
     utterances: utts.length,

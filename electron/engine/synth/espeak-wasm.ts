@@ -86,9 +86,11 @@ export async function wasmEspeak(): Promise<Synthesizer | null> {
   const fileOf = new Map(languages.map((l) => [l.code, l.file]));
   let version = '?';
   try {
-    version = (JSON.parse(readFileSync(path.join(path.dirname(entry), 'package.json'), 'utf8')) as {
-      version: string;
-    }).version;
+    version = (
+      JSON.parse(readFileSync(path.join(path.dirname(entry), 'package.json'), 'utf8')) as {
+        version: string;
+      }
+    ).version;
   } catch {
     // an unreadable package.json leaves the version unknown
   }
@@ -103,7 +105,8 @@ export async function wasmEspeak(): Promise<Synthesizer | null> {
         throw unknownEspeakVoice(name, req.voice);
       const [language, variant] = req.voice.split('+');
       const code = w.set_voice(`${fileOf.get(language) ?? language}+${variant}`);
-      if (code !== 0) throw new Error(`${name} ${req.voice}: espeak-ng could not set the voice (error ${code})`);
+      if (code !== 0)
+        throw new Error(`${name} ${req.voice}: espeak-ng could not set the voice (error ${code})`);
       w.set_rate(Math.round(req.speed * ESPEAK_WPM));
       w.set_pitch(Math.round(req.pitch * ESPEAK_PITCH_MAX));
       const chunks: Int16Array[] = [];

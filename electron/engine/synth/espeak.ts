@@ -121,9 +121,7 @@ export function unknownEspeakVoice(name: string, voice: string): Error {
 /** `en-gb-x-rp` -> `en-GB-x-rp`, `en-us-nyc` -> `en-US-nyc` (region subtags upper case). */
 function languageTag(code: string): string {
   const parts = code.split('-');
-  return parts
-    .map((p, i) => (i === 1 && p.length === 2 && parts[0] !== 'x' ? p.toUpperCase() : p))
-    .join('-');
+  return parts.map((p, i) => (i === 1 && p.length === 2 && parts[0] !== 'x' ? p.toUpperCase() : p)).join('-');
 }
 
 /**
@@ -158,9 +156,11 @@ export function systemEspeak(): Synthesizer | null {
     name: 'espeak-ng (system)',
     version,
     licence: 'GPL-3.0-or-later',
-    voices: (language) => (language ? voices().filter((v) => languageMatches(v.language, language)) : voices()),
+    voices: (language) =>
+      language ? voices().filter((v) => languageMatches(v.language, language)) : voices(),
     synthesize: async (req: SynthRequest) => {
-      if (!RECIPE_VOICE_IDS.has(req.voice) && !voices().some((v) => v.id === req.voice)) throw unknownEspeakVoice('espeak-ng (system)', req.voice);
+      if (!RECIPE_VOICE_IDS.has(req.voice) && !voices().some((v) => v.id === req.voice))
+        throw unknownEspeakVoice('espeak-ng (system)', req.voice);
       const dir = mkdtempSync(path.join(tmpdir(), 'tts-'));
       try {
         const file = path.join(dir, 'out.wav');

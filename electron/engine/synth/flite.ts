@@ -35,7 +35,12 @@ interface FliteVoice extends SynthVoice {
 /** The built-in voices. */
 export const FLITE_VOICES: FliteVoice[] = [
   { id: 'slt', language: 'en-US', description: 'US English, female (clustergen, 16 kHz)', meanF0Hz: 170 },
-  { id: 'rms', language: 'en-US', description: 'US English, male (clustergen, 16 kHz; pitch ignored)', meanF0Hz: null },
+  {
+    id: 'rms',
+    language: 'en-US',
+    description: 'US English, male (clustergen, 16 kHz; pitch ignored)',
+    meanF0Hz: null,
+  },
   {
     id: 'awb',
     language: 'en-GB-scotland',
@@ -58,8 +63,9 @@ function fliteWasmPath(): string | null {
 /** Version of the installed npm package, or null. */
 function packageVersion(wasm: string): string | null {
   try {
-    return (JSON.parse(readFileSync(path.join(path.dirname(wasm), 'package.json'), 'utf8')) as { version: string })
-      .version;
+    return (
+      JSON.parse(readFileSync(path.join(path.dirname(wasm), 'package.json'), 'utf8')) as { version: string }
+    ).version;
   } catch {
     return null;
   }
@@ -73,7 +79,8 @@ async function importWasi(): Promise<typeof import('node:wasi')> {
   const emit = process.emitWarning;
   process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
     const text = typeof warning === 'string' ? warning : warning.message;
-    if (!text.startsWith('WASI is an experimental')) (emit as (...a: unknown[]) => void).call(process, warning, ...rest);
+    if (!text.startsWith('WASI is an experimental'))
+      (emit as (...a: unknown[]) => void).call(process, warning, ...rest);
   }) as typeof process.emitWarning;
   try {
     return await import('node:wasi');
@@ -95,7 +102,12 @@ function fliteModule(wasm: string): Promise<WebAssembly.Module> {
  * Run the flite program once in a fresh WASI instance with `dir` as its working folder.
  * @returns its exit code
  */
-export async function runFlite(wasm: string, args: string[], dir: string, stdoutFd?: number): Promise<number> {
+export async function runFlite(
+  wasm: string,
+  args: string[],
+  dir: string,
+  stdoutFd?: number,
+): Promise<number> {
   const { WASI } = await importWasi();
   const wasi = new WASI({
     version: 'preview1',

@@ -20,7 +20,10 @@ export async function sayToWav(synth: Synthesizer, req: SynthRequest, out: strin
   if (exists) throw new Error(`${out}: already exists (choose another --out)`);
   const audio = await synth.synthesize(req);
   await mkdir(path.dirname(path.resolve(out)), { recursive: true });
-  const tmp = path.join(path.dirname(path.resolve(out)), `.${path.basename(out)}.${process.pid}.${Date.now()}.tmp`);
+  const tmp = path.join(
+    path.dirname(path.resolve(out)),
+    `.${path.basename(out)}.${process.pid}.${Date.now()}.tmp`,
+  );
   try {
     const fh = await open(tmp, 'wx');
     try {
