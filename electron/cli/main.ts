@@ -30,7 +30,9 @@ import { FORMATS, FORMAT_NAMES, isFormatName, formatImportSummary, type FormatNa
 import { cleanProject, importIntoProject, exportProject, openProject } from '../engine/corpus/project';
 import { DEFAULT_SILENCE_SPLIT } from '../engine/audio/split';
 import { stderrProgress } from './progress';
-import { formatReport } from './table';
+import { formatReport, formatSynthesizers } from './table';
+import { findSynthesizer, listSynthesizers } from '../engine/synth';
+import { sayToWav } from '../engine/synth/say';
 import { SPEECH_EMBEDDING_FEATURES } from '../engine/features/config';
 
 const DATA = path.resolve(process.cwd(), '..', 'shared', 'data', 'bench');
@@ -674,6 +676,53 @@ program
       for (const f of r.removed) process.stdout.write(`  removed ${f}\n`);
       for (const i of r.removedImports)
         process.stdout.write(`  removed the record of the import of ${i.source} (${i.date})\n`);
+    }),
+  );
+
+program
+  .command('synthesizers')
+  .description(
+    'list the offline speech synthesizers available here (the names --synth takes), with version, licence and voices (docs/synthesizers.md)',
+  )
+  .option('--voices [language]', 'also list the voice ids (all, or of one language such as en or en-GB)')
+  .action((o: { voices?: string | boolean }) =>
+    run(async () => {
+      const rows = await listSynthesizers();
+      if (!rows.length) await findSynthesizer(); // throws: none available, and how to install one
+      process.stdout.write(formatSynthesizers(rows) + '\n');
+      if (o.voices === undefined) return;
+      const language = typeof o.voices === 'string' ? o.voices : undefined;
+      for (const r of rows) {
+        const voices = (await findSynthesizer(r.name)).voices(language);
+        process.stdout.write(`\n${r.name}: ${voices.length} voices${language ? ` for ${language}` : ''}\n`);
+        for (const v of voices) process.stdout.write(`  ${v.id}  (${v.language})\n`);
+      }
+    }),
+  );
+
+program
+  .command('say')
+  .description('speak a text with one synthesizer and voice into a new WAV file (never overwrites)')
+  .requiredOption('--synth <name>', 'synthesizer (see the synthesizers command)')
+  .requiredOption('--voice <id>', 'voice id (see synthesizers --voices)')
+  .requiredOption('--text <text>', 'what to say')
+  .requiredOption('--out <file.wav>', 'WAV file to create (must not exist)')
+  .option('--speed <x>', 'speaking rate, 1 = normal', num('--speed', { above: 0 }), 1)
+  .option('--pitch <p>', "pitch 0-1, 0.5 = the voice's own", num('--pitch', { min: 0 }), 0.5)
+  .action((o: { synth: string; voice: string; text: string; out: string; speed: number; pitch: number }) =>
+    run(async () => {
+      if (o.pitch > 1) throw new Error('--pitch must be <= 1');
+      const synth = await findSynthesizer(o.synth);
+      const t0 = performance.now();
+      const sec = await sayToWav(
+        synth,
+        { text: o.text, voice: o.voice, speed: o.speed, pitch: o.pitch },
+        o.out,
+      );
+      const took = (performance.now() - t0) / 1000;
+      process.stdout.write(
+        `wrote ${o.out}: ${sec.toFixed(2)} s of speech from ${synth.name} ${o.voice} (${synth.version}) in ${took.toFixed(2)} s\n`,
+      );
     }),
   );
 

@@ -3,6 +3,7 @@ import Table from 'cli-table3';
 import type { Report } from '../engine';
 import type { ReportAdaptation, ReportDecoder } from '../engine/score/report';
 import type { CorpusScore } from '../engine/score';
+import type { SynthesizerInfo } from '../engine/synth';
 
 const pct = (x: number | null): string => (x === null ? 'n/a' : `${(x * 100).toFixed(2)}%`);
 
@@ -124,4 +125,25 @@ export function formatReport(r: Report): string {
       `time: features ${s.features.toFixed(1)} s, recognition and scoring ${s.scoring.toFixed(1)} s, total ${s.total.toFixed(1)} s`,
     );
   return lines.join('\n');
+}
+
+/** The synthesizers available here (the `synthesizers` command). */
+export function formatSynthesizers(rows: SynthesizerInfo[]): string {
+  const t = new Table({
+    head: ['name', 'version', 'licence', 'voices', 'languages'],
+    style: { head: [], border: [] },
+    colWidths: [null, 40, null, null, 50],
+    wordWrap: true,
+  });
+  for (const r of rows)
+    t.push([
+      r.name,
+      r.version,
+      r.licence,
+      String(r.voiceCount),
+      r.languages.length > 12
+        ? `${r.languages.length} languages: ${r.languages.slice(0, 12).join(', ')}, ...`
+        : r.languages.join(', '),
+    ]);
+  return t.toString();
 }

@@ -13,7 +13,7 @@
  *    held out for early stopping; every training clip as it is plus `clipCopies - 1` perturbed copies
  *    (speed 0.9-1.1, gain +-6 dB, noise at 15-40 dB SNR); `numStrings` connected strings of 2-10
  *    clips of one speaker with `gapSec` (default 0-0.35 s) of low noise between them and up to 0.5 s
- *    at the ends; `ttsStrings` strings of 1-10 digits spoken by espeak-ng (tts.ts, random English
+ *    at the ends; `ttsStrings` strings of 1-10 digits spoken by espeak-ng (synth/espeak.ts, random English
  *    voice, timbre, 120-220 words per minute, pitch). A `channelFraction` of the perturbed copies
  *    and strings also get a simulated room and microphone band (audio/perturb.ts).
  *    Artifact: `plan.json` (one entry per waveform) + `audio.f32` (the waveforms; ~4 bytes per sample,
@@ -43,7 +43,15 @@ import { DEFAULT_FEATURES, extractFeatures, featureDim, type FeatureConfig } fro
 import { DEFAULT_SPECAUGMENT } from '../features/augment';
 import { loadAudio } from '../audio';
 import { addNoise, bandLimit, gaussian, reverberate, speedPerturb } from '../audio/perturb';
-import { espeakVersion, synthesize, TTS_VARIANTS, TTS_VOICES } from './tts';
+import {
+  ESPEAK_PITCH_MAX,
+  ESPEAK_WPM,
+  espeakVersion,
+  systemEspeak,
+  TTS_VARIANTS,
+  TTS_VOICES,
+} from '../synth/espeak';
+import { resample } from '../audio/resample';
 import { readManifest, type Utterance } from '../corpus/manifest';
 import { trainCtc, type TrainExample } from '../adapt/train';
 import { defaultWorkers } from '../adapt/parallel';
@@ -83,7 +91,7 @@ export interface BaseRecipeConfig {
   workers: number;
   /** Silence between the clips of a synthetic connected string, seconds [min, max]. */
   gapSec: [number, number];
-  /** Digit strings (1-10 digits) synthesised by espeak-ng with random English voices (0 = none; see tts.ts). */
+  /** Digit strings (1-10 digits) synthesised by espeak-ng with random English voices (0 = none; see synth/espeak.ts). */
   ttsStrings: number;
   /**
    * Fraction of the perturbed copies, connected strings and synthetic strings that also get a
@@ -273,10 +281,11 @@ function clipsAndStrings(
  * variant, 120-220 words per minute, pitch), padded with up to 0.4 s of low noise and perturbed.
  * @throws Error when ttsStrings > 0 and espeak-ng is missing
  */
-function ttsWaves(cfg: BaseRecipeConfig, rand: () => number, onProgress: ProgressFn): Wave[] {
+async function ttsWaves(cfg: BaseRecipeConfig, rand: () => number, onProgress: ProgressFn): Promise<Wave[]> {
   const rate = cfg.features.sampleRateHz;
-  if (cfg.ttsStrings > 0 && !espeakVersion())
-    throw new Error('train-base: ttsStrings > 0 needs espeak-ng (Debian package espeak-ng)');
+  if (cfg.ttsStrings === 0) return [];
+  const espeak = systemEspeak();
+  if (!espeak) throw new Error('train-base: ttsStrings > 0 needs espeak-ng (Debian package espeak-ng)');
   const waves: Wave[] = [];
   for (let s = 0; s < cfg.ttsStrings; s++) {
     const words = Array.from(
@@ -290,7 +299,14 @@ function ttsWaves(cfg: BaseRecipeConfig, rand: () => number, onProgress: Progres
       wordsPerMinute: 120 + Math.floor(rand() * 100),
       pitch: 25 + Math.floor(rand() * 50),
     };
-    const speech = synthesize(req, rate);
+    // speed and pitch scaled so that espeak-ng gets exactly -s wordsPerMinute -p pitch (espeakArgs)
+    const out = await espeak.synthesize({
+      text: req.text,
+      voice: `${req.voice}+${req.variant}`,
+      speed: req.wordsPerMinute / ESPEAK_WPM,
+      pitch: req.pitch / ESPEAK_PITCH_MAX,
+    });
+    const speech = resample(out.samples, out.sampleRateHz, rate);
     const pad = () => silence(Math.floor(rand() * 0.4 * rate), 10 ** (-(45 + 25 * rand()) / 20), rand);
     waves.push({
       samples: perturb(concat([pad(), speech, pad()]), rate, rand, 15 + 25 * rand(), cfg.channelFraction),
@@ -334,7 +350,10 @@ export async function prepareData(
   );
   const heldOutIdx = new Set(order.slice(0, Math.round(utts.length * 0.05)));
   const trainIdx = order.filter((i) => !heldOutIdx.has(i));
-  const train = [...clipsAndStrings(cfg, utts, audio, trainIdx, rand), ...ttsWaves(cfg, rand, onProgress)];
+  const train = [
+    ...clipsAndStrings(cfg, utts, audio, trainIdx, rand),
+    ...(await ttsWaves(cfg, rand, onProgress)),
+  ];
   const heldOut = [...heldOutIdx].map((i) => ({ samples: audio[i], text: utts[i].text, source: utts[i].id }));
   const data: PreparedData = {
     utterances: utts.length,

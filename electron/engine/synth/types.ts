@@ -1,6 +1,6 @@
 /**
  * One contract for every offline speech synthesizer the recipes use to make training speech
- * (system espeak-ng today; npm-installed WebAssembly synthesizers next). The app and the recipes see
+ * (the system espeak-ng and npm-installed WebAssembly synthesizers; see docs/synthesizers.md). The app and the recipes see
  * only this interface, so a model card can say which synthesizer, version and voices made its data.
  */
 
@@ -26,6 +26,11 @@ export interface SynthRequest {
 
 /** An offline speech synthesizer. */
 export interface Synthesizer {
+  /**
+   * The name findSynthesizer takes (`espeak-ng`, `flite`, ...); optional so that test doubles and
+   * other implementations of the contract need not set it.
+   */
+  id?: string;
   /** Short name written into model cards, e.g. `espeak-ng (system)`. */
   name: string;
   /** Version string of the engine (e.g. `eSpeak NG text-to-speech: 1.51`). */
