@@ -152,6 +152,18 @@ const globalFinetune: Partial<AdaptConfig> = {
 };
 const embeddingRows: Variant[] = [
   { name: 'card default: finetune (top 2) + KL 1, 15 epochs, no early stopping', settings: {} },
+  // Adaptation inside the embedding (--embedding-layers N: its top N conv layers join the model; the
+  // frozen part below is computed once per utterance): the card's default plus those layers.
+  ...([1, 2, 4] as const).flatMap((n) =>
+    [null, 3e-4].map((lr) => ({
+      name: `card default + ${n} embedding conv layer${n > 1 ? 's' : ''}${lr ? `, lr ${lr}` : ''}`,
+      settings: { embeddingLayers: n, ...(lr ? { learningRate: lr } : {}) } as Partial<AdaptConfig>,
+    })),
+  ),
+  ...(['lhuc', 'adapters'] as const).map((method) => ({
+    name: `${method === 'lhuc' ? 'LHUC' : 'adapters (bottleneck 8)'} in the head and 2 embedding conv layers, 15 epochs, no early stopping`,
+    settings: { method, embeddingLayers: 2, heldOutFraction: 0 } as Partial<AdaptConfig>,
+  })),
   ...embeddingVariants.map((v) =>
     v.settings.method === 'finetune' ? { ...v, settings: { ...globalFinetune, ...v.settings } } : v,
   ),
@@ -236,7 +248,9 @@ for (const t of only === 'curve' || only === 'speakers' ? [] : targets) {
         ? `${pct(mean(controls))} (${pct(Math.min(...controls))}-${pct(Math.max(...controls))})`
         : 'n/a',
     ]);
-    process.stderr.write(`${t.name} / ${v.name}: done\n`);
+    process.stderr.write(
+      `${t.name} / ${v.name}: done: test after ${afters.map(pct).join(' ')}, source after ${sources.map(pct).join(' ')}\n`,
+    );
   }
 }
 
