@@ -156,7 +156,7 @@ const embeddingRows: Variant[] = [
   // frozen part below is computed once per utterance): the card's default plus those layers.
   ...([1, 2, 4] as const).flatMap((n) =>
     [null, 3e-4].map((lr) => ({
-      name: `card default + ${n} embedding conv layer${n > 1 ? 's' : ''}${lr ? `, lr ${lr}` : ''}`,
+      name: `card default + ${n} embedding conv layer${n > 1 ? 's' : ''}${lr ? `, lr ${lr.toExponential()}` : ''}`,
       settings: { embeddingLayers: n, ...(lr ? { learningRate: lr } : {}) } as Partial<AdaptConfig>,
     })),
   ),
