@@ -82,6 +82,7 @@ export const METHOD_DEFAULTS = {
   topLayers: 4,
   inputTransform: true,
   bottleneck: 8,
+  embeddingLayers: 0,
   epochs: 40,
   fixedEpochs: 15,
   resplice: 2,

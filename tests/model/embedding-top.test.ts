@@ -160,6 +160,9 @@ describe('the speech embedding split before its top conv layers', () => {
     expect(() =>
       resolveSettings(withCardDefaults({ embeddingLayers: 2, inputTransform: true }, undefined), top.model),
     ).toThrow('adapt: --input-transform cannot be combined with --embedding-layers');
+    expect(() =>
+      resolveSettings(withCardDefaults({ method: 'input-transform', embeddingLayers: 1 }, undefined), top.model),
+    ).toThrow('adapt: method "input-transform" cannot be combined with --embedding-layers');
     lhuc.model.dispose();
     top.model.dispose();
     head.dispose();
