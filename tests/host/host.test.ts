@@ -172,13 +172,23 @@ describe('engine host', () => {
     for (const k of Object.keys(all!)) expect(Object.hasOwn(DEFAULT_ADAPT, k)).toBe(true);
     expect(RESPLICE_MAX).toBe(MAX_RESPLICE); // the contract's limit is the engine's
     // The Adapt screen's starting values are the engine's defaults.
-    const { method, topLayers, bottleneck, epochs, fixedEpochs, resplice, pseudoRounds, pseudoThreshold } =
-      DEFAULT_ADAPT;
+    const {
+      method,
+      topLayers,
+      bottleneck,
+      embeddingLayers,
+      epochs,
+      fixedEpochs,
+      resplice,
+      pseudoRounds,
+      pseudoThreshold,
+    } = DEFAULT_ADAPT;
     expect(METHOD_DEFAULTS).toEqual({
       method,
       topLayers,
       inputTransform: METHODS.finetune.defaults.inputTransform,
       bottleneck,
+      embeddingLayers,
       epochs,
       fixedEpochs,
       resplice,
