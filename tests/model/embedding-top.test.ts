@@ -90,7 +90,9 @@ describe('the speech embedding split before its top conv layers', () => {
       const conv = embeddingConvLayerNames(top.model);
       expect(conv.length).toBe(n);
       const own = top.model.getLayer(conv[0]).getWeights()[0];
-      const orig = embeddingSplit(n).upper.find((l) => `embed_${l.name}` === conv[0])!.getWeights()[0];
+      const orig = embeddingSplit(n)
+        .upper.find((l) => `embed_${l.name}` === conv[0])!
+        .getWeights()[0];
       expect(own).not.toBe(orig);
       top.model.dispose();
       head.dispose();
@@ -132,7 +134,12 @@ describe('the speech embedding split before its top conv layers', () => {
   it('puts LHUC after each block activation of the embedding and of the head; finetune trains the embedding convs', async () => {
     const { model: head, card } = await loadModel(EMBEDDING);
     const top = withEmbeddingTop(head, card, 2);
-    const lhuc = METHODS.lhuc.prepareFrom(top.model, top.card, withCardDefaults({ method: 'lhuc' }, undefined), []);
+    const lhuc = METHODS.lhuc.prepareFrom(
+      top.model,
+      top.card,
+      withCardDefaults({ method: 'lhuc' }, undefined),
+      [],
+    );
     expect(lhuc.trainable).toEqual([
       'lhuc_embed_model_conv2d_18_Conv2D',
       'lhuc_embed_model_conv2d_19_Conv2D',
@@ -161,7 +168,10 @@ describe('the speech embedding split before its top conv layers', () => {
       resolveSettings(withCardDefaults({ embeddingLayers: 2, inputTransform: true }, undefined), top.model),
     ).toThrow('adapt: --input-transform cannot be combined with --embedding-layers');
     expect(() =>
-      resolveSettings(withCardDefaults({ method: 'input-transform', embeddingLayers: 1 }, undefined), top.model),
+      resolveSettings(
+        withCardDefaults({ method: 'input-transform', embeddingLayers: 1 }, undefined),
+        top.model,
+      ),
     ).toThrow('adapt: method "input-transform" cannot be combined with --embedding-layers');
     lhuc.model.dispose();
     top.model.dispose();
@@ -180,7 +190,12 @@ describe('an adaptation job inside the embedding', () => {
         adaptManifest,
         testManifest,
         outDir: path.join(dir, name),
-        settings: { seed: 1, fixedEpochs: 2, workers: 1, ...(embeddingLayers === undefined ? {} : { embeddingLayers }) },
+        settings: {
+          seed: 1,
+          fixedEpochs: 2,
+          workers: 1,
+          ...(embeddingLayers === undefined ? {} : { embeddingLayers }),
+        },
       });
     const today = await run('today');
     const zero = await run('zero', 0);

@@ -119,7 +119,11 @@ export function embeddingSplit(topConvLayers: number): EmbeddingSplit {
   const first = chain.indexOf(convs[convs.length - n]);
   const upper = chain.slice(first);
   const splitTensor = chain[first - 1].output as tf.SymbolicTensor;
-  const lower = tf.model({ inputs: embedding.inputs, outputs: splitTensor, name: `speech_embedding_lower_${n}` });
+  const lower = tf.model({
+    inputs: embedding.inputs,
+    outputs: splitTensor,
+    name: `speech_embedding_lower_${n}`,
+  });
   // Receptive field in time of one output frame, walking down from the top: valid convolutions
   // widen it by kernel - 1, pools multiply it by their stride.
   let window = 1;
