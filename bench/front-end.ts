@@ -6,8 +6,10 @@
  * runs the mel graph per utterance and the embedding graph on all of an utterance's 76-frame windows
  * as one batch (its fastest use of the unchanged graph). Prints seconds of compute, the real-time
  * factor (audio seconds per compute second) of each, and the ratio; best of 3 runs each.
+ * `measureFrontEnd` is also run by `npm run bench` (bench/perf.ts, section 6).
  */
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { initBackend } from '../electron/engine/model/backend';
 import { loadAudio } from '../electron/engine/audio';
@@ -21,8 +23,20 @@ import {
 
 const MANIFEST = path.resolve('../shared/data/bench/duke-india-test.jsonl');
 
-async function main(): Promise<void> {
-  const backend = await initBackend('wasm');
+/** One measurement: audio seconds (padding included), best compute seconds of ours and onnxruntime's. */
+export interface FrontEndTiming {
+  utterances: number;
+  audioSec: number;
+  oursSec: number;
+  onnxruntimeSec: number;
+  onnxruntimeVersion: string;
+}
+
+/**
+ * Time our front end and onnxruntime's on the Duke India test audio (see the module comment), on
+ * the backend that is running (the caller initialises it).
+ */
+export async function measureFrontEnd(runs = 3): Promise<FrontEndTiming> {
   const utts = await readManifest(MANIFEST);
   const audio = await Promise.all(utts.map(async (u) => (await loadAudio(u.audioPath, 16000)).samples));
   const fe = SPEECH_EMBEDDING_FEATURES.frontEnd!;
@@ -40,7 +54,7 @@ async function main(): Promise<void> {
   speechEmbeddingFeatures(audio[0], SPEECH_EMBEDDING_FEATURES); // build and warm up
   const ours: number[] = [];
   const theirs: number[] = [];
-  for (let run = 0; run < 3; run++) {
+  for (let run = 0; run < runs; run++) {
     let t0 = performance.now();
     for (const a of audio) speechEmbeddingFeatures(a, SPEECH_EMBEDDING_FEATURES);
     ours.push((performance.now() - t0) / 1000);
@@ -56,20 +70,33 @@ async function main(): Promise<void> {
     }
     theirs.push((performance.now() - t0) / 1000);
   }
-  const a = Math.min(...ours);
-  const b = Math.min(...theirs);
+  return {
+    utterances: utts.length,
+    audioSec,
+    oursSec: Math.min(...ours),
+    onnxruntimeSec: Math.min(...theirs),
+    onnxruntimeVersion: ort.env.versions.common,
+  };
+}
+
+async function main(): Promise<void> {
+  const backend = await initBackend('wasm');
+  const t = await measureFrontEnd();
+  const [a, b] = [t.oursSec, t.onnxruntimeSec];
   process.stdout.write(
     [
-      `audio: ${utts.length} Duke India test utterances, ${audioSec.toFixed(1)} s at 16 kHz (padding included)`,
-      `ours (${backend.detail}): ${a.toFixed(2)} s, ${(audioSec / a).toFixed(1)}x real time`,
-      `onnxruntime-node ${ort.env.versions.common} (CPU, 1 thread): ${b.toFixed(2)} s, ${(audioSec / b).toFixed(1)}x real time`,
+      `audio: ${t.utterances} Duke India test utterances, ${t.audioSec.toFixed(1)} s at 16 kHz (padding included)`,
+      `ours (${backend.detail}): ${a.toFixed(2)} s, ${(t.audioSec / a).toFixed(1)}x real time`,
+      `onnxruntime-node ${t.onnxruntimeVersion} (CPU, 1 thread): ${b.toFixed(2)} s, ${(t.audioSec / b).toFixed(1)}x real time`,
       `ours / onnxruntime: ${(a / b).toFixed(2)} (goal: at most 2; front end at least 50x real time)`,
       '',
     ].join('\n'),
   );
 }
 
-main().catch((err: Error) => {
-  process.stderr.write(`${err.message}\n`);
-  process.exit(1);
-});
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((err: Error) => {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  });
+}

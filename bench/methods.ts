@@ -61,7 +61,13 @@ const targets = [
   },
 ];
 
-type Variant = { name: string; settings: Partial<AdaptConfig>; unlabelledIsTest?: boolean };
+type Variant = {
+  name: string;
+  settings: Partial<AdaptConfig>;
+  unlabelledIsTest?: boolean;
+  /** Mix 50 utterances of the base model's training set (fsdd-source-train) into training. */
+  sourceMix?: boolean;
+};
 // Every variant spells out the settings it compares (the default method's defaults change with the
 // table: fine-tuning's input transform and KL weight are chosen from it). Word re-splicing (2 copies)
 // is the default augmentation of every method: every row has it except the one without.
@@ -152,6 +158,27 @@ const globalFinetune: Partial<AdaptConfig> = {
 };
 const embeddingRows: Variant[] = [
   { name: 'card default: finetune (top 2) + KL 1, 15 epochs, no early stopping', settings: {} },
+  // Adaptation inside the embedding (--embedding-layers N: its top N conv layers join the model; the
+  // frozen part below is computed once per utterance): the card's default plus those layers.
+  ...([1, 2, 4] as const).flatMap((n) =>
+    [null, 3e-4, 1e-4].map((lr) => ({
+      name: `card default + ${n} embedding conv layer${n > 1 ? 's' : ''}${lr ? `, lr ${lr.toExponential()}` : ''}`,
+      settings: { embeddingLayers: n, ...(lr ? { learningRate: lr } : {}) } as Partial<AdaptConfig>,
+    })),
+  ),
+  {
+    name: 'card default + 4 embedding conv layers, lr 3e-4, source mix 50',
+    settings: { embeddingLayers: 4, learningRate: 3e-4 },
+    sourceMix: true,
+  },
+  ...([2, 4] as const).map((n) => ({
+    name: `card default + ${n} embedding conv layers, KL 3`,
+    settings: { embeddingLayers: n, klWeight: 3 } as Partial<AdaptConfig>,
+  })),
+  ...(['lhuc', 'adapters'] as const).map((method) => ({
+    name: `${method === 'lhuc' ? 'LHUC' : 'adapters (bottleneck 8)'} in the head and 2 embedding conv layers, 15 epochs, no early stopping`,
+    settings: { method, embeddingLayers: 2, heldOutFraction: 0 } as Partial<AdaptConfig>,
+  })),
   ...embeddingVariants.map((v) =>
     v.settings.method === 'finetune' ? { ...v, settings: { ...globalFinetune, ...v.settings } } : v,
   ),
@@ -188,6 +215,7 @@ for (const t of only === 'curve' || only === 'speakers' ? [] : targets) {
         modelDir: BASE,
         adaptManifest: path.join(BENCH, t.adapt),
         ...(v.unlabelledIsTest ? { unlabelledManifest: path.join(BENCH, t.test) } : {}),
+        ...(v.sourceMix ? { sourceMixManifest: path.join(BENCH, 'fsdd-source-train.jsonl') } : {}),
         testManifest: path.join(BENCH, t.test),
         sourceTestManifest: SOURCE,
         outDir: path.join(work, `run${++runNo}`),
@@ -236,7 +264,9 @@ for (const t of only === 'curve' || only === 'speakers' ? [] : targets) {
         ? `${pct(mean(controls))} (${pct(Math.min(...controls))}-${pct(Math.max(...controls))})`
         : 'n/a',
     ]);
-    process.stderr.write(`${t.name} / ${v.name}: done\n`);
+    process.stderr.write(
+      `${t.name} / ${v.name}: done: test after ${afters.map(pct).join(' ')}, source after ${sources.map(pct).join(' ')}\n`,
+    );
   }
 }
 

@@ -7,7 +7,11 @@
  *   3. decoding real-time factor on 60 s of connected speech (chunked, greedy);
  *   4. the whole German adapt job: wall time, peak RSS, tensor counts per epoch;
  *   5. scaling of adaptation time (10, 50, 200, 1000 utterances) and evaluation time (100, 1000,
- *      10,000 utterances).
+ *      10,000 utterances);
+ *   6. the speech-embedding front end's real-time factor against onnxruntime on the same audio, as
+ *      a ratio (bench/front-end.ts's measurement);
+ *   7. the whole German and Duke India adapt jobs with the default model (models/digits-embedding,
+ *      its card's adaptation defaults, features computed in the job: the cache is off).
  * PyTorch figures need Debian's python3-torch / python3-torchaudio (skipped with a notice otherwise).
  * Options: --quick (smaller scaling runs), --steps N (training steps, default 50), --only 1,2,... (run
  * only these sections).
@@ -33,6 +37,7 @@ import { loadModel } from '../electron/engine/model/checkpoint';
 import { loadAudio } from '../electron/engine/audio';
 import { computeFeatures, DEFAULT_FEATURES, extractFeatures } from '../electron/engine/features';
 import { computePosteriors, decodePosteriors, GREEDY } from '../electron/engine/decode/recognize';
+import { measureFrontEnd } from './front-end';
 
 const BENCH = path.resolve('../shared/data/bench');
 const arg = (name: string, def: number): number => {
@@ -43,17 +48,18 @@ const quick = process.argv.includes('--quick');
 const STEPS = arg('steps', 50);
 const USAGE = `usage: npm run bench [-- --quick] [-- --steps N] [-- --only LIST]
   LIST: comma-separated sections: 1 training step, 2 log-mel, 3 recognition RTF, 4 German adapt job
-  (wall time, RSS, tensors), 5 scaling. Default: all.`;
+  (wall time, RSS, tensors), 5 scaling, 6 speech-embedding front end vs onnxruntime, 7 German and
+  Duke India adapt jobs with the default model (digits-embedding). Default: all.`;
 if (process.argv.includes('--help')) {
   console.log(USAGE);
   process.exit(0);
 }
 const onlyAt = process.argv.indexOf('--only');
 const sections = new Set(
-  (onlyAt >= 0 ? String(process.argv[onlyAt + 1]) : '1,2,3,4,5').split(',').map(Number),
+  (onlyAt >= 0 ? String(process.argv[onlyAt + 1]) : '1,2,3,4,5,6,7').split(',').map(Number),
 );
-if ([...sections].some((n) => !Number.isInteger(n) || n < 1 || n > 5)) {
-  console.error(`bench: --only takes section numbers 1-5\n${USAGE}`);
+if ([...sections].some((n) => !Number.isInteger(n) || n < 1 || n > 7)) {
+  console.error(`bench: --only takes section numbers 1-7\n${USAGE}`);
   process.exit(2);
 }
 const run = (n: number): boolean => sections.has(n);
@@ -275,6 +281,46 @@ if (run(4)) {
     new Set(counts).size === 1 ? 'equal' : 'LEAK',
     'equal',
   );
+}
+
+// 6. The speech-embedding front end against onnxruntime on the same audio (bench/front-end.ts).
+if (run(6)) {
+  const t = await measureFrontEnd();
+  const rtf = (sec: number) => `${(t.audioSec / sec).toFixed(1)}x real time`;
+  row(
+    `speech-embedding front end (${t.utterances} Duke India utts, ${t.audioSec.toFixed(0)} s at 16 kHz)`,
+    `${t.oursSec.toFixed(2)} s, ${rtf(t.oursSec)}`,
+    `onnxruntime-node ${t.onnxruntimeVersion}, 1 thread: ${t.onnxruntimeSec.toFixed(2)} s, ${rtf(t.onnxruntimeSec)}`,
+    (t.oursSec / t.onnxruntimeSec).toFixed(2),
+    '>= 50x real time; ratio <= 2',
+  );
+}
+
+// 7. The whole German and Duke India adapt jobs with the default model (its card's defaults).
+if (run(7)) {
+  const jobs = [
+    { name: 'German', adapt: 'fsdd-german-adapt.jsonl', test: 'fsdd-german-test.jsonl', goal: '<= 30 s' },
+    { name: 'Duke India', adapt: 'duke-india-adapt.jsonl', test: 'duke-india-test.jsonl', goal: '' },
+  ];
+  for (const j of jobs) {
+    const t0 = performance.now();
+    const r = await adapt({
+      modelDir: path.resolve('models/digits-embedding'),
+      adaptManifest: path.join(BENCH, j.adapt),
+      testManifest: path.join(BENCH, j.test),
+      sourceTestManifest: path.join(BENCH, 'fsdd-source-test.jsonl'),
+      outDir: path.join(work, `embedding-${j.name.replace(' ', '-')}`),
+    });
+    const wall = (performance.now() - t0) / 1000;
+    const s = r.seconds;
+    row(
+      `${j.name} adapt job, digits-embedding (${r.adaptation!.labelled_utterances} adapt, ${j.test} + source test), wall`,
+      `${wall.toFixed(1)} s (features ${s.features} s, adaptation ${s.adaptation} s)`,
+      `WER ${(r.test.before.wer! * 100).toFixed(2)}% -> ${(r.test.after!.wer! * 100).toFixed(2)}%`,
+      '',
+      j.goal,
+    );
+  }
 }
 
 // 5. Scaling.

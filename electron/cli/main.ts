@@ -202,6 +202,7 @@ type AdaptOpts = {
   topLayers?: number;
   inputTransform?: boolean;
   bottleneck?: number;
+  embeddingLayers?: number;
   epochs?: number;
   fixedEpochs?: number;
   lr?: number;
@@ -229,6 +230,7 @@ function adaptSettings(o: AdaptOpts): Partial<AdaptConfig> {
     topLayers: o.topLayers,
     inputTransform: o.inputTransform,
     bottleneck: o.bottleneck,
+    embeddingLayers: o.embeddingLayers,
     epochs: o.epochs,
     fixedEpochs: o.fixedEpochs,
     learningRate: o.lr,
@@ -286,6 +288,11 @@ decoderOptions(scoringOptions(program.command('adapt')), true)
     '--bottleneck <n>',
     `adapters: bottleneck width (default ${D.bottleneck})`,
     limited('--bottleneck', 'bottleneck'),
+  )
+  .option(
+    '--embedding-layers <n>',
+    `speech-embedding models: the embedding's top conv layers (0-5) that adapt with the head (finetune trains them; LHUC and adapters are added after them; default: the card's, else ${D.embeddingLayers})`,
+    limited('--embedding-layers', 'embeddingLayers'),
   )
   .option(
     '--epochs <n>',

@@ -44,6 +44,7 @@ export function describeAdaptation(a: ReportAdaptation): string {
         ? ` (bottleneck ${a.bottleneck})`
         : '';
   const extras = [
+    a.embedding_layers ? `+ ${a.embedding_layers} embedding conv layers` : '',
     a.kl_weight ? `KL ${a.kl_weight}` : '',
     a.spec_augment ? 'SpecAugment' : '',
     a.renormalization ? 'renormalised' : '',

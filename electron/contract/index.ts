@@ -75,6 +75,7 @@ export type EveryUnlabelledUseListed = MustBeTrue<
 export const METHOD_LIMITS = {
   topLayers: { min: 1, max: 20, integer: true },
   bottleneck: { min: 1, max: 256, integer: true },
+  embeddingLayers: { min: 0, max: 5, integer: true },
   epochs: { min: 1, max: 500, integer: true },
   fixedEpochs: { min: 1, max: 500, integer: true },
   /** Above 0 (exclusive), at most 1. */
@@ -98,6 +99,7 @@ export const METHOD_DEFAULTS = {
   topLayers: 4,
   inputTransform: true,
   bottleneck: 8,
+  embeddingLayers: 0,
   epochs: 40,
   fixedEpochs: 15,
   resplice: 2,
@@ -120,6 +122,12 @@ export interface MethodSettings {
   inputTransform?: boolean;
   /** adapters only: bottleneck width. Integer in [1, 256]; default 8. */
   bottleneck?: number;
+  /**
+   * Speech-embedding models only: the embedding's top conv layers (integer in [0, 5]) that join the
+   * adapted model (finetune trains them; LHUC and adapters are added after them); 0 = the head only.
+   * Absent = the model card's default, else 0.
+   */
+  embeddingLayers?: number;
   /** Maximum epochs. Integer in [1, 500]; default 40. */
   epochs?: number;
   /** Epochs when the adaptation set is too small for early stopping (under 23 utterances), at most `epochs`. Integer in [1, 500]; default 15. */

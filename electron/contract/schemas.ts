@@ -47,6 +47,7 @@ export const MethodSettingsSchema = z
     topLayers: limited('topLayers').optional(),
     inputTransform: z.boolean().optional(),
     bottleneck: limited('bottleneck').optional(),
+    embeddingLayers: limited('embeddingLayers').optional(),
     epochs: limited('epochs').optional(),
     fixedEpochs: limited('fixedEpochs').optional(),
     learningRate: limited('learningRate').optional(),

@@ -10,6 +10,7 @@ import { readManifest } from '../../electron/engine/corpus/manifest';
 import { featurizeCorpus } from '../../electron/engine/features/corpus';
 import { computePosteriors, decodePosteriors, GREEDY } from '../../electron/engine/decode/recognize';
 import { align } from '../../electron/engine/score/align';
+import { withEmbeddingTop } from '../../electron/engine/model/embedding-top';
 
 /** Features whose every frame holds its own frame index (so cuts can be read back), dim 2. */
 function indexed(numFrames: number) {
@@ -146,72 +147,101 @@ describe('word re-splicing: new utterances', () => {
   });
 });
 
-describe('word re-splicing of real connected digits (Duke India adaptation set, shipped model)', () => {
-  it('cuts at real word boundaries: the base model reads the reordered copies as the reordered words, far better than copies cut inside words', async () => {
-    const { model, card } = await loadModel(path.resolve('models/digits-base'));
-    try {
-      const utts = await readManifest(path.resolve('../shared/data/bench/duke-india-adapt.jsonl'));
-      const items = await featurizeCorpus(utts, card.features, card.cmvnStats, () => {}, 'adapt');
-      const examples = items.map((it) => ({ feats: it.feats, labels: encodeText(it.utt.text, card.tokens) }));
-      const posts = await computePosteriors(
+/**
+ * Re-splice the Duke India adaptation set with a model's own alignment (2 copies per utterance, seed
+ * 3) and score the model on the originals, the reordered copies, and a control whose cuts fall
+ * inside words (the mistake a wrong alignment would make). Errors per reference word.
+ */
+async function spliceOnDuke(modelDir: string, embeddingLayers = 0) {
+  const loaded = await loadModel(path.resolve(modelDir));
+  const { model, card } = embeddingLayers
+    ? withEmbeddingTop(loaded.model, loaded.card, embeddingLayers)
+    : loaded;
+  try {
+    const utts = await readManifest(path.resolve('../shared/data/bench/duke-india-adapt.jsonl'));
+    const items = await featurizeCorpus(utts, card.features, card.cmvnStats, () => {}, 'adapt');
+    const examples = items.map((it) => ({ feats: it.feats, labels: encodeText(it.utt.text, card.tokens) }));
+    const posts = await computePosteriors(
+      model,
+      card,
+      examples.map((e) => e.feats),
+    );
+    const V = card.tokens.inventory.length;
+    const { spliced, cut } = resplice(
+      examples,
+      posts,
+      V,
+      card.tokens.blankIndex,
+      timeSubsampling(card.architecture),
+      null,
+      2,
+      seededRandom(3),
+    );
+    const errors = async (exs: { feats: (typeof examples)[number]['feats']; labels: number[] }[]) => {
+      const p = await computePosteriors(
         model,
         card,
-        examples.map((e) => e.feats),
+        exs.map((e) => e.feats),
       );
-      const V = card.tokens.inventory.length;
-      const { spliced, cut } = resplice(
-        examples,
-        posts,
-        V,
-        card.tokens.blankIndex,
-        timeSubsampling(card.architecture),
-        null,
-        2,
-        seededRandom(3),
-      );
-      expect(cut).toBe(8);
-      expect(spliced).toHaveLength(16);
-      // The base model's word error rate on the reordered copies: low when the cuts fall between words.
-      const errors = async (exs: { feats: (typeof examples)[number]['feats']; labels: number[] }[]) => {
-        const p = await computePosteriors(
-          model,
-          card,
-          exs.map((e) => e.feats),
-        );
-        let e = 0;
-        let n = 0;
-        p.forEach((q, i) => {
-          const hyp = decodePosteriors(q, card, GREEDY).text.split(' ').filter(Boolean);
-          const ref = exs[i].labels.map((l) => card.tokens.inventory[l]);
-          const a = align(ref, hyp);
-          e += a.substitutions + a.deletions + a.insertions;
-          n += ref.length;
-        });
-        return e / n;
-      };
-      const reordered = await errors(spliced.map((s) => s.example));
-      // Control: the same reordering with every cut moved into the middle of a word (spans placed
-      // on the pauses' centres), the mistake a wrong alignment would make.
-      const wrongCuts = examples.map((ex, i) => {
-        const spans = ctcForcedAlign(
-          posts[i].logProbs,
-          posts[i].numFrames,
-          V,
-          ex.labels,
-          card.tokens.blankIndex,
-        )!;
-        const centres = spans.map((s, k): [number, number] => {
-          const c = k === 0 ? Math.floor(s[0] / 2) : Math.round((spans[k - 1][1] + s[0]) / 2);
-          return [c, c];
-        });
-        return cutAtWords(ex, centres, timeSubsampling(card.architecture));
+      let e = 0;
+      let n = 0;
+      p.forEach((q, i) => {
+        const hyp = decodePosteriors(q, card, GREEDY).text.split(' ').filter(Boolean);
+        const ref = exs[i].labels.map((l) => card.tokens.inventory[l]);
+        const a = align(ref, hyp);
+        e += a.substitutions + a.deletions + a.insertions;
+        n += ref.length;
       });
-      const control = await errors(respliceUtterances(wrongCuts, 2, seededRandom(3)).map((s) => s.example));
-      // measured: originals 0.29, reordered 0.40, control 0.80
-      expect(reordered).toBeLessThan(0.45);
-      expect(control).toBeGreaterThan(reordered + 0.25);
-    } finally {
-      model.dispose();
-    }
+      return e / n;
+    };
+    // Control: the same reordering with every cut moved into the middle of a word (spans placed
+    // on the pauses' centres).
+    const wrongCuts = examples.map((ex, i) => {
+      const spans = ctcForcedAlign(
+        posts[i].logProbs,
+        posts[i].numFrames,
+        V,
+        ex.labels,
+        card.tokens.blankIndex,
+      )!;
+      const centres = spans.map((s, k): [number, number] => {
+        const c = k === 0 ? Math.floor(s[0] / 2) : Math.round((spans[k - 1][1] + s[0]) / 2);
+        return [c, c];
+      });
+      return cutAtWords(ex, centres, timeSubsampling(card.architecture));
+    });
+    return {
+      cut,
+      copies: spliced.length,
+      originals: await errors(examples),
+      reordered: await errors(spliced.map((s) => s.example)),
+      control: await errors(respliceUtterances(wrongCuts, 2, seededRandom(3)).map((s) => s.example)),
+    };
+  } finally {
+    model.dispose();
+    if (model !== loaded.model) loaded.model.dispose();
+  }
+}
+
+describe('word re-splicing of real connected digits (Duke India adaptation set)', () => {
+  it('shipped log-mel model (10 ms frames, subsampling 4): the reordered copies read as the reordered words, far better than copies cut inside words', async () => {
+    const r = await spliceOnDuke('models/digits-base');
+    expect([r.cut, r.copies]).toEqual([8, 16]);
+    // measured: originals 0.29, reordered 0.40, control 0.80
+    expect(r.reordered).toBeLessThan(0.45);
+    expect(r.control).toBeGreaterThan(r.reordered + 0.25);
   });
+
+  it.each([0, 2])(
+    'speech-embedding model (80 ms frames, 782 ms receptive field; %i embedding conv layers in the model): cuts on its frames work as well',
+    async (embeddingLayers) => {
+      const r = await spliceOnDuke('models/digits-embedding', embeddingLayers);
+      expect([r.cut, r.copies]).toEqual([8, 16]);
+      // measured (the same with and without the split): originals 0.0625, reordered 0.10, control
+      // 0.2125: each 80 ms frame sees 782 ms of audio, yet cuts between words keep the words
+      expect(r.originals).toBeLessThan(0.1);
+      expect(r.reordered).toBeLessThan(0.15);
+      expect(r.control).toBeGreaterThan(1.8 * r.reordered);
+    },
+  );
 });

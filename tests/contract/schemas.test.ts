@@ -233,6 +233,12 @@ describe('contract request schemas (shared by IPC and browser mode)', () => {
       expect(m).toMatch(/method\.noiseSnrDb: .*<=60/);
       expect(m).toMatch(/method\.resplice: .*int/);
       expect(messageOf({ ...adapt, method: { resplice: 21 } })).toMatch(/method\.resplice: .*<=20/);
+      expect(messageOf({ ...adapt, method: { embeddingLayers: 6 } })).toMatch(
+        /method\.embeddingLayers: .*<=5/,
+      );
+      expect(messageOf({ ...adapt, method: { embeddingLayers: 1.5 } })).toMatch(
+        /method\.embeddingLayers: .*int/,
+      );
       expect(messageOf({ ...adapt, method: { noiseSnrDb: Number.NaN } })).toMatch(/method\.noiseSnrDb: /);
       expect(
         messageOf({

@@ -119,9 +119,12 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
       await page.getByTestId('model').selectOption(embedding);
       await expect.poll(() => page.getByTestId('topLayers').inputValue()).toBe('2');
       expect(await page.getByTestId('inputTransform').isChecked()).toBe(false);
+      // a model on the speech embedding offers its top conv layers for adaptation (0 = head only)
+      expect(await page.getByTestId('embeddingLayers').inputValue()).toBe('0');
       await page.getByTestId('model').selectOption(modelDir);
       await expect.poll(() => page.getByTestId('topLayers').inputValue()).toBe('4');
       expect(await page.getByTestId('inputTransform').isChecked()).toBe(true);
+      expect(await page.getByTestId('embeddingLayers').count()).toBe(0);
     }
     // Validation before start, every bad field at once: a manifest that does not exist, top layers
     // beyond the model's weight layers, an adaptation transcript with a word the model cannot emit.

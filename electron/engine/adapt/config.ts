@@ -20,6 +20,12 @@ export interface AdaptConfig {
   inputTransform: boolean | null;
   /** adapters: bottleneck width. Default 8. */
   bottleneck: number;
+  /**
+   * Speech-embedding models: the embedding's top conv layers (0-5) that join the adapted model
+   * (model/embedding-top.ts; the frozen part below is computed once per utterance): finetune trains
+   * them, LHUC and adapters are added after them too. 0 = the head only (default).
+   */
+  embeddingLayers: number;
   /** Maximum epochs. Default 40. */
   epochs: number;
   /** Default 8. */
@@ -102,6 +108,7 @@ export const DEFAULT_ADAPT: AdaptConfig = {
   topLayers: 4,
   inputTransform: null,
   bottleneck: 8,
+  embeddingLayers: 0,
   epochs: 40,
   batchSize: 8,
   learningRate: null,

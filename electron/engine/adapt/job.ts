@@ -14,6 +14,7 @@
 import path from 'node:path';
 import { tf } from '../model/backend';
 import { loadModel, saveModel } from '../model/checkpoint';
+import { withEmbeddingTop } from '../model/embedding-top';
 import type { ModelCard } from '../model/card';
 import { buildDecoder, type DecoderSpec } from '../decode/options';
 import { DEFAULT_SPECAUGMENT } from '../features/augment';
@@ -91,14 +92,25 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
   if (!req.adaptManifest && !req.unlabelledManifest)
     throw new Error('adapt: give an adaptation set (--adapt) and/or unlabelled audio (--unlabelled)');
   const t0 = performance.now();
-  const { model: base, card } = await loadModel(req.modelDir);
-  const disposables: tf.LayersModel[] = [base];
+  const loaded = await loadModel(req.modelDir);
+  const disposables: tf.LayersModel[] = [loaded.model];
   try {
     // 1-2. settings, sets, the method's model; refuse what cannot run before any work starts
-    const { method, cfg } = resolveSettings(
-      withCardDefaults(req.settings ?? {}, card.adaptationDefaults),
-      base,
-    );
+    const given = withCardDefaults(req.settings ?? {}, loaded.card.adaptationDefaults);
+    // With embedding layers, the base is the head with the embedding's top layers under it: its
+    // output equals the head's, and its features are the frozen lower part's (model/embedding-top.ts).
+    let loadedUsed = false;
+    const loadBase = async (): Promise<{ model: tf.LayersModel; card: ModelCard }> => {
+      const l = loadedUsed ? await loadModel(req.modelDir) : loaded;
+      if (loadedUsed) disposables.push(l.model);
+      loadedUsed = true;
+      if (!given.embeddingLayers) return l;
+      const top = withEmbeddingTop(l.model, l.card, given.embeddingLayers);
+      disposables.push(top.model);
+      return top;
+    };
+    const { model: base, card } = await loadBase();
+    const { method, cfg } = resolveSettings(given, base);
     // "none": the unlabelled set is not even read; the run is as if none had been given.
     const paths = cfg.unlabelledUse === 'none' ? { ...req, unlabelledManifest: undefined } : req;
     if (!paths.adaptManifest && !paths.unlabelledManifest)
@@ -178,8 +190,7 @@ export async function runAdaptation(req: AdaptJobRequest, backend: BackendInfo):
     let reference: tf.LayersModel | null = null;
     if (cfg.klWeight > 0) {
       // The KL reference: a second copy of the base model (methods may share layers with `base`).
-      reference = (await loadModel(req.modelDir)).model;
-      disposables.push(reference);
+      reference = (await loadBase()).model;
     }
     run.warnings.push(...set.notes);
     const rounds = await trainRounds(

@@ -17,6 +17,13 @@ export const FrontEndConfigSchema = z.object({
   padSec: z.number().min(0).max(2),
   /** RMS of that noise, int16 units (0-1000). */
   padNoiseRms: z.number().min(0).max(1000),
+  /**
+   * The embedding's top conv layers (1-5) that live in the model (model.json) instead of the front
+   * end, so adaptation can train them (model/embedding-top.ts); the front end then gives the frozen
+   * lower part's activations, one window per 80 ms output frame. Absent = 0: the whole embedding is
+   * the front end (the base models).
+   */
+  topConvLayers: z.number().int().min(1).max(5).optional(),
 });
 export type FrontEndConfig = z.infer<typeof FrontEndConfigSchema>;
 
@@ -89,9 +96,18 @@ export const SPEECH_EMBEDDING_FEATURES: FeatureConfig = {
   },
 };
 
+/**
+ * Values per output frame when the embedding's top N conv layers are in the model (index N, 1-5):
+ * window x height x channels of the lower part's activations that one 80 ms output needs.
+ * N = 1: 3 x 1 x 96 (conv 19's input, 80 ms frames); N = 2-3: 8 x 2 x 96 (40 ms frames, below the
+ * last pool); N = 4-5: 10 x 2 x 96. features/speech-embedding.ts derives the same numbers from the
+ * graph (tested).
+ */
+export const EMBEDDING_SPLIT_DIMS = [96, 288, 1536, 1536, 1920, 1920] as const;
+
 /** Feature dimension per frame for a config. */
 export function featureDim(c: FeatureConfig): number {
-  if (c.kind === 'speech-embedding') return 96;
+  if (c.kind === 'speech-embedding') return EMBEDDING_SPLIT_DIMS[c.frontEnd?.topConvLayers ?? 0];
   return c.kind === 'mfcc' ? c.numCeps : c.numMelBins;
 }
 

@@ -16,6 +16,13 @@
  * Output: [numFrames, 96] float32, numFrames = floor((melFrames - 76) / 8) + 1,
  * melFrames = floor((numSamples - 512) / 160) + 1 (numSamples after padding).
  *
+ * With `frontEnd.topConvLayers` = N (1-5) the embedding is split before its N-th conv layer from
+ * the top (model/embedding-top.ts puts the layers above the split into the adapted model): the front
+ * end then runs only the frozen lower part and gives, per output frame j, the window of lower-part
+ * activations that output j depends on (rows j*step .. j*step + window - 1 of the split tensor,
+ * flattened window x height x channels): [numFrames, EMBEDDING_SPLIT_DIMS[N]]. Same frames, so the
+ * split is exact: the top layers on these windows give the embeddings above (tested within 1e-5).
+ *
  * The two converted models are built once per process and kept (read-only afterwards).
  */
 import { readFileSync } from 'node:fs';
@@ -26,7 +33,7 @@ import { convertOnnx } from '../model/onnx/convert';
 import { parseOnnx } from '../model/onnx/parse';
 import { seededRandom } from '../model/batch';
 import { gaussian } from '../audio/perturb';
-import type { FeatureConfig, FrontEndConfig } from './config';
+import { EMBEDDING_SPLIT_DIMS, type FeatureConfig, type FrontEndConfig } from './config';
 import type { FeatureMatrix } from './logmel';
 
 export const SPEECH_EMBEDDING_DIM = 96;
@@ -77,6 +84,64 @@ export function speechEmbeddingModels(): FrontEndModels {
   return models;
 }
 
+/** The embedding split before its N-th conv layer from the top (see the module comment). */
+export interface EmbeddingSplit {
+  /** Conv layers above the split (N). */
+  topConvLayers: number;
+  /** The frozen part: [1, melFrames, 32, 1] -> [1, splitFrames, height, channels] (channels-last). */
+  lower: tf.LayersModel;
+  /** The converted embedding's layers above the split, bottom to top (shared: never train these). */
+  upper: tf.layers.Layer[];
+  /** Split-tensor rows per output frame, and rows between consecutive output frames. */
+  window: number;
+  step: number;
+  height: number;
+  channels: number;
+}
+const splits = new Map<number, EmbeddingSplit>();
+
+/**
+ * The embedding split for N top conv layers (built once per N).
+ * @throws Error when N is not an integer in 1-5
+ */
+export function embeddingSplit(topConvLayers: number): EmbeddingSplit {
+  const n = topConvLayers;
+  if (!Number.isInteger(n) || n < 1 || n >= EMBEDDING_SPLIT_DIMS.length)
+    throw new Error(
+      `speech embedding: the top conv layers to split off must be 1-${EMBEDDING_SPLIT_DIMS.length - 1}, not ${n}`,
+    );
+  const cached = splits.get(n);
+  if (cached) return cached;
+  const { embedding } = speechEmbeddingModels();
+  // The converted embedding is a chain; its last layer turns conv 19's output back to ONNX layout.
+  const chain = embedding.layers.slice(1, -1);
+  const convs = chain.filter((l) => l.getClassName() === 'Conv2D');
+  const first = chain.indexOf(convs[convs.length - n]);
+  const upper = chain.slice(first);
+  const splitTensor = chain[first - 1].output as tf.SymbolicTensor;
+  const lower = tf.model({
+    inputs: embedding.inputs,
+    outputs: splitTensor,
+    name: `speech_embedding_lower_${n}`,
+  });
+  // Receptive field in time of one output frame, walking down from the top: valid convolutions
+  // widen it by kernel - 1, pools multiply it by their stride.
+  let window = 1;
+  let step = 1;
+  for (const l of [...upper].reverse()) {
+    const c = l.getConfig() as { kernelSize?: number[]; poolSize?: number[]; strides?: number[] };
+    if (l.getClassName() === 'Conv2D') window += c.kernelSize![0] - 1;
+    if (l.getClassName() === 'MaxPooling2D') {
+      window = (window - 1) * c.strides![0] + c.poolSize![0];
+      step *= c.strides![0];
+    }
+  }
+  const [, , height, channels] = splitTensor.shape as number[];
+  const split = { topConvLayers: n, lower, upper, window, step, height, channels };
+  splits.set(n, split);
+  return split;
+}
+
 /** Samples after peak normalisation and padding, int16 scale. */
 export function frontEndInput(samples: Float32Array, fe: FrontEndConfig): Float32Array {
   let peak = 0;
@@ -124,12 +189,33 @@ export function speechEmbeddingFeatures(samples: Float32Array, c: FeatureConfig)
       `speech embedding: ${x.length} samples (padding included) are shorter than one ${EMBEDDING_WINDOW_FRAMES}-frame window`,
     );
   const { mel, embedding } = speechEmbeddingModels();
-  const data = tf.tidy(() => {
+  const split = fe.topConvLayers ? embeddingSplit(fe.topConvLayers) : null;
+  const out = tf.tidy(() => {
     const m = mel.predict(tf.tensor2d(x, [1, x.length])) as tf.Tensor;
     const melFrames = m.shape[2]!;
     const scaled = tf.add(tf.div(tf.reshape(m, [1, melFrames, 32, 1]), 10), 2);
+    if (split) {
+      const a = split.lower.predict(scaled) as tf.Tensor; // [1, splitFrames, height, channels]
+      return { rows: a.shape[1]!, data: a.dataSync() as Float32Array };
+    }
     const e = embedding.predict(scaled) as tf.Tensor; // [1, 96, numFrames, 1]
-    return tf.transpose(tf.reshape(e, [SPEECH_EMBEDDING_DIM, numFrames])).dataSync() as Float32Array;
+    const data = tf.transpose(tf.reshape(e, [SPEECH_EMBEDDING_DIM, numFrames])).dataSync() as Float32Array;
+    return { rows: numFrames, data };
   });
-  return { data: Float32Array.from(data), numFrames, dim: SPEECH_EMBEDDING_DIM };
+  if (!split) return { data: Float32Array.from(out.data), numFrames, dim: SPEECH_EMBEDDING_DIM };
+  return splitWindows(out.data, out.rows, numFrames, split);
+}
+
+/** Per output frame, the window of split-tensor rows it depends on, flattened. */
+function splitWindows(act: Float32Array, rows: number, numFrames: number, s: EmbeddingSplit): FeatureMatrix {
+  const rowSize = s.height * s.channels;
+  const dim = s.window * rowSize;
+  if ((numFrames - 1) * s.step + s.window > rows)
+    throw new Error(
+      `speech embedding: ${rows} rows at the split are too few for ${numFrames} frames (window ${s.window}, step ${s.step})`,
+    );
+  const data = new Float32Array(numFrames * dim);
+  for (let j = 0; j < numFrames; j++)
+    data.set(act.subarray(j * s.step * rowSize, (j * s.step + s.window) * rowSize), j * dim);
+  return { data, numFrames, dim };
 }

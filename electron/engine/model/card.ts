@@ -73,6 +73,8 @@ export const AdaptationDefaultsSchema = z
     topLayers: z.number().int().positive().optional(),
     inputTransform: z.boolean().optional(),
     bottleneck: z.number().int().positive().optional(),
+    /** Speech-embedding models: the embedding's top conv layers that adapt with the head (0 = none). */
+    embeddingLayers: z.number().int().min(0).max(5).optional(),
     /** Adam learning rate. */
     learningRate: z.number().positive().max(1).optional(),
     /** Weight of the KL term; 0 = off. */

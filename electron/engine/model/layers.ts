@@ -10,7 +10,14 @@
  * - `FeatureAffine` (a learned affine input transform in the spirit of fMLLR): y = x A + b,
  *   A = I and b = 0 at start.
  *
- * Shapes: input and output [batch, frames, units] float32.
+ * Shapes: input and output [batch, frames, units] float32 (Lhuc and ResidualAdapter take any rank:
+ * they act on the last axis, so they also sit inside the speech embedding's 2-D conv blocks).
+ *
+ * Two reshaping layers let a model hold the speech embedding's top conv layers
+ * (model/embedding-top.ts): `FrameWindows` folds [batch, frames, window * height * channels] (one
+ * window of the frozen lower part's activations per output frame) into [batch * frames, window,
+ * height, channels]; `UnfoldFrames` turns the result [batch * frames, 1, 1, units] back into
+ * [batch, frames, units], reading batch and frames from the model input (its second input).
  */
 import { tf } from './backend';
 
@@ -23,11 +30,12 @@ function lastDim(inputShape: tf.Shape | tf.Shape[]): number {
   return d;
 }
 
-/** Apply a [d, k] matrix to the last axis of a [b, t, d] tensor. */
+/** Apply a [d, k] matrix to the last axis of a [..., d] tensor (any rank >= 2). */
 function matmul3d(x: tf.Tensor, w: tf.Tensor): tf.Tensor {
-  const [b, t, d] = x.shape;
+  const d = x.shape[x.shape.length - 1];
   const k = w.shape[1]!;
-  return tf.reshape(tf.matMul(tf.reshape(x, [b! * t!, d!]), w as tf.Tensor2D), [b!, t!, k]);
+  const lead = x.shape.slice(0, -1);
+  return tf.reshape(tf.matMul(tf.reshape(x, [-1, d]), w as tf.Tensor2D), [...lead, k]);
 }
 
 export class Lhuc extends tf.layers.Layer {
@@ -107,6 +115,59 @@ export class FeatureAffine extends tf.layers.Layer {
   }
 }
 
+/** [batch, frames, window * height * channels] -> [batch * frames, window, height, channels]. */
+export class FrameWindows extends tf.layers.Layer {
+  static className = 'FrameWindows';
+  readonly window: number;
+  readonly height: number;
+  readonly channels: number;
+
+  constructor(args: tf.serialization.ConfigDict & { window: number; height: number; channels: number }) {
+    super(args as Kwargs);
+    this.window = args.window as number;
+    this.height = args.height as number;
+    this.channels = args.channels as number;
+  }
+
+  computeOutputShape(): tf.Shape {
+    return [null, this.window, this.height, this.channels];
+  }
+
+  call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    return tf.reshape(x, [-1, this.window, this.height, this.channels]);
+  }
+
+  getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), window: this.window, height: this.height, channels: this.channels };
+  }
+}
+
+/**
+ * [[batch * frames, ..., units], [batch, frames, any]] -> [batch, frames, units]. Frames whose input
+ * is all zero (a batch's padding) give zeros, as the head's zero-padded input has there: a padded
+ * batch then gives each utterance the outputs it gets alone.
+ */
+export class UnfoldFrames extends tf.layers.Layer {
+  static className = 'UnfoldFrames';
+
+  computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const [x, ref] = inputShape as tf.Shape[];
+    return [ref[0], ref[1], x[x.length - 1]];
+  }
+
+  call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const [x, ref] = inputs as tf.Tensor[];
+    return tf.tidy(() => {
+      const y = tf.reshape(x, [ref.shape[0], ref.shape[1]!, x.shape[x.shape.length - 1]]);
+      const real = tf.cast(tf.greater(tf.max(tf.abs(ref), -1, true), 0), 'float32');
+      return tf.mul(y, real);
+    });
+  }
+}
+
 tf.serialization.registerClass(Lhuc);
+tf.serialization.registerClass(FrameWindows);
+tf.serialization.registerClass(UnfoldFrames);
 tf.serialization.registerClass(ResidualAdapter);
 tf.serialization.registerClass(FeatureAffine);

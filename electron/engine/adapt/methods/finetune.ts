@@ -2,9 +2,13 @@
  * Fine-tuning: the top N weight layers train (output layer first, then conv layers from the top
  * down), everything below stays frozen. Optionally an input transform (the input-transform method's
  * affine map of the features, identity at start) trains with them: the transform absorbs the
- * speaker's and channel's feature shift, fine-tuning the rest.
+ * speaker's and channel's feature shift, fine-tuning the rest. A model holding the speech
+ * embedding's top conv layers (the run's `embeddingLayers`; model/embedding-top.ts) trains those
+ * conv layers too; the input transform is then refused (it would be a 288- to 1920-wide square
+ * matrix over the split activations).
  */
 import { weightLayerNames } from '../../model/acoustic';
+import { embeddingConvLayerNames, hasEmbeddingTop } from '../../model/embedding-top';
 import type { tf } from '../../model/backend';
 import { FeatureAffine } from '../../model/layers';
 import { chainBreak, defineMethod, rebuildChain } from './types';
@@ -38,13 +42,20 @@ export const finetune = defineMethod<FinetuneConfig>({
   // methods table (German speaker 52% relative over four seeds with +0.25 points of forgetting).
   klWeight: 1,
   // By default the input transform is added where it can be (chain models; imported models may not be).
-  configFrom: (settings, base) => ({
-    topLayers: settings.topLayers,
-    inputTransform:
-      settings.inputTransform ?? (finetuneDefaults.inputTransform === true && chainBreak(base) === null),
-  }),
+  configFrom: (settings, base) => {
+    if (settings.inputTransform && hasEmbeddingTop(base))
+      throw new Error(
+        'adapt: --input-transform cannot be combined with --embedding-layers (the transform would act on the split activations)',
+      );
+    return {
+      topLayers: settings.topLayers,
+      inputTransform:
+        settings.inputTransform ??
+        (finetuneDefaults.inputTransform === true && chainBreak(base) === null && !hasEmbeddingTop(base)),
+    };
+  },
   prepare: (base, card, c) => {
-    const top = finetuneLayers(base, c.topLayers);
+    const top = [...new Set([...embeddingConvLayerNames(base), ...finetuneLayers(base, c.topLayers)])];
     if (!c.inputTransform) return { model: base, card, trainable: top };
     const model = rebuildChain(base, { before: () => new FeatureAffine({ name: 'input_transform' }) });
     return { model, card, trainable: ['input_transform', ...top] };

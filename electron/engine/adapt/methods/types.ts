@@ -81,20 +81,32 @@ export function noSettings(method: string): (settings: MethodSettings) => Record
   };
 }
 
-/** The first layer of a model that is not fed by the layer before it, or null for a chain model. */
+/**
+ * The first layer of a model that is not fed by the layer before it, or null for a chain model. A
+ * layer fed by the layer before it and the model input (UnfoldFrames, in a model holding the
+ * embedding's top layers: model/embedding-top.ts) keeps the chain.
+ */
 export function chainBreak(model: tf.LayersModel): string | null {
+  const inputName = model.layers[0].name;
   const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
   for (let i = 1; i < layers.length; i++) {
     const inbound = layers[i].inboundNodes.flatMap((n) => n.inboundLayers.map((l) => l.name));
-    if (inbound.length !== 1 || inbound[0] !== layers[i - 1].name) return layers[i].name;
+    const chained = inbound[0] === layers[i - 1].name;
+    if (!chained || !(inbound.length === 1 || (inbound.length === 2 && inbound[1] === inputName)))
+      return layers[i].name;
   }
   return null;
 }
 
+/** Layers that only apply an activation (in the embedding's blocks: LeakyRelu, then max(x, -0.4)). */
+const ACTIVATION_CLASSES = new Set(['OnnxUnary', 'OnnxConstBinary']);
+
 /**
  * Rebuild a chain model (input -> layer -> layer -> ... -> output) reusing the base model's layer
  * objects (so their weights are shared), optionally with a new layer before the first layer and a
- * new layer after each inner weight layer (all but the output layer).
+ * new layer after each inner weight layer (all but the output layer). In the embedding's blocks the
+ * new layer goes after the conv layer's activation (the max(x, -0.4) constant is not a weight layer
+ * here).
  * @throws Error when the base model is not a single chain
  */
 export function rebuildChain(
@@ -116,14 +128,25 @@ export function rebuildChain(
   const input = tf.input({ shape: inputShape });
   let x: tf.SymbolicTensor = input;
   if (opts.before) x = opts.before().apply(x) as tf.SymbolicTensor;
+  let pending: string | null = null; // an inner weight layer whose activation layers follow
+  const insertAfter = (name: string): void => {
+    const extra = opts.afterInner?.(name);
+    if (extra) x = extra.apply(x) as tf.SymbolicTensor;
+  };
   for (const layer of layers) {
-    x = (layer === outputLayer && opts.replaceOutput ? opts.replaceOutput : layer).apply(
-      x,
-    ) as tf.SymbolicTensor;
-    if (opts.afterInner && layer !== outputLayer && layer.getWeights().length > 0) {
-      const extra = opts.afterInner(layer.name);
-      if (extra) x = extra.apply(x) as tf.SymbolicTensor;
+    const cls = layer.getClassName();
+    if (pending && !ACTIVATION_CLASSES.has(cls)) {
+      insertAfter(pending);
+      pending = null;
+    }
+    const applied = layer === outputLayer && opts.replaceOutput ? opts.replaceOutput : layer;
+    const twoInputs = layer.inboundNodes[0]?.inboundLayers.length === 2;
+    x = applied.apply(twoInputs ? [x, input] : x) as tf.SymbolicTensor;
+    if (layer !== outputLayer && layer.getWeights().length > 0 && cls !== 'OnnxConstBinary') {
+      if (cls === 'Conv2D') pending = layer.name;
+      else insertAfter(layer.name);
     }
   }
+  if (pending) insertAfter(pending);
   return tf.model({ inputs: input, outputs: x, name: `${base.name}_adapted` });
 }
