@@ -15,9 +15,9 @@
  *    utterances and `heldOutUtterances` held-out ones (early stopping; from voices disjoint from the
  *    training voices): a random voice, speed 0.7-1.3, pitch 0.2-0.8; one entry (`singleFraction`) or a
  *    connected sequence of 2-`maxSequence` entries, said in one go with spaces, in one go with commas
- *    (pauses), or entry by entry joined by 0-0.25 s of low noise; padded with up to 0.4 s of low noise,
- *    then perturbed (head-recipe.ts perturb: speed 0.9-1.1, a room and microphone for
- *    `channelFraction`, noise at 10-40 dB SNR, gain). Optionally real clips (`sourceManifest`, e.g.
+ *    (pauses) (40% each), or entry by entry joined by 0-0.25 s of low noise (20%); padded with up to
+ *    0.4 s of low noise, then a room and microphone for `channelFraction` of them, noise at 10-40 dB
+ *    SNR and a gain (channel). Optionally real clips (`sourceManifest`, e.g.
  *    FSDD digits) are mixed in, each as it is and once perturbed.
  * 2-5. features (the speech embedding), train (trainHead), evaluate (greedy WER on the synthetic
  *    held-out set and, when given, `testManifest`), export (the model folder, never overwritten).
@@ -31,6 +31,7 @@ import { featureDim, SPEECH_EMBEDDING_FEATURES, type FeatureConfig } from '../fe
 import { DEFAULT_SPECAUGMENT } from '../features/augment';
 import { loadAudio } from '../audio';
 import { resample } from '../audio/resample';
+import { addNoise, bandLimit, reverberate } from '../audio/perturb';
 import { readManifest } from '../corpus/manifest';
 import { defaultWorkers } from '../adapt/parallel';
 import { evaluateFeaturized, evaluateSet } from '../decode/evaluate';
@@ -171,8 +172,8 @@ export const DEFAULT_VOCABULARY: Omit<
   language: 'en',
   seed: 20261202,
   /** Default `utterances`: this many per token, at least minUtterances. */
-  utterancesPerWord: 150,
-  minUtterances: 1500,
+  utterancesPerWord: 60,
+  minUtterances: 1000,
   singleFraction: 0.3,
   maxSequence: 5,
   channelFraction: 0.5,
@@ -275,6 +276,29 @@ interface VocabularySummary {
 }
 
 /**
+ * A room (RT60 0.15-0.7 s) and a microphone band (high-pass 50-400 Hz, low-pass 2.8-4 kHz) with
+ * probability `channelFraction`, then noise at `snrDb` and a gain of +-6 dB: head-recipe.ts perturb
+ * without its speed change (the synthesizer already varies the speed, and resampling costs time).
+ */
+function channel(
+  x: Float32Array,
+  rateHz: number,
+  rand: () => number,
+  snrDb: number,
+  channelFraction: number,
+): Float32Array {
+  const gain = 10 ** ((rand() * 12 - 6) / 20);
+  let y = x;
+  if (rand() < channelFraction) {
+    y = reverberate(y, rateHz, 0.15 + 0.55 * rand(), rand);
+    y = bandLimit(y, rateHz, 50 + 350 * rand(), 2800 + 1200 * rand());
+  }
+  y = addNoise(y, snrDb, rand);
+  for (let i = 0; i < y.length; i++) y[i] *= gain;
+  return y;
+}
+
+/**
  * One synthetic utterance: voice, speed, pitch, one entry or a sequence in one of three styles,
  * padding and perturbation (see the module docstring).
  */
@@ -291,7 +315,8 @@ async function synthUtterance(
   const n =
     cfg.maxSequence < 2 || rand() < cfg.singleFraction ? 1 : 2 + Math.floor(rand() * (cfg.maxSequence - 1));
   const picked = Array.from({ length: n }, () => entries[Math.floor(rand() * entries.length)]);
-  const style = n === 1 ? 'single' : (['spaces', 'commas', 'separate'] as const)[Math.floor(rand() * 3)];
+  const r = rand();
+  const style = n === 1 ? 'single' : r < 0.4 ? 'spaces' : r < 0.8 ? 'commas' : 'separate';
   const level = 10 ** (-(45 + 25 * rand()) / 20);
   const say = async (text: string) => {
     const s = await cfg.synth.synthesize({ text, voice, speed, pitch });
@@ -308,7 +333,7 @@ async function synthUtterance(
   } else speech = await say(picked.map((e) => e.spoken).join(style === 'commas' ? ', ' : ' '));
   const pad = () => silence(Math.floor(rand() * 0.4 * rate), level, rand);
   return {
-    samples: perturb(concat([pad(), speech, pad()]), rate, rand, 10 + 30 * rand(), cfg.channelFraction),
+    samples: channel(concat([pad(), speech, pad()]), rate, rand, 10 + 30 * rand(), cfg.channelFraction),
     text: picked.map((e) => e.text).join(' '),
     source: `tts ${voice} ${style}`,
   };
