@@ -494,8 +494,24 @@ function vocabularyCard(
       specAugment: DEFAULT_SPECAUGMENT,
       backend,
     },
+    adaptationDefaults: VOCABULARY_ADAPTATION_DEFAULTS,
   };
 }
+
+/**
+ * Adaptation defaults of a vocabulary model: those chosen for models/digits-embedding, the same head
+ * on the same front end (fine-tune the top 2 layers, 15 epochs, no input transform).
+ */
+export const VOCABULARY_ADAPTATION_DEFAULTS: NonNullable<ModelCard['adaptationDefaults']> = {
+  method: 'finetune',
+  topLayers: 2,
+  inputTransform: false,
+  klWeight: 1,
+  heldOutFraction: 0,
+  fixedEpochs: 15,
+  source:
+    "models/digits-embedding's defaults (docs/methods.md: the same conv head on the same frozen speech embedding), not tuned per vocabulary",
+};
 
 /** A test manifest's name for the card: its file name without `.jsonl`. */
 const testSetName = (file: string) => path.basename(file).replace(/\.jsonl?$/, '');
