@@ -548,6 +548,7 @@ function vocabularyCommand(o: VocabularyOpts): string {
     ['--max-sequence', o.maxSequence],
     ['--epochs', o.epochs],
     ['--seed', o.seed],
+    ['--test', o.test],
     ['--source-clips', o.sourceClips],
     ['--source-licence', o.sourceLicence],
   ];
