@@ -7,6 +7,7 @@ import { loadModel } from '../../electron/engine/model/checkpoint';
 import { parseCard } from '../../electron/engine/model/card';
 import { parseWordList, readWordList, vocabularyTokens } from '../../electron/engine/recipes/vocabulary';
 import { systemEspeak } from '../../electron/engine/synth';
+import { benchSubset } from '../helpers';
 
 describe('vocabulary word lists', () => {
   it('reads words, phrases, spoken forms and comments, lower-cased, in order', () => {
@@ -143,5 +144,26 @@ describe.skipIf(!hasEspeak && !process.env.CI)('vocabulary recipe (espeak-ng, sp
     );
     expect(events.some((e) => e.label.startsWith('synthetic speech'))).toBe(false);
     expect(events.some((e) => e.phase === 'train')).toBe(false);
+  }, 60_000);
+
+  it('checks the real clips mixed in against the word list before synthesising', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'vocabulary-'));
+    dirs.push(dir);
+    const words = path.join(dir, 'words.txt');
+    await writeFile(words, 'zero\none\ntwo\n');
+    // One FSDD clip of each digit (the manifest is ordered by digit): "three" is the first not in the list.
+    const clips = await benchSubset('fsdd-source-train.jsonl', (i) => i % 180 === 0, dir);
+    const events: ProgressEvent[] = [];
+    await expect(
+      vocabulary({
+        wordsFile: words,
+        outDir: path.join(dir, 'model'),
+        command: 'x',
+        utterances: 12,
+        sourceManifest: clips,
+        onProgress: (e) => events.push(e),
+      }),
+    ).rejects.toThrow(/fsdd-source-train.jsonl: 3_\w+ says "three", not in the word list .*words.txt$/);
+    expect(events.some((e) => e.label.startsWith('synthetic speech'))).toBe(false);
   }, 60_000);
 });

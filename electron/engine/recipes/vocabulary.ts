@@ -364,7 +364,19 @@ export async function prepareVocabulary(
     throw new Error(
       `${cfg.wordsFile}: ${cfg.synth.name} cannot say ${problems.length} ${problems.length === 1 ? 'entry' : 'entries'}: ${problems.join('; ')}`,
     );
-  const tokens = new Set(vocabularyTokens(entries).inventory);
+  // Real clips: their transcripts are checked now, before anything is synthesised.
+  const tokens = new Set(vocabularyTokens(entries).inventory.slice(1));
+  const sourceUtts = cfg.sourceManifest ? await readManifest(cfg.sourceManifest) : [];
+  for (const u of sourceUtts) {
+    const unknown = u.text
+      .toLocaleLowerCase('und')
+      .split(/\s+/)
+      .filter((w) => w && !tokens.has(w));
+    if (unknown.length > 0)
+      throw new Error(
+        `${cfg.sourceManifest}: ${u.id} says ${unknown.map((w) => `"${w}"`).join(', ')}, not in the word list ${cfg.wordsFile}`,
+      );
+  }
   const train: Wave[] = [];
   const label = `synthetic speech (${cfg.synth.name})`;
   const total = cfg.utterances + cfg.heldOutUtterances;
@@ -382,26 +394,18 @@ export async function prepareVocabulary(
       onProgress({ phase: 'features', label, done: cfg.utterances + s + 1, total });
   }
   let sourceClips = 0;
-  if (cfg.sourceManifest) {
-    const utts = await readManifest(cfg.sourceManifest);
-    for (let i = 0; i < utts.length; i++) {
-      const u = utts[i];
-      const text = u.text.toLocaleLowerCase('und');
-      const unknown = text.split(/\s+/).filter((w) => w && !tokens.has(w));
-      if (unknown.length > 0)
-        throw new Error(
-          `${cfg.sourceManifest}: ${u.id} says ${unknown.map((w) => `"${w}"`).join(', ')}, not in the word list ${cfg.wordsFile}`,
-        );
-      const audio = (await loadAudio(u.audioPath, rate)).samples;
-      train.push({ samples: audio, text, source: u.id });
-      train.push({
-        samples: perturb(audio, rate, rand, 15 + 25 * rand(), cfg.channelFraction),
-        text,
-        source: `copy of ${u.id}`,
-      });
-      sourceClips++;
-      onProgress({ phase: 'features', label: 'load source audio', done: i + 1, total: utts.length });
-    }
+  for (let i = 0; i < sourceUtts.length; i++) {
+    const u = sourceUtts[i];
+    const text = u.text.toLocaleLowerCase('und');
+    const audio = (await loadAudio(u.audioPath, rate)).samples;
+    train.push({ samples: audio, text, source: u.id });
+    train.push({
+      samples: perturb(audio, rate, rand, 15 + 25 * rand(), cfg.channelFraction),
+      text,
+      source: `copy of ${u.id}`,
+    });
+    sourceClips++;
+    onProgress({ phase: 'features', label: 'load source audio', done: i + 1, total: sourceUtts.length });
   }
   const summary: VocabularySummary = {
     entries: entries.length,
