@@ -118,6 +118,7 @@ export async function readWordList(file: string): Promise<VocabEntry[]> {
   } catch (e) {
     throw new Error(
       `${file}: cannot read the word list (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      { cause: e },
     );
   }
   return parseWordList(decodeText(bytes).text, file);
