@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -44,6 +45,27 @@ describe('vocabulary word lists', () => {
       '/nonexistent/words.txt: cannot read the word list (ENOENT)',
     );
   });
+});
+
+describe('vocabulary command line', () => {
+  it('exits 1 with the word list error on stderr, and refuses an existing --out', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'vocabulary-cli-'));
+    const words = path.join(dir, 'words.txt');
+    await writeFile(words, 'left\nright\nleft\n');
+    const cli = (args: string[]) =>
+      spawnSync(path.resolve('node_modules/.bin/tsx'), [path.resolve('electron/cli/main.ts'), ...args], {
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+    const r = cli(['vocabulary', '--words', words, '--out', path.join(dir, 'model')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`error: ${words}:3: "left" is already on line 1`);
+    await writeFile(words, 'left\nright\n');
+    const again = cli(['vocabulary', '--words', words, '--out', dir]);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toContain(`error: ${dir}: already exists; a model folder is never overwritten`);
+    await rm(dir, { recursive: true, force: true });
+  }, 60_000);
 });
 
 const hasEspeak = systemEspeak() !== null;
