@@ -10,6 +10,8 @@ import {
   evaluate,
   score,
   trainBase,
+  vocabulary,
+  DEFAULT_VOCABULARY,
   importOnnx,
   buildLm,
   loadProfile,
@@ -537,6 +539,127 @@ program
           `saved ${o.out}: source-test WER ${(m.wer * 100).toFixed(2)}% (S ${m.substitutions}, D ${m.deletions}, I ${m.insertions}, N ${m.referenceWords})\n`,
         );
       }),
+  );
+
+type VocabularyOpts = {
+  words: string;
+  out: string;
+  synth?: string;
+  language?: string;
+  utterances?: number;
+  heldOut?: number;
+  maxSequence?: number;
+  epochs?: number;
+  seed?: number;
+  test?: string;
+  sourceClips?: string;
+  sourceLicence?: string;
+  work?: string;
+};
+
+/** The vocabulary command line that reproduces a model (the options given, in a fixed order). */
+function vocabularyCommand(o: VocabularyOpts): string {
+  const q = (v: string) => (/^[\w./:+-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
+  const flags: [string, string | number | undefined][] = [
+    ['--words', o.words],
+    ['--out', o.out],
+    ['--synth', o.synth],
+    ['--language', o.language],
+    ['--utterances', o.utterances],
+    ['--held-out', o.heldOut],
+    ['--max-sequence', o.maxSequence],
+    ['--epochs', o.epochs],
+    ['--seed', o.seed],
+    ['--test', o.test],
+    ['--source-clips', o.sourceClips],
+    ['--source-licence', o.sourceLicence],
+  ];
+  return [
+    'npm run cli -- vocabulary',
+    ...flags.filter(([, v]) => v !== undefined).map(([f, v]) => `${f} ${q(String(v))}`),
+  ].join(' ');
+}
+
+program
+  .command('vocabulary')
+  .description(
+    'train a model for your own word list from synthetic speech (speech-embedding front end; see docs/vocabulary.md)',
+  )
+  .requiredOption(
+    '--words <file>',
+    'word list: one word or short phrase per line; "token<TAB>spoken form" to say it differently; # comments',
+  )
+  .requiredOption('--out <dir>', 'new model folder (never an existing one)')
+  .option('--synth <name>', 'speech synthesizer (default: the first available, e.g. espeak-ng)')
+  .option('--language <tag>', `language of the voices (default ${DEFAULT_VOCABULARY.language})`)
+  .option(
+    '--utterances <n>',
+    `synthetic training utterances (default ${DEFAULT_VOCABULARY.utterancesPerWord} per word, at least ${DEFAULT_VOCABULARY.minUtterances})`,
+    int('--utterances'),
+  )
+  .option(
+    '--held-out <n>',
+    'synthetic held-out utterances from other voices, for early stopping (default a tenth of --utterances, at least 20)',
+    int('--held-out', 0),
+  )
+  .option(
+    '--max-sequence <n>',
+    `most entries in a connected sequence (default ${DEFAULT_VOCABULARY.maxSequence}; 1 = single entries only)`,
+    int('--max-sequence'),
+  )
+  .option(
+    '--epochs <n>',
+    `maximum epochs; early stopping on the held-out utterances may end sooner (default ${DEFAULT_VOCABULARY.epochs})`,
+    int('--epochs'),
+  )
+  .option(
+    '--seed <n>',
+    `seed of synthesis, augmentation, batches and dropout (default ${DEFAULT_VOCABULARY.seed})`,
+    int('--seed', 0),
+  )
+  .option('--test <manifest>', 'a test manifest (real recordings of the words) scored into the card')
+  .option(
+    '--source-clips <manifest>',
+    "real clips to mix into training (transcripts must use only the word list's words)",
+  )
+  .option(
+    '--source-licence <text>',
+    "licence of the --source-clips audio, for the card (e.g. 'CC BY-SA 4.0')",
+  )
+  .option(
+    '--work <dir>',
+    "folder of the stages' artifacts and markers (default <out>.work); the same command run again skips the finished stages",
+  )
+  .action((o: VocabularyOpts) =>
+    run(async () => {
+      const p = stderrProgress();
+      const t0 = Date.now();
+      const card = await vocabulary({
+        wordsFile: o.words,
+        outDir: o.out,
+        command: vocabularyCommand(o),
+        ...(o.synth !== undefined ? { synth: o.synth } : {}),
+        ...(o.language !== undefined ? { language: o.language } : {}),
+        ...(o.utterances !== undefined ? { utterances: o.utterances } : {}),
+        ...(o.heldOut !== undefined ? { heldOutUtterances: o.heldOut } : {}),
+        ...(o.maxSequence !== undefined ? { maxSequence: o.maxSequence } : {}),
+        ...(o.epochs !== undefined ? { epochs: o.epochs } : {}),
+        ...(o.seed !== undefined ? { seed: o.seed } : {}),
+        ...(o.test !== undefined ? { testManifest: o.test } : {}),
+        ...(o.sourceClips !== undefined ? { sourceManifest: o.sourceClips } : {}),
+        ...(o.sourceLicence !== undefined ? { sourceLicence: o.sourceLicence } : {}),
+        ...(o.work !== undefined ? { workDir: o.work } : {}),
+        onProgress: p.onProgress,
+      });
+      p.stop();
+      process.stdout.write(
+        `saved ${o.out}: ${card.tokens.inventory.length - 1} words, ${card.architecture.numParams} parameters (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`,
+      );
+      for (const m of card.metrics)
+        process.stdout.write(
+          `  ${m.testSet}: WER ${(m.wer * 100).toFixed(2)}% (S ${m.substitutions}, D ${m.deletions}, I ${m.insertions}, N ${m.referenceWords})\n`,
+        );
+    }),
   );
 
 program

@@ -39,6 +39,14 @@ import { noProgress, type ProgressFn } from './progress';
 import { tooShortNotes } from './model/fit';
 import { trainBaseModel, DEFAULT_BASE_RECIPE, type BaseRecipeConfig } from './recipes/base-model';
 import { importOnnxModel } from './model/onnx/import';
+import {
+  DEFAULT_VOCABULARY,
+  readWordList,
+  trainVocabulary,
+  vocabularyTokens,
+  type VocabularyConfig,
+} from './recipes/vocabulary';
+import { findSynthesizer } from './synth';
 
 export type { Report } from './score/report';
 export type { ProgressEvent, ProgressFn } from './progress';
@@ -47,6 +55,7 @@ export { definedSettings, UNLABELLED_USES, type UnlabelledUse } from './adapt/co
 export { METHODS, METHOD_NAMES, type MethodName } from './adapt/methods';
 export type { DecoderSpec } from './decode/options';
 export { DEFAULT_BASE_RECIPE, type BaseRecipeConfig } from './recipes/base-model';
+export { DEFAULT_VOCABULARY, type VocabularyConfig } from './recipes/vocabulary';
 
 export interface EvaluateRequest {
   modelDir: string;
@@ -153,6 +162,40 @@ export async function trainBase(
 ): Promise<ModelCard> {
   const backend = await initBackend();
   return trainBaseModel({ ...DEFAULT_BASE_RECIPE, ...req }, req.onProgress ?? noProgress, backend.name);
+}
+
+/** See VocabularyConfig (recipes/vocabulary.ts); `synth` is a synthesizer name (default: the first available). */
+export type VocabularyRequest = Pick<VocabularyConfig, 'wordsFile' | 'outDir' | 'command'> &
+  Partial<Omit<VocabularyConfig, 'synth'>> & { synth?: string; onProgress?: ProgressFn };
+
+/**
+ * Train a model for a word list from synthetic speech (the recipe in recipes/vocabulary.ts), skipping
+ * the stages finished earlier in the work folder (default `<outDir>.work`). Default utterances:
+ * DEFAULT_VOCABULARY.utterancesPerWord per token, at least minUtterances; held out: a tenth of that.
+ * @throws Error naming the file and line of a bad word list, the entries the synthesizer cannot say,
+ *   or when outDir exists (and is not this recipe's finished export) or no synthesizer is available
+ */
+export async function vocabulary(req: VocabularyRequest): Promise<ModelCard> {
+  const synth = await findSynthesizer(req.synth);
+  const backend = await initBackend();
+  const { utterancesPerWord, minUtterances, ...defaults } = DEFAULT_VOCABULARY;
+  const { onProgress, synth: _name, ...rest } = req;
+  const numWords =
+    rest.utterances === undefined
+      ? vocabularyTokens(await readWordList(req.wordsFile)).inventory.length - 1
+      : 0;
+  const utterances = rest.utterances ?? Math.max(minUtterances, utterancesPerWord * numWords);
+  return trainVocabulary(
+    {
+      ...defaults,
+      ...rest,
+      synth,
+      utterances,
+      heldOutUtterances: rest.heldOutUtterances ?? Math.max(20, Math.round(utterances / 10)),
+    },
+    onProgress ?? noProgress,
+    backend.name,
+  );
 }
 
 export interface ScoreRequest {

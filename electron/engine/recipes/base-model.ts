@@ -32,17 +32,14 @@ import {
   countParams,
   defaultArchitecture,
   embeddingHeadArchitecture,
-  weightLayerNames,
 } from '../model/acoustic';
 import { seededRandom } from '../model/batch';
 import { CARD_FORMAT, CARD_VERSION, type ModelCard } from '../model/card';
-import { loadModel, saveModel } from '../model/checkpoint';
 import type { tf } from '../model/backend';
-import { encodeText, type TokenConfig } from '../model/tokens';
-import { DEFAULT_FEATURES, extractFeatures, featureDim, type FeatureConfig } from '../features';
+import type { TokenConfig } from '../model/tokens';
+import { DEFAULT_FEATURES, featureDim, type FeatureConfig } from '../features';
 import { DEFAULT_SPECAUGMENT } from '../features/augment';
 import { loadAudio } from '../audio';
-import { addNoise, bandLimit, gaussian, reverberate, speedPerturb } from '../audio/perturb';
 import {
   ESPEAK_PITCH_MAX,
   ESPEAK_WPM,
@@ -53,16 +50,25 @@ import {
 } from '../synth/espeak';
 import { resample } from '../audio/resample';
 import { readManifest, type Utterance } from '../corpus/manifest';
-import { trainCtc, type TrainExample } from '../adapt/train';
 import { defaultWorkers } from '../adapt/parallel';
 import { evaluateSet } from '../decode/evaluate';
 import type { ProgressFn } from '../progress';
-import { writeFileAtomic, writeJsonAtomic } from '../util/atomic';
-import { pathExists, readText } from '../util/files';
+import { writeJsonAtomic } from '../util/atomic';
 import { shuffleInPlace } from '../util/shuffle';
-import { modelCardMarkdown } from './model-card-md';
-import { beginStage, markDone, planStage, skipStage, stageIsCurrent, type StagePlan } from './stages';
-import { readFile } from 'node:fs/promises';
+import {
+  computeFeatures,
+  concat,
+  exportHead,
+  perturb,
+  runHeadRecipe,
+  silence,
+  trainHead,
+  writePlan,
+  type Features,
+  type Wave,
+  type WaveSets,
+} from './head-recipe';
+import { planStage, type StagePlan } from './stages';
 import path from 'node:path';
 
 export const DIGIT_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
@@ -116,46 +122,6 @@ export const DEFAULT_BASE_RECIPE: Omit<BaseRecipeConfig, 'trainManifest' | 'test
   channelFraction: 0.5,
 };
 
-/**
- * Speed-perturb (0.9-1.1 on a 0.01 grid, so the resampling ratio stays a small fraction), then with
- * probability `channelFraction` a room (RT60 0.15-0.7 s) and a microphone band (high-pass 50-400 Hz,
- * low-pass 2.8-4 kHz), then noise and gain.
- */
-function perturb(
-  x: Float32Array,
-  rateHz: number,
-  rand: () => number,
-  snrDb: number,
-  channelFraction = 0,
-): Float32Array {
-  const factor = 0.9 + Math.round(20 * rand()) / 100;
-  const gain = 10 ** ((rand() * 12 - 6) / 20);
-  let sped = speedPerturb(x, rateHz, factor);
-  if (channelFraction > 0 && rand() < channelFraction) {
-    sped = reverberate(sped, rateHz, 0.15 + 0.55 * rand(), rand);
-    sped = bandLimit(sped, rateHz, 50 + 350 * rand(), 2800 + 1200 * rand());
-  }
-  const y = addNoise(sped, snrDb, rand);
-  for (let i = 0; i < y.length; i++) y[i] *= gain;
-  return y;
-}
-
-function silence(numSamples: number, level: number, rand: () => number): Float32Array {
-  const s = new Float32Array(numSamples);
-  for (let i = 0; i < numSamples; i++) s[i] = level * gaussian(rand);
-  return s;
-}
-
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
-
 /** The train-base command line that reproduces a recipe (every recipe setting spelled out). */
 export function recipeCommand(cfg: BaseRecipeConfig): string {
   return [
@@ -172,56 +138,15 @@ export function recipeCommand(cfg: BaseRecipeConfig): string {
   ].join(' ');
 }
 
-/** A waveform with its transcript and where it came from (a clip id, "copy of <id>", "string", "tts"). */
-interface Wave {
-  samples: Float32Array;
-  text: string;
-  source: string;
-}
-
 /** Output of stage 1: the held-out split and every training waveform. */
-interface PreparedData {
+interface PreparedSummary {
   utterances: number;
   trainClips: number;
   heldOutClips: number;
   /** Seconds of training audio after augmentation. */
   totalAudioSec: number;
-  train: Wave[];
-  heldOut: Wave[];
 }
-
-/** Output of stage 2. */
-interface Features {
-  train: TrainExample[];
-  heldOut: TrainExample[];
-}
-
-/** Float32 arrays concatenated into one little-endian file, written atomically. */
-async function writeFloats(file: string, arrays: Float32Array[]): Promise<void> {
-  const all = new Float32Array(arrays.reduce((a, x) => a + x.length, 0));
-  let off = 0;
-  for (const x of arrays) {
-    all.set(x, off);
-    off += x.length;
-  }
-  await writeFileAtomic(file, new Uint8Array(all.buffer, all.byteOffset, all.byteLength));
-}
-
-/** A file written by writeFloats, split back into arrays of the given lengths. */
-async function readFloats(file: string, lengths: number[]): Promise<Float32Array[]> {
-  const buf = await readFile(file);
-  const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-  const total = lengths.reduce((a, n) => a + n, 0);
-  if (all.length !== total)
-    throw new Error(`${file}: holds ${all.length} values, its index says ${total} (delete the stage folder)`);
-  const out: Float32Array[] = [];
-  let off = 0;
-  for (const n of lengths) {
-    out.push(all.subarray(off, off + n));
-    off += n;
-  }
-  return out;
-}
+type PreparedData = PreparedSummary & WaveSets;
 
 /**
  * Stage 1 waveforms: every training clip as it is plus `clipCopies - 1` perturbed copies, then
@@ -363,105 +288,9 @@ export async function prepareData(
     train,
     heldOut,
   };
-  const entry = (set: string) => (w: Wave) => ({
-    set,
-    text: w.text,
-    source: w.source,
-    samples: w.samples.length,
-  });
-  await writeFloats(
-    path.join(dir, 'audio.f32'),
-    [...train, ...heldOut].map((w) => w.samples),
-  );
-  await writeJsonAtomic(path.join(dir, 'plan.json'), {
-    ...data,
-    sampleRateHz: rate,
-    train: train.map(entry('train')),
-    heldOut: heldOut.map(entry('heldOut')),
-  });
+  const { train: _t, heldOut: _h, ...summary } = data;
+  await writePlan(dir, summary, data, rate);
   return data;
-}
-
-/** Stage 1's counts, without the waveforms (see prepareData). */
-async function loadPlanSummary(dir: string): Promise<Omit<PreparedData, 'train' | 'heldOut'>> {
-  const { utterances, trainClips, heldOutClips, totalAudioSec } = JSON.parse(
-    await readText(path.join(dir, 'plan.json'), 'recipe plan'),
-  ) as PreparedData;
-  return { utterances, trainClips, heldOutClips, totalAudioSec };
-}
-
-/** Stage 1's artifact read back (see prepareData). */
-async function loadPreparedData(dir: string): Promise<PreparedData> {
-  type Entry = { text: string; source: string; samples: number };
-  const plan = JSON.parse(await readText(path.join(dir, 'plan.json'), 'recipe plan')) as Omit<
-    PreparedData,
-    'train' | 'heldOut'
-  > & { train: Entry[]; heldOut: Entry[] };
-  const entries = [...plan.train, ...plan.heldOut];
-  const audio = await readFloats(
-    path.join(dir, 'audio.f32'),
-    entries.map((e) => e.samples),
-  );
-  const waves = entries.map((e, i) => ({ samples: audio[i], text: e.text, source: e.source }));
-  return { ...plan, train: waves.slice(0, plan.train.length), heldOut: waves.slice(plan.train.length) };
-}
-
-/**
- * Stage 2, features: `cfg.features` (log-mel or the speech embedding) of every waveform, and the
- * transcripts as token ids. Artifact in `dir`: `features.json` (per example: set, frames, dim, labels)
- * and `features.f32` (the [frames, dim] matrices in that order).
- */
-export async function computeFeatures(
-  cfg: BaseRecipeConfig,
-  data: PreparedData,
-  dir: string,
-  onProgress: ProgressFn,
-): Promise<Features> {
-  const toExample = (w: Wave): TrainExample => ({
-    feats: extractFeatures(w.samples, cfg.features),
-    labels: encodeText(w.text, DIGIT_TOKENS),
-  });
-  const train: TrainExample[] = [];
-  for (let i = 0; i < data.train.length; i++) {
-    train.push(toExample(data.train[i]));
-    if (i % 50 === 0 || i === data.train.length - 1)
-      onProgress({ phase: 'features', label: 'training features', done: i + 1, total: data.train.length });
-  }
-  const heldOut = data.heldOut.map(toExample);
-  const entry = (set: string) => (e: TrainExample) => ({
-    set,
-    numFrames: e.feats.numFrames,
-    dim: e.feats.dim,
-    labels: e.labels,
-  });
-  await writeFloats(
-    path.join(dir, 'features.f32'),
-    [...train, ...heldOut].map((e) => e.feats.data),
-  );
-  await writeJsonAtomic(path.join(dir, 'features.json'), {
-    train: train.map(entry('train')),
-    heldOut: heldOut.map(entry('heldOut')),
-  });
-  return { train, heldOut };
-}
-
-/** Stage 2's artifact read back (see computeFeatures). */
-async function loadFeatures(dir: string): Promise<Features> {
-  type Entry = { numFrames: number; dim: number; labels: number[] };
-  const index = JSON.parse(await readText(path.join(dir, 'features.json'), 'feature index')) as {
-    train: Entry[];
-    heldOut: Entry[];
-  };
-  const entries = [...index.train, ...index.heldOut];
-  const data = await readFloats(
-    path.join(dir, 'features.f32'),
-    entries.map((e) => e.numFrames * e.dim),
-  );
-  const examples = entries.map((e, i) => ({
-    feats: { data: data[i], numFrames: e.numFrames, dim: e.dim },
-    labels: e.labels,
-  }));
-  return { train: examples.slice(0, index.train.length), heldOut: examples.slice(index.train.length) };
 }
 
 /** The card of a base model before training: description, data, licence and recipe (no metrics yet). */
@@ -542,14 +371,12 @@ function baseCard(
 
 /**
  * Stage 3, train: a new model (architecture per front end, initialised from `seed`) trained by
- * trainCtc on every layer: Adam at `learningRate` halved after 2 epochs without a lower held-out
- * loss, SpecAugment, early stopping (patience 6, best epoch's weights kept), on `workers` threads.
- * Artifact: the checkpoint `dir/model` (a model folder whose card has the epoch log, no metrics).
- * The caller disposes the model.
+ * trainHead (head-recipe.ts) on every layer. Artifact: the checkpoint `dir/model` (a model folder
+ * whose card has the epoch log, no metrics). The caller disposes the model.
  */
 export async function trainStage(
   cfg: BaseRecipeConfig,
-  data: Omit<PreparedData, 'train' | 'heldOut'>,
+  data: PreparedSummary,
   feats: Features,
   dir: string,
   backend: string,
@@ -562,42 +389,7 @@ export async function trainStage(
   const model = buildAcousticModel(arch, cfg.seed);
   arch.numParams = countParams(model);
   const card = baseCard(cfg, data, arch, backend);
-  const result = await trainCtc(
-    model,
-    card,
-    feats.train,
-    feats.heldOut,
-    {
-      epochs: cfg.epochs,
-      batchSize: cfg.batchSize,
-      learningRate: cfg.learningRate,
-      seed: cfg.seed,
-      trainableLayers: weightLayerNames(model),
-      patience: 6,
-      workers: cfg.workers,
-      lrDecayPatience: 2,
-      lrDecayFactor: 0.5,
-      specAugment: DEFAULT_SPECAUGMENT,
-    },
-    onProgress,
-    'base model',
-  );
-  (card.recipe as Record<string, unknown>).epochLog = result.epochs.map((e) => ({
-    epoch: e.epoch,
-    trainLoss: Number(e.trainLoss.toFixed(4)),
-    heldOutLoss: e.heldOutLoss === null ? null : Number(e.heldOutLoss.toFixed(4)),
-    seconds: Number(e.seconds.toFixed(1)),
-  }));
-  (card.recipe as Record<string, unknown>).bestEpoch = result.bestEpoch;
-  await saveModel(path.join(dir, 'model'), model, card);
-  return { model, card };
-}
-
-/** Stage 3's checkpoint read back: the model and its card exactly as written (see trainStage). */
-async function loadCheckpoint(dir: string): Promise<{ model: tf.LayersModel; card: ModelCard }> {
-  const { model } = await loadModel(path.join(dir, 'model'));
-  const card = JSON.parse(await readText(path.join(dir, 'model', 'card.json'), 'model card')) as ModelCard;
-  return { model, card };
+  return trainHead(cfg, model, card, feats, dir, onProgress, 'base model');
 }
 
 /**
@@ -631,7 +423,6 @@ export async function evaluateStage(
 /**
  * Stage 5, export: the model folder `outDir` (model.json, weights.bin, card.json with the metrics,
  * the folder's name and the command that reproduces it) and its README.md (model-card-md.ts).
- * @throws Error when outDir already exists
  */
 export async function exportModel(
   cfg: BaseRecipeConfig,
@@ -639,15 +430,7 @@ export async function exportModel(
   card: ModelCard,
   metric: ModelCard['metrics'][number],
 ): Promise<ModelCard> {
-  const out: ModelCard = {
-    ...card,
-    name: path.basename(path.resolve(cfg.outDir)),
-    metrics: [metric],
-    recipe: { ...card.recipe, command: recipeCommand(cfg) },
-  };
-  await saveModel(cfg.outDir, model, out);
-  await writeFileAtomic(path.join(cfg.outDir, 'README.md'), modelCardMarkdown(out));
-  return out;
+  return exportHead(cfg.outDir, model, card, [metric], recipeCommand(cfg));
 }
 
 /** The work folder of a recipe: `workDir` when given, else `<outDir>.work` beside the model folder. */
@@ -704,7 +487,7 @@ export function recipeStages(cfg: BaseRecipeConfig, backend: string): StagePlan[
  * Run the recipe, stage by stage (see the module docstring), in the work folder (recipeWorkDir):
  * stages finished earlier with the same settings are skipped and their artifacts read back, so
  * running the same command again after an interruption resumes, and after a finished run returns
- * the exported card. The weights do not depend on which stages were skipped.
+ * the exported card (runHeadRecipe). The weights do not depend on which stages were skipped.
  * @throws Error when outDir already exists and is not this recipe's finished export (a model folder
  *   is never overwritten), or a manifest, audio file or stage artifact cannot be read
  */
@@ -713,59 +496,16 @@ export async function trainBaseModel(
   onProgress: ProgressFn,
   backend: string,
 ): Promise<ModelCard> {
-  const stages = recipeStages(cfg, backend);
-  const [prepare, features, train, evaluate, exported] = stages;
-  const outExists = await pathExists(cfg.outDir);
-  // A stage is current when its marker matches and every earlier stage is current.
-  const current: boolean[] = [];
-  for (const s of stages) current.push((current.at(-1) ?? true) && (await stageIsCurrent(s)));
-  current[4] &&= outExists; // the export's artifact is the model folder itself
-  // Fail before 20 minutes of training, not at the end: a model folder is never overwritten.
-  if (outExists && !current[4])
-    throw new Error(
-      `${cfg.outDir}: already exists; a model folder is never overwritten (choose a new --out)`,
-    );
-  stages.forEach((s, k) => current[k] && skipStage(s, onProgress));
-  if (current[4])
-    return JSON.parse(await readText(path.join(cfg.outDir, 'card.json'), 'model card')) as ModelCard;
-  let data: PreparedData | null = null;
-  let feats: Features | null = null;
-  let trained: { model: tf.LayersModel; card: ModelCard } | null = null;
-  let metric: ModelCard['metrics'][number] | null = null;
-  if (!current[0]) {
-    await beginStage(prepare, onProgress);
-    data = await prepareData(cfg, prepare.dir, onProgress);
-    await markDone(prepare);
-  }
-  if (!current[1]) {
-    data ??= await loadPreparedData(prepare.dir);
-    await beginStage(features, onProgress);
-    feats = await computeFeatures(cfg, data, features.dir, onProgress);
-    await markDone(features);
-  }
-  try {
-    if (!current[2]) {
-      feats ??= await loadFeatures(features.dir);
-      const meta = data ?? (await loadPlanSummary(prepare.dir));
-      data = null; // the waveforms are not needed any more
-      await beginStage(train, onProgress);
-      trained = await trainStage(cfg, meta, feats, train.dir, backend, onProgress);
-      await markDone(train);
-    }
-    trained ??= await loadCheckpoint(train.dir);
-    if (!current[3]) {
-      await beginStage(evaluate, onProgress);
-      metric = await evaluateStage(cfg, trained.model, trained.card, evaluate.dir, backend, onProgress);
-      await markDone(evaluate);
-    }
-    metric ??= JSON.parse(
-      await readText(path.join(evaluate.dir, 'metrics.json'), 'metrics'),
-    ) as ModelCard['metrics'][number];
-    await beginStage(exported, onProgress);
-    const card = await exportModel(cfg, trained.model, trained.card, metric);
-    await markDone(exported);
-    return card;
-  } finally {
-    trained?.model.dispose();
-  }
+  return runHeadRecipe<PreparedSummary, ModelCard['metrics'][number]>(
+    {
+      outDir: cfg.outDir,
+      stages: recipeStages(cfg, backend),
+      prepare: (dir) => prepareData(cfg, dir, onProgress),
+      features: (data, dir) => computeFeatures(cfg.features, DIGIT_TOKENS, data, dir, onProgress),
+      train: (summary, feats, dir) => trainStage(cfg, summary, feats, dir, backend, onProgress),
+      evaluate: (model, card, dir) => evaluateStage(cfg, model, card, dir, backend, onProgress),
+      export: (model, card, metric) => exportModel(cfg, model, card, metric),
+    },
+    onProgress,
+  );
 }

@@ -6,6 +6,7 @@ const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 /** Markdown for a model folder's README.md: what it is, data and licence, features, results. */
 export function modelCardMarkdown(card: ModelCard): string {
   const a = card.architecture;
+  const vocabulary = card.recipe?.recipe === 'vocabulary';
   const arch =
     a.type === 'conv1d-ctc'
       ? `${a.convLayers.length} 1-D conv layers (${a.convLayers.map((c) => `${c.filters}x${c.kernelSize}/${c.stride}`).join(', ')}; filters x kernel / stride), ReLU, dropout ${a.dropout}, linear CTC output over ${a.numTokens} tokens; ${a.numParams ?? '?'} parameters`
@@ -18,7 +19,9 @@ export function modelCardMarkdown(card: ModelCard): string {
     '',
     '## Intended use',
     '',
-    'A base model to adapt to a speaker, dialect or accent with a few labelled utterances, offline on a laptop CPU (`npm run cli -- adapt`). It recognises English digit words (isolated and connected); it is not a general-purpose recognizer.',
+    vocabulary
+      ? 'A base model for a small vocabulary (the tokens below, single and connected), made from synthetic speech by the vocabulary recipe (docs/vocabulary.md); record real examples and adapt it to a speaker, dialect or accent offline on a laptop CPU (`npm run cli -- adapt`). It is not a general-purpose recognizer.'
+      : 'A base model to adapt to a speaker, dialect or accent with a few labelled utterances, offline on a laptop CPU (`npm run cli -- adapt`). It recognises English digit words (isolated and connected); it is not a general-purpose recognizer.',
     '',
     '## Model',
     '',
@@ -55,10 +58,12 @@ export function modelCardMarkdown(card: ModelCard): string {
       : []),
     '## Limitations',
     '',
-    (f.kind === 'speech-embedding'
-      ? 'The front end was pretrained by Google on far more speech, but the head on it was trained on few real speakers (see the training data) recorded in quiet conditions at 8 kHz (upsampled to 16 kHz, so nothing above 4 kHz); synthetic'
-      : 'Trained on few real speakers (see the training data) recorded in quiet conditions at 8 kHz; synthetic') +
-      ' voices and simulated rooms, where the recipe adds them, widen that only partly: expect high error rates on other speakers, accents, microphones and noisy rooms before adaptation. Words outside the token inventory cannot be recognised.',
+    vocabulary
+      ? 'The front end was pretrained by Google on far more speech, but the head on it was trained on synthetic voices only (see the training data), with simulated rooms and microphones: real speakers, accents and rooms differ from them, so measure the model on real recordings and adapt it. Words outside the token inventory cannot be recognised.'
+      : (f.kind === 'speech-embedding'
+          ? 'The front end was pretrained by Google on far more speech, but the head on it was trained on few real speakers (see the training data) recorded in quiet conditions at 8 kHz (upsampled to 16 kHz, so nothing above 4 kHz); synthetic'
+          : 'Trained on few real speakers (see the training data) recorded in quiet conditions at 8 kHz; synthetic') +
+        ' voices and simulated rooms, where the recipe adds them, widen that only partly: expect high error rates on other speakers, accents, microphones and noisy rooms before adaptation. Words outside the token inventory cannot be recognised.',
     '',
   ];
   return lines.join('\n');
