@@ -108,8 +108,16 @@ describe('vocabulary flow in the host', () => {
     expect(entry.dir).toBe(path.join(data, 'models', 'lamp-words'));
     expect(entry.card?.name).toBe('lamp-words');
     expect(entry.card?.tokens.inventory).toEqual(['<blank>', 'lights', 'on', 'off', 'stop']);
-    const recipe = entry.card?.recipe as { synthesizer: { name: string }; utterances: number; epochs: number };
-    expect([recipe.synthesizer.name, recipe.utterances, recipe.epochs]).toEqual(['espeak-ng (system)', 24, 1]);
+    const recipe = entry.card?.recipe as {
+      synthesizer: { name: string };
+      utterances: number;
+      epochs: number;
+    };
+    expect([recipe.synthesizer.name, recipe.utterances, recipe.epochs]).toEqual([
+      'espeak-ng (system)',
+      24,
+      1,
+    ]);
     expect(new Set(events.map((e) => e.jobId))).toEqual(new Set(['v-1']));
     expect(events.some((e) => e.phase === 'train')).toBe(true);
     // Written only inside the data folder: the word list (kept), the model; the work folder removed.
