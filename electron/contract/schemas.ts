@@ -236,8 +236,8 @@ const wordList = z
     (v) => v.split('\n').length <= VOCABULARY_LIMITS.maxLines,
     `must have at most ${VOCABULARY_LIMITS.maxLines} lines`,
   )
-  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
   .refine(
+    // eslint-disable-next-line no-control-regex -- refusing control characters is the point
     (v) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(v),
     'must not contain control characters',
   );

@@ -144,6 +144,7 @@ export async function prepareVocabulary(
     if ((err as NodeJS.ErrnoException).code === 'EEXIST')
       throw new Error(
         `${f.dir}: a vocabulary named "${name}" exists (its word list, or one being trained or interrupted); choose a new name, or delete the folder if no job is using it`,
+        { cause: err },
       );
     throw err;
   }
