@@ -69,6 +69,23 @@ describe('vocabulary flow in the host', () => {
     ]);
   });
 
+  it('refuses requests outside the contract: names, sizes, control characters, settings out of range', async () => {
+    const bad = (payload: unknown) => host.call('trainVocabulary', payload);
+    await expect(bad({ jobId: 'v', name: '../up', words: 'yes' })).rejects.toThrow(
+      'trainVocabulary: invalid request: name: name may hold only letters, digits, ".", "_" and "-" (1-64 characters, no leading dot)',
+    );
+    await expect(bad({ jobId: 'v', name: 'n', words: 'yes', utterances: 10, epochs: 101 })).rejects.toThrow(
+      'trainVocabulary: invalid request: utterances: Too small: expected number to be >=20; epochs: Too big: expected number to be <=100',
+    );
+    await expect(bad({ jobId: 'v', name: 'n', words: 'yes\u0000no' })).rejects.toThrow(
+      'trainVocabulary: invalid request: words: must not contain control characters',
+    );
+    await expect(host.call('checkWords', { words: 'yes\n'.repeat(501) })).rejects.toThrow(
+      'checkWords: invalid request: words: must have at most 500 lines',
+    );
+    expect(await filesUnder(data)).toEqual([]);
+  });
+
   it('has the synthesizer say each entry and names those it cannot say, by line', async () => {
     const synths = await host.call('synthesizers', {});
     expect(synths.map((s) => [s.id, s.languages])).toEqual([['espeak-ng', ['en']]]);
