@@ -3,7 +3,8 @@
  * embedding): a three-entry word list typed with a bad line, which is flagged with its line number
  * before training; fixed, checked with the synthesizer, trained with tiny settings (40 utterances,
  * 1 epoch) as a queued job with progress; the model is then listed under Your models with its card
- * (words, synthesizer, voices), offered in Adapt, and its words become Record's prompts.
+ * (words, synthesizer, voices), offered in Adapt, and its words become Record's prompts (at once,
+ * and later from Record's model picker).
  * Screenshots at 1440x900 and 1280x800 go to test-results/ui/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -132,5 +133,15 @@ describe.skipIf(!hasChromium)('New vocabulary: word list, checks, training, the 
       expect.stringContaining('lights off'),
       expect.stringContaining('stop'),
     ]);
+    // Later, from any model's words: the Record screen's model picker.
+    await page.getByTestId('prompts-input').fill('');
+    await expect.poll(() => page.getByTestId('prompt-list').count()).toBe(0);
+    const picker = page.getByTestId('prompts-from-model');
+    expect(await picker.locator('option').allTextContents()).toContain('lamp-words · 3 prompts');
+    await picker.selectOption({ label: 'lamp-words · 3 prompts' });
+    await expect
+      .poll(() => page.getByTestId('prompts-input').inputValue())
+      .toBe('lights on\nlights off\nstop');
+    await shootBoth(page, 'vocabulary-record');
   }, 60_000);
 });
