@@ -206,8 +206,12 @@ export interface AdaptRequest {
 export interface ModelEntry {
   /** Absolute folder path: what evaluate/adapt take as modelDir. */
   dir: string;
-  /** "base": a folder under models/; "adapted": `<runs>/<run>/model`. */
-  kind: 'base' | 'adapted';
+  /**
+   * "base": a folder under models/ (shipped with the program); "user": a model made in the studio
+   * (trainVocabulary), a folder of the user's models folder in the studio's data folder;
+   * "adapted": `<runs>/<run>/model`.
+   */
+  kind: 'base' | 'user' | 'adapted';
   /** Run name for adapted models. */
   run?: string;
   /** Project (NAME_PATTERN) whose `runs/` folder holds the run; absent for the studio's runs folder. */
@@ -536,6 +540,92 @@ export interface RestoredTake {
   project: ProjectInfo;
 }
 
+/** A speech synthesizer that can make a vocabulary's training speech (operation `synthesizers`). */
+export interface SynthesizerInfo {
+  /** What trainVocabulary's `synth` takes, e.g. "espeak-ng". */
+  id: string;
+  /** As the model card names it, e.g. "espeak-ng (system)". */
+  name: string;
+  version: string;
+  licence: string;
+  /** Language prefixes of its voices (e.g. "en"), sorted. */
+  languages: string[];
+  /** Number of voices (all languages). */
+  voices: number;
+}
+
+/**
+ * Limits of a word list and of the vocabulary training settings (checked by the schemas; the
+ * Vocabulary screen checks its form with the same numbers).
+ */
+export const VOCABULARY_LIMITS = {
+  /** Longest word list, characters. */
+  maxChars: 20_000,
+  /** Most lines of a word list (entries, comments and empty lines). */
+  maxLines: 500,
+  /** Synthetic training utterances. */
+  utterances: { min: 20, max: 20_000, integer: true },
+  /** Maximum epochs (early stopping may end sooner). */
+  epochs: { min: 1, max: 100, integer: true },
+} as const;
+
+/** A word list to check (operation `checkWords`): the text as typed or imported. */
+export interface CheckWordsRequest {
+  /**
+   * One entry per line: a word or a short phrase; `token<TAB>spoken form` makes the synthesizer say
+   * it differently; `#` starts a comment (electron/engine/recipes/vocabulary.ts parseWordList).
+   */
+  words: string;
+  /**
+   * Also have the synthesizer say every entry once and report those it cannot say (a worker; about
+   * a tenth of a second per entry). Needs a word list without bad lines. Default false.
+   */
+  say?: boolean;
+  /** Synthesizer id (SynthesizerInfo.id); default the first available. */
+  synth?: string;
+  /** Language of the voices (SynthesizerInfo.languages); default "en". */
+  language?: string;
+}
+
+/** One problem of a word list, by its 1-based line. */
+export interface WordListProblem {
+  line: number;
+  message: string;
+}
+
+/** What checkWords found. */
+export interface WordListCheck {
+  /** The entries of the lines without problems, in order. */
+  entries: { line: number; text: string; spoken: string }[];
+  /** The distinct words (the model's tokens), in order of first appearance. */
+  words: string[];
+  /** Lines that cannot be entries (every one, not only the first), by line. */
+  problems: WordListProblem[];
+  /** Entries the synthesizer cannot say (`say: true` and no bad lines), else null. */
+  unsayable: WordListProblem[] | null;
+}
+
+/** Train a model for a word list from synthetic speech (operation `trainVocabulary`). */
+export interface TrainVocabularyRequest {
+  /** Client-chosen job id (NAME_PATTERN); progress events and `cancel` refer to it. */
+  jobId: string;
+  /**
+   * The new model's name (NAME_PATTERN): its folder in the user's models folder. Refused when a
+   * model (shipped or the user's) or a word list of that name exists.
+   */
+  name: string;
+  /** The word list (see CheckWordsRequest.words); a list with a bad line is refused with every bad line. */
+  words: string;
+  /** Synthesizer id; default the first available. */
+  synth?: string;
+  /** Language of the voices; default "en". */
+  language?: string;
+  /** Synthetic training utterances (VOCABULARY_LIMITS); default 60 per word, at least 1000. */
+  utterances?: number;
+  /** Maximum epochs (VOCABULARY_LIMITS); default 30. */
+  epochs?: number;
+}
+
 /** A finished run by name (and project, for a run in a project's runs/). */
 export interface RunRef {
   runName: string;
@@ -642,6 +732,15 @@ export interface Operations {
   compareRuns: { request: { a: RunRef; b: RunRef }; response: RunComparison };
   /** The audio of a test utterance of a run, by run and utterance id (found through the run's test manifest). */
   readRunAudio: { request: RunRef & { id: string }; response: RunAudio };
+  /** The speech synthesizers available here (none when no synthesizer is installed). */
+  synthesizers: { request: Record<string, never>; response: SynthesizerInfo[] };
+  /** Check a word list: every bad line, and (with `say`) the entries the synthesizer cannot say. */
+  checkWords: { request: CheckWordsRequest; response: WordListCheck };
+  /**
+   * Runs in a worker like adapt (queued, progress, cancel): writes the word list into the studio's
+   * data folder, trains the model into the user's models folder, resolves with its entry.
+   */
+  trainVocabulary: { request: TrainVocabularyRequest; response: ModelEntry };
 }
 
 /**
@@ -701,6 +800,9 @@ export const OPERATION_NAMES = [
   'cleanProject',
   'compareRuns',
   'readRunAudio',
+  'synthesizers',
+  'checkWords',
+  'trainVocabulary',
 ] as const satisfies readonly OperationName[];
 /**
  * Compile-time check: every operation of `Operations` is listed (fails to compile when one is added

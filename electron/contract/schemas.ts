@@ -12,6 +12,7 @@ import {
   NAME_PATTERN,
   SPLIT_NAMES,
   TAKE_LIMITS,
+  VOCABULARY_LIMITS,
   type OperationName,
   type Request,
 } from './index';
@@ -251,6 +252,34 @@ const ImportSchema = z
   })
   .strict();
 
+/** A word list as typed or imported (VOCABULARY_LIMITS); tabs and line ends allowed, other control characters not. */
+const wordList = z
+  .string()
+  .max(VOCABULARY_LIMITS.maxChars, `must be at most ${VOCABULARY_LIMITS.maxChars} characters`)
+  .refine(
+    (v) => v.split('\n').length <= VOCABULARY_LIMITS.maxLines,
+    `must have at most ${VOCABULARY_LIMITS.maxLines} lines`,
+  )
+  .refine(
+    // eslint-disable-next-line no-control-regex -- refusing control characters is the point
+    (v) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(v),
+    'must not contain control characters',
+  );
+const synthId = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9._-]{0,63}$/,
+    'must be a synthesizer id (lower-case letters, digits, ".", "_", "-")',
+  );
+const language = z
+  .string()
+  .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$/, 'must be a language tag such as "en" or "en-gb"')
+  .max(35);
+const vocabNumber = (key: 'utterances' | 'epochs') => {
+  const l = VOCABULARY_LIMITS[key];
+  return z.number().int('must be a whole number').min(l.min).max(l.max);
+};
+
 /**
  * One schema per operation. The `satisfies` at the end is the compile-time check that every
  * operation of the contract has one, of its request's type.
@@ -372,6 +401,26 @@ const schemas = {
       runName: name('runName'),
       project: name('project').optional(),
       id: z.string().min(1, 'must not be empty').max(512, 'at most 512 characters'),
+    })
+    .strict(),
+  synthesizers: empty,
+  checkWords: z
+    .object({
+      words: wordList,
+      say: z.boolean().optional(),
+      synth: synthId.optional(),
+      language: language.optional(),
+    })
+    .strict(),
+  trainVocabulary: z
+    .object({
+      jobId: name('jobId'),
+      name: name('name'),
+      words: wordList,
+      synth: synthId.optional(),
+      language: language.optional(),
+      utterances: vocabNumber('utterances').optional(),
+      epochs: vocabNumber('epochs').optional(),
     })
     .strict(),
 } satisfies { [K in OperationName]: z.ZodType<Request<K>> };

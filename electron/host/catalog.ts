@@ -26,7 +26,8 @@ export interface RunsFolder {
   project?: string;
 }
 
-async function modelEntry(
+/** A model folder as listModels lists it (null when it holds neither card.json nor model.json). */
+export async function modelEntry(
   dir: string,
   kind: ModelEntry['kind'],
   run?: string,
@@ -47,16 +48,28 @@ const folders = (runs: string | RunsFolder[]): RunsFolder[] =>
   typeof runs === 'string' ? [{ dir: runs }] : runs;
 
 /**
- * Base models (folders of `modelsDir` holding card.json or model.json), then adapted models of runs
- * (`runs`: the studio's runs folder, or several runs folders: the studio's and the projects').
- * Adapted models of incomplete runs (no run-complete.json: stopped, failed or still running) are left out.
+ * Base models (folders of `modelsDir` holding card.json or model.json), then the user's models (the
+ * same in `userModelsDir`, when given; saveModel's temporary `<name>.partial-<pid>` folders left
+ * out), then adapted models of runs (`runs`: the studio's runs folder, or several runs folders: the
+ * studio's and the projects'). Adapted models of incomplete runs (no run-complete.json: stopped,
+ * failed or still running) are left out.
  */
-export async function listModels(modelsDir: string, runs: string | RunsFolder[]): Promise<ModelEntry[]> {
+export async function listModels(
+  modelsDir: string,
+  runs: string | RunsFolder[],
+  userModelsDir?: string,
+): Promise<ModelEntry[]> {
   const out: ModelEntry[] = [];
   for (const name of await subfolders(modelsDir)) {
     const m = await modelEntry(path.join(modelsDir, name), 'base');
     if (m) out.push(m);
   }
+  if (userModelsDir)
+    for (const name of await subfolders(userModelsDir)) {
+      if (/\.partial-\d+$/.test(name)) continue;
+      const m = await modelEntry(path.join(userModelsDir, name), 'user');
+      if (m) out.push(m);
+    }
   for (const f of folders(runs)) {
     for (const run of await subfolders(f.dir)) {
       if (!(await isRunComplete(path.join(f.dir, run)))) continue;

@@ -19,11 +19,28 @@ import {
   type Request,
   type Response,
   type RunRef,
+  type TrainVocabularyRequest,
 } from '../contract';
 import { definedSettings, type AdaptConfig, type DecoderSpec } from '../engine';
 import { METHODS, METHOD_NAMES } from '../engine/adapt/methods';
 import { JobRunner, type WorkerEntry, type WorkerJob } from './jobs';
-import { listModels, listRuns, readManifestRows, readRunReport, type RunsFolder } from './catalog';
+import {
+  listModels,
+  listRuns,
+  modelEntry,
+  readManifestRows,
+  readRunReport,
+  type RunsFolder,
+} from './catalog';
+import {
+  checkWordList,
+  DEFAULT_LANGUAGE,
+  prepareVocabulary,
+  removeVocabulary,
+  synthesizerInfos,
+  vocabularyCommand,
+} from './vocabulary';
+import type { ModelCard } from '../engine/model/card';
 import { exportModel } from './export';
 import { compareReports, readRunAudio } from './run-compare';
 import { isRunComplete } from '../engine/score/run-complete';
@@ -42,6 +59,14 @@ export interface HostConfig {
   projectsDir?: string;
   /** Folder where exportModel writes; default: `exports/` beside runsDir. */
   exportsDir?: string;
+  /**
+   * The user's models (made in the studio: trainVocabulary), listed after the base models; default
+   * `user-models/` beside runsDir. The desktop app and `npm run serve` use `models/` in the studio's
+   * data folder (never the program's folder, which holds the shipped base models).
+   */
+  userModelsDir?: string;
+  /** Word lists of the user's vocabularies, one folder per name (host/vocabulary.ts); default `vocabularies/` beside runsDir. */
+  vocabulariesDir?: string;
   /** Built worker script; default: worker.ts run with tsx (development, browser mode, tests). */
   worker?: WorkerEntry;
   /** Jobs (evaluate, adapt) running at once; later ones are queued. Default MAX_RUNNING_JOBS (2). */
@@ -113,7 +138,12 @@ export class Host {
         }),
       adapt: (req) => this.adapt(req),
       cancel: async (req) => ({ cancelled: await this.jobs.cancel(req.jobId) }),
-      listModels: async () => listModels(config.modelsDir, await this.runsFolders()),
+      listModels: async () =>
+        listModels(
+          config.modelsDir,
+          await this.runsFolders(),
+          this.beside('user-models', config.userModelsDir),
+        ),
       listRuns: async () => listRuns(await this.runsFolders()),
       readReport: async (req) => readRunReport(await this.runDirOf(req.runName, req.project)),
       exportModel: async (req) => {
@@ -162,7 +192,68 @@ export class Host {
           await readRunReport(await this.runDirOf(req.runName, req.project)),
           req.id,
         ),
+      synthesizers: () => synthesizerInfos(),
+      checkWords: async (req) => {
+        const check = checkWordList(req.words);
+        if (!req.say || check.problems.length > 0) return { ...check, unsayable: null };
+        const unsayable = await this.jobs.runAside<{ line: number; message: string }[]>(
+          `check-${Date.now().toString(36)}`,
+          {
+            op: 'sayWords',
+            request: { words: req.words, synth: req.synth, language: req.language ?? DEFAULT_LANGUAGE },
+          },
+        );
+        return { ...check, unsayable };
+      },
+      trainVocabulary: (req) => this.trainVocabulary(req),
     };
+  }
+
+  /** A data folder: the configured one, else `name` beside the runs folder. */
+  private beside(name: string, configured: string | undefined): string {
+    return path.resolve(configured ?? path.join(path.dirname(path.resolve(this.config.runsDir)), name));
+  }
+
+  /**
+   * A vocabulary model: the name reserved and the word list written (host/vocabulary.ts), then the
+   * recipe in a job worker (queued like adapt, cancellable); the work folder is removed when the
+   * model is written, and everything the job made when it fails or is cancelled.
+   */
+  private async trainVocabulary(req: TrainVocabularyRequest): Promise<Response<'trainVocabulary'>> {
+    const f = await prepareVocabulary(req.name, req.words, {
+      modelsDir: this.config.modelsDir,
+      userModelsDir: this.beside('user-models', this.config.userModelsDir),
+      vocabulariesDir: this.beside('vocabularies', this.config.vocabulariesDir),
+    });
+    const language = req.language ?? DEFAULT_LANGUAGE;
+    try {
+      await this.jobs.run<ModelCard>(
+        req.jobId,
+        {
+          op: 'vocabulary',
+          request: {
+            wordsFile: f.wordsFile,
+            outDir: f.modelDir,
+            workDir: f.workDir,
+            language,
+            command: vocabularyCommand({ ...req, wordsFile: f.wordsFile, outDir: f.modelDir, language }),
+            ...(req.synth !== undefined ? { synth: req.synth } : {}),
+            ...(req.utterances !== undefined ? { utterances: req.utterances } : {}),
+            ...(req.epochs !== undefined ? { epochs: req.epochs } : {}),
+          },
+        },
+        (e) => {
+          for (const fn of this.listeners) fn({ ...e, jobId: req.jobId });
+        },
+      );
+    } catch (err) {
+      await removeVocabulary(f);
+      throw err;
+    }
+    await rm(f.workDir, { recursive: true, force: true });
+    const entry = await modelEntry(f.modelDir, 'user');
+    if (!entry) throw new Error(`${f.modelDir}: the job ended but wrote no model`);
+    return entry;
   }
 
   /**
@@ -279,7 +370,7 @@ export class Host {
    */
   private async runJob(
     req: EvaluateRequest | AdaptRequest,
-    job: WorkerJob,
+    job: Extract<WorkerJob, { op: 'evaluate' | 'adapt' }>,
     prepared = false,
   ): Promise<Response<'adapt'>> {
     const outDir = job.request.outDir;

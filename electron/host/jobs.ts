@@ -1,5 +1,5 @@
 /**
- * Long-running engine jobs off the UI thread: each evaluate/adapt job runs in its own
+ * Long-running engine jobs off the UI thread: each evaluate/adapt/vocabulary job runs in its own
  * worker_threads Worker (worker.ts) that calls the engine facade and posts progress; at most
  * MAX_RUNNING_JOBS (2) run at once, later ones wait in a queue. Cancelling terminates the worker
  * (or takes the job out of the queue). Used by the Electron main process and by the browser-mode server alike.
@@ -18,18 +18,25 @@ import type {
   EvaluateRequest as EngineEvaluateRequest,
   ProgressEvent,
   Report,
+  VocabularyRequest as EngineVocabularyRequest,
 } from '../engine';
 import { MAX_RUNNING_JOBS, type QueuedEvent } from '../contract';
 
-/** What the worker receives as workerData: an engine request without its callback. */
+/**
+ * What the worker receives as workerData: an engine request without its callback. `vocabulary`
+ * answers with the model card; `sayWords` (a word list the synthesizer says once per entry, see
+ * host/vocabulary.ts) with the problems found, `"<entry>" (line N): why` per entry.
+ */
 export type WorkerJob =
   | { op: 'evaluate'; request: Omit<EngineEvaluateRequest, 'onProgress'> }
-  | { op: 'adapt'; request: Omit<EngineAdaptRequest, 'onProgress'> };
+  | { op: 'adapt'; request: Omit<EngineAdaptRequest, 'onProgress'> }
+  | { op: 'vocabulary'; request: Omit<EngineVocabularyRequest, 'onProgress'> }
+  | { op: 'sayWords'; request: { words: string; synth?: string; language: string } };
 
-/** Messages from the worker. */
+/** Messages from the worker; `report` is the job's answer (a Report for evaluate and adapt). */
 export type WorkerMessage =
   | { type: 'progress'; event: ProgressEvent }
-  | { type: 'done'; report: Report }
+  | { type: 'done'; report: unknown }
   | { type: 'error'; message: string };
 
 export type { WorkerEntry };
@@ -103,19 +110,23 @@ export class JobRunner {
    *   when the job fails; `job <id>: worker stopped (exit code N)` when the worker dies without an
    *   answer
    */
-  run(jobId: string, job: WorkerJob, onProgress: (e: ProgressEvent | QueuedEvent) => void): Promise<Report> {
+  run<T = Report>(
+    jobId: string,
+    job: WorkerJob,
+    onProgress: (e: ProgressEvent | QueuedEvent) => void,
+  ): Promise<T> {
     if (this.running.has(jobId) || this.queue.some((w) => w.jobId === jobId))
       return Promise.reject(new Error(`job ${jobId}: already running`));
     if (this.running.size < this.maxRunning && this.queue.length === 0)
-      return this.start(jobId, job, onProgress);
-    return new Promise<Report>((resolve, reject) => {
+      return this.start<T>(jobId, job, onProgress);
+    return new Promise<T>((resolve, reject) => {
       this.queue.push({
         jobId,
         position: 0,
         onQueued: onProgress,
         start: () => {
           onProgress(this.queuedEvent(0));
-          this.start(jobId, job, onProgress).then(resolve, reject);
+          this.start<T>(jobId, job, onProgress).then(resolve, reject);
         },
         cancel: () => reject(new JobCancelledError(jobId)),
       });
@@ -123,15 +134,30 @@ export class JobRunner {
     });
   }
 
-  private start(jobId: string, job: WorkerJob, onProgress: (e: ProgressEvent) => void): Promise<Report> {
-    return new Promise<Report>((resolve, reject) => {
+  /**
+   * A short job in a worker of its own, started at once: outside the queue and the job slots, not
+   * cancellable, no progress (the word-list check, which must not wait behind long trainings).
+   * @throws Error the engine's one-line message, or `job <id>: worker stopped (exit code N)`
+   */
+  runAside<T>(jobId: string, job: WorkerJob): Promise<T> {
+    return this.start<T>(jobId, job, () => {}, false);
+  }
+
+  private start<T>(
+    jobId: string,
+    job: WorkerJob,
+    onProgress: (e: ProgressEvent) => void,
+    counted = true,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
       const worker = startWorker(this.entry, job);
       const state: Running = { worker, cancelled: false };
-      this.running.set(jobId, state);
+      if (counted) this.running.set(jobId, state);
       let settled = false;
       const finish = (f: () => void): void => {
         if (settled) return;
         settled = true;
+        if (!counted) return f();
         this.running.delete(jobId);
         f();
         this.startNext();
@@ -140,7 +166,7 @@ export class JobRunner {
         if (m.type === 'progress') {
           if (!state.cancelled) onProgress(m.event);
         } else if (m.type === 'done') {
-          finish(() => resolve(m.report));
+          finish(() => resolve(m.report as T));
           void worker.terminate();
         } else {
           finish(() => reject(new Error(m.message)));

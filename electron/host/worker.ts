@@ -1,12 +1,14 @@
 /**
- * Worker-thread entry of one engine job (evaluate or adapt). The parent (jobs.ts) passes the engine
- * request as `workerData`; this thread posts progress events and finally the report or the error.
- * Cancelling = the parent terminating this thread; the engine writes models and reports atomically
- * at the very end and marks the run complete (run-complete.json) last, so a terminated job leaves
- * no half-written model behind and never a run that looks finished.
+ * Worker-thread entry of one engine job (evaluate, adapt, vocabulary, or the say-the-words check).
+ * The parent (jobs.ts) passes the engine request as `workerData`; this thread posts progress events
+ * and finally the answer or the error. Cancelling = the parent terminating this thread; the engine
+ * writes models and reports atomically at the very end and marks the run complete
+ * (run-complete.json) last, so a terminated job leaves no half-written model behind and never a run
+ * that looks finished.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { adapt, evaluate, type ProgressEvent } from '../engine';
+import { adapt, evaluate, vocabulary, type ProgressEvent } from '../engine';
+import { sayWords } from './vocabulary';
 import type { WorkerJob, WorkerMessage } from './jobs';
 
 const port = parentPort;
@@ -19,7 +21,11 @@ async function run(job: WorkerJob): Promise<void> {
     const report =
       job.op === 'adapt'
         ? await adapt({ ...job.request, onProgress })
-        : await evaluate({ ...job.request, onProgress });
+        : job.op === 'vocabulary'
+          ? await vocabulary({ ...job.request, onProgress })
+          : job.op === 'sayWords'
+            ? await sayWords(job.request)
+            : await evaluate({ ...job.request, onProgress });
     post({ type: 'done', report });
   } catch (err) {
     post({ type: 'error', message: (err as Error).message ?? String(err) });

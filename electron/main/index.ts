@@ -54,6 +54,9 @@ app.whenReady().then(() => {
     modelsDir: path.join(app.getAppPath(), 'models'),
     runsDir: path.join(app.getPath('userData'), 'runs'),
     projectsDir: path.join(app.getPath('userData'), 'projects'),
+    // Models made in the studio (vocabularies) and their word lists: the user's data, beside runs.
+    userModelsDir: path.join(app.getPath('userData'), 'models'),
+    vocabulariesDir: path.join(app.getPath('userData'), 'vocabularies'),
     // Built by electron-vite next to this file (see electron.vite.config.ts).
     worker: { file: path.join(__dirname, 'worker.js') },
   });

@@ -34,6 +34,9 @@ const api: StudioApi = {
   cleanProject: (req) => ipcRenderer.invoke(channel('cleanProject'), req),
   compareRuns: (req) => ipcRenderer.invoke(channel('compareRuns'), req),
   readRunAudio: (req) => ipcRenderer.invoke(channel('readRunAudio'), req),
+  synthesizers: (req) => ipcRenderer.invoke(channel('synthesizers'), req),
+  checkWords: (req) => ipcRenderer.invoke(channel('checkWords'), req),
+  trainVocabulary: (req) => ipcRenderer.invoke(channel('trainVocabulary'), req),
   onProgress: (fn) => {
     const listener = (_e: unknown, ev: JobProgress): void => fn(ev);
     ipcRenderer.on(PROGRESS_CHANNEL, listener);

@@ -4,8 +4,9 @@
  *
  * Options: --port N (default: a random free port), --models DIR (default models/),
  * --runs DIR (default runs/), --projects DIR (default projects/), --exports DIR (default: `exports/` in
- * the user's data folder, see userDataDir; never inside the program's folder), --build (rebuild the
- * renderer even when it exists).
+ * the user's data folder, see userDataDir; never inside the program's folder), --user-models DIR
+ * (default `models/` in the user's data folder: models made in the studio), --vocabularies DIR
+ * (default `vocabularies/` there: their word lists), --build (rebuild the renderer even when it exists).
  */
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -46,6 +47,8 @@ export async function serve(argv: string[]): Promise<void> {
       runs: { type: 'string' },
       projects: { type: 'string' },
       exports: { type: 'string' },
+      'user-models': { type: 'string' },
+      vocabularies: { type: 'string' },
       build: { type: 'boolean' },
     },
   });
@@ -59,6 +62,8 @@ export async function serve(argv: string[]): Promise<void> {
     runsDir: path.resolve(values.runs ?? path.join(REPO_ROOT, 'runs')),
     projectsDir: path.resolve(values.projects ?? path.join(REPO_ROOT, 'projects')),
     exportsDir: path.resolve(values.exports ?? path.join(userDataDir(), 'exports')),
+    userModelsDir: path.resolve(values['user-models'] ?? path.join(userDataDir(), 'models')),
+    vocabulariesDir: path.resolve(values.vocabularies ?? path.join(userDataDir(), 'vocabularies')),
     port,
   });
   console.log(

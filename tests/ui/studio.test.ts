@@ -106,7 +106,7 @@ describe.skipIf(!hasChromium)('studio in browser mode (Chromium)', () => {
       await page
         .locator('nav [data-screen]')
         .evaluateAll((els) => els.map((e) => e.getAttribute('data-screen'))),
-    ).toEqual(['project', 'record', 'data', 'adapt', 'compare', 'models']);
+    ).toEqual(['project', 'record', 'data', 'adapt', 'compare', 'models', 'vocabulary']);
     expect(await page.locator('nav [data-screen="project"]').getAttribute('aria-current')).toBe('page');
     await page.locator('nav [data-screen="adapt"]').click();
     await page.getByRole('heading', { name: 'Adapt' }).waitFor();
