@@ -15,7 +15,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { noProgress } from '../engine/progress';
 import { parseWordList, unsayableEntries, vocabularyTokens } from '../engine/recipes/vocabulary';
-import { findSynthesizer, type Synthesizer } from '../engine/synth';
+import { findSynthesizer, listSynthesizers } from '../engine/synth';
 import { writeFileAtomic } from '../engine/util/atomic';
 import { pathExists } from '../engine/util/files';
 import type { SynthesizerInfo, WordListCheck, WordListProblem } from '../contract';
@@ -59,24 +59,16 @@ export function checkWordList(text: string): Omit<WordListCheck, 'unsayable'> {
   }
 }
 
-/** A synthesizer's id for requests: its name without the "(system)" kind. */
-const synthId = (s: Synthesizer): string => s.name.replace(/\s*\(.*\)$/, '');
-
-/** The synthesizers available here (findSynthesizer's choice: one, or none). */
+/** The synthesizers available here (synth/listSynthesizers), as the New vocabulary screen lists them. */
 export async function synthesizerInfos(): Promise<SynthesizerInfo[]> {
-  const s = await findSynthesizer().catch(() => null);
-  if (!s) return [];
-  const all = s.voices();
-  return [
-    {
-      id: synthId(s),
-      name: s.name,
-      version: s.version,
-      licence: s.licence,
-      languages: [...new Set(all.map((v) => v.language))].sort(),
-      voices: all.length,
-    },
-  ];
+  return (await listSynthesizers()).map((s) => ({
+    id: s.name,
+    name: s.cardName,
+    version: s.version,
+    licence: s.licence,
+    languages: s.languages,
+    voices: s.voiceCount,
+  }));
 }
 
 /**
