@@ -88,7 +88,11 @@ describe('vocabulary flow in the host', () => {
 
   it('has the synthesizer say each entry and names those it cannot say, by line', async () => {
     const synths = await host.call('synthesizers', {});
-    expect(synths.map((s) => [s.id, s.languages])).toEqual([['espeak-ng', ['en']]]);
+    // The system espeak-ng (130 languages) first, then Flite from npm (English only).
+    expect(synths.map((s) => s.id)).toEqual(['espeak-ng', 'flite']);
+    expect(synths[0].languages).toContain('en-US');
+    expect(synths[0].languages.length).toBeGreaterThan(100);
+    expect(synths[1].languages).toEqual(['en-GB-scotland', 'en-US']);
     const check = await host.call('checkWords', { words: 'lights on\nпривет\nstop', say: true });
     expect(check.problems).toEqual([]);
     expect(check.unsayable).toEqual([
