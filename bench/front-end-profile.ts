@@ -1,6 +1,10 @@
 /**
  * Per-clip profile of the speech-embedding front end on short clips (not a test):
- * `npx tsx bench/front-end-profile.ts [N]`. Times each step of one clip's features.
+ * `npx tsx bench/front-end-profile.ts [N] [wasm|cpu]`: the first N (default 100) FSDD German test
+ * clips; times each step of one clip's features (audio loading, model build and warm-up once, the
+ * input padding, tensor creation, the mel graph, the scaling, the embedding graph, read-out,
+ * dispose), then the whole front end one clip at a time against the batched front end
+ * (speechEmbeddingFeaturesBatch), best of 5 runs each. Numbers in docs/performance.md.
  */
 import path from 'node:path';
 import { initBackend, tf } from '../electron/engine/model/backend';
@@ -10,6 +14,7 @@ import { SPEECH_EMBEDDING_FEATURES } from '../electron/engine/features/config';
 import {
   frontEndInput,
   speechEmbeddingFeatures,
+  speechEmbeddingFeaturesBatch,
   speechEmbeddingModels,
   embeddingFramesFor,
 } from '../electron/engine/features/speech-embedding';
@@ -61,9 +66,19 @@ for (const a of audio) {
   tf.dispose([xt, m, scaled, e, tr]);
   lap('dispose');
 }
-now = performance.now();
-for (const a of audio) speechEmbeddingFeatures(a, SPEECH_EMBEDDING_FEATURES);
-lap('speechEmbeddingFeatures (whole, all clips)');
+// One by one against batched (clips laid end to end), alternating, best of 5 runs each.
+const one: number[] = [];
+const batched: number[] = [];
+for (let run = 0; run < 5; run++) {
+  let t0 = performance.now();
+  for (const a of audio) speechEmbeddingFeatures(a, SPEECH_EMBEDDING_FEATURES);
+  one.push(performance.now() - t0);
+  t0 = performance.now();
+  speechEmbeddingFeaturesBatch(audio, SPEECH_EMBEDDING_FEATURES);
+  batched.push(performance.now() - t0);
+}
+add('speechEmbeddingFeatures, one by one (best of 5)', Math.min(...one));
+add('speechEmbeddingFeaturesBatch (best of 5)', Math.min(...batched));
 console.log(`${backend.detail}; ${audio.length} German test clips, mean ${(samples / audio.length / 16000).toFixed(2)} s padded`);
 for (const [k, v] of Object.entries(t))
   console.log(`${k.padEnd(45)} ${v.toFixed(1).padStart(8)} ms total ${(v / audio.length).toFixed(2).padStart(7)} ms/clip`);

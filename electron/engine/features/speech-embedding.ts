@@ -210,7 +210,7 @@ export function speechEmbeddingFeatures(samples: Float32Array, c: FeatureConfig)
 const MEL_HOP = 160;
 const MEL_WINDOW = 512;
 /** Audio per call of the batched front end: longer calls gain nothing (cost per second is flat). */
-export const EMBEDDING_BATCH_SAMPLES = 20 * SPEECH_EMBEDDING_RATE_HZ;
+export const EMBEDDING_BATCH_SAMPLES = 8 * SPEECH_EMBEDDING_RATE_HZ;
 /** Layer of the mel graph before its per-utterance floor (maximum - 80 dB). */
 const MEL_BEFORE_FLOOR = 'Sub_23';
 const MEL_FLOOR_DB = 80;
@@ -284,35 +284,74 @@ export function speechEmbeddingFeaturesBatch(
   return out;
 }
 
-/** One call of the graphs on padded clips laid end to end (see speechEmbeddingFeaturesBatch). */
-function embedGroup(inputs: Float32Array[], fe: FrontEndConfig): FeatureMatrix[] {
-  const align = MEL_HOP * EMBEDDING_STEP_FRAMES;
-  const starts: number[] = []; // in mel frames, multiples of 8
-  let total = 0;
-  for (const x of inputs) {
-    starts.push(total / MEL_HOP);
-    total += Math.ceil(x.length / align) * align;
+/**
+ * dB (before the floor) of the mel frames that lie inside the noise every padded clip starts with:
+ * frontEndInput's first round(padSec x 16 kHz) samples are the same seeded noise for every clip
+ * (not scaled by the clip's gain), so these frames are computed once per setting.
+ * @returns [frames * 32], frames = 0 when the padding is shorter than one 512-sample frame
+ */
+function noisePrefixDb(fe: FrontEndConfig): { frames: number; db: Float32Array } {
+  const key = `${fe.padSec}|${fe.padNoiseRms}`;
+  let hit = prefixCache.get(key);
+  if (!hit) {
+    const pad = Math.round(fe.padSec * SPEECH_EMBEDDING_RATE_HZ);
+    const frames = pad >= MEL_WINDOW ? Math.floor((pad - MEL_WINDOW) / MEL_HOP) + 1 : 0;
+    let db: Float32Array = new Float32Array(0);
+    if (frames > 0) {
+      // An empty clip is all padding; its first `pad` samples are the shared noise.
+      const x = frontEndInput(new Float32Array(0), fe).subarray(0, (frames - 1) * MEL_HOP + MEL_WINDOW);
+      db = tf.tidy(
+        () => (melWithoutFloor().predict(tf.tensor2d(x, [1, x.length])) as tf.Tensor).dataSync() as Float32Array,
+      );
+    }
+    hit = { frames, db };
+    prefixCache.set(key, hit);
   }
-  const audio = new Float32Array(total);
-  inputs.forEach((x, i) => audio.set(x, starts[i] * MEL_HOP));
-  const split = fe.topConvLayers ? embeddingSplit(fe.topConvLayers) : null;
-  const { embedding } = speechEmbeddingModels();
+  return hit;
+}
+const prefixCache = new Map<string, { frames: number; db: Float32Array }>();
+
+/**
+ * One call of each graph on padded clips laid end to end (see speechEmbeddingFeaturesBatch). The mel
+ * graph runs on each clip after its shared noise prefix (noisePrefixDb), clips 160-sample aligned;
+ * the embedding on each clip's whole mel frames, clips 8-frame aligned.
+ */
+function embedGroup(inputs: Float32Array[], fe: FrontEndConfig): FeatureMatrix[] {
+  const prefix = noisePrefixDb(fe);
   const melFramesOf = (x: Float32Array) => Math.floor((x.length - MEL_WINDOW) / MEL_HOP) + 1;
+  // Mel input: each clip from sample prefix.frames x 160 on, at a multiple of 160 samples.
+  const melStarts: number[] = []; // in mel frames
+  let melTotal = 0;
+  for (const x of inputs) {
+    melStarts.push(melTotal / MEL_HOP);
+    melTotal += Math.ceil((x.length - prefix.frames * MEL_HOP) / MEL_HOP) * MEL_HOP;
+  }
+  const audio = new Float32Array(melTotal);
+  inputs.forEach((x, i) => audio.set(x.subarray(prefix.frames * MEL_HOP), melStarts[i] * MEL_HOP));
   // dB per mel frame of the whole row (frames between clips are never read).
   const db = tf.tidy(() => {
-    const m = melWithoutFloor().predict(tf.tensor2d(audio, [1, total])) as tf.Tensor;
+    const m = melWithoutFloor().predict(tf.tensor2d(audio, [1, melTotal])) as tf.Tensor;
     return m.dataSync() as Float32Array;
   });
-  const melRows = db.length / 32;
+  // Embedding input: each clip's frames at a multiple of 8 frames, floored and scaled per clip.
+  const starts: number[] = []; // in mel frames, multiples of 8
+  let melRows = 0;
+  for (const x of inputs) {
+    starts.push(melRows);
+    melRows += Math.ceil(melFramesOf(x) / EMBEDDING_STEP_FRAMES) * EMBEDDING_STEP_FRAMES;
+  }
   const scaled = new Float32Array(melRows * 32);
   inputs.forEach((x, i) => {
-    const from = starts[i] * 32;
-    const to = from + melFramesOf(x) * 32;
+    const rows = scaled.subarray(starts[i] * 32, (starts[i] + melFramesOf(x)) * 32);
+    rows.set(prefix.db);
+    rows.set(db.subarray(melStarts[i] * 32, (melStarts[i] + melFramesOf(x) - prefix.frames) * 32), prefix.db.length);
     let max = -Infinity;
-    for (let k = from; k < to; k++) max = Math.max(max, db[k]);
+    for (let k = 0; k < rows.length; k++) max = Math.max(max, rows[k]);
     const floor = Math.fround(max - MEL_FLOOR_DB);
-    for (let k = from; k < to; k++) scaled[k] = Math.fround(Math.fround(Math.max(db[k], floor) / 10) + 2);
+    for (let k = 0; k < rows.length; k++) rows[k] = Math.fround(Math.fround(Math.max(rows[k], floor) / 10) + 2);
   });
+  const split = fe.topConvLayers ? embeddingSplit(fe.topConvLayers) : null;
+  const { embedding } = speechEmbeddingModels();
   const act = tf.tidy(() => {
     const x = tf.tensor4d(scaled, [1, melRows, 32, 1]);
     const y = (split ? split.lower : embedding).predict(x) as tf.Tensor;
