@@ -4,7 +4,7 @@
  * clips; times each step of one clip's features (audio loading, model build and warm-up once, the
  * input padding, tensor creation, the mel graph, the scaling, the embedding graph, read-out,
  * dispose), then the whole front end one clip at a time against the batched front end
- * (speechEmbeddingFeaturesBatch), best of 5 runs each. Numbers in docs/performance.md.
+ * (speechEmbeddingFeaturesBatch), CPU time, best of 7 alternating runs each. Numbers in docs/performance.md.
  */
 import path from 'node:path';
 import { initBackend, tf } from '../electron/engine/model/backend';
@@ -53,32 +53,37 @@ for (const a of audio) {
   m.dataSync();
   lap('mel.predict');
   const melFrames = m.shape[2]!;
-  const scaled = tf.add(tf.div(tf.reshape(m, [1, melFrames, 32, 1]), 10), 2);
+  const scaled = tf.tidy(() => tf.add(tf.div(tf.reshape(m, [1, melFrames, 32, 1]), 10), 2));
   scaled.dataSync();
   lap('scale');
   const e = embedding.predict(scaled) as tf.Tensor;
   e.dataSync();
   lap('embedding.predict');
   const n = embeddingFramesFor(x.length);
-  const tr = tf.transpose(tf.reshape(e, [96, n]));
+  const tr = tf.tidy(() => tf.transpose(tf.reshape(e, [96, n])));
   tr.dataSync();
   lap('transpose + read');
   tf.dispose([xt, m, scaled, e, tr]);
   lap('dispose');
 }
-// One by one against batched (clips laid end to end), alternating, best of 5 runs each.
+// One by one against batched (clips laid end to end), alternating, best of 7 runs each, in CPU time
+// of this process (less sensitive than wall time to other processes on a loaded machine).
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 const one: number[] = [];
 const batched: number[] = [];
-for (let run = 0; run < 5; run++) {
-  let t0 = performance.now();
+for (let run = 0; run < 7; run++) {
+  let c0 = cpuMs();
   for (const a of audio) speechEmbeddingFeatures(a, SPEECH_EMBEDDING_FEATURES);
-  one.push(performance.now() - t0);
-  t0 = performance.now();
+  one.push(cpuMs() - c0);
+  c0 = cpuMs();
   speechEmbeddingFeaturesBatch(audio, SPEECH_EMBEDDING_FEATURES);
-  batched.push(performance.now() - t0);
+  batched.push(cpuMs() - c0);
 }
-add('speechEmbeddingFeatures, one by one (best of 5)', Math.min(...one));
-add('speechEmbeddingFeaturesBatch (best of 5)', Math.min(...batched));
+add('one by one, CPU time (best of 7)', Math.min(...one));
+add('batched, CPU time (best of 7)', Math.min(...batched));
 console.log(`${backend.detail}; ${audio.length} German test clips, mean ${(samples / audio.length / 16000).toFixed(2)} s padded`);
 for (const [k, v] of Object.entries(t))
   console.log(`${k.padEnd(45)} ${v.toFixed(1).padStart(8)} ms total ${(v / audio.length).toFixed(2).padStart(7)} ms/clip`);

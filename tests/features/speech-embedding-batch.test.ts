@@ -3,7 +3,7 @@
  * call of the graphs for many clips) gives the one-clip front end's features on real clips of
  * different lengths: short FSDD German clips, a long Duke recording, and clips shorter than one
  * 76-frame window (padded up to it, as one by one), with the whole embedding and with the embedding
- * split before its top conv layers; and featurizeCorpus, which uses it, gives per utterance what
+ * split before its top conv layers, leaking no tensors; and featurizeCorpus, which uses it, gives per utterance what
  * extractFeatures gives.
  */
 import { mkdtemp } from 'node:fs/promises';
@@ -18,7 +18,7 @@ import {
   speechEmbeddingFeatures,
   speechEmbeddingFeaturesBatch,
 } from '../../electron/engine/features/speech-embedding';
-import { initBackend } from '../../electron/engine/model/backend';
+import { initBackend, tf } from '../../electron/engine/model/backend';
 import { benchSubset } from '../helpers';
 
 const DATA = path.resolve('../shared/data');
@@ -59,12 +59,14 @@ describe('the batched speech-embedding front end', () => {
   for (const [label, config] of configs) {
     it(`equals the one-clip front end within 1e-5 (${label})`, () => {
       const one = clips.map((c) => speechEmbeddingFeatures(c, config));
+      const tensors = tf.memory().numTensors;
       // Small calls too: two clips per call at most, and the long recording alone.
       for (const maxSamples of [undefined, 40_000]) {
         const many = speechEmbeddingFeaturesBatch(clips, config, maxSamples);
         expect(many.map((m) => [m.numFrames, m.dim])).toEqual(one.map((m) => [m.numFrames, m.dim]));
         for (let i = 0; i < clips.length; i++) expect(maxAbsDiff(many[i].data, one[i].data)).toBeLessThan(1e-5);
       }
+      expect(tf.memory().numTensors).toBe(tensors);
       // The 0.1 s clip gives one frame, as one by one; the long recording many.
       expect(one[4].numFrames).toBe(1);
       expect(one[2].numFrames).toBeGreaterThan(40);
