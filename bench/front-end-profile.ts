@@ -84,7 +84,11 @@ for (let run = 0; run < 7; run++) {
 }
 add('one by one, CPU time (best of 7)', Math.min(...one));
 add('batched, CPU time (best of 7)', Math.min(...batched));
-console.log(`${backend.detail}; ${audio.length} German test clips, mean ${(samples / audio.length / 16000).toFixed(2)} s padded`);
+console.log(
+  `${backend.detail}; ${audio.length} German test clips, mean ${(samples / audio.length / 16000).toFixed(2)} s padded`,
+);
 for (const [k, v] of Object.entries(t))
-  console.log(`${k.padEnd(45)} ${v.toFixed(1).padStart(8)} ms total ${(v / audio.length).toFixed(2).padStart(7)} ms/clip`);
+  console.log(
+    `${k.padEnd(45)} ${v.toFixed(1).padStart(8)} ms total ${(v / audio.length).toFixed(2).padStart(7)} ms/clip`,
+  );
 console.log(`tensors: ${tf.memory().numTensors}`);

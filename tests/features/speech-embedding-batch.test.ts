@@ -12,7 +12,11 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadAudio } from '../../electron/engine/audio';
 import { readManifest } from '../../electron/engine/corpus/manifest';
-import { extractFeatures, SPEECH_EMBEDDING_FEATURES, type FeatureConfig } from '../../electron/engine/features';
+import {
+  extractFeatures,
+  SPEECH_EMBEDDING_FEATURES,
+  type FeatureConfig,
+} from '../../electron/engine/features';
 import { featurizeCorpus } from '../../electron/engine/features/corpus';
 import {
   speechEmbeddingFeatures,
@@ -64,7 +68,8 @@ describe('the batched speech-embedding front end', () => {
       for (const maxSamples of [undefined, 40_000]) {
         const many = speechEmbeddingFeaturesBatch(clips, config, maxSamples);
         expect(many.map((m) => [m.numFrames, m.dim])).toEqual(one.map((m) => [m.numFrames, m.dim]));
-        for (let i = 0; i < clips.length; i++) expect(maxAbsDiff(many[i].data, one[i].data)).toBeLessThan(1e-5);
+        for (let i = 0; i < clips.length; i++)
+          expect(maxAbsDiff(many[i].data, one[i].data)).toBeLessThan(1e-5);
       }
       expect(tf.memory().numTensors).toBe(tensors);
       // The 0.1 s clip gives one frame, as one by one; the long recording many.
@@ -108,7 +113,10 @@ describe('the batched speech-embedding front end', () => {
     expect(items.map((it) => it.utt.id)).toEqual(utts.map((u) => u.id));
     expect(done).toEqual(utts.map((_, i) => i + 1));
     for (let i = 0; i < utts.length; i++) {
-      const alone = extractFeatures((await loadAudio(utts[i].audioPath, 16000)).samples, SPEECH_EMBEDDING_FEATURES);
+      const alone = extractFeatures(
+        (await loadAudio(utts[i].audioPath, 16000)).samples,
+        SPEECH_EMBEDDING_FEATURES,
+      );
       expect(items[i].feats.numFrames).toBe(alone.numFrames);
       expect(maxAbsDiff(items[i].feats.data, alone.data)).toBeLessThan(1e-5);
     }

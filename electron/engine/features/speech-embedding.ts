@@ -301,7 +301,8 @@ function noisePrefixDb(fe: FrontEndConfig): { frames: number; db: Float32Array }
       // An empty clip is all padding; its first `pad` samples are the shared noise.
       const x = frontEndInput(new Float32Array(0), fe).subarray(0, (frames - 1) * MEL_HOP + MEL_WINDOW);
       db = tf.tidy(
-        () => (melWithoutFloor().predict(tf.tensor2d(x, [1, x.length])) as tf.Tensor).dataSync() as Float32Array,
+        () =>
+          (melWithoutFloor().predict(tf.tensor2d(x, [1, x.length])) as tf.Tensor).dataSync() as Float32Array,
       );
     }
     hit = { frames, db };
@@ -344,11 +345,15 @@ function embedGroup(inputs: Float32Array[], fe: FrontEndConfig): FeatureMatrix[]
   inputs.forEach((x, i) => {
     const rows = scaled.subarray(starts[i] * 32, (starts[i] + melFramesOf(x)) * 32);
     rows.set(prefix.db);
-    rows.set(db.subarray(melStarts[i] * 32, (melStarts[i] + melFramesOf(x) - prefix.frames) * 32), prefix.db.length);
+    rows.set(
+      db.subarray(melStarts[i] * 32, (melStarts[i] + melFramesOf(x) - prefix.frames) * 32),
+      prefix.db.length,
+    );
     let max = -Infinity;
     for (let k = 0; k < rows.length; k++) max = Math.max(max, rows[k]);
     const floor = Math.fround(max - MEL_FLOOR_DB);
-    for (let k = 0; k < rows.length; k++) rows[k] = Math.fround(Math.fround(Math.max(rows[k], floor) / 10) + 2);
+    for (let k = 0; k < rows.length; k++)
+      rows[k] = Math.fround(Math.fround(Math.max(rows[k], floor) / 10) + 2);
   });
   const split = fe.topConvLayers ? embeddingSplit(fe.topConvLayers) : null;
   const { embedding } = speechEmbeddingModels();
@@ -372,7 +377,8 @@ function embedGroup(inputs: Float32Array[], fe: FrontEndConfig): FeatureMatrix[]
     const q = starts[i] / EMBEDDING_STEP_FRAMES;
     const data = new Float32Array(numFrames * SPEECH_EMBEDDING_DIM);
     for (let j = 0; j < numFrames; j++)
-      for (let d = 0; d < SPEECH_EMBEDDING_DIM; d++) data[j * SPEECH_EMBEDDING_DIM + d] = act.data[d * outFrames + q + j];
+      for (let d = 0; d < SPEECH_EMBEDDING_DIM; d++)
+        data[j * SPEECH_EMBEDDING_DIM + d] = act.data[d * outFrames + q + j];
     return { data, numFrames, dim: SPEECH_EMBEDDING_DIM };
   });
 }
