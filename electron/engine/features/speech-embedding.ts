@@ -209,7 +209,7 @@ export function speechEmbeddingFeatures(samples: Float32Array, c: FeatureConfig)
 /** Samples between mel frames, and per mel frame (the STFT window), of the mel graph. */
 const MEL_HOP = 160;
 const MEL_WINDOW = 512;
-/** Audio per call of the batched front end: longer calls gain nothing (cost per second is flat). */
+/** Audio per call of the batched front end (longer calls gained nothing: the cost per second is flat). */
 export const EMBEDDING_BATCH_SAMPLES = 8 * SPEECH_EMBEDDING_RATE_HZ;
 /** Layer of the mel graph before its per-utterance floor (maximum - 80 dB). */
 const MEL_BEFORE_FLOOR = 'Sub_23';
@@ -237,8 +237,10 @@ function melWithoutFloor(): tf.LayersModel {
 
 /**
  * Speech embeddings of several utterances, equal to `speechEmbeddingFeatures` on each (tested within
- * 1e-5), at a fraction of the cost for short clips: per call the two graphs have a fixed cost of
- * about 20 ms, as much as 1 s of audio. The padded clips are laid end to end, each starting at a
+ * 1e-5; equal in practice), with less work: the fixed cost per call of the two graphs (a few ms)
+ * is paid once per call, and the mel frames of the noise every clip starts with once per process
+ * (noisePrefixDb); 7% less CPU time on 0.84 s German clips (docs/performance.md), as the
+ * graphs' kernels dominate and grow with the audio. The padded clips are laid end to end, each starting at a
  * multiple of 1280 samples (8 mel hops, one embedding step), with zeros between; the graphs have
  * no padding in time, so each clip's mel frames and output frames are exactly those of the clip
  * alone, which are cut out. The mel graph's per-utterance floor (maximum - 80 dB) and the
