@@ -238,8 +238,8 @@ function melWithoutFloor(): tf.LayersModel {
 /**
  * Speech embeddings of several utterances, equal to `speechEmbeddingFeatures` on each (tested within
  * 1e-5; equal in practice), with less work: the fixed cost per call of the two graphs (a few ms)
- * is paid once per call, and the mel frames of the noise every clip starts with once per process
- * (noisePrefixDb); 7% less CPU time on 0.84 s German clips (docs/performance.md), as the
+ * is paid once per call, and the mel frames of the noise every clip starts and ends with once per
+ * process (noisePrefixDb, noiseSuffixDb); 7% less CPU time on 0.84 s German clips (docs/performance.md), as the
  * graphs' kernels dominate and grow with the audio. The padded clips are laid end to end, each starting at a
  * multiple of 1280 samples (8 mel hops, one embedding step), with zeros between; the graphs have
  * no padding in time, so each clip's mel frames and output frames are exactly those of the clip
@@ -269,17 +269,18 @@ export function speechEmbeddingFeaturesBatch(
         `speech embedding: ${x.length} samples (padding included) are shorter than one ${EMBEDDING_WINDOW_FRAMES}-frame window`,
       );
   const out: FeatureMatrix[] = [];
-  let group: Float32Array[] = [];
+  let group: PaddedClip[] = [];
   let groupSamples = 0;
   const align = MEL_HOP * EMBEDDING_STEP_FRAMES;
-  for (const x of inputs) {
+  for (let i = 0; i < inputs.length; i++) {
+    const x = inputs[i];
     const len = Math.ceil(x.length / align) * align;
     if (group.length > 0 && groupSamples + len > maxSamples) {
       out.push(...embedGroup(group, fe));
       group = [];
       groupSamples = 0;
     }
-    group.push(x);
+    group.push({ x, pad: (x.length - clips[i].length) / 2 });
     groupSamples += len;
   }
   if (group.length > 0) out.push(...embedGroup(group, fe));
@@ -314,43 +315,99 @@ function noisePrefixDb(fe: FrontEndConfig): { frames: number; db: Float32Array }
 }
 const prefixCache = new Map<string, { frames: number; db: Float32Array }>();
 
+/** A clip after frontEndInput, and the noise samples it got on each side. */
+interface PaddedClip {
+  x: Float32Array;
+  pad: number;
+}
+
+/**
+ * dB (before the floor) of the mel frames that lie inside the noise every clip padded by exactly
+ * round(padSec x 16 kHz) samples ends with (the same seeded draws for every such clip), for frames
+ * starting `offset` (0-159) samples into that noise: they depend only on the offset, so they are
+ * computed once per offset and setting.
+ * @returns [frames * 32], frames = 0 when fewer than 512 noise samples follow the offset
+ */
+function noiseSuffixDb(fe: FrontEndConfig, offset: number): { frames: number; db: Float32Array } {
+  const key = `${fe.padSec}|${fe.padNoiseRms}|${offset}`;
+  let hit = suffixCache.get(key);
+  if (!hit) {
+    const pad = Math.round(fe.padSec * SPEECH_EMBEDDING_RATE_HZ);
+    const frames = pad - offset >= MEL_WINDOW ? Math.floor((pad - offset - MEL_WINDOW) / MEL_HOP) + 1 : 0;
+    let db: Float32Array = new Float32Array(0);
+    if (frames > 0) {
+      // A silent clip just long enough to get exactly `pad` samples of noise on each side.
+      const len = Math.max(0, MIN_SAMPLES - 2 * pad);
+      const noise = frontEndInput(new Float32Array(len), fe).subarray(pad + len);
+      const x = noise.subarray(offset, offset + (frames - 1) * MEL_HOP + MEL_WINDOW);
+      db = tf.tidy(
+        () =>
+          (melWithoutFloor().predict(tf.tensor2d(x, [1, x.length])) as tf.Tensor).dataSync() as Float32Array,
+      );
+    }
+    hit = { frames, db };
+    suffixCache.set(key, hit);
+  }
+  return hit;
+}
+const suffixCache = new Map<string, { frames: number; db: Float32Array }>();
+
 /**
  * One call of each graph on padded clips laid end to end (see speechEmbeddingFeaturesBatch). The mel
- * graph runs on each clip after its shared noise prefix (noisePrefixDb), clips 160-sample aligned;
- * the embedding on each clip's whole mel frames, clips 8-frame aligned.
+ * graph runs on each clip's frames between its shared noise frames (noisePrefixDb, noiseSuffixDb),
+ * clips 160-sample aligned; the embedding on each clip's whole mel frames, clips 8-frame aligned.
  */
-function embedGroup(inputs: Float32Array[], fe: FrontEndConfig): FeatureMatrix[] {
+function embedGroup(group: PaddedClip[], fe: FrontEndConfig): FeatureMatrix[] {
+  const inputs = group.map((g) => g.x);
   const prefix = noisePrefixDb(fe);
+  const padSamples = Math.round(fe.padSec * SPEECH_EMBEDDING_RATE_HZ);
   const melFramesOf = (x: Float32Array) => Math.floor((x.length - MEL_WINDOW) / MEL_HOP) + 1;
-  // Mel input: each clip from sample prefix.frames x 160 on, at a multiple of 160 samples.
+  // Per clip: the shared noise frames at the start and (padded by exactly padSamples) at the end,
+  // and the frames between, which the mel graph computes.
+  const parts = group.map(({ x, pad }) => {
+    const frames = melFramesOf(x);
+    let suffix: { frames: number; db: Float32Array } = { frames: 0, db: new Float32Array(0) };
+    if (pad === padSamples) {
+      const noiseStart = x.length - pad;
+      const offset = Math.ceil(noiseStart / MEL_HOP) * MEL_HOP - noiseStart;
+      suffix = noiseSuffixDb(fe, offset);
+      // (Never seen: the clip is at least one window long, far more than both noise parts' frames.)
+      if (frames - prefix.frames - suffix.frames < 1) suffix = { frames: 0, db: new Float32Array(0) };
+    }
+    const middle = frames - prefix.frames - suffix.frames;
+    const segment =
+      middle > 0
+        ? x.subarray(prefix.frames * MEL_HOP, (prefix.frames + middle - 1) * MEL_HOP + MEL_WINDOW)
+        : new Float32Array(0);
+    return { frames, suffix, middle, segment };
+  });
+  // Mel input: the middle parts, each at a multiple of 160 samples.
   const melStarts: number[] = []; // in mel frames
   let melTotal = 0;
-  for (const x of inputs) {
+  for (const p of parts) {
     melStarts.push(melTotal / MEL_HOP);
-    melTotal += Math.ceil((x.length - prefix.frames * MEL_HOP) / MEL_HOP) * MEL_HOP;
+    melTotal += Math.ceil(p.segment.length / MEL_HOP) * MEL_HOP;
   }
-  const audio = new Float32Array(melTotal);
-  inputs.forEach((x, i) => audio.set(x.subarray(prefix.frames * MEL_HOP), melStarts[i] * MEL_HOP));
+  const audio = new Float32Array(Math.max(melTotal, MEL_WINDOW));
+  parts.forEach((p, i) => audio.set(p.segment, melStarts[i] * MEL_HOP));
   // dB per mel frame of the whole row (frames between clips are never read).
   const db = tf.tidy(() => {
-    const m = melWithoutFloor().predict(tf.tensor2d(audio, [1, melTotal])) as tf.Tensor;
+    const m = melWithoutFloor().predict(tf.tensor2d(audio, [1, audio.length])) as tf.Tensor;
     return m.dataSync() as Float32Array;
   });
   // Embedding input: each clip's frames at a multiple of 8 frames, floored and scaled per clip.
   const starts: number[] = []; // in mel frames, multiples of 8
   let melRows = 0;
-  for (const x of inputs) {
+  for (const p of parts) {
     starts.push(melRows);
-    melRows += Math.ceil(melFramesOf(x) / EMBEDDING_STEP_FRAMES) * EMBEDDING_STEP_FRAMES;
+    melRows += Math.ceil(p.frames / EMBEDDING_STEP_FRAMES) * EMBEDDING_STEP_FRAMES;
   }
   const scaled = new Float32Array(melRows * 32);
-  inputs.forEach((x, i) => {
-    const rows = scaled.subarray(starts[i] * 32, (starts[i] + melFramesOf(x)) * 32);
+  parts.forEach((p, i) => {
+    const rows = scaled.subarray(starts[i] * 32, (starts[i] + p.frames) * 32);
     rows.set(prefix.db);
-    rows.set(
-      db.subarray(melStarts[i] * 32, (melStarts[i] + melFramesOf(x) - prefix.frames) * 32),
-      prefix.db.length,
-    );
+    rows.set(db.subarray(melStarts[i] * 32, (melStarts[i] + p.middle) * 32), prefix.db.length);
+    rows.set(p.suffix.db, (prefix.frames + p.middle) * 32);
     let max = -Infinity;
     for (let k = 0; k < rows.length; k++) max = Math.max(max, rows[k]);
     const floor = Math.fround(max - MEL_FLOOR_DB);
