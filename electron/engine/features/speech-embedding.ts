@@ -210,7 +210,7 @@ export function speechEmbeddingFeatures(samples: Float32Array, c: FeatureConfig)
 const MEL_HOP = 160;
 const MEL_WINDOW = 512;
 /** Audio per call of the batched front end (longer calls gained nothing: the cost per second is flat). */
-export const EMBEDDING_BATCH_SAMPLES = 8 * SPEECH_EMBEDDING_RATE_HZ;
+export const EMBEDDING_BATCH_SAMPLES = 4 * SPEECH_EMBEDDING_RATE_HZ;
 /** Layer of the mel graph before its per-utterance floor (maximum - 80 dB). */
 const MEL_BEFORE_FLOOR = 'Sub_23';
 const MEL_FLOOR_DB = 80;
