@@ -239,9 +239,9 @@ function melWithoutFloor(): tf.LayersModel {
  * Speech embeddings of several utterances, equal to `speechEmbeddingFeatures` on each (tested within
  * 1e-5; equal in practice), with less work: the fixed cost per call of the two graphs (a few ms)
  * is paid once per call, and the mel frames of the noise every clip starts and ends with once per
- * process (noisePrefixDb, noiseSuffixDb); 7% less CPU time on 0.84 s German clips (docs/performance.md), as the
- * graphs' kernels dominate and grow with the audio. The padded clips are laid end to end, each starting at a
- * multiple of 1280 samples (8 mel hops, one embedding step), with zeros between; the graphs have
+ * process (noisePrefixDb, noiseSuffixDb): about a fifth less CPU time on 0.84 s German clips
+ * (docs/performance.md; the embedding graph's kernels dominate and grow with the audio). The padded
+ * clips are laid end to end, each starting at a multiple of 1280 samples (8 mel hops, one embedding step), with zeros between; the graphs have
  * no padding in time, so each clip's mel frames and output frames are exactly those of the clip
  * alone, which are cut out. The mel graph's per-utterance floor (maximum - 80 dB) and the
  * x / 10 + 2 scaling are applied per clip here, in float32 like the graph. Calls hold at most
