@@ -7,7 +7,8 @@ import type { ProgressFn } from '../progress';
 import type { CmvnStats } from './cmvn';
 import type { FeatureConfig } from './config';
 import { extractFeatures } from './index';
-import { computeFeatures, type FeatureMatrix } from './logmel';
+import { computeFeaturesBatch, type FeatureMatrix } from './logmel';
+import { EMBEDDING_BATCH_SAMPLES } from './speech-embedding';
 import { normalizeFeatures } from './cmvn';
 import { FeatureCache } from './cache';
 
@@ -17,9 +18,14 @@ export interface FeaturizedUtterance {
   feats: FeatureMatrix;
 }
 
+/** Audio held for one batched feature call: the speech-embedding front end's call size. */
+const FEATURE_BATCH_SAMPLES = EMBEDDING_BATCH_SAMPLES;
+
 /**
  * Load, resample and featurise every utterance; raw features come from `cache` when it holds them
- * (see features/cache.ts) and are stored there otherwise.
+ * (see features/cache.ts) and are stored there otherwise. Utterances not in the cache are featurised
+ * in batches of up to FEATURE_BATCH_SAMPLES samples (computeFeaturesBatch: the same features as one
+ * by one, fewer calls of the speech-embedding graphs); progress is reported per utterance, in order.
  * @param cache null or omitted: no cache
  * @throws Error naming the audio file that failed
  */
@@ -32,6 +38,29 @@ export async function featurizeCorpus(
   cache?: FeatureCache | null,
 ): Promise<FeaturizedUtterance[]> {
   const out: FeaturizedUtterance[] = [];
+  const pending: { index: number; key: string; samples: Float32Array }[] = [];
+  let pendingSamples = 0;
+  let reported = 0;
+  const report = () => {
+    while (reported < utts.length && out[reported]) {
+      reported++;
+      onProgress({ phase: 'features', label, done: reported, total: utts.length });
+    }
+  };
+  const flush = async () => {
+    const raws = computeFeaturesBatch(
+      pending.map((p) => p.samples),
+      config,
+    );
+    for (let j = 0; j < pending.length; j++) {
+      const { index, key } = pending[j];
+      if (cache && key) await cache.put(key, raws[j]);
+      out[index] = { utt: utts[index], feats: normalizeFeatures(raws[j], config, globalStats) };
+    }
+    pending.length = 0;
+    pendingSamples = 0;
+    report();
+  };
   for (let i = 0; i < utts.length; i++) {
     const u = utts[i];
     const segment = {
@@ -52,18 +81,21 @@ export async function featurizeCorpus(
         raw = await cache.get(key);
       }
     }
-    if (!raw) {
-      const audio = await loadAudio(u.audioPath, config.sampleRateHz, segment, bytes ?? undefined).catch(
-        (err: Error) => {
-          throw new Error(`${err.message} (utterance ${u.id}${u.source ? `, ${u.source}` : ''})`);
-        },
-      );
-      raw = computeFeatures(audio.samples, config);
-      if (cache && key) await cache.put(key, raw);
+    if (raw) {
+      out[i] = { utt: u, feats: normalizeFeatures(raw, config, globalStats) };
+      report();
+      continue;
     }
-    out.push({ utt: u, feats: normalizeFeatures(raw, config, globalStats) });
-    onProgress({ phase: 'features', label, done: i + 1, total: utts.length });
+    const audio = await loadAudio(u.audioPath, config.sampleRateHz, segment, bytes ?? undefined).catch(
+      (err: Error) => {
+        throw new Error(`${err.message} (utterance ${u.id}${u.source ? `, ${u.source}` : ''})`);
+      },
+    );
+    if (pending.length > 0 && pendingSamples + audio.samples.length > FEATURE_BATCH_SAMPLES) await flush();
+    pending.push({ index: i, key, samples: audio.samples });
+    pendingSamples += audio.samples.length;
   }
+  if (pending.length > 0) await flush();
   return out;
 }
 

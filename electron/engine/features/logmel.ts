@@ -13,7 +13,7 @@ import type { FeatureConfig } from './config';
 import { featureDim } from './config';
 import { RealFft } from './fft';
 import { logMelKernel, type SparseFilterbank } from './wasm/host';
-import { speechEmbeddingFeatures } from './speech-embedding';
+import { speechEmbeddingFeatures, speechEmbeddingFeaturesBatch } from './speech-embedding';
 
 interface MeydaLike {
   bufferSize: number;
@@ -153,6 +153,17 @@ function configureMeyda(c: FeatureConfig, fftSize: number): void {
     Meyda.barkScale = undefined;
     meydaKey = key;
   }
+}
+
+/**
+ * Raw features of several signals, equal to `computeFeatures` on each (the speech-embedding front
+ * end runs them in few calls, see speechEmbeddingFeaturesBatch; other kinds one by one).
+ * @param clips [numSamples] float32 in [-1, 1] at c.sampleRateHz, each
+ * @returns per clip [numFrames, featureDim(c)]
+ */
+export function computeFeaturesBatch(clips: Float32Array[], c: FeatureConfig): FeatureMatrix[] {
+  if (c.kind === 'speech-embedding') return speechEmbeddingFeaturesBatch(clips, c);
+  return clips.map((s) => computeFeatures(s, c));
 }
 
 /**
