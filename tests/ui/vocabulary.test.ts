@@ -115,7 +115,7 @@ describe.skipIf(!hasChromium)('New vocabulary: word list, checks, training, the 
     expect(await mine.locator('h3').textContent()).toBe('lamp-words');
     expect(await mine.locator('.chip').allTextContents()).toEqual(['lights', 'on', 'off', 'stop']);
     expect((await mine.getByTestId('model-synth').textContent())?.replace(/\s+/g, ' ').trim()).toMatch(
-      /^espeak-ng \(system\) [\d.]+, language en · 94 training voices \(en-029\+f1, en-029\+f2, en-029\+f3, en-029\+f4, …\), 11 held-out voices$/,
+      /^espeak-ng \(system\) [\d.]+, language en · 108 training voices \(en-029\+f1, en-029\+f2, en-029\+f4, en-029\+f5, …\), 12 held-out voices$/,
     );
     await shootBoth(page, 'vocabulary-models');
   }, 420_000);
