@@ -590,7 +590,10 @@ program
     'word list: one word or short phrase per line; "token<TAB>spoken form" to say it differently; # comments',
   )
   .requiredOption('--out <dir>', 'new model folder (never an existing one)')
-  .option('--synth <name>', 'speech synthesizer (default: the first available, e.g. espeak-ng)')
+  .option(
+    '--synth <names>',
+    'speech synthesizer, or several separated by commas (espeak-ng,flite: each utterance picks one, then a voice); default: the first available',
+  )
   .option('--language <tag>', `language of the voices (default ${DEFAULT_VOCABULARY.language})`)
   .option(
     '--utterances <n>',

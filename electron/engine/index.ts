@@ -46,7 +46,7 @@ import {
   vocabularyTokens,
   type VocabularyConfig,
 } from './recipes/vocabulary';
-import { findSynthesizer } from './synth';
+import { findSynthesizer, type Synthesizer } from './synth';
 
 export type { Report } from './score/report';
 export type { ProgressEvent, ProgressFn } from './progress';
@@ -164,9 +164,12 @@ export async function trainBase(
   return trainBaseModel({ ...DEFAULT_BASE_RECIPE, ...req }, req.onProgress ?? noProgress, backend.name);
 }
 
-/** See VocabularyConfig (recipes/vocabulary.ts); `synth` is a synthesizer name (default: the first available). */
+/**
+ * See VocabularyConfig (recipes/vocabulary.ts); `synth` is a synthesizer name or several separated by
+ * commas (`espeak-ng,flite`; default: the first available).
+ */
 export type VocabularyRequest = Pick<VocabularyConfig, 'wordsFile' | 'outDir' | 'command'> &
-  Partial<Omit<VocabularyConfig, 'synth'>> & { synth?: string; onProgress?: ProgressFn };
+  Partial<Omit<VocabularyConfig, 'synths'>> & { synth?: string; onProgress?: ProgressFn };
 
 /**
  * Train a model for a word list from synthetic speech (the recipe in recipes/vocabulary.ts), skipping
@@ -176,7 +179,11 @@ export type VocabularyRequest = Pick<VocabularyConfig, 'wordsFile' | 'outDir' | 
  *   or when outDir exists (and is not this recipe's finished export) or no synthesizer is available
  */
 export async function vocabulary(req: VocabularyRequest): Promise<ModelCard> {
-  const synth = await findSynthesizer(req.synth);
+  const names = req.synth?.split(',').map((n) => n.trim()) ?? [undefined];
+  const synths: Synthesizer[] = [];
+  for (const n of names) synths.push(await findSynthesizer(n));
+  const dup = synths.find((s, i) => synths.findIndex((t) => t.name === s.name) !== i);
+  if (dup) throw new Error(`--synth ${req.synth}: ${dup.name} is named twice`);
   const backend = await initBackend();
   const { utterancesPerWord, minUtterances, ...defaults } = DEFAULT_VOCABULARY;
   const { onProgress, synth: _name, ...rest } = req;
@@ -189,7 +196,7 @@ export async function vocabulary(req: VocabularyRequest): Promise<ModelCard> {
     {
       ...defaults,
       ...rest,
-      synth,
+      synths,
       utterances,
       heldOutUtterances: rest.heldOutUtterances ?? Math.max(20, Math.round(utterances / 10)),
     },

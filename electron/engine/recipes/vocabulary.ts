@@ -134,8 +134,11 @@ export interface VocabularyConfig {
   /** The word list file (parseWordList). */
   wordsFile: string;
   outDir: string;
-  /** The synthesizer (see synth/index.ts findSynthesizer). */
-  synth: Synthesizer;
+  /**
+   * The synthesizers (see synth/index.ts findSynthesizer), one or more: each utterance picks one
+   * (uniformly), then one of its voices. With several, voice ids are qualified (`flite:slt`).
+   */
+  synths: Synthesizer[];
   /** Language of the voices (prefix of SynthVoice.language), e.g. `en`. */
   language: string;
   seed: number;
@@ -168,7 +171,7 @@ export interface VocabularyConfig {
 
 export const DEFAULT_VOCABULARY: Omit<
   VocabularyConfig,
-  'wordsFile' | 'outDir' | 'synth' | 'command' | 'utterances' | 'heldOutUtterances'
+  'wordsFile' | 'outDir' | 'synths' | 'command' | 'utterances' | 'heldOutUtterances'
 > & { utterancesPerWord: number; minUtterances: number } = {
   language: 'en',
   seed: 20261202,
@@ -299,18 +302,50 @@ function channel(
   return y;
 }
 
+/** The voices of one synthesizer, as the card names them (qualified `flite:slt` when there are several). */
+interface VoiceGroup {
+  synth: Synthesizer;
+  /** Card names. */
+  names: string[];
+}
+
+/** A card voice name back to the synthesizer's own voice id. */
+const voiceId = (name: string) => name.slice(name.indexOf(':') + 1);
+
+/** The synthesizers' names for cards and messages, e.g. `espeak-ng (system) + Flite`. */
+const synthNames = (synths: Synthesizer[]) => synths.map((s) => s.name).join(' + ');
+
+/** A field of each synthesizer, as is for one, `name: field; ...` for several. */
+const perSynth = (synths: Synthesizer[], f: (s: Synthesizer) => string) =>
+  synths.length === 1 ? f(synths[0]) : synths.map((s) => `${s.name}: ${f(s)}`).join('; ');
+
 /**
- * One synthetic utterance: voice, speed, pitch, one entry or a sequence in one of three styles,
+ * The voice pool: `voices` (card names, see VoiceGroup) grouped by synthesizer, empty groups dropped.
+ */
+function voiceGroups(synths: Synthesizer[], voices: string[]): VoiceGroup[] {
+  const qualified = synths.length > 1;
+  return synths
+    .map((synth) => ({
+      synth,
+      names: voices.filter((v) => !qualified || v.startsWith(`${synth.id ?? synth.name}:`)),
+    }))
+    .filter((g) => g.names.length > 0);
+}
+
+/**
+ * One synthetic utterance: synthesizer, voice, speed, pitch, one entry or a sequence in one of three styles,
  * padding and perturbation (see the module docstring).
  */
 async function synthUtterance(
   cfg: VocabularyConfig,
   entries: VocabEntry[],
-  voices: string[],
+  groups: VoiceGroup[],
   rand: () => number,
 ): Promise<Wave> {
   const rate = cfg.features.sampleRateHz;
-  const voice = voices[Math.floor(rand() * voices.length)];
+  // One synthesizer draws no number, so a single-synthesizer run's data is as before several were allowed.
+  const { synth, names } = groups.length === 1 ? groups[0] : groups[Math.floor(rand() * groups.length)];
+  const voice = names[Math.floor(rand() * names.length)];
   const speed = 0.7 + 0.6 * rand();
   const pitch = 0.2 + 0.6 * rand();
   const n =
@@ -320,7 +355,7 @@ async function synthUtterance(
   const style = n === 1 ? 'single' : r < 0.4 ? 'spaces' : r < 0.8 ? 'commas' : 'separate';
   const level = 10 ** (-(45 + 25 * rand()) / 20);
   const say = async (text: string) => {
-    const s = await cfg.synth.synthesize({ text, voice, speed, pitch });
+    const s = await synth.synthesize({ text, voice: voiceId(voice), speed, pitch });
     return resample(s.samples, s.sampleRateHz, rate);
   };
   let speech: Float32Array;
@@ -354,16 +389,24 @@ export async function prepareVocabulary(
 ): Promise<VocabularySummary & WaveSets> {
   const rand = seededRandom(cfg.seed);
   const rate = cfg.features.sampleRateHz;
-  const all = cfg.synth.voices(cfg.language).map((v) => v.id);
-  if (all.length === 0) throw new Error(`${cfg.synth.name} has no voices for language "${cfg.language}"`);
+  const qualify = (s: Synthesizer, id: string) => (cfg.synths.length > 1 ? `${s.id ?? s.name}:${id}` : id);
+  for (const s of cfg.synths)
+    if (s.voices(cfg.language).length === 0)
+      throw new Error(`${s.name} has no voices for language "${cfg.language}"`);
+  const all = cfg.synths.flatMap((s) => s.voices(cfg.language).map((v) => qualify(s, v.id)));
   const shuffled = shuffleInPlace([...all], rand);
   const nHeld = all.length >= 4 ? Math.max(1, Math.round(all.length * 0.1)) : 0;
   const heldOutVoices = shuffled.slice(0, nHeld).sort();
   const trainVoices = shuffled.slice(nHeld).sort();
-  const problems = await unsayableEntries(entries, cfg.synth, trainVoices[0], cfg.language, onProgress);
+  const trainGroups = voiceGroups(cfg.synths, trainVoices);
+  const problems: string[] = [];
+  for (const g of trainGroups)
+    problems.push(
+      ...(await unsayableEntries(entries, g.synth, voiceId(g.names[0]), cfg.language, onProgress)),
+    );
   if (problems.length > 0)
     throw new Error(
-      `${cfg.wordsFile}: ${cfg.synth.name} cannot say ${problems.length} ${problems.length === 1 ? 'entry' : 'entries'}: ${problems.join('; ')}`,
+      `${cfg.wordsFile}: ${synthNames(cfg.synths)} cannot say ${problems.length} ${problems.length === 1 ? 'entry' : 'entries'}: ${problems.join('; ')}`,
     );
   // Real clips: their transcripts are checked now, before anything is synthesised.
   const tokens = new Set(vocabularyTokens(entries).inventory.slice(1));
@@ -379,10 +422,10 @@ export async function prepareVocabulary(
       );
   }
   const train: Wave[] = [];
-  const label = `synthetic speech (${cfg.synth.name})`;
+  const label = `synthetic speech (${synthNames(cfg.synths)})`;
   const total = cfg.utterances + cfg.heldOutUtterances;
   for (let s = 0; s < cfg.utterances; s++) {
-    train.push(await synthUtterance(cfg, entries, trainVoices, rand));
+    train.push(await synthUtterance(cfg, entries, trainGroups, rand));
     if (s % 20 === 0 || s === cfg.utterances - 1)
       onProgress({ phase: 'features', label, done: s + 1, total });
   }
@@ -390,7 +433,14 @@ export async function prepareVocabulary(
   const heldRand = seededRandom(cfg.seed + 1);
   const heldOut: Wave[] = [];
   for (let s = 0; s < cfg.heldOutUtterances; s++) {
-    heldOut.push(await synthUtterance(cfg, entries, nHeld > 0 ? heldOutVoices : trainVoices, heldRand));
+    heldOut.push(
+      await synthUtterance(
+        cfg,
+        entries,
+        nHeld > 0 ? voiceGroups(cfg.synths, heldOutVoices) : trainGroups,
+        heldRand,
+      ),
+    );
     if (s % 20 === 0 || s === cfg.heldOutUtterances - 1)
       onProgress({ phase: 'features', label, done: cfg.utterances + s + 1, total });
   }
@@ -437,7 +487,7 @@ function vocabularyCard(
     version: CARD_VERSION,
     name: path.basename(path.resolve(cfg.outDir)),
     description:
-      `Recognizer of a ${n}-word vocabulary (${shown.join(', ')}${entries.length > shown.length ? ', ...' : ''}; single entries and connected sequences), word-level CTC over a 1-D conv stack on Google's frozen speech_embedding (openWakeWord's ONNX re-implementation, Apache-2.0; 96 values per 80 ms at 16 kHz), the head trained on synthetic speech only (${cfg.synth.name}, ${summary.trainVoices.length} voices)` +
+      `Recognizer of a ${n}-word vocabulary (${shown.join(', ')}${entries.length > shown.length ? ', ...' : ''}; single entries and connected sequences), word-level CTC over a 1-D conv stack on Google's frozen speech_embedding (openWakeWord's ONNX re-implementation, Apache-2.0; 96 values per 80 ms at 16 kHz), the head trained on synthetic speech only (${synthNames(cfg.synths)}, ${summary.trainVoices.length} voices)` +
       (summary.sourceClips > 0 ? ` and ${summary.sourceClips} real clips` : '') +
       (cfg.channelFraction > 0 ? ', with simulated rooms and microphones' : '') +
       '. Made by the vocabulary recipe; record real examples and adapt it.',
@@ -447,10 +497,10 @@ function vocabularyCard(
     tokens,
     trainingData: [
       {
-        name: `${cfg.utterances} training and ${cfg.heldOutUtterances} held-out utterances synthesised by ${cfg.synth.name} (${cfg.synth.version}); training voices ${summary.trainVoices.join(', ')}; held-out voices ${summary.heldOutVoices.join(', ') || 'the training voices, another seed'}; ${(summary.totalAudioSec / 3600).toFixed(2)} h of training audio after augmentation`,
+        name: `${cfg.utterances} training and ${cfg.heldOutUtterances} held-out utterances synthesised by ${synthNames(cfg.synths)} (${perSynth(cfg.synths, (s) => s.version)}); training voices ${summary.trainVoices.join(', ')}; held-out voices ${summary.heldOutVoices.join(', ') || 'the training voices, another seed'}; ${(summary.totalAudioSec / 3600).toFixed(2)} h of training audio after augmentation`,
         utterances: cfg.utterances + cfg.heldOutUtterances,
-        licence: `generated locally; ${cfg.synth.name} is ${cfg.synth.licence}, its output speech carries no licence of its own`,
-        attribution: cfg.synth.name,
+        licence: `generated locally; ${cfg.synths.map((s) => `${s.name} is ${s.licence}`).join(', ')}, ${cfg.synths.length > 1 ? 'their' : 'its'} output speech carries no licence of its own`,
+        attribution: synthNames(cfg.synths),
       },
       ...(summary.sourceClips > 0
         ? [
@@ -480,9 +530,9 @@ function vocabularyCard(
       seed: cfg.seed,
       wordList: entries.map((e) => (e.spoken === e.text ? e.text : `${e.text}\t${e.spoken}`)),
       synthesizer: {
-        name: cfg.synth.name,
-        version: cfg.synth.version,
-        licence: cfg.synth.licence,
+        name: synthNames(cfg.synths),
+        version: perSynth(cfg.synths, (s) => s.version),
+        licence: perSynth(cfg.synths, (s) => s.licence),
         language: cfg.language,
         trainVoices: summary.trainVoices,
         heldOutVoices: summary.heldOutVoices,
@@ -533,7 +583,7 @@ function vocabularyStages(
     '1-prepare',
     {
       entries: entries.map((e) => [e.text, e.spoken]),
-      synth: `${cfg.synth.name} ${cfg.synth.version}`,
+      synth: cfg.synths.map((s) => `${s.name} ${s.version}`).join(', '),
       language: cfg.language,
       sampleRateHz: cfg.features.sampleRateHz,
       seed: cfg.seed,
