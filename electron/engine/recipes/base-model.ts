@@ -67,8 +67,9 @@ import {
   type Features,
   type Wave,
   type WaveSets,
+  headRecipeStages,
 } from './head-recipe';
-import { planStage, type StagePlan } from './stages';
+import type { StagePlan } from './stages';
 import path from 'node:path';
 
 export const DIGIT_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
@@ -442,10 +443,8 @@ export const recipeWorkDir = (cfg: BaseRecipeConfig): string => cfg.workDir ?? `
  * (not the output folder's name: the same training can be exported under another --out).
  */
 export function recipeStages(cfg: BaseRecipeConfig, backend: string): StagePlan[] {
-  const work = recipeWorkDir(cfg);
-  const prepare = planStage(
-    work,
-    '1-prepare',
+  return headRecipeStages(
+    recipeWorkDir(cfg),
     {
       trainManifest: path.resolve(cfg.trainManifest),
       sampleRateHz: cfg.features.sampleRateHz,
@@ -457,30 +456,10 @@ export function recipeStages(cfg: BaseRecipeConfig, backend: string): StagePlan[
       channelFraction: cfg.channelFraction,
       espeak: cfg.ttsStrings > 0 ? espeakVersion() : null,
     },
-    '',
-  );
-  const features = planStage(work, '2-features', { features: cfg.features }, prepare.hash);
-  const train = planStage(
-    work,
-    '3-train',
-    {
-      epochs: cfg.epochs,
-      batchSize: cfg.batchSize,
-      learningRate: cfg.learningRate,
-      seed: cfg.seed,
-      workers: cfg.workers,
-      backend,
-    },
-    features.hash,
-  );
-  const evaluate = planStage(
-    work,
-    '4-evaluate',
+    cfg,
     { testManifest: path.resolve(cfg.testManifest) },
-    train.hash,
+    backend,
   );
-  const exported = planStage(work, '5-export', { outDir: path.resolve(cfg.outDir) }, evaluate.hash);
-  return [prepare, features, train, evaluate, exported];
 }
 
 /**

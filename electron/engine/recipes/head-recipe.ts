@@ -26,7 +26,7 @@ import type { ProgressFn } from '../progress';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic';
 import { pathExists, readText } from '../util/files';
 import { modelCardMarkdown } from './model-card-md';
-import { beginStage, markDone, skipStage, stageIsCurrent, type StagePlan } from './stages';
+import { beginStage, markDone, planStage, skipStage, stageIsCurrent, type StagePlan } from './stages';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -248,6 +248,32 @@ export interface HeadTrainSettings {
   learningRate: number;
   seed: number;
   workers: number;
+}
+
+/**
+ * The five stages' folders and settings hashes, each chained to the one before, so a changed setting
+ * re-runs its stage and every later one: stage 1 hashes the recipe's own `prepare` settings, stage 3
+ * everything that changes the weights (not the output folder's name: the same training can be
+ * exported under another --out), stage 4 the recipe's `evaluate` settings.
+ * @param work the work folder
+ * @param backend the TF.js backend that trains (part of stage 3's hash)
+ */
+export function headRecipeStages(
+  work: string,
+  prepare: Record<string, unknown>,
+  cfg: HeadTrainSettings & { features: FeatureConfig; outDir: string },
+  evaluate: Record<string, unknown>,
+  backend: string,
+): StagePlan[] {
+  const { epochs, batchSize, learningRate, seed, workers } = cfg;
+  const stages = [planStage(work, '1-prepare', prepare, '')];
+  const next = (name: string, settings: Record<string, unknown>) =>
+    stages.push(planStage(work, name, settings, stages.at(-1)!.hash));
+  next('2-features', { features: cfg.features });
+  next('3-train', { epochs, batchSize, learningRate, seed, workers, backend });
+  next('4-evaluate', evaluate);
+  next('5-export', { outDir: path.resolve(cfg.outDir) });
+  return stages;
 }
 
 /**

@@ -53,8 +53,9 @@ import {
   writePlan,
   type Wave,
   type WaveSets,
+  headRecipeStages,
 } from './head-recipe';
-import { planStage, type StagePlan } from './stages';
+import type { StagePlan } from './stages';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -578,9 +579,8 @@ function vocabularyStages(
   backend: string,
   workDir: string,
 ): StagePlan[] {
-  const prepare = planStage(
+  return headRecipeStages(
     workDir,
-    '1-prepare',
     {
       entries: entries.map((e) => [e.text, e.spoken]),
       synth: cfg.synths.map((s) => `${s.name} ${s.version}`).join(', '),
@@ -594,30 +594,10 @@ function vocabularyStages(
       channelFraction: cfg.channelFraction,
       sourceManifest: cfg.sourceManifest ? path.resolve(cfg.sourceManifest) : null,
     },
-    '',
-  );
-  const features = planStage(workDir, '2-features', { features: cfg.features }, prepare.hash);
-  const train = planStage(
-    workDir,
-    '3-train',
-    {
-      epochs: cfg.epochs,
-      batchSize: cfg.batchSize,
-      learningRate: cfg.learningRate,
-      seed: cfg.seed,
-      workers: cfg.workers,
-      backend,
-    },
-    features.hash,
-  );
-  const evaluate = planStage(
-    workDir,
-    '4-evaluate',
+    cfg,
     { testManifest: cfg.testManifest ? path.resolve(cfg.testManifest) : null },
-    train.hash,
+    backend,
   );
-  const exported = planStage(workDir, '5-export', { outDir: path.resolve(cfg.outDir) }, evaluate.hash);
-  return [prepare, features, train, evaluate, exported];
 }
 
 type Metric = ModelCard['metrics'][number];
