@@ -3,15 +3,15 @@
  * training-loss points and the log. Lives in App (not in the screen) so that moving to another
  * screen while a job runs loses nothing.
  */
-import type { AdaptRequest, JobProgress, Report, StudioApi } from '../../../electron/contract';
-import { StudioError } from './api';
+import type { AdaptRequest, JobProgress, Report } from '../../../electron/contract';
 import { heldOutLoss, seriesName } from './loss';
 import { JobEta } from './eta';
+import { StudioJob } from './studio-job.svelte';
 
 /** The engine's maximum epochs when the request gives none (DEFAULT_ADAPT.epochs). */
 const DEFAULT_MAX_EPOCHS = 40;
 
-export type JobStatus = 'idle' | 'running' | 'done' | 'failed' | 'cancelled';
+export type { JobStatus } from './studio-job.svelte';
 
 /** One point of the loss chart: per-step loss, an epoch's mean (events carrying a message), or an epoch's held-out loss. */
 export interface LossPoint {
@@ -29,79 +29,43 @@ export interface LossPoint {
   heldOut?: boolean;
 }
 
-export class AdaptJob {
-  status = $state<JobStatus>('idle');
-  jobId = $state('');
+export class AdaptJob extends StudioJob {
   runName = $state('');
   /** What Compare selects the run by: `<project>/<run>` for a run in a project's runs/, else the run name. */
   runKey = $state('');
-  progress = $state<JobProgress | null>(null);
-  /** Seconds left for the whole job (JobEta: training to its expected end, then scoring); null until measurable. */
-  etaSec = $state<number | null>(null);
-  elapsedSec = $state(0);
   losses = $state<LossPoint[]>([]);
-  log = $state<string[]>([]);
   report = $state.raw<Report | null>(null);
-  error = $state('');
 
+  /** Seconds left (etaSec) for the whole job: training to its expected end, then scoring. */
   private eta = new JobEta(DEFAULT_MAX_EPOCHS);
   /** Per stage label: its last step and how many times it has (re)started. */
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, not reactive state
   private runs = new Map<string, { last: number; n: number }>();
-  private startedAt = 0;
-  private timer: ReturnType<typeof setInterval> | undefined;
-
-  constructor(private readonly api: StudioApi) {}
-
-  get running(): boolean {
-    return this.status === 'running';
-  }
 
   /** Start a job; resolves when it has ended (successfully or not). */
   async start(req: Omit<AdaptRequest, 'jobId'>): Promise<void> {
     if (this.running) return;
-    const jobId = `job-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
     Object.assign(this, {
-      status: 'running',
-      jobId,
       runName: req.runName,
       runKey: req.fromProject ? `${req.fromProject}/${req.runName}` : req.runName,
-      progress: null,
-      etaSec: null,
-      elapsedSec: 0,
       losses: [],
-      log: [],
       report: null,
-      error: '',
     });
     this.eta = new JobEta(req.method?.epochs ?? DEFAULT_MAX_EPOCHS);
     // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, not reactive state
     this.runs = new Map();
-    this.startedAt = performance.now();
-    this.timer = setInterval(() => (this.elapsedSec = (performance.now() - this.startedAt) / 1000), 500);
-    const unsubscribe = this.api.onProgress((e) => e.jobId === jobId && this.onProgress(e));
-    try {
-      this.report = await this.api.adapt({ ...req, jobId });
-      this.status = 'done';
-      this.log.push(`finished: report written to run "${req.runName}"`);
-    } catch (err) {
-      const cancelled = err instanceof StudioError && err.cancelled;
-      this.status = cancelled ? 'cancelled' : 'failed';
-      this.error = cancelled
-        ? 'Cancelled. The base model is unchanged and the unfinished run folder was removed.'
-        : (err as Error).message;
-    } finally {
-      unsubscribe();
-      clearInterval(this.timer);
-      this.elapsedSec = (performance.now() - this.startedAt) / 1000;
-    }
+    await this.run(
+      'job',
+      (jobId) => this.api.adapt({ ...req, jobId }),
+      (report) => {
+        this.report = report;
+        this.log.push(`finished: report written to run "${req.runName}"`);
+      },
+      'Cancelled. The base model is unchanged and the unfinished run folder was removed.',
+    );
   }
 
-  async cancel(): Promise<void> {
-    if (this.running) await this.api.cancel({ jobId: this.jobId });
-  }
-
-  private onProgress(e: JobProgress): void {
+  protected onProgress(e: JobProgress): void {
     this.eta.update(e, performance.now() / 1000);
     this.etaSec = this.eta.remaining();
     this.progress = e;
